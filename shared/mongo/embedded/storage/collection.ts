@@ -1,0 +1,146 @@
+import { CODES, ServerError } from '../errors';
+import { compileFilter, type Matcher } from '../query/match';
+import { hashKey, isPlainObject, type Doc } from '../query/values';
+import { Index, type IndexSpec } from './indexes';
+
+export interface Journal {
+  record(entry: Doc): void;
+}
+
+interface Slot { doc: Doc; rid: number }
+
+const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_', unique: true };
+
+/**
+ * One collection's documents in natural (insertion) order, with its indexes. Every mutation is
+ * checked against unique indexes before anything changes and then journaled.
+ */
+export class Collection {
+  private readonly slots = new Map<string, Slot>();
+  readonly indexes = new Map<string, Index>();
+  private nextRid = 1;
+  private validator: Matcher | null = null;
+  options: Doc;
+
+  constructor(readonly db: string, readonly name: string, options: Doc, private readonly journal: Journal) {
+    this.indexes.set('_id_', new Index(ID_INDEX));
+    this.options = options;
+    this.setOptions(options, false);
+  }
+
+  /** Applies create/collMod options; a query-style `validator` is enforced on every write. */
+  setOptions(options: Doc, journal = true): void {
+    const validator = options.validator;
+    const active = isPlainObject(validator) && Object.keys(validator).length > 0
+      && options.validationLevel !== 'off' && options.validationAction !== 'warn';
+    this.validator = active ? compileFilter(validator) : null;
+    this.options = options;
+    if (journal) this.journal.record({ op: 'options', db: this.db, coll: this.name, options });
+  }
+
+  private validate(doc: Doc): void {
+    if (this.validator && !this.validator(doc)) {
+      throw new ServerError(CODES.DocumentValidationFailure, 'Document failed validation', {
+        errInfo: { failingDocumentId: doc._id, details: { operatorName: '$validator', reason: 'the document does not match the collection validator', validator: this.options.validator } },
+      });
+    }
+  }
+
+  get ns(): string { return `${this.db}.${this.name}`; }
+  get size(): number { return this.slots.size; }
+
+  /** Documents in natural order. */
+  *all(): Iterable<Doc> {
+    for (const s of this.slots.values()) yield s.doc;
+  }
+
+  /** Documents that may match: through the index pinning the most leading fields, else all. */
+  candidates(filter: Doc | undefined, useIndexes = true): Iterable<Doc> {
+    if (!filter || !useIndexes) return this.all();
+    let best: { ids: Set<string>; width: number } | null = null;
+    for (const index of this.indexes.values()) {
+      const hit = index.lookup(filter);
+      if (hit && (!best || hit.width > best.width || (hit.width === best.width && hit.ids.size < best.ids.size))) best = hit;
+    }
+    if (!best) return this.all();
+    const found: Slot[] = [];
+    for (const id of best.ids) {
+      const s = this.slots.get(id);
+      if (s) found.push(s);
+    }
+    return found.sort((a, b) => a.rid - b.rid).map((s) => s.doc);
+  }
+
+  getById(id: unknown): Doc | undefined {
+    return this.slots.get(hashKey(id))?.doc;
+  }
+
+  insert(doc: Doc, journal = true): void {
+    if (doc._id === undefined) throw new ServerError(CODES.InvalidIdField, 'document to insert has no _id');
+    if (Array.isArray(doc._id)) throw new ServerError(CODES.InvalidIdField, `The '_id' value cannot be of type array`);
+    if (isPlainObject(doc._id) && Object.keys(doc._id).some((k) => k.startsWith('$'))) {
+      throw new ServerError(CODES.DollarPrefixedFieldName, `_id fields may not contain '$'-prefixed fields: ${Object.keys(doc._id)[0]} is not valid for storage.`);
+    }
+    const id = hashKey(doc._id);
+    if (journal) this.validate(doc);
+    for (const index of this.indexes.values()) index.checkUnique(doc, this.slots.has(id) ? '' : id, this.ns);
+    for (const index of this.indexes.values()) index.add(doc, id);
+    this.slots.set(id, { doc, rid: this.nextRid++ });
+    if (journal) this.journal.record({ op: 'put', db: this.db, coll: this.name, doc });
+  }
+
+  /** Replays a journaled write: insert or overwrite by _id, trusting what was checked when it was written. */
+  restore(doc: Doc): void {
+    const id = hashKey(doc._id);
+    const slot = this.slots.get(id);
+    for (const index of this.indexes.values()) {
+      if (slot) index.remove(id);
+      index.add(doc, id);
+    }
+    if (slot) slot.doc = doc;
+    else this.slots.set(id, { doc, rid: this.nextRid++ });
+  }
+
+  /** Replaces the stored document with the same _id. */
+  replace(next: Doc): void {
+    const id = hashKey(next._id);
+    const slot = this.slots.get(id);
+    if (!slot) throw new ServerError(CODES.InternalError, `no document with _id ${id} to replace`);
+    this.validate(next);
+    for (const index of this.indexes.values()) index.checkUnique(next, id, this.ns);
+    for (const index of this.indexes.values()) {
+      index.remove(id);
+      index.add(next, id);
+    }
+    slot.doc = next;
+    this.journal.record({ op: 'put', db: this.db, coll: this.name, doc: next });
+  }
+
+  remove(doc: Doc, journal = true): void {
+    const id = hashKey(doc._id);
+    if (!this.slots.delete(id)) return;
+    for (const index of this.indexes.values()) index.remove(id);
+    if (journal) this.journal.record({ op: 'del', db: this.db, coll: this.name, id: doc._id });
+  }
+
+  /** Builds an index over existing documents; refuses (changing nothing) if they violate it. */
+  createIndex(spec: IndexSpec, journal = true): void {
+    const index = new Index(spec);
+    for (const [id, slot] of this.slots) {
+      index.checkUnique(slot.doc, id, this.ns);
+      index.add(slot.doc, id);
+    }
+    this.indexes.set(spec.name, index);
+    if (journal) this.journal.record({ op: 'index', db: this.db, coll: this.name, spec });
+  }
+
+  dropIndex(name: string, journal = true): void {
+    this.indexes.delete(name);
+    if (journal) this.journal.record({ op: 'dropIndex', db: this.db, coll: this.name, name });
+  }
+
+  clear(): void {
+    this.slots.clear();
+    for (const index of this.indexes.values()) index.clear();
+  }
+}

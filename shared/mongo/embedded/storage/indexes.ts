@@ -1,0 +1,170 @@
+import { CODES, ServerError } from '../errors';
+import { compileFilter, isOperatorDoc, type Matcher } from '../query/match';
+import { isNumeric, toNumber } from '../query/numeric';
+import { someAtPath } from '../query/paths';
+import { asRegExp } from '../query/regex';
+import { hashKey, isPlainObject, type Doc, type Value } from '../query/values';
+
+/** An index as listIndexes reports it. */
+export interface IndexSpec { v: number; key: Doc; name: string; unique?: boolean; sparse?: boolean; partialFilterExpression?: Doc; [opt: string]: unknown }
+
+const SEP = '\u0001';
+const MAX_LOOKUP_KEYS = 1000;
+
+/**
+ * A secondary index kept as hash maps, one per key prefix, so an equality on the leading fields
+ * finds its documents without a scan. Ranges and sorts are answered by the caller's scan.
+ */
+export class Index {
+  readonly fields: string[][];
+  private readonly prefixes: Map<string, Set<string>>[];
+  private readonly partial: Matcher | null;
+  /** Keys each document was indexed under, so an update removes exactly those. */
+  private readonly keysOf = new Map<string, string[]>();
+
+  constructor(readonly spec: IndexSpec) {
+    this.fields = Object.keys(spec.key).map((k) => k.split('.'));
+    this.prefixes = this.fields.map(() => new Map());
+    this.partial = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : null;
+  }
+
+  get name(): string { return this.spec.name; }
+  get unique(): boolean { return this.spec.unique === true; }
+
+  /** Every key combination (multikey on arrays), each as one string per field. */
+  private keys(doc: Doc): string[][] | null {
+    if (this.partial && !this.partial(doc)) return null;
+    const perField = this.fields.map((parts) => {
+      const out = new Set<string>();
+      someAtPath(doc, parts, (v) => {
+        if (!Array.isArray(v)) out.add(hashKey(v));
+        return false;
+      });
+      return [...out];
+    });
+    if (this.spec.sparse && this.missingAll(doc)) return null;
+    let combos: string[][] = [[]];
+    for (const vals of perField) {
+      const list = vals.length === 0 ? ['n'] : vals;
+      combos = combos.flatMap((c) => list.map((v) => [...c, v]));
+    }
+    return combos;
+  }
+
+  private missingAll(doc: Doc): boolean {
+    return this.fields.every((parts) => !someAtPath(doc, parts, (v) => v !== undefined, false));
+  }
+
+  /** Throws MongoDB's duplicate-key error if `doc` would collide with another document. */
+  checkUnique(doc: Doc, id: string, ns: string): void {
+    if (!this.unique) return;
+    const combos = this.keys(doc);
+    if (!combos) return;
+    const full = this.prefixes[this.prefixes.length - 1]!;
+    for (const combo of combos) {
+      const holders = full.get(combo.join(SEP));
+      if (holders && [...holders].some((h) => h !== id)) throw this.duplicate(doc, ns);
+    }
+  }
+
+  private duplicate(doc: Doc, ns: string): ServerError {
+    const keyValue: Doc = {};
+    for (const parts of this.fields) {
+      let found: Value = null;
+      someAtPath(doc, parts, (v) => { if (v !== undefined && !Array.isArray(v)) { found = v; return true; } return false; });
+      keyValue[parts.join('.')] = found;
+    }
+    const shown = Object.entries(keyValue).map(([k, v]) => `${k}: ${display(v)}`).join(', ');
+    return new ServerError(CODES.DuplicateKey, `E11000 duplicate key error collection: ${ns} index: ${this.name} dup key: { ${shown} }`, {
+      keyPattern: this.spec.key,
+      keyValue,
+    });
+  }
+
+  add(doc: Doc, id: string): void {
+    const combos = this.keys(doc);
+    if (!combos) return;
+    const flat: string[] = [];
+    for (const combo of combos) {
+      for (let j = 0; j < combo.length; j++) {
+        const k = combo.slice(0, j + 1).join(SEP);
+        flat.push(`${j}${SEP}${k}`);
+        let set = this.prefixes[j]!.get(k);
+        if (!set) this.prefixes[j]!.set(k, (set = new Set()));
+        set.add(id);
+      }
+    }
+    this.keysOf.set(id, flat);
+  }
+
+  remove(id: string): void {
+    for (const entry of this.keysOf.get(id) ?? []) {
+      const cut = entry.indexOf(SEP);
+      const j = Number(entry.slice(0, cut));
+      const k = entry.slice(cut + 1);
+      const set = this.prefixes[j]!.get(k);
+      set?.delete(id);
+      if (set && set.size === 0) this.prefixes[j]!.delete(k);
+    }
+    this.keysOf.delete(id);
+  }
+
+  /**
+   * Ids of documents whose leading index fields equal the filter's equalities, or null when the
+   * filter does not pin the first field (or this is a partial/sparse index, which may omit matches).
+   */
+  lookup(filter: Doc): { ids: Set<string>; width: number } | null {
+    if (this.partial || this.spec.sparse) return null;
+    const values: string[][] = [];
+    for (const parts of this.fields) {
+      const vals = equalityKeys(filter[parts.join('.')]);
+      if (!vals) break;
+      values.push(vals);
+    }
+    if (values.length === 0) return null;
+    let combos: string[][] = [[]];
+    for (const vals of values) {
+      combos = combos.flatMap((c) => vals.map((v) => [...c, v]));
+      if (combos.length > MAX_LOOKUP_KEYS) return null;
+    }
+    const map = this.prefixes[values.length - 1]!;
+    const ids = new Set<string>();
+    for (const c of combos) for (const id of map.get(c.join(SEP)) ?? []) ids.add(id);
+    return { ids, width: values.length };
+  }
+
+  clear(): void {
+    for (const m of this.prefixes) m.clear();
+    this.keysOf.clear();
+  }
+}
+
+/** Index keys an equality condition pins, or null when it is not a plain equality the index can answer. */
+function equalityKeys(cond: Value): string[] | null {
+  if (cond === undefined) return null;
+  if (isOperatorDoc(cond)) {
+    const ops = cond as Doc;
+    const names = Object.keys(ops);
+    if (names.length === 1 && names[0] === '$eq') return equalityKeys(ops.$eq);
+    if (names.length === 1 && names[0] === '$in' && Array.isArray(ops.$in)) {
+      const all: string[] = [];
+      for (const v of ops.$in) {
+        const k = equalityKeys(v);
+        if (!k) return null;
+        all.push(...k);
+      }
+      return all;
+    }
+    return null;
+  }
+  if (cond === null || Array.isArray(cond) || asRegExp(cond)) return null;
+  if (isPlainObject(cond) && Object.keys(cond).some((k) => k.startsWith('$'))) return null;
+  return [hashKey(cond)];
+}
+
+function display(v: Value): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (isNumeric(v)) return String(toNumber(v));
+  if (v && typeof v === 'object' && (v as { _bsontype?: string })._bsontype === 'ObjectId') return `ObjectId('${String(v)}')`;
+  return JSON.stringify(v) ?? 'null';
+}

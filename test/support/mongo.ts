@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { EmbeddedMongo } from '../../shared/mongo/embedded';
+
+/** A MongoDB for one test file: the one at MONGODB_URI, or a fresh embedded server on port 0. */
+export interface TestMongo {
+  uri: string;
+  client: MongoClient;
+  /** True when the tests run against the project's embedded server. */
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export async function startTestMongo(): Promise<TestMongo> {
+  const external = process.env.MONGODB_URI;
+  const server = external ? null : await EmbeddedMongo.start();
+  const uri = external ?? server!.uri;
+  const client = new MongoClient(uri);
+  let closed = false;
+  return {
+    uri,
+    client,
+    embedded: server !== null,
+    async close() {
+      if (closed) return;
+      closed = true;
+      const results = await Promise.allSettled([client.close(), server?.close()]);
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed.length) throw new AggregateError(failed.map((f) => f.reason as unknown), 'test MongoDB did not close cleanly');
+    },
+  };
+}
+
+/** A database name no other test file uses. */
+export function uniqueDbName(prefix: string): string {
+  return `${prefix}_${randomBytes(5).toString('hex')}`;
+}
