@@ -35,3 +35,7 @@ export async function startTestMongo(): Promise<TestMongo> {
 export function uniqueDbName(prefix: string): string {
   return `${prefix}_${randomBytes(5).toString('hex')}`;
 }
+
+/** Test documents use any _id type (numbers, strings), as MongoDB allows; the driver's default typing wants ObjectId. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDoc = any;

@@ -79,12 +79,13 @@ export function pipelineContext(ctx: CommandContext, opts: OpOptions): PipelineC
 }
 
 /** Documents of a collection matching a filter, through an index when the filter allows. */
-export function matching(coll: Collection | undefined, filter: Doc | undefined, opts: OpOptions): { docs: Doc[]; matcher: Matcher } {
+export interface Matching { docs: Doc[]; matcher: Matcher; examined: number; index: string | null }
+
+export function matching(coll: Collection | undefined, filter: Doc | undefined, opts: OpOptions): Matching {
   const matcher = compileFilter(filter ?? {}, { strings: opts.strings, variables: opts.variables });
-  if (!coll) return { docs: [], matcher };
-  const docs: Doc[] = [];
-  for (const d of coll.candidates(filter, opts.simple)) if (matcher(d)) docs.push(d);
-  return { docs, matcher };
+  if (!coll) return { docs: [], matcher, examined: 0, index: null };
+  const plan = coll.plan(filter, opts.simple);
+  return { docs: plan.docs.filter((d) => matcher(d)), matcher, examined: plan.docs.length, index: plan.index };
 }
 
 export function isView(coll: Collection | undefined): boolean {

@@ -3,10 +3,11 @@ import type { Doc } from '../query/values';
 import { adminCommands } from './admin';
 import type { CommandContext, Handler } from './context';
 import { ddlCommands } from './ddl';
+import { explainCommands } from './explain';
 import { readCommands } from './read';
 import { writeCommands } from './write';
 
-const HANDLERS: Record<string, Handler> = { ...adminCommands, ...ddlCommands, ...readCommands, ...writeCommands };
+const HANDLERS: Record<string, Handler> = { ...adminCommands, ...ddlCommands, ...readCommands, ...writeCommands, ...explainCommands };
 const BY_LOWER = new Map(Object.entries(HANDLERS).map(([k, v]) => [k.toLowerCase(), v]));
 
 /** Runs one command document and returns its reply; never throws. */

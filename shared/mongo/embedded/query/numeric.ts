@@ -112,7 +112,7 @@ export function compareNumbers(a: BsonNumber, b: BsonNumber): number {
   const y = toNumber(b);
   if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : -1) : 1;
   // A long beyond 2^53 compared with a double: compare exactly through decimals.
-  if ((ka === 'long' || kb === 'long') && (Math.abs(x) > 2 ** 53 || Math.abs(y) > 2 ** 53)) {
+  if ((ka === 'long' || kb === 'long') && (Math.abs(x) >= 2 ** 53 || Math.abs(y) >= 2 ** 53)) {
     return compareDec(toDec(a), toDec(b));
   }
   return x === y ? 0 : x < y ? -1 : 1;

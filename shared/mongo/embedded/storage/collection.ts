@@ -54,21 +54,27 @@ export class Collection {
     for (const s of this.slots.values()) yield s.doc;
   }
 
-  /** Documents that may match: through the index pinning the most leading fields, else all. */
-  candidates(filter: Doc | undefined, useIndexes = true): Iterable<Doc> {
-    if (!filter || !useIndexes) return this.all();
-    let best: { ids: Set<string>; width: number } | null = null;
-    for (const index of this.indexes.values()) {
-      const hit = index.lookup(filter);
-      if (hit && (!best || hit.width > best.width || (hit.width === best.width && hit.ids.size < best.ids.size))) best = hit;
+  /**
+   * Documents that may match, through the index pinning the most leading fields (fewest ids on a
+   * tie), else every document. `index` names the index used, for explain.
+   */
+  plan(filter: Doc | undefined, useIndexes = true): { docs: Doc[]; index: string | null } {
+    let best: { ids: Set<string>; width: number; name: string } | null = null;
+    if (filter && useIndexes) {
+      for (const index of this.indexes.values()) {
+        const hit = index.lookup(filter);
+        if (hit && (!best || hit.width > best.width || (hit.width === best.width && hit.ids.size < best.ids.size))) {
+          best = { ...hit, name: index.name };
+        }
+      }
     }
-    if (!best) return this.all();
+    if (!best) return { docs: [...this.all()], index: null };
     const found: Slot[] = [];
     for (const id of best.ids) {
       const s = this.slots.get(id);
       if (s) found.push(s);
     }
-    return found.sort((a, b) => a.rid - b.rid).map((s) => s.doc);
+    return { docs: found.sort((a, b) => a.rid - b.rid).map((s) => s.doc), index: best.name };
   }
 
   getById(id: unknown): Doc | undefined {

@@ -1,0 +1,106 @@
+import { Writable } from 'node:stream';
+import { MongoClient, type Db } from 'mongodb';
+import pino from 'pino';
+import { EmbeddedMongo } from '../../../shared/mongo/embedded';
+import { startTestMongo, uniqueDbName, type AnyDoc, type TestMongo } from '../../support/mongo';
+import { header, opMsg, opQuery, RawWire, replyDoc } from '../../support/wire-client';
+
+/** Wire protocol framing with raw sockets: what any server speaking MongoDB's protocol must do. */
+let mongo: TestMongo;
+let db: Db;
+let host: string;
+let port: number;
+const sockets: RawWire[] = [];
+
+async function open(): Promise<RawWire> {
+  const w = await RawWire.open(host, port);
+  sockets.push(w);
+  return w;
+}
+
+beforeAll(async () => {
+  mongo = await startTestMongo();
+  db = mongo.client.db(uniqueDbName('wire'));
+  const url = new URL(mongo.uri);
+  host = url.hostname;
+  port = Number(url.port || 27017);
+});
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.close();
+});
+afterAll(async () => {
+  await db?.dropDatabase().catch(() => undefined);
+  await mongo?.close();
+});
+
+test('the legacy OP_QUERY hello handshake is answered with OP_REPLY', async () => {
+  const w = await open();
+  w.send(opQuery(7, 'admin', { isMaster: 1 }));
+  const reply = replyDoc(await w.next());
+  expect(reply.opCode).toBe(1);
+  expect(reply.responseTo).toBe(7);
+  expect(reply.doc.ismaster).toBe(true);
+  expect(reply.doc.maxWireVersion).toBeGreaterThanOrEqual(21);
+});
+
+test('OP_MSG document sequences carry an insert batch', async () => {
+  const w = await open();
+  const coll = `seq_${Date.now()}`;
+  w.send(opMsg(8, { insert: coll, $db: db.databaseName }, { documents: [{ _id: 1 }, { _id: 2 }, { _id: 3 }] }));
+  const reply = replyDoc(await w.next());
+  expect(reply.opCode).toBe(2013);
+  expect(reply.doc).toMatchObject({ n: 3, ok: 1 });
+  expect(await db.collection<AnyDoc>(coll).countDocuments()).toBe(3);
+});
+
+test('an unknown opcode closes that connection only', async () => {
+  const w = await open();
+  w.send(Buffer.concat([header(20, 9, 9999), Buffer.alloc(4)]));
+  await w.closed;
+  expect((await db.command({ ping: 1 })).ok).toBe(1);
+});
+
+test('a message longer than 48 MB closes the connection before it is read', async () => {
+  const w = await open();
+  w.send(header(64 * 1024 * 1024, 10, 2013));
+  await w.closed;
+  expect(w.isClosed).toBe(true);
+  expect((await db.command({ ping: 1 })).ok).toBe(1);
+});
+
+test('a corrupt BSON body closes the connection', async () => {
+  const w = await open();
+  const body = Buffer.from([0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0x02, 0x61, 0]);
+  w.send(Buffer.concat([header(16 + body.length, 11, 2013), body]));
+  await w.closed;
+  expect((await db.command({ ping: 1 })).ok).toBe(1);
+});
+
+test('a directConnection=true URI connects', async () => {
+  const url = new URL(mongo.uri);
+  url.searchParams.set('directConnection', 'true');
+  const c = new MongoClient(url.toString());
+  try {
+    expect((await c.db('admin').command({ ping: 1 })).ok).toBe(1);
+  } finally {
+    await c.close();
+  }
+});
+
+describe('embedded server', () => {
+  test('the reason a connection was closed is logged', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    const server = await EmbeddedMongo.start({ logger: pino({ level: 'warn' }, sink) });
+    try {
+      const w = await RawWire.open('127.0.0.1', server.port);
+      sockets.push(w);
+      w.send(Buffer.concat([header(20, 1, 4242), Buffer.alloc(4)]));
+      await w.closed;
+      expect(lines.join('')).toContain('unsupported opcode 4242');
+    } finally {
+      await server.close();
+      await server.close();
+    }
+  });
+});
