@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import { MAX_MESSAGE_BYTES } from './commands/admin';
 import { Cursors } from './commands/context';
 import { runCommand } from './commands/index';
+import { toServerError } from './errors';
 import { Store } from './storage/store';
 import { encodeReply, parseMessage, ProtocolError, readHeader } from './wire/protocol';
 
@@ -83,7 +84,9 @@ export class EmbeddedMongo {
         if (buffered.length < length) return;
         const msg = buffered.subarray(0, length);
         buffered = buffered.subarray(length);
-        busy = busy.then(() => this.handle(msg, socket, connectionId, drop));
+        busy = busy.then(() => this.handle(msg, socket, connectionId, drop)).catch((err: unknown) => {
+          drop(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+        });
       }
     });
     socket.on('error', () => socket.destroy());
@@ -102,7 +105,14 @@ export class EmbeddedMongo {
     }
     const reply = await runCommand(req.command, { store: this.store, cursors: this.cursors, connectionId, startedAt: this.startedAt });
     if (req.moreToCome || socket.destroyed) return;
-    socket.write(encodeReply(req, reply));
+    let out: Buffer;
+    try {
+      out = encodeReply(req, reply);
+    } catch (err) {
+      // A reply that cannot be encoded (e.g. over 16 MiB) still gets an answer, never a hang.
+      out = encodeReply(req, toServerError(err).toResponse());
+    }
+    socket.write(out);
   }
 
   /** Stops listening, closes every connection and the journal. */

@@ -53,29 +53,6 @@ test('OP_MSG document sequences carry an insert batch', async () => {
   expect(await db.collection<AnyDoc>(coll).countDocuments()).toBe(3);
 });
 
-test('an unknown opcode closes that connection only', async () => {
-  const w = await open();
-  w.send(Buffer.concat([header(20, 9, 9999), Buffer.alloc(4)]));
-  await w.closed;
-  expect((await db.command({ ping: 1 })).ok).toBe(1);
-});
-
-test('a message longer than 48 MB closes the connection before it is read', async () => {
-  const w = await open();
-  w.send(header(64 * 1024 * 1024, 10, 2013));
-  await w.closed;
-  expect(w.isClosed).toBe(true);
-  expect((await db.command({ ping: 1 })).ok).toBe(1);
-});
-
-test('a corrupt BSON body closes the connection', async () => {
-  const w = await open();
-  const body = Buffer.from([0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0x02, 0x61, 0]);
-  w.send(Buffer.concat([header(16 + body.length, 11, 2013), body]));
-  await w.closed;
-  expect((await db.command({ ping: 1 })).ok).toBe(1);
-});
-
 test('a directConnection=true URI connects', async () => {
   const url = new URL(mongo.uri);
   url.searchParams.set('directConnection', 'true');
@@ -87,20 +64,60 @@ test('a directConnection=true URI connects', async () => {
   }
 });
 
-describe('embedded server', () => {
-  test('the reason a connection was closed is logged', async () => {
-    const lines: string[] = [];
+/**
+ * How the project's own server treats bad frames: it closes that connection, logs why, and keeps
+ * serving others. Always the embedded server, whatever MONGODB_URI says.
+ */
+describe('embedded server: bad frames', () => {
+  let server: EmbeddedMongo;
+  let client: MongoClient;
+  const lines: string[] = [];
+  beforeAll(async () => {
     const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
-    const server = await EmbeddedMongo.start({ logger: pino({ level: 'warn' }, sink) });
-    try {
-      const w = await RawWire.open('127.0.0.1', server.port);
-      sockets.push(w);
-      w.send(Buffer.concat([header(20, 1, 4242), Buffer.alloc(4)]));
-      await w.closed;
-      expect(lines.join('')).toContain('unsupported opcode 4242');
-    } finally {
-      await server.close();
-      await server.close();
-    }
+    server = await EmbeddedMongo.start({ logger: pino({ level: 'warn' }, sink) });
+    client = new MongoClient(server.uri);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await server?.close();
+  });
+  const rawOpen = async (): Promise<RawWire> => {
+    const w = await RawWire.open('127.0.0.1', server.port);
+    sockets.push(w);
+    return w;
+  };
+  const stillServing = async (): Promise<void> => {
+    expect((await client.db('admin').command({ ping: 1 })).ok).toBe(1);
+  };
+
+  test('an unknown opcode closes that connection only, with the reason logged', async () => {
+    const w = await rawOpen();
+    w.send(Buffer.concat([header(20, 9, 4242), Buffer.alloc(4)]));
+    await w.closed;
+    expect(lines.join('')).toContain('unsupported opcode 4242');
+    await stillServing();
+  });
+
+  test('a message longer than 48 MB closes the connection before it is read', async () => {
+    const w = await rawOpen();
+    w.send(header(64 * 1024 * 1024, 10, 2013));
+    await w.closed;
+    expect(lines.join('')).toContain('outside 16..48000000 bytes');
+    await stillServing();
+  });
+
+  test('a corrupt BSON body closes the connection', async () => {
+    const w = await rawOpen();
+    const body = Buffer.from([0, 0, 0, 0, 0, 0x20, 0, 0, 0, 0x02, 0x61, 0]);
+    w.send(Buffer.concat([header(16 + body.length, 11, 2013), body]));
+    await w.closed;
+    expect(lines.join('')).toMatch(/overruns the message|invalid BSON/);
+    await stillServing();
+  });
+
+  test('close() is safe to call twice', async () => {
+    const other = await EmbeddedMongo.start();
+    await other.close();
+    await expect(other.close()).resolves.toBeUndefined();
   });
 });

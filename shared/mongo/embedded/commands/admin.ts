@@ -10,12 +10,13 @@ export const MAX_WIRE_VERSION = 21;
 export const MAX_MESSAGE_BYTES = 48_000_000;
 export const MAX_BSON_BYTES = 16 * 1024 * 1024;
 
+// No topologyVersion: it would switch drivers to the streaming (awaitable) hello protocol, which
+// a standalone with nothing to announce gains nothing from; drivers then poll every 10 s instead.
 const hello: Handler = (cmd, ctx) => {
   const legacy = cmd.isMaster !== undefined || cmd.ismaster !== undefined;
   return {
     ...(legacy ? { ismaster: true } : { isWritablePrimary: true }),
     helloOk: true,
-    topologyVersion: { processId: ctx.startedAt.toISOString(), counter: Long.ZERO },
     maxBsonObjectSize: MAX_BSON_BYTES,
     maxMessageSizeBytes: MAX_MESSAGE_BYTES,
     maxWriteBatchSize: 100_000,
