@@ -1,27 +1,20 @@
-import type { Collection, Db } from 'mongodb';
-import { startTestMongo, uniqueDbName, type AnyDoc, type TestMongo } from '../../support/mongo';
+import type { Collection } from 'mongodb';
+import { useTestDatabase, type AnyDoc } from '../../support/mongo';
 
 /** The aggregation stages Hiregraph uses, through the official driver. */
-let mongo: TestMongo;
-let db: Db;
+const t = useTestDatabase('agg');
 let people: Collection<AnyDoc>;
 let teams: Collection<AnyDoc>;
 
 beforeAll(async () => {
-  mongo = await startTestMongo();
-  db = mongo.client.db(uniqueDbName('agg'));
-  people = db.collection<AnyDoc>('people');
-  teams = db.collection<AnyDoc>('teams');
+  people = t.db().collection<AnyDoc>('people');
+  teams = t.db().collection<AnyDoc>('teams');
   await teams.insertMany([{ _id: 't1', name: 'Core' }, { _id: 't2', name: 'Web' }]);
   await people.insertMany([
     { _id: 1, team: 't1', age: 30, skills: ['ts', 'go'], secret: 'x' },
     { _id: 2, team: 't1', age: 40, skills: ['ts'], secret: 'y' },
     { _id: 3, team: 't2', age: 25, skills: [], secret: 'z' },
   ]);
-});
-afterAll(async () => {
-  await db?.dropDatabase().catch(() => undefined);
-  await mongo?.close();
 });
 
 test('$match, $group, $sort', async () => {

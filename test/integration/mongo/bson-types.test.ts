@@ -1,21 +1,12 @@
-import { Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, type Collection, type Db } from 'mongodb';
-import { startTestMongo, uniqueDbName, type AnyDoc, type TestMongo } from '../../support/mongo';
+import { Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, type Collection } from 'mongodb';
+import { useTestDatabase, type AnyDoc } from '../../support/mongo';
 
 /** BSON type semantics through the official driver; the same assertions hold on a real MongoDB. */
-let mongo: TestMongo;
-let db: Db;
+const t = useTestDatabase('bson');
 let coll: Collection<AnyDoc>;
 
-beforeAll(async () => {
-  mongo = await startTestMongo();
-  db = mongo.client.db(uniqueDbName('bson'));
-});
-afterAll(async () => {
-  await db?.dropDatabase().catch(() => undefined);
-  await mongo?.close();
-});
 beforeEach(async () => {
-  coll = db.collection<AnyDoc>(`c_${Math.random().toString(36).slice(2, 8)}`);
+  coll = t.db().collection<AnyDoc>(`c_${Math.random().toString(36).slice(2, 8)}`);
 });
 
 const raw = { promoteValues: false } as const;

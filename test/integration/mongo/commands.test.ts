@@ -1,26 +1,17 @@
-import { MongoServerError, type Collection, type Db } from 'mongodb';
-import { startTestMongo, uniqueDbName, type AnyDoc, type TestMongo } from '../../support/mongo';
+import { MongoServerError, type Collection } from 'mongodb';
+import { uniqueDbName, useTestDatabase, type AnyDoc } from '../../support/mongo';
 
 /** Each command the application relies on, through the official driver. */
-let mongo: TestMongo;
-let db: Db;
+const t = useTestDatabase('cmds');
 let coll: Collection<AnyDoc>;
 
-beforeAll(async () => {
-  mongo = await startTestMongo();
-  db = mongo.client.db(uniqueDbName('cmds'));
-});
-afterAll(async () => {
-  await db?.dropDatabase().catch(() => undefined);
-  await mongo?.close();
-});
 beforeEach(async () => {
-  coll = db.collection<AnyDoc>(`c_${Math.random().toString(36).slice(2, 8)}`);
+  coll = t.db().collection<AnyDoc>(`c_${Math.random().toString(36).slice(2, 8)}`);
   await coll.insertMany(Array.from({ length: 10 }, (_, i) => ({ _id: i, n: i, tag: i % 2 ? 'odd' : 'even', nested: { k: i } })));
 });
 
 test('handshake commands answer', async () => {
-  const admin = mongo.client.db('admin');
+  const admin = t.mongo().client.db('admin');
   expect((await admin.command({ ping: 1 })).ok).toBe(1);
   const hello = await admin.command({ hello: 1 });
   expect(hello.isWritablePrimary).toBe(true);
@@ -32,11 +23,11 @@ test('handshake commands answer', async () => {
 });
 
 test('an unknown command answers CommandNotFound (59)', async () => {
-  const err = await db.command({ frobnicate: 1 }).catch((e: unknown) => e);
+  const err = await t.db().command({ frobnicate: 1 }).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(MongoServerError);
   expect((err as MongoServerError).code).toBe(59);
   expect((err as MongoServerError).codeName).toBe('CommandNotFound');
-  expect((await db.command({ ping: 1 })).ok).toBe(1);
+  expect((await t.db().command({ ping: 1 })).ok).toBe(1);
 });
 
 test('find: filter, sort, skip, limit, projection', async () => {
@@ -53,13 +44,13 @@ test('batchSize, getMore and killCursors', async () => {
   const seen: number[] = [];
   for await (const d of cursor) seen.push(d._id);
   expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  const first = await db.command({ find: coll.collectionName, filter: {}, batchSize: 2 }, { promoteLongs: false });
+  const first = await t.db().command({ find: coll.collectionName, filter: {}, batchSize: 2 }, { promoteLongs: false });
   expect(first.cursor.firstBatch).toHaveLength(2);
   const id = first.cursor.id;
   expect(String(id)).not.toBe('0');
-  const killed = await db.command({ killCursors: coll.collectionName, cursors: [id] });
+  const killed = await t.db().command({ killCursors: coll.collectionName, cursors: [id] });
   expect(killed.cursorsKilled.map(String)).toEqual([String(id)]);
-  await expect(db.command({ getMore: id, collection: coll.collectionName })).rejects.toMatchObject({ code: 43 });
+  await expect(t.db().command({ getMore: id, collection: coll.collectionName })).rejects.toMatchObject({ code: 43 });
 });
 
 test('update: operators, replacement, upsert, multi and arrayFilters', async () => {
@@ -116,17 +107,17 @@ test('count and distinct', async () => {
 
 test('collections and databases: create, list, drop', async () => {
   const name = `made_${Date.now()}`;
-  await db.createCollection(name);
-  await expect(db.createCollection(name)).rejects.toMatchObject({ code: 48 });
-  const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  await t.db().createCollection(name);
+  await expect(t.db().createCollection(name)).rejects.toMatchObject({ code: 48 });
+  const names = (await t.db().listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
   expect(names).toContain(name);
-  expect(await db.dropCollection(name)).toBe(true);
-  expect((await db.listCollections({ name }).toArray()).length).toBe(0);
-  const other = mongo.client.db(uniqueDbName('dropme'));
+  expect(await t.db().dropCollection(name)).toBe(true);
+  expect((await t.db().listCollections({ name }).toArray()).length).toBe(0);
+  const other = t.mongo().client.db(uniqueDbName('dropme'));
   await other.collection<AnyDoc>('x').insertOne({ a: 1 });
-  const listed = (await mongo.client.db('admin').admin().listDatabases()).databases.map((d) => d.name);
+  const listed = (await t.mongo().client.db('admin').admin().listDatabases()).databases.map((d) => d.name);
   expect(listed).toContain(other.databaseName);
   await other.dropDatabase();
-  const after = (await mongo.client.db('admin').admin().listDatabases()).databases.map((d) => d.name);
+  const after = (await t.mongo().client.db('admin').admin().listDatabases()).databases.map((d) => d.name);
   expect(after).not.toContain(other.databaseName);
 });

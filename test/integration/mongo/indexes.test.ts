@@ -1,21 +1,12 @@
-import { MongoBulkWriteError, MongoServerError, ObjectId, type Db } from 'mongodb';
-import { startTestMongo, uniqueDbName, type AnyDoc, type TestMongo } from '../../support/mongo';
+import { MongoBulkWriteError, MongoServerError, ObjectId } from 'mongodb';
+import { useTestDatabase, type AnyDoc } from '../../support/mongo';
 
 /** Unique and compound indexes, MongoDB's duplicate-key error shape, and index use for equality. */
-let mongo: TestMongo;
-let db: Db;
+const t = useTestDatabase('idx');
 
-beforeAll(async () => {
-  mongo = await startTestMongo();
-  db = mongo.client.db(uniqueDbName('idx'));
-});
-afterAll(async () => {
-  await db?.dropDatabase().catch(() => undefined);
-  await mongo?.close();
-});
 
 test('createIndexes, listIndexes, dropIndexes', async () => {
-  const c = db.collection<AnyDoc>('lifecycle');
+  const c = t.db().collection<AnyDoc>('lifecycle');
   await c.insertOne({ a: 1, b: 1 });
   expect(await c.createIndex({ a: 1, b: -1 }, { name: 'ab' })).toBe('ab');
   expect(await c.createIndex({ a: 1, b: -1 }, { name: 'ab' })).toBe('ab');
@@ -29,7 +20,7 @@ test('createIndexes, listIndexes, dropIndexes', async () => {
 });
 
 test('a per-tenant unique index: same email in two tenants, not twice in one', async () => {
-  const c = db.collection<AnyDoc>('candidates');
+  const c = t.db().collection<AnyDoc>('candidates');
   await c.createIndex({ tenantId: 1, emailLower: 1 }, { unique: true });
   const [t1, t2] = [new ObjectId(), new ObjectId()];
   await c.insertOne({ tenantId: t1, emailLower: 'ann@example.com' });
@@ -45,7 +36,7 @@ test('a per-tenant unique index: same email in two tenants, not twice in one', a
 });
 
 test('a duplicate in insertMany raises MongoBulkWriteError and keeps the documents before it', async () => {
-  const c = db.collection<AnyDoc>('bulk');
+  const c = t.db().collection<AnyDoc>('bulk');
   await c.createIndex({ slug: 1 }, { unique: true });
   const err = await c.insertMany([{ slug: 'a' }, { slug: 'b' }, { slug: 'a' }, { slug: 'c' }]).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(MongoBulkWriteError);
@@ -59,7 +50,7 @@ test('a duplicate in insertMany raises MongoBulkWriteError and keeps the documen
 });
 
 test('a unique index cannot be built over existing duplicates, and updates cannot create one', async () => {
-  const c = db.collection<AnyDoc>('dups');
+  const c = t.db().collection<AnyDoc>('dups');
   await c.insertMany([{ _id: 1, k: 1 }, { _id: 2, k: 1 }, { _id: 3, k: 2 }]);
   await expect(c.createIndex({ k: 1 }, { unique: true })).rejects.toMatchObject({ code: 11000 });
   expect((await c.listIndexes().toArray()).map((i) => i.name)).toEqual(['_id_']);
@@ -70,7 +61,7 @@ test('a unique index cannot be built over existing duplicates, and updates canno
 });
 
 test('an equality on an index\'s leading field reads only that tenant\'s documents', async () => {
-  const c = db.collection<AnyDoc>('scoped');
+  const c = t.db().collection<AnyDoc>('scoped');
   const tenants = Array.from({ length: 20 }, () => new ObjectId());
   await c.insertMany(tenants.flatMap((tenantId) => Array.from({ length: 25 }, (_, i) => ({ tenantId, i }))));
   await c.createIndex({ tenantId: 1, i: 1 });

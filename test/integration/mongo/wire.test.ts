@@ -1,13 +1,12 @@
 import { Writable } from 'node:stream';
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import pino from 'pino';
 import { EmbeddedMongo } from '../../../shared/mongo/embedded';
-import { startTestMongo, uniqueDbName, type AnyDoc, type TestMongo } from '../../support/mongo';
+import { useTestDatabase, type AnyDoc } from '../../support/mongo';
 import { header, opMsg, opQuery, RawWire, replyDoc } from '../../support/wire-client';
 
 /** Wire protocol framing with raw sockets: what any server speaking MongoDB's protocol must do. */
-let mongo: TestMongo;
-let db: Db;
+const t = useTestDatabase('wire');
 let host: string;
 let port: number;
 const sockets: RawWire[] = [];
@@ -19,18 +18,12 @@ async function open(): Promise<RawWire> {
 }
 
 beforeAll(async () => {
-  mongo = await startTestMongo();
-  db = mongo.client.db(uniqueDbName('wire'));
-  const url = new URL(mongo.uri);
+  const url = new URL(t.mongo().uri);
   host = url.hostname;
   port = Number(url.port || 27017);
 });
 afterEach(() => {
   for (const s of sockets.splice(0)) s.close();
-});
-afterAll(async () => {
-  await db?.dropDatabase().catch(() => undefined);
-  await mongo?.close();
 });
 
 test('the legacy OP_QUERY hello handshake is answered with OP_REPLY', async () => {
@@ -46,15 +39,15 @@ test('the legacy OP_QUERY hello handshake is answered with OP_REPLY', async () =
 test('OP_MSG document sequences carry an insert batch', async () => {
   const w = await open();
   const coll = `seq_${Date.now()}`;
-  w.send(opMsg(8, { insert: coll, $db: db.databaseName }, { documents: [{ _id: 1 }, { _id: 2 }, { _id: 3 }] }));
+  w.send(opMsg(8, { insert: coll, $db: t.db().databaseName }, { documents: [{ _id: 1 }, { _id: 2 }, { _id: 3 }] }));
   const reply = replyDoc(await w.next());
   expect(reply.opCode).toBe(2013);
   expect(reply.doc).toMatchObject({ n: 3, ok: 1 });
-  expect(await db.collection<AnyDoc>(coll).countDocuments()).toBe(3);
+  expect(await t.db().collection<AnyDoc>(coll).countDocuments()).toBe(3);
 });
 
 test('a directConnection=true URI connects', async () => {
-  const url = new URL(mongo.uri);
+  const url = new URL(t.mongo().uri);
   url.searchParams.set('directConnection', 'true');
   const c = new MongoClient(url.toString());
   try {

@@ -4,7 +4,7 @@ import { collationCompare } from '../query/collation';
 import { evaluate } from '../query/expressions';
 import { compileFilter, type Matcher } from '../query/match';
 import { isNumeric, toNumber } from '../query/numeric';
-import { binaryCompare, isPlainObject, valuesEqual, type Doc, type StringCompare, type Value } from '../query/values';
+import { binaryCompare, bsonTypeName, isPlainObject, valuesEqual, type Doc, type StringCompare, type Value } from '../query/values';
 import type { Collection } from '../storage/collection';
 import type { CommandContext } from './context';
 
@@ -12,7 +12,7 @@ import type { CommandContext } from './context';
 export function targetName(cmd: Doc, field: string): string {
   const name = cmd[field];
   if (typeof name !== 'string' || name === '') {
-    throw new ServerError(CODES.InvalidNamespace, `collection name has invalid type ${typeof name}: '${field}' must name a collection`);
+    throw new ServerError(CODES.InvalidNamespace, `collection name has invalid type ${bsonTypeName(name)}: '${field}' must name a collection`);
   }
   return name;
 }

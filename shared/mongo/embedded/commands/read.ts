@@ -89,18 +89,23 @@ const distinct: Handler = (cmd, ctx) => {
   if (typeof key !== 'string') throw new ServerError(CODES.TypeMismatch, "BSON field 'distinct.key' is missing or not a string");
   const opts = opOptions(cmd.collation, undefined);
   const docs = select(ctx, name, optionalDoc(cmd, 'query'), opts);
-  const seen = new Map<string, unknown>();
+  const keys = new Set<string>();
+  const values: unknown[] = [];
   const parts = key.split('.');
   for (const d of docs) {
     someAtPath(d, parts, (v) => {
-      if (v !== undefined && !Array.isArray(v)) {
-        const k = opts.simple || typeof v !== 'string' ? hashKey(v) : `s:${[...seen.keys()].find((s) => s.startsWith('s:') && opts.strings(s.slice(2), v) === 0)?.slice(2) ?? v}`;
-        if (!seen.has(k)) seen.set(k, v);
+      if (v === undefined || Array.isArray(v)) return false;
+      if (!opts.simple && typeof v === 'string') {
+        // Under a collation, strings that compare equal are one value (the first one seen).
+        if (!values.some((x) => typeof x === 'string' && opts.strings(x, v) === 0)) values.push(v);
+      } else if (!keys.has(hashKey(v))) {
+        keys.add(hashKey(v));
+        values.push(v);
       }
       return false;
     });
   }
-  return { values: [...seen.values()], ok: 1 };
+  return { values, ok: 1 };
 };
 
 const aggregate: Handler = async (cmd, ctx) => {

@@ -6,7 +6,7 @@ import { isNumeric, toNumber } from './numeric';
 import { getPath, someAtPath, unsetPath } from './paths';
 import { compileProjection } from './projection';
 import { parseSort, sortDocs } from './sort';
-import { hashKey, isPlainObject, valuesEqual, type Doc, type StringCompare, type Value } from './values';
+import { hashKey, isPlainObject, type Doc, type StringCompare, type Value } from './values';
 
 export interface PipelineContext {
   /** Documents of another collection in the same database ($lookup, $unionWith). */
@@ -202,4 +202,3 @@ function lookup(spec: Value, docs: Doc[], ctx: PipelineContext): Doc[] {
   });
 }
 
-export { valuesEqual };

@@ -2,7 +2,6 @@ import { badValue, CODES, ServerError } from '../errors';
 import { evaluate } from './expressions';
 import { compileFilter, isOperatorDoc, type MatchState } from './match';
 import { isNumeric, toNumber } from './numeric';
-import { getPath } from './paths';
 import { isPlainObject, type Doc, type StringCompare, type Value } from './values';
 
 type Spec = { kind: 'include' } | { kind: 'exclude' } | { kind: 'slice'; skip?: number; limit: number }
@@ -164,9 +163,4 @@ function exclude(value: Doc, node: Node, state: MatchState): Doc {
     else out[key] = v;
   }
   return out;
-}
-
-/** Reads one path for distinct and similar helpers, without array traversal. */
-export function valueAt(doc: Doc, path: string): Value {
-  return getPath(doc, path);
 }
