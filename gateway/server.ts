@@ -1,0 +1,125 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError } from 'graphql';
+import { TokenVerifier, type Principal } from '../shared/auth';
+import { jwtSecret, type Config } from '../shared/config';
+import { ErrorCode, formatError } from '../shared/errors';
+import { closeAll } from '../shared/graphql/close';
+import { requestIdOf } from '../shared/graphql/context';
+import { createLogger, type Logger } from '../shared/logger';
+import { createMetrics, type Metrics } from '../shared/metrics';
+import type { SubgraphName } from './compose';
+import { isIntrospectionOnly } from './introspection';
+
+/** Per request at the gateway: who is calling and what to forward to subgraphs. */
+export interface GatewayContext {
+  requestId: string;
+  authorization: string | undefined;
+  principal: Principal | null;
+}
+
+/** Forwards the caller's token and the request id to every subgraph fetch. */
+class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    if (!request.http) return;
+    if (context.authorization) request.http.headers.set('authorization', context.authorization);
+    if (context.requestId) request.http.headers.set('x-request-id', context.requestId);
+  }
+}
+
+export interface GatewayOptions {
+  config: Config;
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Subgraph URLs; a name left out keeps the URL written in the supergraph. */
+  subgraphUrls: Partial<Record<SubgraphName, string>>;
+  /** The supergraph SDL; read from config.SUPERGRAPH_PATH when absent. */
+  supergraphSdl?: string;
+  logger?: Logger;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+/** Builds and starts the gateway: /graphql (queries and mutations), /healthz, /readyz, /metrics. */
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const { config } = opts;
+  const log = opts.logger ?? createLogger('gateway', config.LOG_LEVEL);
+  const metrics = createMetrics('gateway');
+  const verifier = new TokenVerifier({ secret: jwtSecret(config), jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const supergraphSdl = opts.supergraphSdl ?? readFileSync(config.SUPERGRAPH_PATH, 'utf8');
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    // Each fetch reuses keep-alive connections (the data source's default fetcher pools sockets).
+    buildService: ({ name, url }) => new ForwardingDataSource({ url: opts.subgraphUrls[name as SubgraphName] ?? url }),
+    logger: log,
+  });
+  const app = express();
+  const http: Server = createServer(app);
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    formatError: formatError(config.production),
+    includeStacktraceInErrorResponses: !config.production,
+    introspection: config.INTROSPECTION,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: http })],
+    logger: log,
+  });
+  await apollo.start();
+
+  app.use((req, res, next) => {
+    const id = requestIdOf(req.headers);
+    req.headers['x-request-id'] = id;
+    res.setHeader('x-request-id', id);
+    next();
+  });
+  app.get('/healthz', (_req, res) => { res.json({ status: 'ok', service: 'gateway' }); });
+  app.get('/readyz', (_req, res) => {
+    const urls = Object.values(opts.subgraphUrls);
+    Promise.all(urls.map((u) => fetch(new URL('/healthz', u), { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)))
+      .then((oks) => (oks.every(Boolean) ? res.json({ status: 'ready' }) : res.status(503).json({ status: 'unavailable', subgraphs: Object.fromEntries(urls.map((u, i) => [u, oks[i]])) })));
+  });
+  app.get('/metrics', (_req, res) => {
+    metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), () => res.status(500).end());
+  });
+  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, {
+    context: async ({ req }) => {
+      const requestId = requestIdOf(req.headers);
+      const authorization = req.headers.authorization;
+      const body = (req.body ?? {}) as { query?: unknown; operationName?: unknown };
+      const query = body.query ?? req.query.query;
+      try {
+        return { requestId, authorization, principal: await verifier.verify(authorization) };
+      } catch (err) {
+        if (!authorization && config.INTROSPECTION && isIntrospectionOnly(query, body.operationName ?? req.query.operationName)) {
+          return { requestId, authorization, principal: null };
+        }
+        const message = err instanceof GraphQLError ? err.message : 'the token is not valid';
+        throw new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+      }
+    },
+  }));
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port, config.BIND_HOST, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  log.info({ port }, 'gateway listening');
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}/graphql`,
+    port,
+    metrics,
+    close: () => (closing ??= closeAll([() => apollo.stop(), () => new Promise<void>((r) => http.close(() => r()))])),
+  };
+}

@@ -1,0 +1,103 @@
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { ObjectId } from 'mongodb';
+import { errors } from './errors';
+
+export const ROLES = ['platform-admin', 'admin', 'recruiter', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling, from a verified token. */
+export interface Principal {
+  userId: string;
+  /** The tenant the token is for; null for a platform-admin token without one. */
+  tenantId: ObjectId | null;
+  roles: Role[];
+}
+
+/** What a caller wants to do inside its tenant. */
+export type Access = 'read' | 'write' | 'admin';
+
+const GRANTS: Record<Access, Role[]> = {
+  read: ['admin', 'recruiter', 'viewer'],
+  write: ['admin', 'recruiter'],
+  admin: ['admin'],
+};
+
+export interface VerifierOptions {
+  /** HS256 shared secret. */
+  secret?: string;
+  /** JWKS endpoint for asymmetric keys; used when set. */
+  jwksUrl?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+/** Verifies bearer tokens (HS256 secret or JWKS) into a Principal; every failure is UNAUTHENTICATED. */
+export class TokenVerifier {
+  private readonly key: Uint8Array | JWTVerifyGetKey;
+
+  constructor(private readonly opts: VerifierOptions) {
+    if (opts.jwksUrl) this.key = createRemoteJWKSet(new URL(opts.jwksUrl));
+    else if (opts.secret) this.key = new TextEncoder().encode(opts.secret);
+    else throw new Error('TokenVerifier needs a secret or a JWKS URL');
+  }
+
+  async verify(authorization: string | undefined): Promise<Principal> {
+    if (!authorization) throw errors.unauthenticated('expected an Authorization header "Bearer <JWT>", received none');
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    if (!match) throw errors.unauthenticated('expected an Authorization header of the form "Bearer <JWT>"');
+    let payload: JWTPayload;
+    try {
+      const result = await jwtVerify(match[1]!, this.key as Uint8Array, {
+        issuer: this.opts.issuer,
+        audience: this.opts.audience,
+        algorithms: this.opts.jwksUrl ? undefined : ['HS256'],
+      });
+      payload = result.payload;
+    } catch (err) {
+      const reason = (err as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid';
+      throw errors.unauthenticated(`${reason}; sign in again`);
+    }
+    return principalFrom(payload);
+  }
+}
+
+function principalFrom(payload: JWTPayload): Principal {
+  const { sub, tid, roles } = payload as JWTPayload & { tid?: unknown; roles?: unknown };
+  if (typeof sub !== 'string' || sub === '') throw errors.unauthenticated('expected a "sub" claim in the token');
+  if (!Array.isArray(roles) || !roles.every((r): r is Role => (ROLES as readonly string[]).includes(r as string))) {
+    throw errors.unauthenticated(`expected "roles" to be a list of ${ROLES.join(', ')}`);
+  }
+  let tenantId: ObjectId | null = null;
+  if (tid !== undefined && tid !== null) {
+    if (typeof tid !== 'string' || !ObjectId.isValid(tid) || tid.length !== 24) throw errors.unauthenticated('expected "tid" to be a tenant id (24 hex characters)');
+    tenantId = new ObjectId(tid);
+  }
+  return { userId: sub, tenantId, roles };
+}
+
+/** The caller's tenant, if its roles allow `access` there; FORBIDDEN otherwise. */
+export function tenantFor(principal: Principal, access: Access): ObjectId {
+  if (!principal.tenantId) throw errors.forbidden(`expected a token for a tenant; this token (roles: ${principal.roles.join(', ') || 'none'}) has none`);
+  if (!principal.roles.some((r) => GRANTS[access].includes(r))) {
+    throw errors.forbidden(`expected one of the roles ${GRANTS[access].join(', ')} to ${access === 'read' ? 'read' : 'change'} this; the token has ${principal.roles.join(', ') || 'none'}`);
+  }
+  return principal.tenantId;
+}
+
+export function requirePlatformAdmin(principal: Principal): void {
+  if (!principal.roles.includes('platform-admin')) throw errors.forbidden('expected the platform-admin role');
+}
+
+export interface TokenClaims { sub: string; tid?: string; roles: Role[] }
+
+/** Signs an HS256 token, for `npm run token`, the demo printout and tests. */
+export async function signToken(secret: string, claims: TokenClaims, opts: { expiresIn?: string; issuer?: string; audience?: string } = {}): Promise<string> {
+  let jwt = new SignJWT({ tid: claims.tid, roles: claims.roles })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime(opts.expiresIn ?? '12h');
+  if (opts.issuer) jwt = jwt.setIssuer(opts.issuer);
+  if (opts.audience) jwt = jwt.setAudience(opts.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
+}

@@ -1,0 +1,106 @@
+/**
+ * Every environment variable Hiregraph reads, with its type and default, read once at startup.
+ * loadConfig names every bad variable at once instead of failing on the first.
+ */
+type Parser<T> = (raw: string | undefined, env: Env) => T;
+type Env = Record<string, string | undefined>;
+
+class Bad extends Error {}
+
+const str = (def: string): Parser<string> => (raw) => (raw === undefined || raw === '' ? def : raw);
+const optStr: Parser<string | undefined> = (raw) => (raw === undefined || raw === '' ? undefined : raw);
+const port = (def: number): Parser<number> => (raw) => {
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Bad(`expected a port number 0-65535, received "${raw}"`);
+  return n;
+};
+const optUrl: Parser<string | undefined> = (raw) => {
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    new URL(raw);
+  } catch {
+    throw new Bad(`expected a URL, received "${raw}"`);
+  }
+  return raw;
+};
+const subgraphUrl = (portVar: string, def: number): Parser<string> => (raw, env) => {
+  if (raw !== undefined && raw !== '') return optUrl(raw, env)!;
+  return `http://127.0.0.1:${port(def)(env[portVar], env)}/graphql`;
+};
+const oneOf = <T extends string>(values: readonly T[], def: T): Parser<T> => (raw) => {
+  if (raw === undefined || raw === '') return def;
+  if (!values.includes(raw as T)) throw new Bad(`expected one of ${values.join(', ')}, received "${raw}"`);
+  return raw as T;
+};
+const bool = (def: (env: Env) => boolean): Parser<boolean> => (raw, env) => {
+  if (raw === undefined || raw === '') return def(env);
+  if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+  if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+  throw new Bad(`expected true or false, received "${raw}"`);
+};
+const production = (env: Env): boolean => env.NODE_ENV === 'production';
+
+/** The table: variable name → how to read it (with its default). */
+const TABLE = {
+  NODE_ENV: str('development'),
+  LOG_LEVEL: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info'),
+  MONGODB_URI: optStr,
+  MONGODB_DB: str('hiregraph'),
+  REDIS_URL: str('redis://127.0.0.1:6379'),
+  DATA_DIR: str('./data'),
+  JWT_SECRET: optStr,
+  JWT_JWKS_URL: optUrl,
+  JWT_ISSUER: optStr,
+  JWT_AUDIENCE: optStr,
+  /** Interface every server listens on; 0.0.0.0 in containers. */
+  BIND_HOST: str('127.0.0.1'),
+  GATEWAY_PORT: port(4000),
+  TENANT_PORT: port(4001),
+  CANDIDATE_PORT: port(4002),
+  JOB_PORT: port(4003),
+  ASSESSMENT_PORT: port(4004),
+  TENANT_URL: subgraphUrl('TENANT_PORT', 4001),
+  CANDIDATE_URL: subgraphUrl('CANDIDATE_PORT', 4002),
+  JOB_URL: subgraphUrl('JOB_PORT', 4003),
+  ASSESSMENT_URL: subgraphUrl('ASSESSMENT_PORT', 4004),
+  SUPERGRAPH_PATH: str('schema/supergraph.graphql'),
+  INTROSPECTION: bool((env) => !production(env)),
+  LLM_BASE_URL: optUrl,
+  LLM_API_KEY: optStr,
+  LLM_MODEL: str('gpt-4o-mini'),
+} as const;
+
+export type Config = { [K in keyof typeof TABLE]: ReturnType<(typeof TABLE)[K]> } & { production: boolean };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** A development-only signing secret; loadConfig refuses production without a real one. */
+export const DEV_JWT_SECRET = 'hiregraph-dev-secret-change-me-0123456789';
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, parse] of Object.entries(TABLE)) {
+    try {
+      out[name] = (parse as Parser<unknown>)(env[name], env);
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`);
+    }
+  }
+  const isProd = production(env);
+  if (isProd && !out.JWT_SECRET && !out.JWT_JWKS_URL) problems.push('JWT_SECRET or JWT_JWKS_URL: one is required when NODE_ENV=production');
+  if (typeof out.JWT_SECRET === 'string' && out.JWT_SECRET.length < 32) problems.push('JWT_SECRET: expected at least 32 characters for HS256');
+  if (problems.length) throw new ConfigError(problems);
+  return { ...(out as Omit<Config, 'production'>), production: isProd };
+}
+
+/** The HS256 secret in force: the configured one, or the development default. */
+export function jwtSecret(config: Config): string | undefined {
+  if (config.JWT_JWKS_URL && !config.JWT_SECRET) return undefined;
+  return config.JWT_SECRET ?? DEV_JWT_SECRET;
+}

@@ -1,0 +1,49 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/** The error codes of the contract, set in extensions.code. */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+const KNOWN = new Set<string>([...Object.values(ErrorCode), 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+
+function make(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+/** The one registry of errors Hiregraph throws. Messages say what was expected and what was received. */
+export const errors = {
+  badInput: (message: string, field?: string) => make(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {}),
+  unauthenticated: (message: string) => make(ErrorCode.UNAUTHENTICATED, message),
+  forbidden: (message: string) => make(ErrorCode.FORBIDDEN, message),
+  notFound: (type: string, id: string) => make(ErrorCode.NOT_FOUND, `${type} ${id} was not found`),
+  conflict: (message: string) => make(ErrorCode.CONFLICT, message),
+  rateLimited: (message: string, retryAfterSeconds: number) => make(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds }),
+  internal: (message = 'internal server error') => make(ErrorCode.INTERNAL_SERVER_ERROR, message),
+};
+
+/**
+ * Shapes every error leaving a server: known codes pass through, anything else becomes
+ * INTERNAL_SERVER_ERROR; stack traces never leave in production.
+ */
+export function formatError(production: boolean): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted) => {
+    const code = String(formatted.extensions?.code ?? '');
+    const extensions = { ...(formatted.extensions ?? {}) };
+    if (production) delete extensions.stacktrace;
+    if (KNOWN.has(code)) return { ...formatted, extensions };
+    return {
+      message: production ? 'internal server error' : formatted.message,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { ...extensions, code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}

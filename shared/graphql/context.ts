@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ObjectId } from 'mongodb';
+import { tenantFor, type Access, type Principal, type TokenVerifier } from '../auth';
+import type { Logger } from '../logger';
+
+/**
+ * What every resolver gets. Authentication happens when the context is built, but its failure is
+ * raised by the first resolver that needs a caller, so it comes back as a GraphQL error with a code.
+ */
+export interface RequestContext {
+  requestId: string;
+  authorization: string | undefined;
+  log: Logger;
+  /** The verified caller; throws UNAUTHENTICATED if the token was missing or bad. */
+  principal(): Principal;
+  /** The caller's tenant if it may `access` it; throws UNAUTHENTICATED or FORBIDDEN. */
+  tenant(access: Access): ObjectId;
+}
+
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const given = headers['x-request-id'];
+  const id = Array.isArray(given) ? given[0] : given;
+  return id && /^[\w.:-]{1,128}$/.test(id) ? id : randomUUID();
+}
+
+export async function buildRequestContext(headers: IncomingHttpHeaders, verifier: TokenVerifier, log: Logger): Promise<RequestContext> {
+  const requestId = requestIdOf(headers);
+  const authorization = headers.authorization;
+  let principal: Principal | null = null;
+  let failure: unknown = null;
+  try {
+    principal = await verifier.verify(authorization);
+  } catch (err) {
+    failure = err;
+  }
+  const child = log.child({ requestId, tenantId: principal?.tenantId?.toHexString() });
+  const who = (): Principal => {
+    if (!principal) throw failure;
+    return principal;
+  };
+  return { requestId, authorization, log: child, principal: who, tenant: (access) => tenantFor(who(), access) };
+}

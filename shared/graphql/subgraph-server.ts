@@ -1,0 +1,112 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { DocumentNode } from 'graphql';
+import type { Db, MongoClient } from 'mongodb';
+import { TokenVerifier } from '../auth';
+import { jwtSecret, type Config } from '../config';
+import { formatError } from '../errors';
+import { createLogger, type Logger } from '../logger';
+import { createMetrics, type Metrics } from '../metrics';
+import { connectMongo } from '../mongo/connect';
+import { buildRequestContext, type RequestContext } from './context';
+import { closeAll } from './close';
+
+/** What makes one subgraph: its schema, resolvers, indexes and per-request state. */
+export interface SubgraphDefinition<Ctx extends RequestContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<Ctx>;
+  /** Creates the subgraph's indexes (each led by tenantId), idempotently, at startup. */
+  ensureIndexes(db: Db): Promise<void>;
+  /** Adds the subgraph's repositories and loaders to a request's base context. */
+  context(base: RequestContext, db: Db): Ctx;
+}
+
+export interface RunningSubgraph {
+  name: string;
+  url: string;
+  port: number;
+  metrics: Metrics;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export interface SubgraphOptions {
+  config: Config;
+  /** MongoDB to use (the embedded server's URI when MONGODB_URI is unset). */
+  mongoUri: string;
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  logger?: Logger;
+}
+
+/** Builds and starts a subgraph: /graphql, /healthz, /readyz and /metrics on one port. */
+export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDefinition<Ctx>, opts: SubgraphOptions): Promise<RunningSubgraph> {
+  const { config } = opts;
+  const log = opts.logger ?? createLogger(def.name, config.LOG_LEVEL);
+  const metrics = createMetrics(def.name);
+  const verifier = new TokenVerifier({ secret: jwtSecret(config), jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const cleanup: Array<() => Promise<unknown> | unknown> = [];
+  let client: MongoClient | undefined;
+  let http: Server | undefined;
+  try {
+    client = await connectMongo(opts.mongoUri, metrics, `hiregraph-${def.name}`);
+    cleanup.push(() => client!.close());
+    const db = client.db(config.MONGODB_DB);
+    await def.ensureIndexes(db);
+
+    const app = express();
+    http = createServer(app);
+    const apollo = new ApolloServer<Ctx>({
+      schema: buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as never }),
+      formatError: formatError(config.production),
+      includeStacktraceInErrorResponses: !config.production,
+      introspection: config.INTROSPECTION,
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: http })],
+      logger: log,
+    });
+    await apollo.start();
+    cleanup.unshift(() => apollo.stop());
+
+    app.get('/healthz', (_req, res) => { res.json({ status: 'ok', service: def.name }); });
+    app.get('/readyz', (_req, res) => {
+      db.command({ ping: 1 }).then(
+        () => res.json({ status: 'ready', mongodb: 'ok' }),
+        (err: unknown) => res.status(503).json({ status: 'unavailable', mongodb: String(err) }),
+      );
+    });
+    app.get('/metrics', (_req, res) => {
+      metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), () => res.status(500).end());
+    });
+    app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, {
+      context: async ({ req }) => def.context(await buildRequestContext(req.headers, verifier, log), db),
+    }));
+
+    await new Promise<void>((resolve, reject) => {
+      http!.once('error', reject);
+      http!.listen(opts.port, config.BIND_HOST, () => resolve());
+    });
+    const port = (http.address() as AddressInfo).port;
+    log.info({ port }, `${def.name} subgraph listening`);
+    const server = http;
+    let closing: Promise<void> | undefined;
+    return {
+      name: def.name,
+      port,
+      url: `http://127.0.0.1:${port}/graphql`,
+      metrics,
+      db,
+      close: () => (closing ??= closeAll([...cleanup, () => new Promise<void>((r) => server.close(() => r()))])),
+    };
+  } catch (err) {
+    await closeAll(cleanup).catch(() => undefined);
+    http?.close();
+    throw err;
+  }
+}

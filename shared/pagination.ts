@@ -1,0 +1,38 @@
+import { ObjectId, type Filter } from 'mongodb';
+import { errors } from './errors';
+
+const PREFIX = 'hg1:';
+
+export interface Page { first: number; after: ObjectId | null }
+export interface Connection<N> { edges: Array<{ cursor: string; node: N }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } }
+
+export function encodeCursor(id: ObjectId): string {
+  return Buffer.from(`${PREFIX}${id.toHexString()}`).toString('base64url');
+}
+
+/** Validates `first` (1..100) and decodes `after`; both wrong ways are BAD_USER_INPUT. */
+export function parsePage(first: number | null | undefined, after: string | null | undefined): Page {
+  const n = first ?? 20;
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw errors.badInput(`expected first to be between 1 and 100, received ${n}`, 'first');
+  if (after === undefined || after === null) return { first: n, after: null };
+  const text = Buffer.from(after, 'base64url').toString('utf8');
+  const hex = text.startsWith(PREFIX) ? text.slice(PREFIX.length) : '';
+  if (!/^[0-9a-f]{24}$/.test(hex) || encodeCursor(new ObjectId(hex)) !== after) {
+    throw errors.badInput(`expected after to be a cursor from a previous page, received "${after.slice(0, 40)}"`, 'after');
+  }
+  return { first: n, after: new ObjectId(hex) };
+}
+
+/** Keyset range for newest-first pages: only ids below the cursor. */
+export function pageFilter<T>(page: Page): Filter<T> {
+  return (page.after ? { _id: { $lt: page.after } } : {}) as Filter<T>;
+}
+
+/** Builds a connection from up to first+1 rows sorted by _id descending. */
+export function toConnection<R extends { _id: ObjectId }, N>(rows: R[], page: Page, node: (r: R) => N): Connection<N> {
+  const slice = rows.slice(0, page.first);
+  return {
+    edges: slice.map((r) => ({ cursor: encodeCursor(r._id), node: node(r) })),
+    pageInfo: { hasNextPage: rows.length > page.first, endCursor: slice.length ? encodeCursor(slice[slice.length - 1]!._id) : null },
+  };
+}

@@ -1,0 +1,63 @@
+import { startGateway, type RunningGateway } from '../gateway/server';
+import { assessmentSubgraph } from '../subgraphs/assessment/server';
+import { candidateSubgraph } from '../subgraphs/candidate/server';
+import { jobSubgraph } from '../subgraphs/job/server';
+import { tenantSubgraph } from '../subgraphs/tenant/server';
+import type { Config } from './config';
+import { closeAll } from './graphql/close';
+import { startSubgraph, type RunningSubgraph } from './graphql/subgraph-server';
+import type { Logger } from './logger';
+
+export interface Stack {
+  gateway: RunningGateway;
+  subgraphs: Record<'tenant' | 'candidate' | 'job' | 'assessment', RunningSubgraph>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  config: Config;
+  mongoUri: string;
+  /** Use port 0 everywhere (tests) instead of the configured ports. */
+  randomPorts?: boolean;
+  supergraphSdl?: string;
+  logger?: (service: string) => Logger | undefined;
+}
+
+/**
+ * Every Hiregraph server in this process: the four subgraphs, then the gateway pointed at them.
+ * `npm start` and the end-to-end tests both run the graph this way; production runs each
+ * entry point as its own process.
+ */
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const { config, mongoUri } = opts;
+  const port = (p: number): number => (opts.randomPorts ? 0 : p);
+  const started: Array<{ close(): Promise<void> }> = [];
+  const logger = (s: string) => opts.logger?.(s);
+  try {
+    const tenant = await startSubgraph(tenantSubgraph(), { config, mongoUri, port: port(config.TENANT_PORT), logger: logger('tenant') });
+    started.push(tenant);
+    const candidate = await startSubgraph(candidateSubgraph(), { config, mongoUri, port: port(config.CANDIDATE_PORT), logger: logger('candidate') });
+    started.push(candidate);
+    const job = await startSubgraph(jobSubgraph({ candidateUrl: candidate.url }), { config, mongoUri, port: port(config.JOB_PORT), logger: logger('job') });
+    started.push(job);
+    const assessment = await startSubgraph(assessmentSubgraph(), { config, mongoUri, port: port(config.ASSESSMENT_PORT), logger: logger('assessment') });
+    started.push(assessment);
+    const gateway = await startGateway({
+      config,
+      port: port(config.GATEWAY_PORT),
+      supergraphSdl: opts.supergraphSdl,
+      subgraphUrls: { tenant: tenant.url, candidate: candidate.url, job: job.url, assessment: assessment.url },
+      logger: logger('gateway'),
+    });
+    started.push(gateway);
+    let closing: Promise<void> | undefined;
+    return {
+      gateway,
+      subgraphs: { tenant, candidate, job, assessment },
+      close: () => (closing ??= closeAll([...started].reverse().map((s) => () => s.close()))),
+    };
+  } catch (err) {
+    await closeAll([...started].reverse().map((s) => () => s.close())).catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,27 @@
+import DataLoader from 'dataloader';
+import type { AssessmentDoc, AssessmentRepository, AssessmentStatus } from './repository';
+
+export interface AssessmentLoaders {
+  assessmentById: DataLoader<string, AssessmentDoc | null>;
+  ofCandidate: DataLoader<string, AssessmentDoc[]>;
+  /** Keyed by job id and status filter; keys with the same status share one query. */
+  ofJob: DataLoader<{ jobId: string; status: AssessmentStatus | null }, AssessmentDoc[], string>;
+}
+
+/** Created once per request. */
+export function createLoaders(repo: () => AssessmentRepository): AssessmentLoaders {
+  return {
+    assessmentById: new DataLoader((ids) => repo().byIds(ids)),
+    ofCandidate: new DataLoader((ids) => repo().byParents('candidateId', ids, null)),
+    ofJob: new DataLoader(async (keys) => {
+      const statuses = [...new Set(keys.map((k) => k.status))];
+      const results = new Map<AssessmentStatus | null, Map<string, AssessmentDoc[]>>();
+      await Promise.all(statuses.map(async (status) => {
+        const ids = [...new Set(keys.filter((k) => k.status === status).map((k) => k.jobId))];
+        const lists = await repo().byParents('jobId', ids, status);
+        results.set(status, new Map(ids.map((id, i) => [id, lists[i]!])));
+      }));
+      return keys.map((k) => results.get(k.status)!.get(k.jobId) ?? []);
+    }, { cacheKeyFn: (k) => `${k.jobId}|${k.status ?? ''}` }),
+  };
+}

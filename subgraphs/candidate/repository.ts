@@ -1,0 +1,93 @@
+import { MongoServerError, ObjectId, type Db, type Filter } from 'mongodb';
+import { errors } from '../../shared/errors';
+import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
+import { pageFilter, type Page } from '../../shared/pagination';
+
+export interface CandidateDoc {
+  _id: ObjectId;
+  tenantId: ObjectId;
+  name: string;
+  email: string;
+  emailLower: string;
+  phone: string | null;
+  location: string | null;
+  headline: string | null;
+  skills: string[];
+  skillsLower: string[];
+  yearsExperience: number;
+  resumeText: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  archivedAt: Date | null;
+}
+
+export type CandidateFields = Omit<CandidateDoc, '_id' | 'tenantId' | 'emailLower' | 'skillsLower' | 'createdAt' | 'updatedAt' | 'archivedAt'>;
+
+export interface CandidateQuery { search: RegExp | null; skills: string[]; minYearsExperience: number | null; includeArchived: boolean }
+
+function conflictOnDuplicate(err: unknown, email: string): never {
+  if (err instanceof MongoServerError && err.code === 11000) throw errors.conflict(`a candidate with email "${email}" already exists in this tenant`);
+  throw err;
+}
+
+/** The candidates collection, seen from one tenant. */
+export class CandidateRepository {
+  private readonly scoped: TenantScoped<CandidateDoc>;
+
+  constructor(db: Db, tenantId: ObjectId) {
+    this.scoped = new TenantScoped(db.collection<CandidateDoc>('candidates'), tenantId);
+  }
+
+  static async ensureIndexes(db: Db): Promise<void> {
+    const c = db.collection('candidates');
+    await c.createIndex({ tenantId: 1, emailLower: 1 }, { unique: true, name: 'tenant_email_unique' });
+    await c.createIndex({ tenantId: 1, archivedAt: 1, _id: -1 }, { name: 'tenant_list' });
+  }
+
+  async byIds(ids: readonly string[]): Promise<Array<CandidateDoc | null>> {
+    return byKeys(ids, await this.scoped.findByIds(ids.map((id) => new ObjectId(id))));
+  }
+
+  list(q: CandidateQuery, page: Page): Promise<CandidateDoc[]> {
+    const filter: Filter<CandidateDoc> = { ...pageFilter<CandidateDoc>(page) };
+    if (!q.includeArchived) filter.archivedAt = null;
+    if (q.search) filter.$or = [{ name: q.search }, { emailLower: q.search }, { headline: q.search }];
+    if (q.skills.length) filter.skillsLower = { $all: q.skills.map((s) => s.toLowerCase()) };
+    if (q.minYearsExperience !== null) filter.yearsExperience = { $gte: q.minYearsExperience };
+    return this.scoped.find(filter, { sort: { _id: -1 }, limit: page.first + 1 });
+  }
+
+  count(): Promise<number> {
+    return this.scoped.count({});
+  }
+
+  async create(fields: CandidateFields): Promise<CandidateDoc> {
+    const now = new Date();
+    try {
+      return await this.scoped.insert({
+        _id: new ObjectId(), ...fields, emailLower: fields.email.toLowerCase(), skillsLower: fields.skills.map((s) => s.toLowerCase()),
+        createdAt: now, updatedAt: now, archivedAt: null,
+      });
+    } catch (err) {
+      return conflictOnDuplicate(err, fields.email);
+    }
+  }
+
+  async update(id: ObjectId, fields: Partial<CandidateFields>): Promise<CandidateDoc | null> {
+    const set: Partial<CandidateDoc> = { ...fields, updatedAt: new Date() };
+    if (fields.email !== undefined) set.emailLower = fields.email.toLowerCase();
+    if (fields.skills !== undefined) set.skillsLower = fields.skills.map((s) => s.toLowerCase());
+    try {
+      return await this.scoped.updateOne({ _id: id }, { $set: set });
+    } catch (err) {
+      return conflictOnDuplicate(err, fields.email ?? '');
+    }
+  }
+
+  /** Archives once; archiving again keeps the first archivedAt. */
+  async archive(id: ObjectId): Promise<CandidateDoc | null> {
+    const now = new Date();
+    return (await this.scoped.updateOne({ _id: id, archivedAt: null }, { $set: { archivedAt: now, updatedAt: now } }))
+      ?? this.scoped.findOne({ _id: id });
+  }
+}

@@ -1,0 +1,92 @@
+import type { Access } from '../../shared/auth';
+import { errors } from '../../shared/errors';
+import type { RequestContext } from '../../shared/graphql/context';
+import { DateTime } from '../../shared/graphql/scalars';
+import { parseId, tryParseId } from '../../shared/mongo/ids';
+import { parsePage, toConnection } from '../../shared/pagination';
+import { email, numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
+import type { CandidateLoaders } from './loaders';
+import type { CandidateDoc, CandidateFields, CandidateRepository } from './repository';
+
+export interface CandidateContext extends RequestContext {
+  candidates(access: Access): CandidateRepository;
+  loaders: CandidateLoaders;
+}
+
+interface CandidateInput {
+  name?: string | null; email?: string | null; phone?: string | null; location?: string | null; headline?: string | null;
+  skills?: string[] | null; yearsExperience?: number | null; resumeText?: string | null;
+}
+
+export function toCandidate(doc: CandidateDoc) {
+  const { _id, tenantId: _t, emailLower: _e, skillsLower: _s, ...rest } = doc;
+  return { id: _id.toHexString(), ...rest };
+}
+
+/** Validates the fields present in an input; `required` for creation. */
+function fields(input: CandidateInput, required: boolean): Partial<CandidateFields> {
+  const out: Partial<CandidateFields> = {};
+  if (required || (input.name !== undefined && input.name !== null)) out.name = requiredText(input.name ?? '', 'name');
+  if (required || (input.email !== undefined && input.email !== null)) out.email = email(input.email ?? '');
+  for (const key of ['phone', 'location', 'headline'] as const) {
+    if (input[key] !== undefined) out[key] = optionalText(input[key], key, 200);
+  }
+  if (input.resumeText !== undefined) out.resumeText = optionalText(input.resumeText, 'resumeText', 100_000);
+  if (input.skills !== undefined && input.skills !== null) out.skills = stringList(input.skills, 'skills');
+  if (input.yearsExperience !== undefined && input.yearsExperience !== null) out.yearsExperience = numberInRange(input.yearsExperience, 'yearsExperience', 0, 80);
+  return out;
+}
+
+async function loadOrFail(ctx: CandidateContext, id: string): Promise<CandidateDoc> {
+  const doc = await ctx.loaders.candidateById.load(parseId(id).toHexString());
+  if (!doc) throw errors.notFound('Candidate', id);
+  return doc;
+}
+
+export const resolvers = {
+  DateTime,
+  Query: {
+    candidate: async (_: unknown, { id }: { id: string }, ctx: CandidateContext) => {
+      const doc = await ctx.loaders.candidateById.load(parseId(id).toHexString());
+      return doc && toCandidate(doc);
+    },
+    candidates: async (_: unknown, args: { first?: number; after?: string; filter?: { search?: string; skills?: string[]; minYearsExperience?: number; includeArchived?: boolean } | null }, ctx: CandidateContext) => {
+      const repo = ctx.candidates('read');
+      const page = parsePage(args.first, args.after);
+      const f = args.filter ?? {};
+      const rows = await repo.list({
+        search: searchRegex(f.search),
+        skills: stringList(f.skills, 'filter.skills'),
+        minYearsExperience: f.minYearsExperience === undefined || f.minYearsExperience === null ? null : numberInRange(f.minYearsExperience, 'filter.minYearsExperience', 0, 80),
+        includeArchived: f.includeArchived === true,
+      }, page);
+      return toConnection(rows, page, toCandidate);
+    },
+  },
+  Candidate: {
+    __resolveReference: async (ref: { id: string }, ctx: CandidateContext) => {
+      const id = tryParseId(ref.id);
+      const doc = id && (await ctx.loaders.candidateById.load(id.toHexString()));
+      return doc ? toCandidate(doc) : null;
+    },
+  },
+  Mutation: {
+    createCandidate: async (_: unknown, { input }: { input: CandidateInput }, ctx: CandidateContext) => {
+      const repo = ctx.candidates('write');
+      return toCandidate(await repo.create({ phone: null, location: null, headline: null, resumeText: null, skills: [], yearsExperience: 0, ...fields(input, true) } as CandidateFields));
+    },
+    updateCandidate: async (_: unknown, { id, input }: { id: string; input: CandidateInput }, ctx: CandidateContext) => {
+      const repo = ctx.candidates('write');
+      const oid = parseId(id);
+      const patch = fields(input, false);
+      const doc = Object.keys(patch).length ? await repo.update(oid, patch) : await loadOrFail(ctx, id);
+      if (!doc) throw errors.notFound('Candidate', id);
+      return toCandidate(doc);
+    },
+    archiveCandidate: async (_: unknown, { id }: { id: string }, ctx: CandidateContext) => {
+      const doc = await ctx.candidates('write').archive(parseId(id));
+      if (!doc) throw errors.notFound('Candidate', id);
+      return toCandidate(doc);
+    },
+  },
+};

@@ -1,0 +1,36 @@
+import DataLoader from 'dataloader';
+import { ObjectId } from 'mongodb';
+import { encodeCursor, type Page } from '../../shared/pagination';
+import type { ApplicationDoc, JobDoc, JobRepository } from './repository';
+
+export interface JobLoaders {
+  jobById: DataLoader<string, JobDoc | null>;
+  applicationById: DataLoader<string, ApplicationDoc | null>;
+  /** A page of a job's applications; keys with the same page arguments share one query. */
+  applicationPage: DataLoader<{ jobId: string; page: Page }, ApplicationDoc[], string>;
+  applicationsOfCandidate: DataLoader<string, ApplicationDoc[]>;
+}
+
+function pageKey(page: Page): string {
+  return `${page.first}:${page.after ? encodeCursor(page.after) : ''}`;
+}
+
+/** Created once per request. */
+export function createLoaders(repo: () => JobRepository): JobLoaders {
+  return {
+    jobById: new DataLoader((ids) => repo().jobsByIds(ids)),
+    applicationById: new DataLoader((ids) => repo().applicationsByIds(ids)),
+    applicationPage: new DataLoader(async (keys) => {
+      const groups = new Map<string, { page: Page; jobIds: ObjectId[] }>();
+      for (const k of keys) {
+        const g = groups.get(pageKey(k.page)) ?? { page: k.page, jobIds: [] };
+        g.jobIds.push(new ObjectId(k.jobId));
+        groups.set(pageKey(k.page), g);
+      }
+      const results = new Map<string, Map<string, ApplicationDoc[]>>();
+      await Promise.all([...groups].map(async ([key, g]) => results.set(key, await repo().applicationPages(g.jobIds, g.page))));
+      return keys.map((k) => results.get(pageKey(k.page))!.get(k.jobId) ?? []);
+    }, { cacheKeyFn: (k) => `${k.jobId}|${pageKey(k.page)}` }),
+    applicationsOfCandidate: new DataLoader((ids) => repo().applicationsOfCandidates(ids)),
+  };
+}

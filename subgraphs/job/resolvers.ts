@@ -1,0 +1,130 @@
+import type { Access } from '../../shared/auth';
+import { errors } from '../../shared/errors';
+import type { RequestContext } from '../../shared/graphql/context';
+import type { EntityClient } from '../../shared/graphql/entity-client';
+import { DateTime } from '../../shared/graphql/scalars';
+import { parseId, tryParseId } from '../../shared/mongo/ids';
+import { parsePage, toConnection } from '../../shared/pagination';
+import { numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
+import type { JobLoaders } from './loaders';
+import type { ApplicationDoc, JobDoc, JobFields, JobRepository, JobStatus, Stage } from './repository';
+
+export interface JobContext extends RequestContext {
+  jobs(access: Access): JobRepository;
+  loaders: JobLoaders;
+  /** The candidate subgraph, for checking candidate references. */
+  candidateOwner: EntityClient;
+}
+
+interface JobInput {
+  title?: string | null; description?: string | null; requiredSkills?: string[] | null; niceToHaveSkills?: string[] | null;
+  minYearsExperience?: number | null; location?: string | null;
+}
+
+function toJob(doc: JobDoc) {
+  const { _id, tenantId: _t, updatedAt: _u, ...rest } = doc;
+  return { id: _id.toHexString(), ...rest };
+}
+
+function toApplication(doc: ApplicationDoc) {
+  return { id: doc._id.toHexString(), jobId: doc.jobId.toHexString(), candidateId: doc.candidateId.toHexString(), stage: doc.stage, createdAt: doc.createdAt };
+}
+
+function jobFields(input: JobInput, required: boolean): Partial<JobFields> {
+  const out: Partial<JobFields> = {};
+  if (required || (input.title !== undefined && input.title !== null)) out.title = requiredText(input.title ?? '', 'title');
+  if (required || (input.description !== undefined && input.description !== null)) out.description = requiredText(input.description ?? '', 'description', 50_000);
+  if (input.requiredSkills !== undefined && input.requiredSkills !== null) out.requiredSkills = stringList(input.requiredSkills, 'requiredSkills');
+  if (input.niceToHaveSkills !== undefined && input.niceToHaveSkills !== null) out.niceToHaveSkills = stringList(input.niceToHaveSkills, 'niceToHaveSkills');
+  if (input.minYearsExperience !== undefined && input.minYearsExperience !== null) out.minYearsExperience = numberInRange(input.minYearsExperience, 'minYearsExperience', 0, 80);
+  if (input.location !== undefined) out.location = optionalText(input.location, 'location', 200);
+  return out;
+}
+
+async function jobOrFail(ctx: JobContext, id: string): Promise<JobDoc> {
+  const doc = await ctx.loaders.jobById.load(parseId(id, 'jobId').toHexString());
+  if (!doc) throw errors.notFound('Job', id);
+  return doc;
+}
+
+export const resolvers = {
+  DateTime,
+  Query: {
+    job: async (_: unknown, { id }: { id: string }, ctx: JobContext) => {
+      const doc = await ctx.loaders.jobById.load(parseId(id).toHexString());
+      return doc && toJob(doc);
+    },
+    jobs: async (_: unknown, args: { first?: number; after?: string; filter?: { status?: JobStatus | null; search?: string | null } | null }, ctx: JobContext) => {
+      const repo = ctx.jobs('read');
+      const page = parsePage(args.first, args.after);
+      const rows = await repo.listJobs({ status: args.filter?.status ?? null, search: searchRegex(args.filter?.search) }, page);
+      return toConnection(rows, page, toJob);
+    },
+  },
+  Job: {
+    __resolveReference: async (ref: { id: string }, ctx: JobContext) => {
+      const id = tryParseId(ref.id);
+      const doc = id && (await ctx.loaders.jobById.load(id.toHexString()));
+      return doc ? toJob(doc) : null;
+    },
+    applications: async (job: { id: string }, args: { first?: number; after?: string }, ctx: JobContext) => {
+      const page = parsePage(args.first, args.after);
+      return toConnection(await ctx.loaders.applicationPage.load({ jobId: job.id, page }), page, toApplication);
+    },
+  },
+  Application: {
+    __resolveReference: async (ref: { id: string }, ctx: JobContext) => {
+      const id = tryParseId(ref.id);
+      const doc = id && (await ctx.loaders.applicationById.load(id.toHexString()));
+      return doc ? toApplication(doc) : null;
+    },
+    job: async (app: { jobId: string }, _: unknown, ctx: JobContext) => {
+      const doc = await ctx.loaders.jobById.load(app.jobId);
+      if (!doc) throw errors.internal(`application refers to a missing job ${app.jobId}`);
+      return toJob(doc);
+    },
+    candidate: (app: { candidateId: string }) => ({ __typename: 'Candidate', id: app.candidateId }),
+  },
+  Candidate: {
+    // This subgraph only adds `applications` to candidates; those are tenant-scoped, so an id
+    // that is missing or another tenant's resolves to the same empty list (see README).
+    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
+    applications: async (candidate: { id: string }, _: unknown, ctx: JobContext) => {
+      const id = tryParseId(candidate.id);
+      return id ? (await ctx.loaders.applicationsOfCandidate.load(id.toHexString())).map(toApplication) : [];
+    },
+  },
+  Mutation: {
+    createJob: async (_: unknown, { input }: { input: JobInput }, ctx: JobContext) => {
+      const repo = ctx.jobs('write');
+      return toJob(await repo.createJob({ requiredSkills: [], niceToHaveSkills: [], minYearsExperience: 0, location: null, ...jobFields(input, true) } as JobFields));
+    },
+    updateJob: async (_: unknown, { id, input }: { id: string; input: JobInput }, ctx: JobContext) => {
+      const repo = ctx.jobs('write');
+      const patch = jobFields(input, false);
+      const doc = Object.keys(patch).length ? await repo.updateJob(parseId(id), patch) : await jobOrFail(ctx, id);
+      if (!doc) throw errors.notFound('Job', id);
+      return toJob(doc);
+    },
+    closeJob: async (_: unknown, { id }: { id: string }, ctx: JobContext) => {
+      const doc = await ctx.jobs('write').updateJob(parseId(id), { status: 'CLOSED' });
+      if (!doc) throw errors.notFound('Job', id);
+      return toJob(doc);
+    },
+    applyToJob: async (_: unknown, args: { jobId: string; candidateId: string }, ctx: JobContext) => {
+      const repo = ctx.jobs('write');
+      const jobId = parseId(args.jobId, 'jobId');
+      const candidateId = parseId(args.candidateId, 'candidateId');
+      const job = await jobOrFail(ctx, args.jobId);
+      if (job.status !== 'OPEN') throw errors.badInput(`expected an OPEN job, received job ${args.jobId} which is ${job.status}`, 'jobId');
+      const [candidate] = await ctx.candidateOwner.fetch(ctx, [candidateId.toHexString()], 'id');
+      if (!candidate) throw errors.notFound('Candidate', args.candidateId);
+      return toApplication(await repo.apply(jobId, candidateId));
+    },
+    moveApplication: async (_: unknown, { id, stage }: { id: string; stage: Stage }, ctx: JobContext) => {
+      const doc = await ctx.jobs('write').moveApplication(parseId(id), stage);
+      if (!doc) throw errors.notFound('Application', id);
+      return toApplication(doc);
+    },
+  },
+};

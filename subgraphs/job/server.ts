@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'graphql';
+import { EntityClient } from '../../shared/graphql/entity-client';
+import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
+import { createLoaders } from './loaders';
+import { JobRepository } from './repository';
+import { resolvers, type JobContext } from './resolvers';
+
+export interface JobSubgraphOptions {
+  /** The candidate subgraph's URL, to check candidate references (CANDIDATE_URL). */
+  candidateUrl: string;
+}
+
+/** The job subgraph: jobs, applications, and each candidate's applications. */
+export function jobSubgraph(opts: JobSubgraphOptions): SubgraphDefinition<JobContext> {
+  const candidateOwner = new EntityClient(opts.candidateUrl, 'Candidate');
+  return {
+    name: 'job',
+    typeDefs: parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8')),
+    resolvers: resolvers as never,
+    ensureIndexes: JobRepository.ensureIndexes,
+    context(base, db) {
+      const jobs = (access: Parameters<typeof base.tenant>[0]) => new JobRepository(db, base.tenant(access));
+      return { ...base, jobs, candidateOwner, loaders: createLoaders(() => jobs('read')) };
+    },
+  };
+}

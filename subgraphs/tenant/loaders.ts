@@ -1,0 +1,14 @@
+import DataLoader from 'dataloader';
+import type { RequestContext } from '../../shared/graphql/context';
+import type { TenantDoc, TenantRepository } from './repository';
+
+export interface TenantLoaders {
+  tenantById: DataLoader<string, TenantDoc | null>;
+}
+
+/** Created once per request. A caller only ever sees its own tenant; other ids load as null. */
+export function createLoaders(repo: TenantRepository, ctx: RequestContext): TenantLoaders {
+  return {
+    tenantById: new DataLoader((ids) => repo.ownByIds(ctx.tenant('read'), ids)),
+  };
+}

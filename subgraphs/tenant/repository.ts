@@ -1,0 +1,62 @@
+import { MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
+import { errors } from '../../shared/errors';
+import { pageFilter, type Page } from '../../shared/pagination';
+
+export type Plan = 'FREE' | 'TEAM' | 'ENTERPRISE';
+export interface Limits { requestsPerMinute: number; assessmentsPerHour: number; maxCandidates: number }
+export interface TenantDoc { _id: ObjectId; slug: string; name: string; plan: Plan; limits: Limits; createdAt: Date }
+
+/** Each plan's starting limits; an admin may change them with updateTenant. */
+export const PLAN_LIMITS: Record<Plan, Limits> = {
+  FREE: { requestsPerMinute: 120, assessmentsPerHour: 20, maxCandidates: 500 },
+  TEAM: { requestsPerMinute: 1200, assessmentsPerHour: 200, maxCandidates: 20_000 },
+  ENTERPRISE: { requestsPerMinute: 12_000, assessmentsPerHour: 2000, maxCandidates: 1_000_000 },
+};
+
+/**
+ * The tenants collection. A tenant document is its own scope (its _id is the tenant id), so reads
+ * inside a tenant go through `ownById`, which never returns another tenant.
+ */
+export class TenantRepository {
+  private readonly coll: Collection<TenantDoc>;
+
+  constructor(db: Db) {
+    this.coll = db.collection<TenantDoc>('tenants');
+  }
+
+  static async ensureIndexes(db: Db): Promise<void> {
+    // The one index not led by tenantId: slugs are unique across the platform.
+    await db.collection('tenants').createIndex({ slug: 1 }, { unique: true, name: 'slug_unique' });
+  }
+
+  /** The caller's own tenant among `ids` (one query at most); null for every other id. */
+  async ownByIds(own: ObjectId, ids: readonly string[]): Promise<Array<TenantDoc | null>> {
+    if (!ids.includes(own.toHexString())) return ids.map(() => null);
+    const doc = await this.coll.findOne({ _id: own });
+    return ids.map((id) => (id === own.toHexString() ? doc : null));
+  }
+
+  /** Platform-wide listing, for platform admins only. */
+  list(page: Page): Promise<TenantDoc[]> {
+    return this.coll.find(pageFilter<TenantDoc>(page)).sort({ _id: -1 }).limit(page.first + 1).toArray();
+  }
+
+  async create(input: { slug: string; name: string; plan: Plan }): Promise<TenantDoc> {
+    const doc: TenantDoc = { _id: new ObjectId(), ...input, limits: PLAN_LIMITS[input.plan], createdAt: new Date() };
+    try {
+      await this.coll.insertOne(doc);
+    } catch (err) {
+      if (err instanceof MongoServerError && err.code === 11000) throw errors.conflict(`a tenant with slug "${input.slug}" already exists`);
+      throw err;
+    }
+    return doc;
+  }
+
+  update(own: ObjectId, set: Partial<Pick<TenantDoc, 'name' | 'plan'>> & Record<string, unknown>): Promise<TenantDoc | null> {
+    return this.coll.findOneAndUpdate({ _id: own }, { $set: set }, { returnDocument: 'after' });
+  }
+
+  findBySlug(slug: string): Promise<TenantDoc | null> {
+    return this.coll.findOne({ slug });
+  }
+}

@@ -1,0 +1,82 @@
+import { requirePlatformAdmin } from '../../shared/auth';
+import { errors } from '../../shared/errors';
+import type { RequestContext } from '../../shared/graphql/context';
+import { DateTime } from '../../shared/graphql/scalars';
+import { parsePage, toConnection } from '../../shared/pagination';
+import { numberInRange, requiredText } from '../../shared/validate';
+import type { TenantLoaders } from './loaders';
+import type { Limits, Plan, TenantDoc, TenantRepository } from './repository';
+
+export interface TenantContext extends RequestContext {
+  repo: TenantRepository;
+  loaders: TenantLoaders;
+}
+
+const SLUG = /^[a-z0-9-]{3,40}$/;
+
+function toTenant(doc: TenantDoc) {
+  return { id: doc._id.toHexString(), slug: doc.slug, name: doc.name, plan: doc.plan, limits: doc.limits, createdAt: doc.createdAt };
+}
+
+async function ownTenant(ctx: TenantContext) {
+  const own = ctx.tenant('read');
+  const doc = await ctx.loaders.tenantById.load(own.toHexString());
+  if (!doc) throw errors.notFound('Tenant', own.toHexString());
+  return toTenant(doc);
+}
+
+function limitsPatch(input: Partial<Record<keyof Limits, number | null>> | null | undefined): Record<string, number> {
+  const set: Record<string, number> = {};
+  for (const key of ['requestsPerMinute', 'assessmentsPerHour', 'maxCandidates'] as const) {
+    const v = input?.[key];
+    if (v === undefined || v === null) continue;
+    if (!Number.isInteger(v)) throw errors.badInput(`expected limits.${key} to be a whole number, received ${v}`, `limits.${key}`);
+    set[`limits.${key}`] = numberInRange(v, `limits.${key}`, 1, 1_000_000_000);
+  }
+  return set;
+}
+
+export const resolvers = {
+  DateTime,
+  Query: {
+    viewer: (_: unknown, __: unknown, ctx: TenantContext) => {
+      const p = ctx.principal();
+      return { userId: p.userId, roles: p.roles };
+    },
+    tenant: (_: unknown, __: unknown, ctx: TenantContext) => ownTenant(ctx),
+    tenants: async (_: unknown, args: { first?: number; after?: string }, ctx: TenantContext) => {
+      requirePlatformAdmin(ctx.principal());
+      const page = parsePage(args.first, args.after);
+      return toConnection(await ctx.repo.list(page), page, toTenant);
+    },
+  },
+  Viewer: {
+    tenant: async (_: unknown, __: unknown, ctx: TenantContext) => {
+      const p = ctx.principal();
+      if (!p.tenantId || !p.roles.some((r) => r !== 'platform-admin')) return null;
+      return ownTenant(ctx);
+    },
+  },
+  Tenant: {
+    __resolveReference: async (ref: { id: string }, ctx: TenantContext) => {
+      const doc = await ctx.loaders.tenantById.load(ref.id);
+      return doc && toTenant(doc);
+    },
+  },
+  Mutation: {
+    createTenant: async (_: unknown, { input }: { input: { slug: string; name: string; plan?: Plan } }, ctx: TenantContext) => {
+      requirePlatformAdmin(ctx.principal());
+      if (!SLUG.test(input.slug)) throw errors.badInput(`expected slug to match [a-z0-9-]{3,40}, received "${input.slug.slice(0, 60)}"`, 'slug');
+      return toTenant(await ctx.repo.create({ slug: input.slug, name: requiredText(input.name, 'name'), plan: input.plan ?? 'FREE' }));
+    },
+    updateTenant: async (_: unknown, { input }: { input: { name?: string | null; plan?: Plan | null; limits?: Partial<Record<keyof Limits, number | null>> | null } }, ctx: TenantContext) => {
+      const own = ctx.tenant('admin');
+      const set: Record<string, unknown> = { ...limitsPatch(input.limits) };
+      if (input.name !== undefined && input.name !== null) set.name = requiredText(input.name, 'name');
+      if (input.plan) set.plan = input.plan;
+      const doc = Object.keys(set).length ? await ctx.repo.update(own, set) : await ctx.loaders.tenantById.load(own.toHexString());
+      if (!doc) throw errors.notFound('Tenant', own.toHexString());
+      return toTenant(doc);
+    },
+  },
+};
