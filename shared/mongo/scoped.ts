@@ -11,8 +11,9 @@ export class TenantScoped<T extends Document & { tenantId: ObjectId }> {
     return { ...filter, tenantId: this.tenantId } as Filter<T>;
   }
 
+  /** Batched loader reads can return many documents: a large first batch spares getMore round trips. */
   find(filter: Filter<T>, options?: FindOptions): Promise<WithId<T>[]> {
-    return this.coll.find(this.scope(filter), options).toArray();
+    return this.coll.find(this.scope(filter), { batchSize: 1000, ...options }).toArray();
   }
 
   findOne(filter: Filter<T>): Promise<WithId<T> | null> {

@@ -1,0 +1,5 @@
+import { startSubgraph } from '../../shared/graphql/subgraph-server';
+import { requireMongoUri, runMain } from '../../shared/main';
+import { assessmentSubgraph } from './server';
+
+runMain('assessment', (config) => startSubgraph(assessmentSubgraph(), { config, mongoUri: requireMongoUri(config, 'assessment'), port: config.ASSESSMENT_PORT }));

@@ -1,0 +1,95 @@
+import { SignJWT } from 'jose';
+import { DEV_JWT_SECRET } from '../../shared/config';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/** Authentication at the gateway and again in every subgraph; roles enforced in resolvers. */
+let t: TestStack;
+let tenantId: string;
+
+beforeAll(async () => {
+  t = await startTestStack();
+  ({ id: tenantId } = await t.newTenant('auth-co'));
+});
+afterAll(async () => { await t?.close(); });
+
+const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.errors?.[0]?.extensions?.code;
+
+test('no token, a malformed header, a bad signature or an expired token: UNAUTHENTICATED with 401', async () => {
+  const q = '{ tenant { id } }';
+  const noToken = await t.gql(q);
+  expect(noToken.status).toBe(401);
+  expect(codeOf(noToken)).toBe('UNAUTHENTICATED');
+  const garbage = await t.gql(q, {}, 'not.a.jwt');
+  expect(codeOf(garbage)).toBe('UNAUTHENTICATED');
+  const wrongKey = await new SignJWT({ tid: tenantId, roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h')
+    .sign(new TextEncoder().encode('another-secret-that-is-long-enough-000'));
+  expect(codeOf(await t.gql(q, {}, wrongKey))).toBe('UNAUTHENTICATED');
+  const expired = await new SignJWT({ tid: tenantId, roles: ['admin'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x')
+    .setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+    .sign(new TextEncoder().encode(DEV_JWT_SECRET));
+  const exp = await t.gql(q, {}, expired);
+  expect(codeOf(exp)).toBe('UNAUTHENTICATED');
+  expect(exp.errors?.[0]?.message).toMatch(/expired/);
+  const badRoles = await new SignJWT({ tid: tenantId, roles: ['root'] }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setExpirationTime('1h')
+    .sign(new TextEncoder().encode(DEV_JWT_SECRET));
+  expect(codeOf(await t.gql(q, {}, badRoles))).toBe('UNAUTHENTICATED');
+});
+
+test('subgraphs check the token themselves when called directly', async () => {
+  const r = await t.gql('{ candidates { edges { cursor } } }', {}, undefined, t.stack.subgraphs.candidate.url);
+  expect(codeOf(r)).toBe('UNAUTHENTICATED');
+  const ok = await t.gql('{ candidates { edges { cursor } } }', {}, await t.token('viewer', tenantId), t.stack.subgraphs.candidate.url);
+  expect(ok.errors).toBeUndefined();
+});
+
+test('introspection needs no token; anything else does', async () => {
+  const r = await t.gql('{ __schema { queryType { name } } }');
+  expect(r.status).toBe(200);
+  expect(r.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+  const mixed = await t.gql('{ __typename tenant { id } }');
+  expect(codeOf(mixed)).toBe('UNAUTHENTICATED');
+});
+
+test('viewers read but may not write; recruiters write but may not administer', async () => {
+  const viewer = await t.token('viewer', tenantId);
+  const recruiter = await t.token('recruiter', tenantId);
+  expect((await t.gql('{ candidates { edges { cursor } } jobs { edges { cursor } } tenant { id } }', {}, viewer)).errors).toBeUndefined();
+  const create = 'mutation { createCandidate(input: { name: "V", email: "v@example.com" }) { id } }';
+  expect(codeOf(await t.gql(create, {}, viewer))).toBe('FORBIDDEN');
+  expect(codeOf(await t.gql('mutation { createJob(input: { title: "t", description: "d" }) { id } }', {}, viewer))).toBe('FORBIDDEN');
+  expect((await t.gql(create, {}, recruiter)).errors).toBeUndefined();
+  expect(codeOf(await t.gql('mutation { updateTenant(input: { name: "R" }) { id } }', {}, recruiter))).toBe('FORBIDDEN');
+  expect(codeOf(await t.gql('{ tenants { edges { cursor } } }', {}, recruiter))).toBe('FORBIDDEN');
+  expect(codeOf(await t.gql('mutation { createTenant(input: { slug: "nope-co", name: "n" }) { id } }', {}, await t.token('admin', tenantId)))).toBe('FORBIDDEN');
+});
+
+test('a platform admin sees nothing inside a tenant without a token for it', async () => {
+  const pa = await t.token('platform-admin');
+  expect(codeOf(await t.gql('{ candidates { edges { cursor } } }', {}, pa))).toBe('FORBIDDEN');
+  const v = await t.gql<{ viewer: { roles: string[]; tenant: unknown } }>('{ viewer { roles tenant { id } } }', {}, pa);
+  expect(v.data?.viewer).toEqual({ roles: ['platform-admin'], tenant: null });
+  const paInTenant = await t.token('platform-admin', tenantId);
+  expect(codeOf(await t.gql('{ candidates { edges { cursor } } }', {}, paInTenant))).toBe('FORBIDDEN');
+});
+
+test('x-request-id is echoed when given and generated when not', async () => {
+  const token = await t.token('viewer', tenantId);
+  const given = await fetch(t.stack.gateway.url, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': 'req-123' },
+    body: JSON.stringify({ query: '{ tenant { id } }' }),
+  });
+  expect(given.headers.get('x-request-id')).toBe('req-123');
+  const generated = await t.gql('{ tenant { id } }', {}, token);
+  expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+});
+
+test('health, readiness and metrics on every process', async () => {
+  for (const url of [t.stack.gateway.url, ...Object.values(t.stack.subgraphs).map((s) => s.url)]) {
+    expect((await fetch(new URL('/healthz', url))).status).toBe(200);
+    expect((await fetch(new URL('/readyz', url))).status).toBe(200);
+    const metrics = await (await fetch(new URL('/metrics', url))).text();
+    expect(metrics).toContain('process_cpu_seconds_total');
+  }
+  const m = await (await fetch(new URL('/metrics', t.stack.subgraphs.candidate.url))).text();
+  expect(m).toMatch(/hiregraph_mongodb_commands_total\{command="find",collection="candidates",service="candidate"\} \d+/);
+});

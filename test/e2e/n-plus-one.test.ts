@@ -1,0 +1,30 @@
+import { commandsDuring } from '../support/metrics';
+import { DEEP_QUERY, seedJobsWithApplicants } from '../support/seed-graph';
+import { startTestStack, type TestStack } from '../support/stack';
+
+/** The same deep query over 3 and over 30 jobs costs the same number of MongoDB commands. */
+let t: TestStack;
+beforeAll(async () => { t = await startTestStack(); });
+afterAll(async () => { await t?.close(); });
+
+test('jobs → applications → candidate → applications → job: commands do not grow with list sizes', async () => {
+  const small = await seedJobsWithApplicants(t, 3, 2);
+  const large = await seedJobsWithApplicants(t, 30, 2);
+  const run = async (token: string, n: number) => {
+    let jobs = 0;
+    const cost = await commandsDuring(t.stack, async () => {
+      const r = await t.gql<{ jobs: { edges: Array<{ node: { applications: { edges: unknown[] } } }> } }>(DEEP_QUERY, { n }, token);
+      expect(r.errors).toBeUndefined();
+      jobs = r.data!.jobs.edges.length;
+      for (const e of r.data!.jobs.edges) expect(e.node.applications.edges.length).toBe(4);
+    });
+    return { jobs, cost };
+  };
+  const a = await run(small.token, 3);
+  const b = await run(large.token, 30);
+  expect(a.jobs).toBe(3);
+  expect(b.jobs).toBe(30);
+  expect(b.cost).toEqual(a.cost);
+  // One query per entity type per level: jobs, their applications, candidates, candidates' applications, their jobs.
+  expect(a.cost).toEqual({ find: 5 });
+});

@@ -1,0 +1,23 @@
+import type { Stack } from '../../shared/stack';
+
+/** Sum of hiregraph_mongodb_commands_total over every subgraph's /metrics, by command. */
+export async function mongoCommandCounts(stack: Stack): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const s of Object.values(stack.subgraphs)) {
+    const text = await (await fetch(new URL('/metrics', s.url))).text();
+    for (const m of text.matchAll(/^hiregraph_mongodb_commands_total\{command="(\w+)",collection="[^"]*"[^}]*\} (\d+(?:\.\d+)?)$/gm)) {
+      out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);
+    }
+  }
+  return out;
+}
+
+/** Commands sent while `fn` ran. */
+export async function commandsDuring(stack: Stack, fn: () => Promise<unknown>): Promise<Record<string, number>> {
+  const before = await mongoCommandCounts(stack);
+  await fn();
+  const after = await mongoCommandCounts(stack);
+  const delta: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) delta[k] = v - (before[k] ?? 0);
+  return delta;
+}
