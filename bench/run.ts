@@ -1,11 +1,16 @@
 import { cpus, totalmem } from 'node:os';
+import { benchGraph } from './graph';
 import { benchEmbeddedMongo } from './mongo-embedded';
 
-/** `npm run bench`: every benchmark, printed as Markdown tables for bench/RESULTS.md. */
+const BENCHES: Record<string, () => Promise<string>> = { mongo: benchEmbeddedMongo, graph: benchGraph };
+
+/** `npm run bench [-- name…]`: the benchmarks (all by default), printed as Markdown for bench/RESULTS.md. */
 async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter((a) => a in BENCHES);
+  const names = wanted.length ? wanted : Object.keys(BENCHES);
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
   process.stdout.write(`Machine: ${machine}\n\n`);
-  process.stdout.write(`${await benchEmbeddedMongo()}\n`);
+  for (const name of names) process.stdout.write(`${await BENCHES[name]!()}\n\n`);
 }
 
 main().catch((err: unknown) => {

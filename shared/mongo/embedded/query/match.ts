@@ -4,7 +4,7 @@ import { isNumeric, toNumber } from './numeric';
 import { someAtPath } from './paths';
 import { asRegExp } from './regex';
 import {
-  binaryCompare, bsonTypeName, compareValues, isPlainObject, TYPE_NUMBERS, typeRank, valuesEqual,
+  binaryCompare, bsonTypeName, compareValues, hashKey, isPlainObject, TYPE_NUMBERS, typeRank, valuesEqual,
   type Doc, type StringCompare, type Value,
 } from './values';
 
@@ -109,6 +109,11 @@ class Compiler {
 
   private inPred(list: Value, op: string): (v: Value) => boolean {
     if (!Array.isArray(list)) throw badValue(`${op} needs an array`);
+    // Large $in lists (DataLoader batches) are answered by hash lookups under the binary collation.
+    if (this.strings === binaryCompare && list.every((item) => item !== null && item !== undefined && !asRegExp(item) && !isOperatorDoc(item))) {
+      const keys = new Set(list.map(hashKey));
+      return (v) => keys.has(hashKey(v));
+    }
     const tests = list.map((item) => {
       if (isOperatorDoc(item)) throw badValue(`cannot nest $ under ${op}`);
       const re = asRegExp(item);
