@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -12,6 +11,7 @@ import { jwtSecret, type Config } from '../shared/config';
 import { ErrorCode, formatError } from '../shared/errors';
 import { closeAll } from '../shared/graphql/close';
 import { requestIdOf } from '../shared/graphql/context';
+import { addOpsRoutes, listen } from '../shared/graphql/http';
 import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
 import type { SubgraphName } from './compose';
@@ -82,14 +82,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     res.setHeader('x-request-id', id);
     next();
   });
-  app.get('/healthz', (_req, res) => { res.json({ status: 'ok', service: 'gateway' }); });
-  app.get('/readyz', (_req, res) => {
+  addOpsRoutes(app, 'gateway', metrics, async () => {
     const urls = Object.values(opts.subgraphUrls);
-    Promise.all(urls.map((u) => fetch(new URL('/healthz', u), { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)))
-      .then((oks) => (oks.every(Boolean) ? res.json({ status: 'ready' }) : res.status(503).json({ status: 'unavailable', subgraphs: Object.fromEntries(urls.map((u, i) => [u, oks[i]])) })));
-  });
-  app.get('/metrics', (_req, res) => {
-    metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), () => res.status(500).end());
+    const oks = await Promise.all(urls.map((u) => fetch(new URL('/healthz', u), { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)));
+    const down = urls.filter((_, i) => !oks[i]);
+    if (down.length) throw new Error(`subgraphs not answering: ${down.join(', ')}`);
+    return { subgraphs: urls.length };
   });
   app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, {
     context: async ({ req }) => {
@@ -109,11 +107,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
   }));
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(opts.port, config.BIND_HOST, () => resolve());
-  });
-  const port = (http.address() as AddressInfo).port;
+  const port = await listen(http, opts.port, config.BIND_HOST);
   log.info({ port }, 'gateway listening');
   let closing: Promise<void> | undefined;
   return {

@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -16,6 +15,7 @@ import { createMetrics, type Metrics } from '../metrics';
 import { connectMongo } from '../mongo/connect';
 import { buildRequestContext, type RequestContext } from './context';
 import { closeAll } from './close';
+import { addOpsRoutes, listen } from './http';
 
 /** What makes one subgraph: its schema, resolvers, indexes and per-request state. */
 export interface SubgraphDefinition<Ctx extends RequestContext> {
@@ -74,25 +74,15 @@ export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDef
     await apollo.start();
     cleanup.unshift(() => apollo.stop());
 
-    app.get('/healthz', (_req, res) => { res.json({ status: 'ok', service: def.name }); });
-    app.get('/readyz', (_req, res) => {
-      db.command({ ping: 1 }).then(
-        () => res.json({ status: 'ready', mongodb: 'ok' }),
-        (err: unknown) => res.status(503).json({ status: 'unavailable', mongodb: String(err) }),
-      );
-    });
-    app.get('/metrics', (_req, res) => {
-      metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), () => res.status(500).end());
+    addOpsRoutes(app, def.name, metrics, async () => {
+      await db.command({ ping: 1 });
+      return { mongodb: 'ok' };
     });
     app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, {
       context: async ({ req }) => def.context(await buildRequestContext(req.headers, verifier, log), db),
     }));
 
-    await new Promise<void>((resolve, reject) => {
-      http!.once('error', reject);
-      http!.listen(opts.port, config.BIND_HOST, () => resolve());
-    });
-    const port = (http.address() as AddressInfo).port;
+    const port = await listen(http, opts.port, config.BIND_HOST);
     log.info({ port }, `${def.name} subgraph listening`);
     const server = http;
     let closing: Promise<void> | undefined;

@@ -1,7 +1,8 @@
 import type { Access } from '../../shared/auth';
 import type { RequestContext } from '../../shared/graphql/context';
 import { DateTime } from '../../shared/graphql/scalars';
-import { parseId, tryParseId } from '../../shared/mongo/ids';
+import { loadById, loadChildren, loadReference } from '../../shared/graphql/entities';
+import { parseId } from '../../shared/mongo/ids';
 import { parsePage, toConnection } from '../../shared/pagination';
 import type { AssessmentLoaders } from './loaders';
 import type { AssessmentDoc, AssessmentRepository, AssessmentStatus } from './repository';
@@ -35,10 +36,7 @@ export function toAssessment(doc: AssessmentDoc) {
 export const resolvers = {
   DateTime,
   Query: {
-    assessment: async (_: unknown, { id }: { id: string }, ctx: AssessmentContext) => {
-      const doc = await ctx.loaders.assessmentById.load(parseId(id).toHexString());
-      return doc && toAssessment(doc);
-    },
+    assessment: (_: unknown, { id }: { id: string }, ctx: AssessmentContext) => loadById(ctx.loaders.assessmentById, id, toAssessment),
     assessments: async (_: unknown, args: { first?: number; after?: string; filter?: { status?: AssessmentStatus | null; candidateId?: string | null; jobId?: string | null } | null }, ctx: AssessmentContext) => {
       const repo = ctx.assessments('read');
       const page = parsePage(args.first, args.after);
@@ -52,26 +50,17 @@ export const resolvers = {
     },
   },
   Assessment: {
-    __resolveReference: async (ref: { id: string }, ctx: AssessmentContext) => {
-      const id = tryParseId(ref.id);
-      const doc = id && (await ctx.loaders.assessmentById.load(id.toHexString()));
-      return doc ? toAssessment(doc) : null;
-    },
+    __resolveReference: (ref: { id: string }, ctx: AssessmentContext) => loadReference(ctx.loaders.assessmentById, ref.id, toAssessment),
   },
   // This subgraph only adds `assessments` to candidates and jobs; those lists are tenant-scoped,
   // so a missing id and another tenant's id both resolve to an empty list (see README).
   Candidate: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    assessments: async (c: { id: string }, _: unknown, ctx: AssessmentContext) => {
-      const id = tryParseId(c.id);
-      return id ? (await ctx.loaders.ofCandidate.load(id.toHexString())).map(toAssessment) : [];
-    },
+    assessments: (c: { id: string }, _: unknown, ctx: AssessmentContext) => loadChildren(ctx.loaders.ofCandidate, c.id, (id) => id, toAssessment),
   },
   Job: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    assessments: async (j: { id: string }, args: { status?: AssessmentStatus | null }, ctx: AssessmentContext) => {
-      const id = tryParseId(j.id);
-      return id ? (await ctx.loaders.ofJob.load({ jobId: id.toHexString(), status: args.status ?? null })).map(toAssessment) : [];
-    },
+    assessments: (j: { id: string }, args: { status?: AssessmentStatus | null }, ctx: AssessmentContext) =>
+      loadChildren(ctx.loaders.ofJob, j.id, (jobId) => ({ jobId, status: args.status ?? null }), toAssessment),
   },
 };

@@ -2,7 +2,8 @@ import type { Access } from '../../shared/auth';
 import { errors } from '../../shared/errors';
 import type { RequestContext } from '../../shared/graphql/context';
 import { DateTime } from '../../shared/graphql/scalars';
-import { parseId, tryParseId } from '../../shared/mongo/ids';
+import { loadById, loadReference } from '../../shared/graphql/entities';
+import { parseId } from '../../shared/mongo/ids';
 import { parsePage, toConnection } from '../../shared/pagination';
 import { email, numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
 import type { CandidateLoaders } from './loaders';
@@ -46,10 +47,7 @@ async function loadOrFail(ctx: CandidateContext, id: string): Promise<CandidateD
 export const resolvers = {
   DateTime,
   Query: {
-    candidate: async (_: unknown, { id }: { id: string }, ctx: CandidateContext) => {
-      const doc = await ctx.loaders.candidateById.load(parseId(id).toHexString());
-      return doc && toCandidate(doc);
-    },
+    candidate: (_: unknown, { id }: { id: string }, ctx: CandidateContext) => loadById(ctx.loaders.candidateById, id, toCandidate),
     candidates: async (_: unknown, args: { first?: number; after?: string; filter?: { search?: string; skills?: string[]; minYearsExperience?: number; includeArchived?: boolean } | null }, ctx: CandidateContext) => {
       const repo = ctx.candidates('read');
       const page = parsePage(args.first, args.after);
@@ -64,11 +62,7 @@ export const resolvers = {
     },
   },
   Candidate: {
-    __resolveReference: async (ref: { id: string }, ctx: CandidateContext) => {
-      const id = tryParseId(ref.id);
-      const doc = id && (await ctx.loaders.candidateById.load(id.toHexString()));
-      return doc ? toCandidate(doc) : null;
-    },
+    __resolveReference: (ref: { id: string }, ctx: CandidateContext) => loadReference(ctx.loaders.candidateById, ref.id, toCandidate),
   },
   Mutation: {
     createCandidate: async (_: unknown, { input }: { input: CandidateInput }, ctx: CandidateContext) => {

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'graphql';
+import { schemaIn } from '../../shared/graphql/entities';
 import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
 import { createLoaders } from './loaders';
 import { CandidateRepository } from './repository';
@@ -10,7 +8,7 @@ import { resolvers, type CandidateContext } from './resolvers';
 export function candidateSubgraph(): SubgraphDefinition<CandidateContext> {
   return {
     name: 'candidate',
-    typeDefs: parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8')),
+    typeDefs: schemaIn(__dirname),
     resolvers: resolvers as never,
     ensureIndexes: CandidateRepository.ensureIndexes,
     context(base, db) {

@@ -3,7 +3,8 @@ import { errors } from '../../shared/errors';
 import type { RequestContext } from '../../shared/graphql/context';
 import type { EntityClient } from '../../shared/graphql/entity-client';
 import { DateTime } from '../../shared/graphql/scalars';
-import { parseId, tryParseId } from '../../shared/mongo/ids';
+import { loadById, loadChildren, loadReference } from '../../shared/graphql/entities';
+import { parseId } from '../../shared/mongo/ids';
 import { parsePage, toConnection } from '../../shared/pagination';
 import { numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
 import type { JobLoaders } from './loaders';
@@ -50,10 +51,7 @@ async function jobOrFail(ctx: JobContext, id: string): Promise<JobDoc> {
 export const resolvers = {
   DateTime,
   Query: {
-    job: async (_: unknown, { id }: { id: string }, ctx: JobContext) => {
-      const doc = await ctx.loaders.jobById.load(parseId(id).toHexString());
-      return doc && toJob(doc);
-    },
+    job: (_: unknown, { id }: { id: string }, ctx: JobContext) => loadById(ctx.loaders.jobById, id, toJob),
     jobs: async (_: unknown, args: { first?: number; after?: string; filter?: { status?: JobStatus | null; search?: string | null } | null }, ctx: JobContext) => {
       const repo = ctx.jobs('read');
       const page = parsePage(args.first, args.after);
@@ -62,22 +60,14 @@ export const resolvers = {
     },
   },
   Job: {
-    __resolveReference: async (ref: { id: string }, ctx: JobContext) => {
-      const id = tryParseId(ref.id);
-      const doc = id && (await ctx.loaders.jobById.load(id.toHexString()));
-      return doc ? toJob(doc) : null;
-    },
+    __resolveReference: (ref: { id: string }, ctx: JobContext) => loadReference(ctx.loaders.jobById, ref.id, toJob),
     applications: async (job: { id: string }, args: { first?: number; after?: string }, ctx: JobContext) => {
       const page = parsePage(args.first, args.after);
       return toConnection(await ctx.loaders.applicationPage.load({ jobId: job.id, page }), page, toApplication);
     },
   },
   Application: {
-    __resolveReference: async (ref: { id: string }, ctx: JobContext) => {
-      const id = tryParseId(ref.id);
-      const doc = id && (await ctx.loaders.applicationById.load(id.toHexString()));
-      return doc ? toApplication(doc) : null;
-    },
+    __resolveReference: (ref: { id: string }, ctx: JobContext) => loadReference(ctx.loaders.applicationById, ref.id, toApplication),
     job: async (app: { jobId: string }, _: unknown, ctx: JobContext) => {
       const doc = await ctx.loaders.jobById.load(app.jobId);
       if (!doc) throw errors.internal(`application refers to a missing job ${app.jobId}`);
@@ -89,10 +79,8 @@ export const resolvers = {
     // This subgraph only adds `applications` to candidates; those are tenant-scoped, so an id
     // that is missing or another tenant's resolves to the same empty list (see README).
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    applications: async (candidate: { id: string }, _: unknown, ctx: JobContext) => {
-      const id = tryParseId(candidate.id);
-      return id ? (await ctx.loaders.applicationsOfCandidate.load(id.toHexString())).map(toApplication) : [];
-    },
+    applications: (candidate: { id: string }, _: unknown, ctx: JobContext) =>
+      loadChildren(ctx.loaders.applicationsOfCandidate, candidate.id, (id) => id, toApplication),
   },
   Mutation: {
     createJob: async (_: unknown, { input }: { input: JobInput }, ctx: JobContext) => {

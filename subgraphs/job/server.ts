@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'graphql';
 import { EntityClient } from '../../shared/graphql/entity-client';
+import { schemaIn } from '../../shared/graphql/entities';
 import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
 import { createLoaders } from './loaders';
 import { JobRepository } from './repository';
@@ -17,7 +15,7 @@ export function jobSubgraph(opts: JobSubgraphOptions): SubgraphDefinition<JobCon
   const candidateOwner = new EntityClient(opts.candidateUrl, 'Candidate');
   return {
     name: 'job',
-    typeDefs: parse(readFileSync(join(__dirname, 'schema.graphql'), 'utf8')),
+    typeDefs: schemaIn(__dirname),
     resolvers: resolvers as never,
     ensureIndexes: JobRepository.ensureIndexes,
     context(base, db) {

@@ -1,6 +1,7 @@
 import { requirePlatformAdmin } from '../../shared/auth';
 import { errors } from '../../shared/errors';
 import type { RequestContext } from '../../shared/graphql/context';
+import { loadReference } from '../../shared/graphql/entities';
 import { DateTime } from '../../shared/graphql/scalars';
 import { parsePage, toConnection } from '../../shared/pagination';
 import { numberInRange, requiredText } from '../../shared/validate';
@@ -58,10 +59,7 @@ export const resolvers = {
     },
   },
   Tenant: {
-    __resolveReference: async (ref: { id: string }, ctx: TenantContext) => {
-      const doc = await ctx.loaders.tenantById.load(ref.id);
-      return doc && toTenant(doc);
-    },
+    __resolveReference: (ref: { id: string }, ctx: TenantContext) => loadReference(ctx.loaders.tenantById, ref.id, toTenant),
   },
   Mutation: {
     createTenant: async (_: unknown, { input }: { input: { slug: string; name: string; plan?: Plan } }, ctx: TenantContext) => {

@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type DataLoader from 'dataloader';
+import { parse, type DocumentNode } from 'graphql';
+import { parseId, tryParseId } from '../mongo/ids';
+
+/** A subgraph's schema.graphql, from the folder that holds it. */
+export function schemaIn(dir: string): DocumentNode {
+  return parse(readFileSync(join(dir, 'schema.graphql'), 'utf8'));
+}
+
+/** An entity by a GraphQL id argument: malformed is BAD_USER_INPUT, missing or another tenant's is null. */
+export async function loadById<D, N>(loader: DataLoader<string, D | null>, id: string, toNode: (d: D) => N): Promise<N | null> {
+  const doc = await loader.load(parseId(id).toHexString());
+  return doc ? toNode(doc) : null;
+}
+
+/** An entity reference (__resolveReference): null for a malformed, missing or foreign id, never an invented entity. */
+export async function loadReference<D, N>(loader: DataLoader<string, D | null>, id: unknown, toNode: (d: D) => N): Promise<N | null> {
+  const oid = tryParseId(id);
+  const doc = oid && (await loader.load(oid.toHexString()));
+  return doc ? toNode(doc) : null;
+}
+
+/** The children a subgraph keeps for another's entity (by parent id); none for an id that cannot exist. */
+export async function loadChildren<K, D, N>(loader: DataLoader<K, D[], unknown>, parentId: unknown, key: (hex: string) => K, toNode: (d: D) => N): Promise<N[]> {
+  const oid = tryParseId(parentId);
+  return oid ? (await loader.load(key(oid.toHexString()))).map(toNode) : [];
+}

@@ -1,0 +1,32 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { Metrics } from '../metrics';
+
+/**
+ * The operational endpoints every process serves: /healthz (alive), /readyz (its dependencies
+ * answer; `ready` throws or resolves false otherwise) and /metrics (Prometheus).
+ */
+export function addOpsRoutes(app: Express, service: string, metrics: Metrics, ready: () => Promise<Record<string, unknown>>): void {
+  app.get('/healthz', (_req, res) => { res.json({ status: 'ok', service }); });
+  app.get('/readyz', (_req, res) => {
+    ready().then(
+      (details) => res.json({ status: 'ready', ...details }),
+      (err: unknown) => res.status(503).json({ status: 'unavailable', reason: err instanceof Error ? err.message : String(err) }),
+    );
+  });
+  app.get('/metrics', (_req, res) => {
+    metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), () => res.status(500).end());
+  });
+}
+
+/** Listens and resolves with the port actually bound (useful with port 0). */
+export function listen(http: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => {
+      http.off('error', reject);
+      resolve((http.address() as AddressInfo).port);
+    });
+  });
+}
