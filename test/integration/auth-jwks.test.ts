@@ -1,0 +1,42 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import { ObjectId } from 'mongodb';
+import { TokenVerifier } from '../../shared/auth';
+
+/** Asymmetric tokens verified against a JWKS endpoint, with issuer and audience checks. */
+let server: Server;
+let url: string;
+let privateKey: KeyLike;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('RS256');
+  privateKey = pair.privateKey;
+  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+  server = createServer((_req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify({ keys: [jwk] })); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+});
+afterAll(async () => { await new Promise((r) => server?.close(r)); });
+
+const sign = (key: KeyLike, claims: Record<string, unknown>, iss = 'https://id.example', aud = 'hiregraph') =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('user-1').setIssuer(iss).setAudience(aud).setExpirationTime('5m').sign(key);
+
+test('a token signed by a key in the JWKS is accepted', async () => {
+  const verifier = new TokenVerifier({ jwksUrl: url, issuer: 'https://id.example', audience: 'hiregraph' });
+  const tid = new ObjectId().toHexString();
+  const p = await verifier.verify(`Bearer ${await sign(privateKey, { tid, roles: ['recruiter'] })}`);
+  expect(p).toEqual({ userId: 'user-1', tenantId: new ObjectId(tid), roles: ['recruiter'] });
+});
+
+test('another key, issuer or audience is UNAUTHENTICATED', async () => {
+  const verifier = new TokenVerifier({ jwksUrl: url, issuer: 'https://id.example', audience: 'hiregraph' });
+  const other = (await generateKeyPair('RS256')).privateKey;
+  for (const token of [
+    await sign(other, { roles: ['viewer'] }),
+    await sign(privateKey, { roles: ['viewer'] }, 'https://evil.example'),
+    await sign(privateKey, { roles: ['viewer'] }, 'https://id.example', 'someone-else'),
+  ]) {
+    await expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  }
+});
