@@ -28,6 +28,12 @@ const subgraphUrl = (portVar: string, def: number): Parser<string> => (raw, env)
   if (raw !== undefined && raw !== '') return optUrl(raw, env)!;
   return `http://127.0.0.1:${port(def)(env[portVar], env)}/graphql`;
 };
+const int = (def: number, min: number, max: number): Parser<number> => (raw) => {
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Bad(`expected a whole number from ${min} to ${max}, received "${raw}"`);
+  return n;
+};
 const oneOf = <T extends string>(values: readonly T[], def: T): Parser<T> => (raw) => {
   if (raw === undefined || raw === '') return def;
   if (!values.includes(raw as T)) throw new Bad(`expected one of ${values.join(', ')}, received "${raw}"`);
@@ -69,6 +75,23 @@ const TABLE = {
   LLM_BASE_URL: optUrl,
   LLM_API_KEY: optStr,
   LLM_MODEL: str('gpt-4o-mini'),
+  /** Per-call LLM timeout; a timed-out call is retried like a 5xx. */
+  LLM_TIMEOUT_MS: int(30_000, 100, 600_000),
+  /** Prefix of every BullMQ key, so several deployments (or test files) can share one Redis. */
+  QUEUE_PREFIX: str('hiregraph'),
+  /** Jobs one worker process runs at the same time. */
+  WORKER_CONCURRENCY: int(8, 1, 256),
+  /** Attempts per step before it is FAILED (retries back off exponentially from STEP_BACKOFF_MS). */
+  STEP_ATTEMPTS: int(3, 1, 20),
+  STEP_BACKOFF_MS: int(1000, 10, 600_000),
+  /** How often the reconciler re-enqueues QUEUED runs whose jobs are missing. */
+  RECONCILE_INTERVAL_MS: int(15_000, 100, 3_600_000),
+  /** How long a run may sit QUEUED or RUNNING without progress before the reconciler looks at it. */
+  RECONCILE_AFTER_MS: int(10_000, 0, 86_400_000),
+  /** A job whose worker stopped renewing its lock for this long is re-delivered to another worker. */
+  JOB_LOCK_MS: int(30_000, 500, 3_600_000),
+  /** SIGTERM: how long to wait for running jobs and requests before exiting anyway. */
+  SHUTDOWN_TIMEOUT_MS: int(20_000, 100, 600_000),
 } as const;
 
 export type Config = { [K in keyof typeof TABLE]: ReturnType<(typeof TABLE)[K]> } & { production: boolean };

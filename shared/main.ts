@@ -5,7 +5,7 @@ import { createLogger } from './logger';
  * The shape of every entry point: read the configuration once (naming every bad variable),
  * start, and on SIGINT/SIGTERM close cleanly within a bound.
  */
-export function runMain(service: string, start: (config: Config) => Promise<{ close(): Promise<void> }>, shutdownMs = 10_000): void {
+export function runMain(service: string, start: (config: Config) => Promise<{ close(): Promise<void> }>): void {
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -14,6 +14,7 @@ export function runMain(service: string, start: (config: Config) => Promise<{ cl
     process.exit(2);
   }
   const log = createLogger(service, config.LOG_LEVEL);
+  const shutdownMs = config.SHUTDOWN_TIMEOUT_MS;
   start(config).then((running) => {
     let stopping = false;
     const stop = (signal: string): void => {

@@ -26,6 +26,8 @@ export interface SubgraphDefinition<Ctx extends RequestContext> {
   ensureIndexes(db: Db): Promise<void>;
   /** Adds the subgraph's repositories and loaders to a request's base context. */
   context(base: RequestContext, db: Db): Ctx;
+  /** Releases what the definition holds besides MongoDB (e.g. Redis connections). */
+  close?(): Promise<void>;
 }
 
 export interface RunningSubgraph {
@@ -56,6 +58,7 @@ export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDef
   let client: MongoClient | undefined;
   let http: Server | undefined;
   try {
+    if (def.close) cleanup.push(() => def.close!());
     client = await connectMongo(opts.mongoUri, metrics, `hiregraph-${def.name}`);
     cleanup.push(() => client!.close());
     const db = client.db(config.MONGODB_DB);

@@ -16,13 +16,18 @@ export class TenantScoped<T extends Document & { tenantId: ObjectId }> {
     return this.coll.find(this.scope(filter), { batchSize: 1000, ...options }).toArray();
   }
 
-  findOne(filter: Filter<T>): Promise<WithId<T> | null> {
-    return this.coll.findOne(this.scope(filter));
+  findOne(filter: Filter<T>, options?: FindOptions): Promise<WithId<T> | null> {
+    return this.coll.findOne(this.scope(filter), options);
   }
 
   /** One `$in` query; the caller orders the answer by key. */
-  findByIds(ids: readonly ObjectId[]): Promise<WithId<T>[]> {
-    return this.find({ _id: { $in: ids } } as Filter<T>);
+  findByIds(ids: readonly ObjectId[], options?: FindOptions): Promise<WithId<T>[]> {
+    return this.find({ _id: { $in: ids } } as Filter<T>, options);
+  }
+
+  /** A conditional update; true if a document matched (the caller's optimistic check held). */
+  async updateIf(filter: Filter<T>, update: UpdateFilter<T>): Promise<boolean> {
+    return (await this.coll.updateOne(this.scope(filter), update)).matchedCount === 1;
   }
 
   count(filter: Filter<T>): Promise<number> {

@@ -4,12 +4,16 @@ import { DateTime } from '../../shared/graphql/scalars';
 import { loadById, loadChildren, loadReference } from '../../shared/graphql/entities';
 import { parseId } from '../../shared/mongo/ids';
 import { parsePage, toConnection } from '../../shared/pagination';
+import type { Agent } from './agents/types';
 import type { AssessmentLoaders } from './loaders';
+import type { RunService, StartInput } from './runs';
 import type { AssessmentDoc, AssessmentRepository, AssessmentStatus } from './repository';
 
 export interface AssessmentContext extends RequestContext {
   assessments(access: Access): AssessmentRepository;
   loaders: AssessmentLoaders;
+  runs: RunService;
+  agents: Agent[];
 }
 
 const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'SKIPPED']);
@@ -37,6 +41,10 @@ export const resolvers = {
   DateTime,
   Query: {
     assessment: (_: unknown, { id }: { id: string }, ctx: AssessmentContext) => loadById(ctx.loaders.assessmentById, id, toAssessment),
+    agents: (_: unknown, __: unknown, ctx: AssessmentContext) => {
+      ctx.tenant('read');
+      return ctx.agents.map((a) => ({ name: a.name, description: a.description, builtIn: a.builtIn }));
+    },
     assessments: async (_: unknown, args: { first?: number; after?: string; filter?: { status?: AssessmentStatus | null; candidateId?: string | null; jobId?: string | null } | null }, ctx: AssessmentContext) => {
       const repo = ctx.assessments('read');
       const page = parsePage(args.first, args.after);
@@ -48,6 +56,14 @@ export const resolvers = {
       }, page);
       return toConnection(rows, page, toAssessment);
     },
+  },
+  Mutation: {
+    startAssessment: async (_: unknown, { input }: { input: StartInput }, ctx: AssessmentContext) =>
+      toAssessment(await ctx.runs.start(ctx, ctx.assessments('write'), input)),
+    cancelAssessment: async (_: unknown, { id }: { id: string }, ctx: AssessmentContext) =>
+      toAssessment(await ctx.runs.cancel(ctx.assessments('write'), id)),
+    retryAssessment: async (_: unknown, { id }: { id: string }, ctx: AssessmentContext) =>
+      toAssessment(await ctx.runs.retry(ctx, ctx.assessments('write'), id)),
   },
   Assessment: {
     __resolveReference: (ref: { id: string }, ctx: AssessmentContext) => loadReference(ctx.loaders.assessmentById, ref.id, toAssessment),

@@ -1,11 +1,36 @@
+import type { Config } from '../../shared/config';
 import { schemaIn } from '../../shared/graphql/entities';
+import { EntityClient } from '../../shared/graphql/entity-client';
 import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
+import { createLogger } from '../../shared/logger';
+import { closeRedis, redisConnection } from '../../shared/redis';
+import { availableAgents } from './agents/registry';
+import { EventPublisher } from './events';
 import { createLoaders } from './loaders';
+import { RunQueue } from './queue';
 import { AssessmentRepository } from './repository';
 import { resolvers, type AssessmentContext } from './resolvers';
+import { RunService } from './runs';
 
-/** The assessment subgraph: assessments and the fields they add to candidates and jobs. */
-export function assessmentSubgraph(): SubgraphDefinition<AssessmentContext> {
+export interface AssessmentSubgraphOptions {
+  config: Config;
+  /** Owners of the entities a run refers to (CANDIDATE_URL, JOB_URL). */
+  candidateUrl: string;
+  jobUrl: string;
+}
+
+/** The assessment subgraph: assessments, their runs, and the fields they add to candidates and jobs. */
+export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDefinition<AssessmentContext> {
+  const { config } = opts;
+  const redis = redisConnection(config.REDIS_URL, 'producer');
+  const queue = new RunQueue({ connection: redis, prefix: config.QUEUE_PREFIX, attempts: config.STEP_ATTEMPTS, backoffMs: config.STEP_BACKOFF_MS });
+  const publisher = new EventPublisher(redis, config.QUEUE_PREFIX, createLogger('assessment', config.LOG_LEVEL));
+  const agents = availableAgents(config);
+  const runs = new RunService({
+    queue, publisher, agents,
+    candidateOwner: new EntityClient(opts.candidateUrl, 'Candidate'),
+    jobOwner: new EntityClient(opts.jobUrl, 'Job'),
+  });
   return {
     name: 'assessment',
     typeDefs: schemaIn(__dirname),
@@ -13,7 +38,11 @@ export function assessmentSubgraph(): SubgraphDefinition<AssessmentContext> {
     ensureIndexes: AssessmentRepository.ensureIndexes,
     context(base, db) {
       const assessments = (access: Parameters<typeof base.tenant>[0]) => new AssessmentRepository(db, base.tenant(access));
-      return { ...base, assessments, loaders: createLoaders(() => assessments('read')) };
+      return { ...base, assessments, runs, agents, loaders: createLoaders(() => assessments('read')) };
+    },
+    async close() {
+      await queue.close();
+      await closeRedis(redis);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { ObjectId } from 'mongodb';
+import { newAssessment } from '../../subgraphs/assessment/model';
 import { AssessmentRepository } from '../../subgraphs/assessment/repository';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -186,13 +187,13 @@ describe('assessments (read side)', () => {
   test('assessment, assessments and the fields on Candidate and Job', async () => {
     const cand = await createCandidate({ name: 'Gus', email: 'gus@example.com' });
     const job = await createJob({ title: 'Analyst', description: 'SQL' });
+    // Seeded through the repository so the statuses are exact; runs themselves are tested in assessment-runs.
     const repo = new AssessmentRepository(t.stack.subgraphs.assessment.db, new ObjectId(tenantId));
-    const base = { candidateId: new ObjectId(cand), jobId: new ObjectId(job), score: null, recommendation: null, summary: null, error: null, idempotencyKey: null, startedAt: null, completedAt: null };
-    const step = (name: string, status: 'SUCCEEDED' | 'PENDING') => ({ name, kind: 'AGENT' as const, status, attempts: 1, startedAt: null, finishedAt: null, score: null, findings: [], error: null });
-    const done = await repo.create({ _id: new ObjectId(), ...base, status: 'COMPLETED', steps: [step('skills', 'SUCCEEDED')], score: 80, recommendation: 'HIRE', createdAt: new Date() });
-    const queued = await repo.create({ _id: new ObjectId(), ...base, status: 'QUEUED', steps: [step('skills', 'SUCCEEDED'), step('experience', 'PENDING')], createdAt: new Date() });
+    const base = newAssessment({ candidateId: new ObjectId(cand), jobId: new ObjectId(job), agents: ['skills'], idempotencyKey: null });
+    const { doc: done } = await repo.create({ ...base, _id: new ObjectId(), status: 'COMPLETED', steps: base.steps.map((s) => ({ ...s, status: 'SUCCEEDED' as const })), score: 80, recommendation: 'HIRE' });
+    const { doc: queued } = await repo.create({ ...base, _id: new ObjectId(), steps: base.steps.map((s, i) => ({ ...s, status: i < 2 ? 'SUCCEEDED' as const : 'PENDING' as const })) });
     const one = await t.gql<{ assessment: Record<string, unknown> }>('query($id: ID!) { assessment(id: $id) { id status progress score recommendation candidate { name } job { title } steps { name status } } }', { id: queued._id.toHexString() }, admin);
-    expect(one.data?.assessment).toMatchObject({ status: 'QUEUED', progress: 0.5, candidate: { name: 'Gus' }, job: { title: 'Analyst' } });
+    expect(one.data?.assessment).toMatchObject({ status: 'QUEUED', progress: 2 / 3, candidate: { name: 'Gus' }, job: { title: 'Analyst' } });
     const list = await t.gql<{ assessments: { edges: Array<{ node: { id: string } }> } }>('query($c: ID) { assessments(filter: { candidateId: $c, status: COMPLETED }) { edges { node { id } } } }', { c: cand }, admin);
     expect(list.data?.assessments.edges.map((e) => e.node.id)).toEqual([done._id.toHexString()]);
     const viaParents = await t.gql<{ candidate: { assessments: Array<{ id: string }> }; job: { assessments: Array<{ id: string }> } }>(

@@ -1,4 +1,5 @@
 import { ObjectId } from 'mongodb';
+import { newAssessment } from '../../subgraphs/assessment/model';
 import { AssessmentRepository } from '../../subgraphs/assessment/repository';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -28,10 +29,7 @@ beforeAll(async () => {
   const app = await t.gql<{ applyToJob: { id: string } }>(`mutation { applyToJob(jobId: "${A.job}", candidateId: "${A.candidate}") { id } }`, {}, tokenA);
   A.application = app.data!.applyToJob.id;
   const repo = new AssessmentRepository(t.stack.subgraphs.assessment.db, new ObjectId(a.id));
-  const doc = await repo.create({
-    _id: new ObjectId(), candidateId: new ObjectId(A.candidate), jobId: new ObjectId(A.job), status: 'QUEUED', steps: [], score: null,
-    recommendation: null, summary: null, error: null, idempotencyKey: null, createdAt: new Date(), startedAt: null, completedAt: null,
-  });
+  const { doc } = await repo.create(newAssessment({ candidateId: new ObjectId(A.candidate), jobId: new ObjectId(A.job), agents: ['skills'], idempotencyKey: null }));
   A.assessment = doc._id.toHexString();
 });
 afterAll(async () => { await t?.close(); });

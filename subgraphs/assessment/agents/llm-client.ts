@@ -1,0 +1,92 @@
+/** Options of the OpenAI-compatible chat-completions client. */
+export interface LlmOptions {
+  /** Base URL; requests go to `${baseUrl}/chat/completions`. */
+  baseUrl: string;
+  apiKey?: string;
+  model: string;
+  /** Per-call timeout in ms; a timeout is retried like a 5xx. */
+  timeoutMs: number;
+  /** Calls per request before giving up on 429, 5xx and timeouts. Default: 3. */
+  tries?: number;
+  /** First backoff in ms; doubles each retry, with ±50% jitter. Default: 250. */
+  backoffMs?: number;
+}
+
+/** An answer that cannot be used: the attempt fails; no score is ever made up. */
+export class LlmAnswerError extends Error {}
+/** The endpoint kept failing (429/5xx/timeouts) or refused the request (other 4xx). */
+export class LlmCallError extends Error {}
+
+const RETRYABLE = (status: number) => status === 429 || status >= 500;
+
+/** retry-after (seconds) or retry-after-ms, capped, when the server says how long to wait. */
+function retryAfterMs(res: Response): number | null {
+  const ms = Number(res.headers.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return Math.min(ms, 30_000);
+  const s = Number(res.headers.get('retry-after'));
+  return Number.isFinite(s) && s > 0 ? Math.min(s * 1000, 30_000) : null;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason); }, { once: true });
+  });
+}
+
+/**
+ * Sends one chat completion asking for a JSON object and returns the parsed object. Retries
+ * 429, 5xx and timeouts with exponential backoff and jitter; anything else fails at once.
+ */
+export async function chatJson(opts: LlmOptions, system: string, user: string, signal: AbortSignal): Promise<unknown> {
+  const tries = opts.tries ?? 3;
+  const base = opts.backoffMs ?? 250;
+  let lastError = 'no attempt made';
+  for (let attempt = 1; attempt <= tries; attempt++) {
+    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    let res: Response | null = null;
+    try {
+      res = await fetch(`${opts.baseUrl.replace(/\/$/, '')}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
+        body: JSON.stringify({
+          model: opts.model,
+          temperature: 0,
+          response_format: { type: 'json_object' },
+          messages: [{ role: 'system', content: system }, { role: 'user', content: user }],
+        }),
+        signal: AbortSignal.any([signal, timeout]),
+      });
+    } catch (err) {
+      if (signal.aborted) throw err;
+      lastError = timeout.aborted ? `timed out after ${opts.timeoutMs} ms` : `request failed: ${(err as Error).message}`;
+    }
+    if (res) {
+      if (res.ok) return parseAnswer(await res.text());
+      lastError = `HTTP ${res.status}`;
+      if (!RETRYABLE(res.status)) throw new LlmCallError(`the LLM endpoint refused the request: ${lastError} ${(await res.text()).slice(0, 200)}`);
+    }
+    if (attempt < tries) {
+      const wait = (res && retryAfterMs(res)) ?? base * 2 ** (attempt - 1) * (0.5 + Math.random());
+      await sleep(wait, signal);
+    }
+  }
+  throw new LlmCallError(`the LLM endpoint failed ${tries} times; last: ${lastError}`);
+}
+
+function parseAnswer(body: string): unknown {
+  let envelope: { choices?: Array<{ message?: { content?: unknown } }> };
+  try {
+    envelope = JSON.parse(body) as typeof envelope;
+  } catch {
+    throw new LlmAnswerError(`expected a chat-completions JSON response, received: ${body.slice(0, 120)}`);
+  }
+  const content = envelope.choices?.[0]?.message?.content;
+  if (typeof content !== 'string') throw new LlmAnswerError('expected choices[0].message.content to be a string');
+  const json = content.trim().replace(/^```(?:json)?\s*/i, '').replace(/\s*```$/, '');
+  try {
+    return JSON.parse(json) as unknown;
+  } catch {
+    throw new LlmAnswerError(`expected the model to answer with a JSON object, received: ${content.slice(0, 120)}`);
+  }
+}

@@ -1,0 +1,88 @@
+import { FlowProducer, Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export const QUEUE_NAME = 'assessment-runs';
+
+/** What every job of a run carries; the rest is read from MongoDB. */
+export interface RunJobData { tenantId: string; assessmentId: string; run: number; requestId?: string; agent?: string }
+
+/** Job ids derive from the assessment, the run number and the step, so enqueuing twice adds nothing. */
+export function jobId(assessmentId: string, run: number, step: string): string {
+  return `${assessmentId}.r${run}.${step}`;
+}
+
+export interface RunQueueOptions {
+  /** Redis connection (a producer connection on the API side, a worker one in workers). */
+  connection: Redis;
+  /** BullMQ key prefix. */
+  prefix: string;
+  /** Attempts per step job. */
+  attempts: number;
+  /** First retry delay in ms; doubles per attempt, with jitter. */
+  backoffMs: number;
+}
+
+/** Enqueues runs: a validation job first, then (from the validation step) agents → synthesis as one flow. */
+export class RunQueue {
+  readonly queue: Queue;
+  private readonly flows: FlowProducer;
+  private readonly jobOpts: JobsOptions;
+
+  constructor(opts: RunQueueOptions) {
+    this.queue = new Queue(QUEUE_NAME, { connection: opts.connection, prefix: opts.prefix });
+    this.flows = new FlowProducer({ connection: opts.connection, prefix: opts.prefix });
+    this.jobOpts = {
+      attempts: opts.attempts,
+      backoff: { type: 'exponential', delay: opts.backoffMs, jitter: 0.5 },
+      // MongoDB is the record; jobs are disposable once done.
+      removeOnComplete: { age: 3600, count: 5000 },
+      removeOnFail: { age: 24 * 3600 },
+    };
+  }
+
+  /** Adds the run's validation job, or retries it if a previous delivery failed outright. */
+  async enqueue(data: RunJobData): Promise<void> {
+    const id = jobId(data.assessmentId, data.run, 'validation');
+    const existing = await this.queue.getJob(id);
+    if (existing && (await existing.isFailed())) {
+      await existing.retry('failed');
+      return;
+    }
+    await this.queue.add('validation', data, { ...this.jobOpts, jobId: id });
+  }
+
+  /**
+   * Adds agents (children, in parallel) → synthesis (parent) for a run, unless that flow exists.
+   * A child that fails outright does not block synthesis (ignoreDependencyOnFailure), so no run
+   * waits forever; a failed synthesis is replaced.
+   */
+  async ensureAgentsFlow(data: RunJobData, agents: string[]): Promise<void> {
+    const parentId = jobId(data.assessmentId, data.run, 'synthesis');
+    const existing = await this.queue.getJob(parentId);
+    if (existing) {
+      if (!(await existing.isFailed())) return;
+      await existing.remove({ removeChildren: true });
+    }
+    await this.flows.add({
+      name: 'synthesis', queueName: QUEUE_NAME, data, opts: { ...this.jobOpts, jobId: parentId },
+      children: agents.map((agent) => ({
+        name: 'agent', queueName: QUEUE_NAME, data: { ...data, agent },
+        opts: { ...this.jobOpts, jobId: jobId(data.assessmentId, data.run, `agent-${agent}`), ignoreDependencyOnFailure: true },
+      })),
+    });
+  }
+
+  /** Best effort: removes a run's jobs that have not started (after a cancel). */
+  async removeWaiting(assessmentId: string, run: number, steps: string[]): Promise<void> {
+    const names = ['validation', 'synthesis', ...steps.map((s) => `agent-${s}`)];
+    await Promise.all(names.map(async (n) => {
+      const job = await this.queue.getJob(jobId(assessmentId, run, n));
+      const state = job ? await job.getState() : null;
+      if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) await job.remove().catch(() => undefined);
+    }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.flows.close(), this.queue.close()]);
+  }
+}

@@ -1,0 +1,168 @@
+import type { Job } from 'bullmq';
+import { ObjectId, type Db } from 'mongodb';
+import type { Logger } from '../../shared/logger';
+import { CandidateRepository } from '../candidate/repository';
+import { JobRepository } from '../job/repository';
+import type { Agent, AgentInput } from './agents/types';
+import type { EventPublisher } from './events';
+import { STEP_DONE, SYNTHESIS, TERMINAL, VALIDATION } from './model';
+import type { RunJobData, RunQueue } from './queue';
+import { AssessmentRepository, type AssessmentDoc, type Change } from './repository';
+import { synthesize } from './synthesis';
+
+export interface StepDeps {
+  db: Db;
+  queue: RunQueue;
+  publisher: EventPublisher;
+  agents: Map<string, Agent>;
+  log: Logger;
+  /** Aborted when the worker shuts down, so long agent calls stop. */
+  signal: AbortSignal;
+}
+
+/** Thrown when synthesis is delivered before every agent finished; BullMQ retries it later. */
+class NotReady extends Error {}
+
+function step(doc: AssessmentDoc, name: string) {
+  const s = doc.steps.find((x) => x.name === name);
+  if (!s) throw new Error(`assessment ${doc._id.toHexString()} has no step ${name}`);
+  return s;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Every remaining step of a run that ends early becomes SKIPPED. */
+function skipRest(doc: AssessmentDoc, except: string): Change['steps'] {
+  const out: NonNullable<Change['steps']> = {};
+  for (const s of doc.steps) if (s.name !== except && !STEP_DONE.has(s.status)) out[s.name] = { status: 'SKIPPED' };
+  return out;
+}
+
+/**
+ * Runs one job of a run. Every step checks MongoDB first: a run that ended or a step already
+ * recorded is skipped, so re-delivered jobs (stalls, crashes, retries) never redo finished work.
+ */
+export async function processRunJob(job: Job<RunJobData>, deps: StepDeps): Promise<void> {
+  const { tenantId, assessmentId } = job.data;
+  const repo = new AssessmentRepository(deps.db, new ObjectId(tenantId));
+  const id = new ObjectId(assessmentId);
+  const log = deps.log.child({ tenantId, assessmentId, requestId: job.data.requestId, jobId: job.id, step: job.data.agent ?? job.name });
+  const record = async (decide: (doc: AssessmentDoc) => Change | null) => {
+    const out = await repo.transition(id, decide);
+    if (out?.events.length) await deps.publisher.publish(tenantId, assessmentId, out.events);
+    return out;
+  };
+  if (job.name === 'validation') return validate(job, record, deps, log);
+  if (job.name === 'agent') return runAgent(job, record, deps, log);
+  if (job.name === 'synthesis') return synthesis(record, deps);
+  throw new Error(`unknown job ${job.name}`);
+}
+
+type Recorder = (decide: (doc: AssessmentDoc) => Change | null) => Promise<{ doc: AssessmentDoc; events: unknown[] } | null>;
+
+async function validate(job: Job<RunJobData>, record: Recorder, deps: StepDeps, log: Logger): Promise<void> {
+  const now = new Date();
+  const started = await record((doc) => {
+    if (TERMINAL.has(doc.status) || doc.run !== job.data.run) return null;
+    const events: Change['events'] = [];
+    const change: Change = { set: {}, steps: {}, events };
+    if (doc.status === 'QUEUED') {
+      change.set = { status: 'RUNNING', startedAt: doc.startedAt ?? now };
+      events.push({ type: 'STARTED' });
+    }
+    const v = step(doc, VALIDATION);
+    if (v.status !== 'SUCCEEDED') {
+      change.steps![VALIDATION] = { status: 'RUNNING', attempts: v.attempts + 1, startedAt: now, error: null };
+      events.push({ type: 'STEP_STARTED', step: VALIDATION });
+    }
+    return events.length ? change : null;
+  });
+  const doc = started?.doc;
+  if (!doc || TERMINAL.has(doc.status) || doc.run !== job.data.run) return;
+  if (step(doc, VALIDATION).status !== 'SUCCEEDED') {
+    const tenant = doc.tenantId;
+    const [candidate] = await new CandidateRepository(deps.db, tenant).byIds([doc.candidateId.toHexString()]);
+    const [jobDoc] = await new JobRepository(deps.db, tenant).jobsByIds([doc.jobId.toHexString()]);
+    const problem = !candidate ? 'the candidate no longer exists'
+      : candidate.archivedAt ? 'the candidate has been archived'
+        : !jobDoc ? 'the job no longer exists'
+          : jobDoc.status !== 'OPEN' ? `the job is ${jobDoc.status}`
+            : !candidate.resumeText?.trim() ? 'the candidate has no resume text' : null;
+    if (problem) {
+      log.info({ problem }, 'validation failed');
+      await record((d) => (TERMINAL.has(d.status) ? null : {
+        set: { status: 'FAILED', error: `validation failed: ${problem}`, completedAt: new Date() },
+        steps: { ...skipRest(d, VALIDATION), [VALIDATION]: { status: 'FAILED', finishedAt: new Date(), error: problem } },
+        events: [{ type: 'STEP_FAILED', step: VALIDATION }, { type: 'FAILED' }],
+      }));
+      return;
+    }
+    const input: AgentInput = {
+      candidate: { id: candidate!._id.toHexString(), name: candidate!.name, email: candidate!.email, phone: candidate!.phone, location: candidate!.location, headline: candidate!.headline, skills: candidate!.skills, yearsExperience: candidate!.yearsExperience, resumeText: candidate!.resumeText },
+      job: { id: jobDoc!._id.toHexString(), title: jobDoc!.title, description: jobDoc!.description, requiredSkills: jobDoc!.requiredSkills, niceToHaveSkills: jobDoc!.niceToHaveSkills, minYearsExperience: jobDoc!.minYearsExperience, location: jobDoc!.location, status: jobDoc!.status },
+    };
+    const done = await record((d) => (TERMINAL.has(d.status) || step(d, VALIDATION).status !== 'RUNNING' ? null : {
+      set: { input },
+      steps: { [VALIDATION]: { status: 'SUCCEEDED', finishedAt: new Date(), findings: ['candidate and job checked'] } },
+      events: [{ type: 'STEP_SUCCEEDED', step: VALIDATION }],
+    }));
+    if (!done || TERMINAL.has(done.doc.status)) return;
+  }
+  await deps.queue.ensureAgentsFlow(job.data, doc.agents);
+}
+
+async function runAgent(job: Job<RunJobData>, record: Recorder, deps: StepDeps, log: Logger): Promise<void> {
+  const name = job.data.agent!;
+  const agent = deps.agents.get(name);
+  const started = await record((doc) => {
+    if (TERMINAL.has(doc.status) || doc.run !== job.data.run) return null;
+    const s = step(doc, name);
+    if (STEP_DONE.has(s.status)) return null;
+    return { steps: { [name]: { status: 'RUNNING', attempts: s.attempts + 1, startedAt: new Date(), error: null } }, events: [{ type: 'STEP_STARTED', step: name }] };
+  });
+  if (!started?.events.length) return;
+  const input = started.doc.input;
+  try {
+    if (!agent) throw new Error(`agent ${name} is not available on this worker (is LLM_BASE_URL set?)`);
+    if (!input) throw new Error('the run has no validated input');
+    const result = await agent.run(input, deps.signal);
+    await record((doc) => (TERMINAL.has(doc.status) || step(doc, name).status !== 'RUNNING' ? null : {
+      steps: { [name]: { status: 'SUCCEEDED', finishedAt: new Date(), score: result.score, findings: result.findings, error: null } },
+      events: [{ type: 'STEP_SUCCEEDED', step: name }],
+    }));
+  } catch (err) {
+    if (deps.signal.aborted) throw err;
+    const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    log.warn({ err: errorText(err), attempt: job.attemptsMade + 1, last }, 'agent attempt failed');
+    await record((doc) => (TERMINAL.has(doc.status) || step(doc, name).status !== 'RUNNING' ? null : {
+      steps: { [name]: last ? { status: 'FAILED', finishedAt: new Date(), error: errorText(err) } : { status: 'PENDING', error: errorText(err) } },
+      events: [{ type: last ? 'STEP_FAILED' : 'STEP_RETRYING', step: name }],
+    }));
+    // Not the last attempt: BullMQ retries with backoff. The last one completes the job so synthesis runs.
+    if (!last) throw err;
+  }
+}
+
+async function synthesis(record: Recorder, deps: StepDeps): Promise<void> {
+  await record((doc) => {
+    if (TERMINAL.has(doc.status) || STEP_DONE.has(step(doc, SYNTHESIS).status)) return null;
+    const pending = doc.steps.filter((s) => s.kind === 'AGENT' && !STEP_DONE.has(s.status));
+    if (pending.length) throw new NotReady(`agents still running: ${pending.map((s) => s.name).join(', ')}`);
+    const now = new Date();
+    const result = synthesize(doc.steps, deps.agents);
+    if (!result.ok) {
+      return {
+        set: { status: 'FAILED', error: result.error, completedAt: now },
+        steps: { [SYNTHESIS]: { status: 'FAILED', attempts: 1, startedAt: now, finishedAt: now, error: result.error } },
+        events: [{ type: 'STEP_STARTED', step: SYNTHESIS }, { type: 'STEP_FAILED', step: SYNTHESIS }, { type: 'FAILED' }],
+      };
+    }
+    return {
+      set: { status: 'COMPLETED', score: result.score, recommendation: result.recommendation, summary: result.summary, completedAt: now },
+      steps: { [SYNTHESIS]: { status: 'SUCCEEDED', attempts: 1, startedAt: now, finishedAt: now, score: result.score, findings: result.findings } },
+      events: [{ type: 'STEP_STARTED', step: SYNTHESIS }, { type: 'STEP_SUCCEEDED', step: SYNTHESIS }, { type: 'COMPLETED' }],
+    };
+  });
+}

@@ -1,0 +1,67 @@
+import { Worker } from 'bullmq';
+import type { MongoClient } from 'mongodb';
+import type { Config } from '../../shared/config';
+import { closeAll } from '../../shared/graphql/close';
+import { createLogger, type Logger } from '../../shared/logger';
+import { createMetrics } from '../../shared/metrics';
+import { connectMongo } from '../../shared/mongo/connect';
+import { closeRedis, redisConnection } from '../../shared/redis';
+import { availableAgents } from './agents/registry';
+import { EventPublisher } from './events';
+import { QUEUE_NAME, RunQueue, type RunJobData } from './queue';
+import { Reconciler } from './reconciler';
+import { processRunJob } from './steps';
+
+export interface WorkerOptions {
+  config: Config;
+  mongoUri: string;
+  logger?: Logger;
+}
+
+export interface RunningWorker {
+  reconciler: Reconciler;
+  /** Stops taking jobs, lets running ones finish (within the caller's bound), closes everything. Safe twice. */
+  close(): Promise<void>;
+}
+
+/** Builds and starts an assessment worker: BullMQ worker for every step, plus the reconciler. */
+export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
+  const { config } = opts;
+  const log = opts.logger ?? createLogger('worker', config.LOG_LEVEL);
+  const steps: Array<() => Promise<unknown> | unknown> = [];
+  const abort = new AbortController();
+  try {
+    const mongo: MongoClient = await connectMongo(opts.mongoUri, createMetrics('worker', false), 'hiregraph-worker');
+    steps.push(() => mongo.close());
+    const db = mongo.db(config.MONGODB_DB);
+    const workerRedis = redisConnection(config.REDIS_URL, 'worker');
+    const producerRedis = redisConnection(config.REDIS_URL, 'worker');
+    steps.push(() => closeRedis(producerRedis), () => closeRedis(workerRedis));
+    const queue = new RunQueue({ connection: producerRedis, prefix: config.QUEUE_PREFIX, attempts: config.STEP_ATTEMPTS, backoffMs: config.STEP_BACKOFF_MS });
+    steps.unshift(() => queue.close());
+    const publisher = new EventPublisher(producerRedis, config.QUEUE_PREFIX, log);
+    const agents = new Map(availableAgents(config).map((a) => [a.name, a]));
+    const worker = new Worker<RunJobData>(QUEUE_NAME, (job) => processRunJob(job, { db, queue, publisher, agents, log, signal: abort.signal }), {
+      connection: workerRedis,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.JOB_LOCK_MS,
+      stalledInterval: Math.max(250, Math.floor(config.JOB_LOCK_MS / 2)),
+      maxStalledCount: 5,
+    });
+    worker.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'job attempt failed'));
+    worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+    steps.unshift(() => worker.close());
+    const reconciler = new Reconciler({ db, queue, log, intervalMs: config.RECONCILE_INTERVAL_MS, afterMs: config.RECONCILE_AFTER_MS });
+    reconciler.start();
+    steps.unshift(() => reconciler.stop());
+    await worker.waitUntilReady();
+    log.info({ concurrency: config.WORKER_CONCURRENCY, agents: [...agents.keys()] }, 'assessment worker ready');
+    let closing: Promise<void> | undefined;
+    return { reconciler, close: () => (closing ??= closeAll(steps)) };
+  } catch (err) {
+    abort.abort();
+    await closeAll(steps).catch(() => undefined);
+    throw err;
+  }
+}
