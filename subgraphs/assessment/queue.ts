@@ -1,5 +1,6 @@
 import { FlowProducer, Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { withTimeout } from '../../shared/timeout';
 
 export const QUEUE_NAME = 'assessment-runs';
 
@@ -28,7 +29,7 @@ export class RunQueue {
   private readonly flows: FlowProducer;
   private readonly jobOpts: JobsOptions;
 
-  constructor(opts: RunQueueOptions) {
+  constructor(private readonly opts: RunQueueOptions) {
     this.queue = new Queue(QUEUE_NAME, { connection: opts.connection, prefix: opts.prefix });
     this.flows = new FlowProducer({ connection: opts.connection, prefix: opts.prefix });
     this.jobOpts = {
@@ -40,8 +41,18 @@ export class RunQueue {
     };
   }
 
+  /** Fails at once when Redis is not connected, so a caller on the request path never waits for it. */
+  private assertConnected(): void {
+    if (this.opts.connection.status !== 'ready') throw new Error(`Redis is not connected (${this.opts.connection.status})`);
+  }
+
   /** Adds the run's validation job, or retries it if a previous delivery failed outright. */
   async enqueue(data: RunJobData): Promise<void> {
+    this.assertConnected();
+    await withTimeout(this.enqueueNow(data), 5000, 'enqueue');
+  }
+
+  private async enqueueNow(data: RunJobData): Promise<void> {
     const id = jobId(data.assessmentId, data.run, 'validation');
     const existing = await this.queue.getJob(id);
     if (existing && (await existing.isFailed())) {
@@ -74,6 +85,7 @@ export class RunQueue {
 
   /** Best effort: removes a run's jobs that have not started (after a cancel). */
   async removeWaiting(assessmentId: string, run: number, steps: string[]): Promise<void> {
+    this.assertConnected();
     const names = ['validation', 'synthesis', ...steps.map((s) => `agent-${s}`)];
     await Promise.all(names.map(async (n) => {
       const job = await this.queue.getJob(jobId(assessmentId, run, n));
@@ -82,7 +94,10 @@ export class RunQueue {
     }));
   }
 
+  /** Closes within 5 s even when Redis is away (BullMQ would otherwise wait to connect). */
   async close(): Promise<void> {
-    await Promise.allSettled([this.flows.close(), this.queue.close()]);
+    await withTimeout(Promise.allSettled([this.flows.close(), this.queue.close()]), 5000, 'closing the run queue').catch(() => {
+      this.opts.connection.disconnect();
+    });
   }
 }

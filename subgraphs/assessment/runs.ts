@@ -84,6 +84,7 @@ export class RunService {
     });
     if (!out) throw errors.notFound('Assessment', id);
     await this.deps.publisher.publish(repo.tenantId.toHexString(), id, out.events);
+    // Best effort: steps that start anyway see CANCELLED in MongoDB and do nothing.
     await this.deps.queue.removeWaiting(id, out.doc.run, out.doc.agents).catch(() => undefined);
     return out.doc;
   }

@@ -12,6 +12,8 @@ export interface LlmCall { agent: string; start: number; end: number; status: nu
  */
 export class FakeLlm {
   readonly calls: LlmCall[] = [];
+  /** Requests as they arrive (calls records them when answered). */
+  readonly received: Array<{ agent: string; at: number }> = [];
   behaviour: Record<string, LlmBehaviour> = {};
   latencyMs = 0;
   slowMs = 10_000;
@@ -42,6 +44,7 @@ export class FakeLlm {
     const system = String((JSON.parse(body) as { messages?: Array<{ content?: string }> }).messages?.[0]?.content ?? '');
     const agent = /Rubric \((\w+)\)/.exec(system)?.[1] ?? 'unknown';
     const mode = this.behaviour[agent] ?? 'ok';
+    this.received.push({ agent, at: start });
     await new Promise((r) => setTimeout(r, mode === 'slow' ? this.slowMs : this.latencyMs));
     let status = 200;
     let payload: unknown;

@@ -9,6 +9,9 @@ import { FakeLlm } from './fake-llm';
 import { startTestStack, type TestStack } from './stack';
 import { waitFor } from './wait';
 
+/** The Redis the tests run against (a test may point the API elsewhere to make enqueues fail). */
+export const REAL_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 export const ASSESSMENT_FIELDS = 'id status progress score recommendation summary error steps { name kind status attempts score findings error }';
 
 export interface Assessment {
@@ -77,7 +80,7 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
     },
     async close() {
       for (const w of workers.splice(0)) await w.close().catch(() => undefined);
-      const redis = redisConnection(t.config.REDIS_URL, 'worker');
+      const redis = redisConnection(REAL_REDIS_URL, 'worker');
       const q = new Queue(QUEUE_NAME, { connection: redis, prefix });
       await q.obliterate({ force: true }).catch(() => undefined);
       await q.close();

@@ -1,0 +1,75 @@
+import { resolve } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { expectContiguous, REAL_REDIS_URL, startRunHarness, type RunHarness } from '../support/runs';
+import { waitFor } from '../support/wait';
+
+/** Nothing is lost: a worker killed mid-step, and a run whose enqueue failed. */
+const WORKER = resolve(__dirname, '../../subgraphs/assessment/worker-index.ts');
+const harnesses: RunHarness[] = [];
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const h of harnesses.splice(0)) await h.close();
+});
+
+function spawnWorker(h: RunHarness): ChildProcess {
+  const env = { ...process.env, ...h.env, MONGODB_URI: h.t.mongo.uri, MONGODB_DB: h.t.config.MONGODB_DB, LOG_LEVEL: 'warn' };
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(child);
+  return child;
+}
+
+test('kill -9 of a worker while an agent runs: another worker finishes, every step recorded once, no succeeded step ran twice', async () => {
+  const h = await startRunHarness();
+  harnesses.push(h);
+  h.llm.behaviour = { technical: 'slow' };
+  h.llm.slowMs = 60_000;
+  const first = spawnWorker(h);
+  const r = await h.start({ agents: ['llm-technical', 'llm-communication', 'skills'] });
+  const id = r.data!.startAssessment.id;
+  await waitFor(async () => h.llm.received.some((c) => c.agent === 'technical'), 30_000, 'the slow agent to call the LLM');
+  await waitFor(async () => {
+    const a = await h.get(id);
+    return ['llm-communication', 'skills'].every((n) => a.steps.find((s) => s.name === n)!.status === 'SUCCEEDED');
+  }, 30_000, 'the fast agents to succeed');
+  first.kill('SIGKILL');
+  await new Promise((res) => first.once('exit', res));
+  h.llm.behaviour = {};
+  await h.startWorker();
+  const done = await h.waitFor(id, ['COMPLETED', 'FAILED'], 60_000);
+  expect(done.status).toBe('COMPLETED');
+  const step = (n: string) => done.steps.find((s) => s.name === n)!;
+  expect(step('llm-technical')).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+  expect(step('llm-communication').attempts).toBe(1);
+  expect(step('skills').attempts).toBe(1);
+  expect(h.llm.received.filter((c) => c.agent === 'communication')).toHaveLength(1);
+  expect(h.llm.received.filter((c) => c.agent === 'technical')).toHaveLength(2);
+  const full = await h.full(id);
+  expectContiguous(full);
+  for (const s of done.steps) expect(full.events.filter((e) => e.type === 'STEP_SUCCEEDED' && e.step?.name === s.name)).toHaveLength(1);
+  expect(full.events.filter((e) => e.type === 'COMPLETED')).toHaveLength(1);
+});
+
+test('Redis unreachable at startAssessment: the call still returns, and the reconciler runs it later, once', async () => {
+  const h = await startRunHarness({ REDIS_URL: 'redis://127.0.0.1:1' });
+  harnesses.push(h);
+  const began = Date.now();
+  const r = await h.start({ agents: ['skills', 'profile'] });
+  expect(r.errors).toBeUndefined();
+  const id = r.data!.startAssessment.id;
+  expect(r.data!.startAssessment.status).toBe('QUEUED');
+  expect(Date.now() - began).toBeLessThan(10_000);
+  expect((await h.get(id)).status).toBe('QUEUED');
+  // Redis "comes back": a worker on the real Redis, whose reconciler finds the QUEUED run.
+  const { startWorker } = await import('../../subgraphs/assessment/worker');
+  const worker = await startWorker({ config: { ...h.t.config, REDIS_URL: REAL_REDIS_URL }, mongoUri: h.t.mongo.uri });
+  h.workers.push(worker);
+  const done = await h.waitFor(id, ['COMPLETED', 'FAILED'], 30_000);
+  expect(done.status).toBe('COMPLETED');
+  await worker.reconciler.pass();
+  const full = await h.full(id);
+  expectContiguous(full);
+  expect(full.events.filter((e) => e.type === 'STARTED')).toHaveLength(1);
+  expect(full.events.filter((e) => e.type === 'COMPLETED')).toHaveLength(1);
+  for (const s of done.steps) expect(full.events.filter((e) => e.type === 'STEP_SUCCEEDED' && e.step?.name === s.name)).toHaveLength(1);
+});
