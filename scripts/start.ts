@@ -6,11 +6,14 @@ import { createLogger } from '../shared/logger';
 import { runMain } from '../shared/main';
 import { startStack } from '../shared/stack';
 import { seedDemo } from './demo-data';
+import { startWorker } from '../subgraphs/assessment/worker';
 import { localMongo } from './local-mongo';
+import { localRedis } from './local-redis';
 
 /**
- * `npm start`: MongoDB (embedded under DATA_DIR unless MONGODB_URI), the four subgraphs and the
- * gateway in this process, demo data on an empty database, and a printout to get going.
+ * `npm start`: MongoDB (embedded under DATA_DIR unless MONGODB_URI), Redis (REDIS_URL, or a private
+ * redis-server), the four subgraphs, the gateway and a worker in this process, demo data on an
+ * empty database, and a printout to get going.
  */
 runMain('hiregraph', async (config) => {
   const log = createLogger('start', config.LOG_LEVEL);
@@ -18,8 +21,13 @@ runMain('hiregraph', async (config) => {
   const mongo = await localMongo(config);
   const steps: Array<() => Promise<unknown>> = [() => mongo.close()];
   try {
-    const stack = await startStack({ config, mongoUri: mongo.uri });
+    const redis = await localRedis(config);
+    steps.unshift(() => redis.close());
+    const cfg = { ...config, REDIS_URL: redis.url };
+    const stack = await startStack({ config: cfg, mongoUri: mongo.uri });
     steps.unshift(() => stack.close());
+    const worker = await startWorker({ config: cfg, mongoUri: mongo.uri });
+    steps.unshift(() => worker.close());
     const client = await MongoClient.connect(mongo.uri);
     const { tenant, created } = await seedDemo(client.db(config.MONGODB_DB)).finally(() => client.close());
     const secret = jwtSecret(config);
@@ -31,6 +39,8 @@ runMain('hiregraph', async (config) => {
       `  GraphQL:  ${url}`,
       `  IDE:      ${url} (open in a browser)`,
       `  MongoDB:  ${config.MONGODB_URI ? 'MONGODB_URI' : `${mongo.uri} (embedded, data in ${config.DATA_DIR}/mongo)`}`,
+      `  Redis:    ${redis.url}${redis.url === config.REDIS_URL ? '' : ' (private redis-server; nothing persisted)'}`,
+      `  Worker:   ${config.WORKER_CONCURRENCY} concurrent steps; agents: ${config.LLM_BASE_URL ? 'built-in + LLM' : 'built-in (set LLM_BASE_URL for the LLM agents)'}`,
       '',
       'Admin token for the demo tenant (12 h):',
       `  ${token}`,

@@ -66,6 +66,8 @@ const TABLE = {
   CANDIDATE_PORT: port(4002),
   JOB_PORT: port(4003),
   ASSESSMENT_PORT: port(4004),
+  /** The worker's /healthz, /readyz and /metrics. */
+  WORKER_PORT: port(4005),
   TENANT_URL: subgraphUrl('TENANT_PORT', 4001),
   CANDIDATE_URL: subgraphUrl('CANDIDATE_PORT', 4002),
   JOB_URL: subgraphUrl('JOB_PORT', 4003),

@@ -1,7 +1,10 @@
+import { createServer } from 'node:http';
 import { Worker } from 'bullmq';
+import express from 'express';
 import type { MongoClient } from 'mongodb';
 import type { Config } from '../../shared/config';
 import { closeAll } from '../../shared/graphql/close';
+import { addOpsRoutes, listen } from '../../shared/graphql/http';
 import { createLogger, type Logger } from '../../shared/logger';
 import { createMetrics } from '../../shared/metrics';
 import { connectMongo } from '../../shared/mongo/connect';
@@ -15,6 +18,8 @@ import { processRunJob } from './steps';
 export interface WorkerOptions {
   config: Config;
   mongoUri: string;
+  /** Port of /healthz, /readyz and /metrics; 0 picks a free one, null serves none. Default: config.WORKER_PORT. */
+  port?: number | null;
   logger?: Logger;
 }
 
@@ -31,7 +36,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const steps: Array<() => Promise<unknown> | unknown> = [];
   const abort = new AbortController();
   try {
-    const mongo: MongoClient = await connectMongo(opts.mongoUri, createMetrics('worker', false), 'hiregraph-worker');
+    const metrics = createMetrics('worker');
+    const mongo: MongoClient = await connectMongo(opts.mongoUri, metrics, 'hiregraph-worker');
     steps.push(() => mongo.close());
     const db = mongo.db(config.MONGODB_DB);
     const workerRedis = redisConnection(config.REDIS_URL, 'worker');
@@ -56,6 +62,18 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     reconciler.start();
     steps.unshift(() => reconciler.stop());
     await worker.waitUntilReady();
+    const port = opts.port === undefined ? config.WORKER_PORT : opts.port;
+    if (port !== null) {
+      const app = express();
+      addOpsRoutes(app, 'worker', metrics, async () => {
+        await db.command({ ping: 1 });
+        await producerRedis.ping();
+        return { mongodb: 'ok', redis: 'ok' };
+      });
+      const http = createServer(app);
+      await listen(http, port, config.BIND_HOST);
+      steps.push(() => new Promise<void>((r) => http.close(() => r())));
+    }
     log.info({ concurrency: config.WORKER_CONCURRENCY, agents: [...agents.keys()] }, 'assessment worker ready');
     let closing: Promise<void> | undefined;
     return { reconciler, close: () => (closing ??= closeAll(steps)) };

@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 function spawnWorker(h: RunHarness): ChildProcess {
-  const env = { ...process.env, ...h.env, MONGODB_URI: h.t.mongo.uri, MONGODB_DB: h.t.config.MONGODB_DB, LOG_LEVEL: 'warn' };
+  const env = { ...process.env, ...h.env, MONGODB_URI: h.t.mongo.uri, MONGODB_DB: h.t.config.MONGODB_DB, LOG_LEVEL: 'warn', WORKER_PORT: '0' };
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   return child;
@@ -62,7 +62,7 @@ test('Redis unreachable at startAssessment: the call still returns, and the reco
   expect((await h.get(id)).status).toBe('QUEUED');
   // Redis "comes back": a worker on the real Redis, whose reconciler finds the QUEUED run.
   const { startWorker } = await import('../../subgraphs/assessment/worker');
-  const worker = await startWorker({ config: { ...h.t.config, REDIS_URL: REAL_REDIS_URL }, mongoUri: h.t.mongo.uri });
+  const worker = await startWorker({ config: { ...h.t.config, REDIS_URL: REAL_REDIS_URL }, mongoUri: h.t.mongo.uri, port: 0 });
   h.workers.push(worker);
   const done = await h.waitFor(id, ['COMPLETED', 'FAILED'], 30_000);
   expect(done.status).toBe('COMPLETED');

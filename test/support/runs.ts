@@ -60,7 +60,7 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
     candidateId: c.data!.createCandidate.id,
     jobId: j.data!.createJob.id,
     async startWorker() {
-      const w = await startWorker({ config: t.config, mongoUri: t.mongo.uri });
+      const w = await startWorker({ config: t.config, mongoUri: t.mongo.uri, port: 0 });
       workers.push(w);
       return w;
     },
