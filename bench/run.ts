@@ -1,8 +1,9 @@
 import { cpus, totalmem } from 'node:os';
 import { benchGraph } from './graph';
 import { benchEmbeddedMongo } from './mongo-embedded';
+import { benchRuns } from './runs';
 
-const BENCHES: Record<string, () => Promise<string>> = { mongo: benchEmbeddedMongo, graph: benchGraph };
+const BENCHES: Record<string, () => Promise<string>> = { mongo: benchEmbeddedMongo, graph: benchGraph, runs: benchRuns };
 
 /** `npm run bench [-- name…]`: the benchmarks (all by default), printed as Markdown for bench/RESULTS.md. */
 async function main(): Promise<void> {
