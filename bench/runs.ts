@@ -1,14 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { Queue } from 'bullmq';
 import { MongoClient, ObjectId } from 'mongodb';
 import { signToken } from '../shared/auth';
 import { DEV_JWT_SECRET, loadConfig, type Config } from '../shared/config';
 import { EmbeddedMongo } from '../shared/mongo/embedded';
 import { closeRedis, redisConnection } from '../shared/redis';
 import { startStack, type Stack } from '../shared/stack';
-import { QUEUE_NAME } from '../subgraphs/assessment/queue';
+import { obliterateQueue } from '../subgraphs/assessment/queue';
 import { AssessmentRepository } from '../subgraphs/assessment/repository';
 import { FakeLlm } from '../test/support/fake-llm';
 import { fmt, table } from './stats';
@@ -116,9 +115,7 @@ export async function benchRuns(): Promise<string> {
   } finally {
     await client.close();
     const redis = redisConnection(config.REDIS_URL, 'worker');
-    const q = new Queue(QUEUE_NAME, { connection: redis, prefix });
-    await q.obliterate({ force: true }).catch(() => undefined);
-    await q.close();
+    await obliterateQueue(redis, prefix).catch(() => undefined);
     await closeRedis(redis);
     await stack.close();
     await mongo.close();

@@ -1,14 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError } from 'graphql';
 import { TokenVerifier, type Principal } from '../shared/auth';
 import { jwtSecret, type Config } from '../shared/config';
-import { ErrorCode, formatError } from '../shared/errors';
+import { ErrorCode } from '../shared/errors';
+import { commonServerOptions } from '../shared/graphql/apollo';
 import { closeAll } from '../shared/graphql/close';
 import { requestIdOf } from '../shared/graphql/context';
 import { addOpsRoutes, listen } from '../shared/graphql/http';
@@ -66,14 +66,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   const app = express();
   const http: Server = createServer(app);
-  const apollo = new ApolloServer<GatewayContext>({
-    gateway,
-    formatError: formatError(config.production),
-    includeStacktraceInErrorResponses: !config.production,
-    introspection: config.INTROSPECTION,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: http })],
-    logger: log,
-  });
+  const apollo = new ApolloServer<GatewayContext>({ gateway, ...commonServerOptions(config, http, log) });
   await apollo.start();
 
   app.use((req, res, next) => {

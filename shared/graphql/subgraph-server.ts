@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -9,10 +8,10 @@ import type { DocumentNode } from 'graphql';
 import type { Db, MongoClient } from 'mongodb';
 import { TokenVerifier } from '../auth';
 import { jwtSecret, type Config } from '../config';
-import { formatError } from '../errors';
 import { createLogger, type Logger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import { connectMongo } from '../mongo/connect';
+import { commonServerOptions } from './apollo';
 import { buildRequestContext, type RequestContext } from './context';
 import { closeAll } from './close';
 import { addOpsRoutes, listen } from './http';
@@ -68,11 +67,7 @@ export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDef
     http = createServer(app);
     const apollo = new ApolloServer<Ctx>({
       schema: buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as never }),
-      formatError: formatError(config.production),
-      includeStacktraceInErrorResponses: !config.production,
-      introspection: config.INTROSPECTION,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer: http })],
-      logger: log,
+      ...commonServerOptions(config, http, log),
     });
     await apollo.start();
     cleanup.unshift(() => apollo.stop());

@@ -101,3 +101,13 @@ export class RunQueue {
     });
   }
 }
+
+/** Deletes every job and key of the run queue under `prefix` (test and benchmark clean-up). */
+export async function obliterateQueue(connection: Redis, prefix: string): Promise<void> {
+  const q = new Queue(QUEUE_NAME, { connection, prefix });
+  try {
+    await q.obliterate({ force: true });
+  } finally {
+    await q.close();
+  }
+}

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { ObjectId } from 'mongodb';
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { QUEUE_NAME } from '../../subgraphs/assessment/queue';
+import { obliterateQueue } from '../../subgraphs/assessment/queue';
 import { AssessmentRepository, type AssessmentDoc } from '../../subgraphs/assessment/repository';
 import { startWorker, type RunningWorker } from '../../subgraphs/assessment/worker';
 import { FakeLlm } from './fake-llm';
@@ -81,9 +80,7 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
     async close() {
       for (const w of workers.splice(0)) await w.close().catch(() => undefined);
       const redis = redisConnection(REAL_REDIS_URL, 'worker');
-      const q = new Queue(QUEUE_NAME, { connection: redis, prefix });
-      await q.obliterate({ force: true }).catch(() => undefined);
-      await q.close();
+      await obliterateQueue(redis, prefix).catch(() => undefined);
       await closeRedis(redis);
       await t.close();
       await llm.close();
