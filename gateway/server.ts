@@ -14,7 +14,9 @@ import { requestIdOf } from '../shared/graphql/context';
 import { addOpsRoutes, listen } from '../shared/graphql/http';
 import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
-import type { SubgraphName } from './compose';
+import { SUBGRAPHS, type SubgraphName } from './compose';
+import { SubscriptionExecutor } from './subscriptions';
+import { serveGatewaySubscriptions, type SubscriptionLimits } from './ws';
 import { isIntrospectionOnly } from './introspection';
 
 /** Per request at the gateway: who is calling and what to forward to subgraphs. */
@@ -41,6 +43,8 @@ export interface GatewayOptions {
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   /** The supergraph SDL; read from config.SUPERGRAPH_PATH when absent. */
   supergraphSdl?: string;
+  /** Subscription limits; defaults in gateway/ws.ts. */
+  subscriptionLimits?: Partial<SubscriptionLimits>;
   logger?: Logger;
 }
 
@@ -48,6 +52,8 @@ export interface RunningGateway {
   url: string;
   port: number;
   metrics: Metrics;
+  /** Subscriptions open on this gateway. */
+  openSubscriptions(): number;
   close(): Promise<void>;
 }
 
@@ -66,6 +72,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   const app = express();
   const http: Server = createServer(app);
+  const services = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, new ForwardingDataSource({ url: opts.subgraphUrls[s.name] ?? s.url })]));
+  const executor = new SubscriptionExecutor(supergraphSdl, services, log);
+  const subgraphUrl = (name: string) => opts.subgraphUrls[name as SubgraphName] ?? SUBGRAPHS.find((s) => s.name === name)?.url ?? '';
+  const ws = serveGatewaySubscriptions({
+    http, executor, verifier, log,
+    subgraphWsUrl: (name) => subgraphUrl(name).replace(/^http/, 'ws'),
+    limits: { perConnection: 50, perTenant: 5000, maxBufferedBytes: 1 << 20, ...opts.subscriptionLimits },
+  });
   const apollo = new ApolloServer<GatewayContext>({ gateway, ...commonServerOptions(config, http, log) });
   await apollo.start();
 
@@ -107,6 +121,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     url: `http://127.0.0.1:${port}/graphql`,
     port,
     metrics,
-    close: () => (closing ??= closeAll([() => apollo.stop(), () => new Promise<void>((r) => http.close(() => r()))])),
+    openSubscriptions: () => ws.openSubscriptions(),
+    close: () => (closing ??= closeAll([() => ws.close(), () => apollo.stop(), () => new Promise<void>((r) => http.close(() => r()))])),
   };
 }

@@ -15,6 +15,7 @@ import { commonServerOptions } from './apollo';
 import { buildRequestContext, type RequestContext } from './context';
 import { closeAll } from './close';
 import { addOpsRoutes, listen } from './http';
+import { serveSubscriptions } from './ws';
 
 /** What makes one subgraph: its schema, resolvers, indexes and per-request state. */
 export interface SubgraphDefinition<Ctx extends RequestContext> {
@@ -25,6 +26,8 @@ export interface SubgraphDefinition<Ctx extends RequestContext> {
   ensureIndexes(db: Db): Promise<void>;
   /** Adds the subgraph's repositories and loaders to a request's base context. */
   context(base: RequestContext, db: Db): Ctx;
+  /** Serve the schema's Subscription fields over graphql-ws on /graphql too. */
+  subscriptions?: boolean;
   /** Releases what the definition holds besides MongoDB (e.g. Redis connections). */
   close?(): Promise<void>;
 }
@@ -65,10 +68,8 @@ export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDef
 
     const app = express();
     http = createServer(app);
-    const apollo = new ApolloServer<Ctx>({
-      schema: buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as never }),
-      ...commonServerOptions(config, http, log),
-    });
+    const schema = buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as never });
+    const apollo = new ApolloServer<Ctx>({ schema, ...commonServerOptions(config, http, log) });
     await apollo.start();
     cleanup.unshift(() => apollo.stop());
 
@@ -76,6 +77,10 @@ export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDef
       await db.command({ ping: 1 });
       return { mongodb: 'ok' };
     });
+    if (def.subscriptions) {
+      const ws = serveSubscriptions(http, schema, verifier, async (headers) => def.context(await buildRequestContext(headers, verifier, log), db));
+      cleanup.unshift(() => ws.close());
+    }
     app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, {
       context: async ({ req }) => def.context(await buildRequestContext(req.headers, verifier, log), db),
     }));

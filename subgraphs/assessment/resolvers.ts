@@ -6,35 +6,18 @@ import { parseId } from '../../shared/mongo/ids';
 import { parsePage, toConnection } from '../../shared/pagination';
 import type { Agent } from './agents/types';
 import type { AssessmentLoaders } from './loaders';
+import type { EventHub } from './event-hub';
 import type { RunService, StartInput } from './runs';
-import type { AssessmentDoc, AssessmentRepository, AssessmentStatus } from './repository';
+import { assessmentEvents, assessmentProgress } from './subscriptions';
+import type { AssessmentRepository, AssessmentStatus } from './repository';
+import { toAssessment } from './view';
 
 export interface AssessmentContext extends RequestContext {
   assessments(access: Access): AssessmentRepository;
   loaders: AssessmentLoaders;
   runs: RunService;
   agents: Agent[];
-}
-
-const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'SKIPPED']);
-
-export function toAssessment(doc: AssessmentDoc) {
-  const done = doc.steps.filter((s) => FINISHED.has(s.status)).length;
-  return {
-    id: doc._id.toHexString(),
-    candidate: { __typename: 'Candidate', id: doc.candidateId.toHexString() },
-    job: { __typename: 'Job', id: doc.jobId.toHexString() },
-    status: doc.status,
-    progress: doc.steps.length ? done / doc.steps.length : 0,
-    steps: doc.steps,
-    score: doc.score,
-    recommendation: doc.recommendation,
-    summary: doc.summary,
-    error: doc.error,
-    createdAt: doc.createdAt,
-    startedAt: doc.startedAt,
-    completedAt: doc.completedAt,
-  };
+  hub: EventHub;
 }
 
 export const resolvers = {
@@ -55,6 +38,15 @@ export const resolvers = {
         jobId: f.jobId ? parseId(f.jobId, 'filter.jobId') : null,
       }, page);
       return toConnection(rows, page, toAssessment);
+    },
+  },
+  Subscription: {
+    assessmentProgress: {
+      subscribe: (_: unknown, args: { id: string; afterSeq?: number | null }, ctx: AssessmentContext) =>
+        assessmentProgress(ctx.assessments('read'), ctx.hub, args.id, args.afterSeq),
+    },
+    assessmentEvents: {
+      subscribe: (_: unknown, __: unknown, ctx: AssessmentContext) => assessmentEvents(ctx.assessments('read'), ctx.hub),
     },
   },
   Mutation: {

@@ -54,7 +54,7 @@ export class RunService {
     if (job.status !== 'OPEN') throw errors.badInput(`expected an OPEN job, received job ${input.jobId} which is ${job.status}`, 'jobId');
     const { doc, created } = await repo.create(newAssessment({ candidateId, jobId, agents, idempotencyKey: key }));
     if (!created) return this.sameOrConflict(doc, candidateId, jobId, agents);
-    await this.deps.publisher.publish(repo.tenantId.toHexString(), doc._id.toHexString(), doc.events);
+    await this.deps.publisher.publish(doc, doc.events);
     await this.enqueue(ctx, doc);
     return doc;
   }
@@ -83,7 +83,7 @@ export class RunService {
       return { set: { status: 'CANCELLED', completedAt: new Date() }, steps, events: [{ type: 'CANCELLED' }] };
     });
     if (!out) throw errors.notFound('Assessment', id);
-    await this.deps.publisher.publish(repo.tenantId.toHexString(), id, out.events);
+    await this.deps.publisher.publish(out.doc, out.events);
     // Best effort: steps that start anyway see CANCELLED in MongoDB and do nothing.
     await this.deps.queue.removeWaiting(id, out.doc.run, out.doc.agents).catch(() => undefined);
     return out.doc;
@@ -100,7 +100,7 @@ export class RunService {
       };
     });
     if (!out) throw errors.notFound('Assessment', id);
-    await this.deps.publisher.publish(repo.tenantId.toHexString(), id, out.events);
+    await this.deps.publisher.publish(out.doc, out.events);
     await this.enqueue(ctx, out.doc);
     return out.doc;
   }

@@ -5,6 +5,7 @@ import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
 import { createLogger } from '../../shared/logger';
 import { closeRedis, redisConnection } from '../../shared/redis';
 import { availableAgents } from './agents/registry';
+import { EventHub } from './event-hub';
 import { EventPublisher } from './events';
 import { createLoaders } from './loaders';
 import { RunQueue } from './queue';
@@ -26,6 +27,8 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
   const queue = new RunQueue({ connection: redis, prefix: config.QUEUE_PREFIX, attempts: config.STEP_ATTEMPTS, backoffMs: config.STEP_BACKOFF_MS });
   const publisher = new EventPublisher(redis, config.QUEUE_PREFIX, createLogger('assessment', config.LOG_LEVEL));
   const agents = availableAgents(config);
+  const subscriber = redisConnection(config.REDIS_URL, 'worker');
+  const hub = new EventHub(subscriber, config.QUEUE_PREFIX, createLogger('assessment', config.LOG_LEVEL));
   const runs = new RunService({
     queue, publisher, agents,
     candidateOwner: new EntityClient(opts.candidateUrl, 'Candidate'),
@@ -38,11 +41,13 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
     ensureIndexes: AssessmentRepository.ensureIndexes,
     context(base, db) {
       const assessments = (access: Parameters<typeof base.tenant>[0]) => new AssessmentRepository(db, base.tenant(access));
-      return { ...base, assessments, runs, agents, loaders: createLoaders(() => assessments('read')) };
+      return { ...base, assessments, runs, agents, hub, loaders: createLoaders(() => assessments('read')) };
     },
+    subscriptions: true,
     async close() {
       await queue.close();
       await closeRedis(redis);
+      await closeRedis(subscriber);
     },
   };
 }

@@ -51,7 +51,7 @@ export async function processRunJob(job: Job<RunJobData>, deps: StepDeps): Promi
   const log = deps.log.child({ tenantId, assessmentId, requestId: job.data.requestId, jobId: job.id, step: job.data.agent ?? job.name });
   const record = async (decide: (doc: AssessmentDoc) => Change | null) => {
     const out = await repo.transition(id, decide);
-    if (out?.events.length) await deps.publisher.publish(tenantId, assessmentId, out.events);
+    if (out?.events.length) await deps.publisher.publish(out.doc, out.events);
     return out;
   };
   if (job.name === 'validation') return validate(job, record, deps, log);

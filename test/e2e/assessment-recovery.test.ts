@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { startWorker } from '../../subgraphs/assessment/worker';
 import { expectContiguous, REAL_REDIS_URL, startRunHarness, type RunHarness } from '../support/runs';
 import { waitFor } from '../support/wait';
 
@@ -61,7 +62,6 @@ test('Redis unreachable at startAssessment: the call still returns, and the reco
   expect(Date.now() - began).toBeLessThan(10_000);
   expect((await h.get(id)).status).toBe('QUEUED');
   // Redis "comes back": a worker on the real Redis, whose reconciler finds the QUEUED run.
-  const { startWorker } = await import('../../subgraphs/assessment/worker');
   const worker = await startWorker({ config: { ...h.t.config, REDIS_URL: REAL_REDIS_URL }, mongoUri: h.t.mongo.uri, port: 0 });
   h.workers.push(worker);
   const done = await h.waitFor(id, ['COMPLETED', 'FAILED'], 30_000);
