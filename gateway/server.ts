@@ -16,7 +16,7 @@ import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
 import { SUBGRAPHS, type SubgraphName } from './compose';
 import { SubscriptionExecutor } from './subscriptions';
-import { serveGatewaySubscriptions, type SubscriptionLimits } from './ws';
+import { serveGatewaySubscriptions } from './ws';
 import { isIntrospectionOnly } from './introspection';
 
 /** Per request at the gateway: who is calling and what to forward to subgraphs. */
@@ -43,8 +43,6 @@ export interface GatewayOptions {
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   /** The supergraph SDL; read from config.SUPERGRAPH_PATH when absent. */
   supergraphSdl?: string;
-  /** Subscription limits; defaults in gateway/ws.ts. */
-  subscriptionLimits?: Partial<SubscriptionLimits>;
   logger?: Logger;
 }
 
@@ -78,7 +76,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const ws = serveGatewaySubscriptions({
     http, executor, verifier, log,
     subgraphWsUrl: (name) => subgraphUrl(name).replace(/^http/, 'ws'),
-    limits: { perConnection: 50, perTenant: 5000, maxBufferedBytes: 1 << 20, ...opts.subscriptionLimits },
+    limits: {
+      perConnection: config.SUBSCRIPTIONS_PER_CONNECTION,
+      perTenant: config.SUBSCRIPTIONS_PER_TENANT,
+      maxBufferedBytes: config.SUBSCRIPTION_MAX_BUFFER_BYTES,
+    },
   });
   const apollo = new ApolloServer<GatewayContext>({ gateway, ...commonServerOptions(config, http, log) });
   await apollo.start();

@@ -13,12 +13,13 @@ import type { SubscriptionCaller, SubscriptionExecutor } from './subscriptions';
 /** Close code for a client that does not read its events fast enough; it should resume with afterSeq. */
 export const SLOW_CONSUMER_CLOSE = 4008;
 
+/** Subscription limits (SUBSCRIPTIONS_PER_CONNECTION, SUBSCRIPTIONS_PER_TENANT, SUBSCRIPTION_MAX_BUFFER_BYTES). */
 export interface SubscriptionLimits {
-  /** Operations one connection may have open at once. Default: 50. */
+  /** Operations one connection may have open at once. */
   perConnection: number;
-  /** Operations one tenant may have open on this gateway at once. Default: 5000. */
+  /** Operations one tenant may have open on this gateway at once. */
   perTenant: number;
-  /** Bytes a connection may have waiting to be sent before it is closed as a slow consumer. Default: 1 MiB. */
+  /** Bytes a connection may have waiting to be sent before it is closed as a slow consumer. */
   maxBufferedBytes: number;
 }
 

@@ -92,6 +92,14 @@ const TABLE = {
   RECONCILE_AFTER_MS: int(10_000, 0, 86_400_000),
   /** A job whose worker stopped renewing its lock for this long is re-delivered to another worker. */
   JOB_LOCK_MS: int(30_000, 500, 3_600_000),
+  /** Subscriptions one WebSocket connection may have open at once. */
+  SUBSCRIPTIONS_PER_CONNECTION: int(50, 1, 10_000),
+  /** Subscriptions one tenant may have open on one gateway at once. */
+  SUBSCRIPTIONS_PER_TENANT: int(5000, 1, 1_000_000),
+  /** Bytes waiting to be sent to one connection before it is closed as a slow consumer (4008). */
+  SUBSCRIPTION_MAX_BUFFER_BYTES: int(1 << 20, 1024, 1 << 30),
+  /** Events buffered per subscription in the assessment subgraph before it is ended as too slow. */
+  SUBSCRIPTION_MAX_QUEUED_EVENTS: int(1000, 10, 1_000_000),
   /** SIGTERM: how long to wait for running jobs and requests before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: int(20_000, 100, 600_000),
 } as const;

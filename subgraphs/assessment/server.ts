@@ -28,7 +28,7 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
   const publisher = new EventPublisher(redis, config.QUEUE_PREFIX, createLogger('assessment', config.LOG_LEVEL));
   const agents = availableAgents(config);
   const subscriber = redisConnection(config.REDIS_URL, 'worker');
-  const hub = new EventHub(subscriber, config.QUEUE_PREFIX, createLogger('assessment', config.LOG_LEVEL));
+  const hub = new EventHub(subscriber, config.QUEUE_PREFIX, createLogger('assessment', config.LOG_LEVEL), config.SUBSCRIPTION_MAX_QUEUED_EVENTS);
   const runs = new RunService({
     queue, publisher, agents,
     candidateOwner: new EntityClient(opts.candidateUrl, 'Candidate'),

@@ -24,7 +24,7 @@ export function collect<T>(client: Client, query: string, variables: Record<stri
         if (r.errors) out.errors.push(...r.errors);
         if (r.data) { out.events.push(r.data as T); onEvent?.(r.data as T); }
       },
-      error: (e) => { out.errors.push(e); resolve(); },
+      error: (e) => { if (Array.isArray(e)) out.errors.push(...e); else out.errors.push(e); resolve(); },
       complete: () => resolve(),
     });
     out.stop = () => { dispose(); resolve(); };
