@@ -2,8 +2,9 @@ import { cpus, totalmem } from 'node:os';
 import { benchGraph } from './graph';
 import { benchEmbeddedMongo } from './mongo-embedded';
 import { benchRuns } from './runs';
+import { benchSubscriptions } from './subscriptions';
 
-const BENCHES: Record<string, () => Promise<string>> = { mongo: benchEmbeddedMongo, graph: benchGraph, runs: benchRuns };
+const BENCHES: Record<string, () => Promise<string>> = { mongo: benchEmbeddedMongo, graph: benchGraph, runs: benchRuns, subscriptions: benchSubscriptions };
 
 /** `npm run bench [-- name…]`: the benchmarks (all by default), printed as Markdown for bench/RESULTS.md. */
 async function main(): Promise<void> {

@@ -16,7 +16,7 @@ import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
 import { SUBGRAPHS, type SubgraphName } from './compose';
 import { SubscriptionExecutor } from './subscriptions';
-import { serveGatewaySubscriptions } from './ws';
+import { serveGatewaySubscriptions, upstreamClient } from './ws';
 import { isIntrospectionOnly } from './introspection';
 
 /** Per request at the gateway: who is calling and what to forward to subgraphs. */
@@ -71,11 +71,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const app = express();
   const http: Server = createServer(app);
   const services = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, new ForwardingDataSource({ url: opts.subgraphUrls[s.name] ?? s.url })]));
-  const executor = new SubscriptionExecutor(supergraphSdl, services, log);
   const subgraphUrl = (name: string) => opts.subgraphUrls[name as SubgraphName] ?? SUBGRAPHS.find((s) => s.name === name)?.url ?? '';
+  const subgraphWsUrl = (name: string) => subgraphUrl(name).replace(/^http/, 'ws');
+  const executor = new SubscriptionExecutor(supergraphSdl, services, log, (name, authorization, requestId) => upstreamClient(subgraphWsUrl(name), authorization, requestId));
   const ws = serveGatewaySubscriptions({
     http, executor, verifier, log,
-    subgraphWsUrl: (name) => subgraphUrl(name).replace(/^http/, 'ws'),
+    subgraphWsUrl,
     limits: {
       perConnection: config.SUBSCRIPTIONS_PER_CONNECTION,
       perTenant: config.SUBSCRIPTIONS_PER_TENANT,

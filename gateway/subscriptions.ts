@@ -1,19 +1,33 @@
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan, type SubscriptionNode } from '@apollo/query-planner';
-import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Client } from 'graphql-ws';
 import type { Logger } from '../shared/logger';
+import { SharedStream } from './shared-stream';
 
 /** What the executor needs of the caller's connection: its token and an upstream client per subgraph. */
 export interface SubscriptionCaller {
   requestId: string;
   authorization: string | undefined;
+  /**
+   * Callers with the same key see the same data (same tenant, read access), so identical live-only
+   * subscriptions may share one upstream stream. Undefined: never shared.
+   */
+  shareKey?: string;
   /** The graphql-ws client to a subgraph for this connection. */
   upstream(serviceName: string): Client;
 }
 
 const PRIMARY = '__subscription_event';
+const PLAN_CACHE_SIZE = 500;
+/** Subscription fields that only stream live events, so late joiners can share a stream. */
+const LIVE_ONLY = new Set(['assessmentEvents']);
+
+/** The root field of a subgraph subscription operation, e.g. "assessmentEvents". */
+function rootFieldOf(operation: string): string {
+  return /\{\s*(?:\w+\s*:\s*)?(\w+)/.exec(operation)?.[1] ?? '';
+}
 
 /**
  * Federated subscriptions. Apollo's query planner plans the operation: for a subscription it gives
@@ -27,8 +41,15 @@ export class SubscriptionExecutor {
   readonly schema: GraphQLSchema;
   private readonly supergraphSchema: GraphQLSchema;
   private readonly planner: QueryPlanner;
+  private readonly plans = new Map<string, SubscriptionNode>();
+  private readonly shared = new Map<string, SharedStream>();
 
-  constructor(supergraphSdl: string, private readonly services: ServiceMap, private readonly log: Logger) {
+  /**
+   * @param connect opens a graphql-ws client to a subgraph with a caller's token, for streams
+   * shared by several connections (a connection's own streams use its own clients).
+   */
+  constructor(supergraphSdl: string, private readonly services: ServiceMap, private readonly log: Logger,
+    private readonly connect: (service: string, authorization: string | undefined, requestId: string) => Client) {
     const supergraph = Supergraph.build(supergraphSdl);
     this.apiSchema = supergraph.apiSchema();
     this.schema = this.apiSchema.toGraphQLJSSchema();
@@ -36,20 +57,67 @@ export class SubscriptionExecutor {
     this.planner = new QueryPlanner(supergraph);
   }
 
-  /** Plans an operation; planning errors come back as GraphQL errors. */
+  /** Plans an operation (cached by its text: dashboards open the same subscription many times). */
   plan(document: DocumentNode, operationName: string | undefined): SubscriptionNode {
+    const key = `${operationName ?? ''}\n${print(document)}`;
+    const cached = this.plans.get(key);
+    if (cached) return cached;
     const operation = operationFromDocument(this.apiSchema, document, { operationName });
     const plan = this.planner.buildQueryPlan(operation);
     if (plan.node?.kind !== 'Subscription') throw new GraphQLError('expected a subscription operation', { extensions: { code: 'BAD_USER_INPUT' } });
+    if (this.plans.size >= PLAN_CACHE_SIZE) this.plans.delete(this.plans.keys().next().value!);
+    this.plans.set(key, plan.node);
     return plan.node;
   }
 
-  async *subscribe(caller: SubscriptionCaller, document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): AsyncGenerator<ExecutionResult> {
+  /**
+   * Runs a subscription. Live-only ones (no per-subscriber snapshot or replay) with the same text,
+   * variables and share key share one upstream stream and one plan execution per event. The
+   * iterator's return() closes the upstream at once, even between events.
+   */
+  subscribe(caller: SubscriptionCaller, document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): AsyncIterableIterator<ExecutionResult> {
     const node = this.plan(document, operationName);
+    const live = LIVE_ONLY.has(rootFieldOf(node.primary.operation));
+    if (!caller.shareKey || !live) {
+      let upstream: AsyncIterator<unknown> | undefined;
+      const gen = this.stream(caller, caller.upstream(node.primary.serviceName), node, document, variables, operationName, (it) => { upstream = it; });
+      return {
+        next: () => gen.next(),
+        return: async () => {
+          await upstream?.return?.(undefined);
+          return gen.return(undefined);
+        },
+        throw: (err: unknown) => gen.throw(err),
+        [Symbol.asyncIterator]() { return this; },
+      };
+    }
+    const key = `${caller.shareKey}\n${operationName ?? ''}\n${print(document)}\n${JSON.stringify(variables)}`;
+    let shared = this.shared.get(key);
+    if (!shared) {
+      const client = this.connect(node.primary.serviceName, caller.authorization, caller.requestId);
+      const created: SharedStream = new SharedStream(
+        this.stream(caller, client, node, document, variables, operationName),
+        () => void client.dispose(),
+        () => { if (this.shared.get(key) === created) this.shared.delete(key); },
+      );
+      shared = created;
+      this.shared.set(key, shared);
+    }
+    return shared.join();
+  }
+
+  /** Upstream streams currently shared (for tests and metrics). */
+  get sharedStreams(): number {
+    return this.shared.size;
+  }
+
+  private async *stream(caller: SubscriptionCaller, client: Client, node: SubscriptionNode, document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined,
+    onUpstream?: (it: AsyncIterator<unknown>) => void): AsyncGenerator<ExecutionResult> {
     const primary = node.primary;
     const primaryVars = Object.fromEntries((primary.variableUsages ?? []).filter((v) => v in variables).map((v) => [v, variables[v]]));
     const operationContext = buildOperationContext({ schema: this.schema, operationDocument: document, operationName });
-    const upstream = caller.upstream(primary.serviceName).iterate({ query: primary.operation, variables: primaryVars, operationName: primary.operationName });
+    const upstream = client.iterate({ query: primary.operation, variables: primaryVars, operationName: primary.operationName });
+    onUpstream?.(upstream);
     const eventFetch: FetchNode = { ...primary, serviceName: PRIMARY, operationKind: 'query' as FetchNode['operationKind'] };
     const root: PlanNode = node.rest ? { kind: 'Sequence', nodes: [eventFetch, node.rest] } : eventFetch;
     const plan: QueryPlan = { kind: 'QueryPlan', node: root };

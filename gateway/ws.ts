@@ -25,6 +25,18 @@ export interface SubscriptionLimits {
 
 interface Connection { authorization: string | undefined; principal: Principal; requestId: string; upstreams: Map<string, Client>; open: number }
 
+/** A graphql-ws client to a subgraph, authenticated as the caller. */
+export function upstreamClient(url: string, authorization: string | undefined, requestId: string): Client {
+  return createClient({
+    url,
+    webSocketImpl: WebSocket,
+    connectionParams: { authorization, 'x-request-id': requestId },
+    lazy: true,
+    retryAttempts: 0,
+    keepAlive: 10_000,
+  });
+}
+
 function limitError(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: 1 } });
 }
@@ -46,14 +58,7 @@ export function serveGatewaySubscriptions(opts: {
   const upstream = (conn: Connection, service: string): Client => {
     let client = conn.upstreams.get(service);
     if (!client) {
-      client = createClient({
-        url: opts.subgraphWsUrl(service),
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: conn.authorization, 'x-request-id': conn.requestId },
-        lazy: true,
-        retryAttempts: 0,
-        keepAlive: 10_000,
-      });
+      client = upstreamClient(opts.subgraphWsUrl(service), conn.authorization, conn.requestId);
       conn.upstreams.set(service, client);
     }
     return client;
@@ -87,7 +92,11 @@ export function serveGatewaySubscriptions(opts: {
     subscribe: (args) => {
       const conn = (args.contextValue as { conn: Connection }).conn;
       const tenant = conn.principal.tenantId?.toHexString() ?? '-';
-      const caller: SubscriptionCaller = { requestId: conn.requestId, authorization: conn.authorization, upstream: (s) => upstream(conn, s) };
+      const canRead = conn.principal.roles.some((r) => r !== 'platform-admin');
+      const caller: SubscriptionCaller = {
+        requestId: conn.requestId, authorization: conn.authorization, upstream: (s) => upstream(conn, s),
+        shareKey: canRead && conn.principal.tenantId ? `tenant:${tenant}` : undefined,
+      };
       const source = executor.subscribe(caller, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName ?? undefined);
       conn.open++;
       open++;
@@ -102,13 +111,24 @@ export function serveGatewaySubscriptions(opts: {
         if (left > 0) perTenant.set(tenant, left);
         else perTenant.delete(tenant);
       };
-      return (async function* counted() {
-        try {
-          yield* source;
-        } finally {
+      // Counted until it ends or the client leaves; return() reaches the upstream at once.
+      return {
+        next: async () => {
+          try {
+            const r = await source.next();
+            if (r.done) release();
+            return r;
+          } catch (err) {
+            release();
+            throw err;
+          }
+        },
+        return: async () => {
           release();
-        }
-      })() as never;
+          return source.return!();
+        },
+        [Symbol.asyncIterator]() { return this; },
+      } as never;
     },
     execute: () => ({ errors: [new GraphQLError('queries and mutations go over HTTP POST /graphql; this socket serves subscriptions', { extensions: { code: 'BAD_REQUEST' } })] }),
     onNext: (ctx) => {

@@ -1,6 +1,6 @@
 import { errors } from '../../shared/errors';
 import { parseId } from '../../shared/mongo/ids';
-import type { EventHub } from './event-hub';
+import type { EventHub, Listener } from './event-hub';
 import type { AssessmentRepository, EventDoc } from './repository';
 import { TERMINAL } from './model';
 import { toAssessment, toEvent } from './view';
@@ -25,7 +25,7 @@ export async function assessmentProgress(repo: AssessmentRepository, hub: EventH
     listener.close();
     throw errors.notFound('Assessment', idArg);
   }
-  return (async function* stream() {
+  return closingWith(listener, (async function* stream() {
     try {
       let last: number;
       if (afterSeq === null || afterSeq === undefined) {
@@ -55,18 +55,31 @@ export async function assessmentProgress(repo: AssessmentRepository, hub: EventH
     } finally {
       listener.close();
     }
-  })();
+  })());
 }
 
 /** assessmentEvents: live events of every assessment of the caller's tenant. */
 export async function assessmentEvents(repo: AssessmentRepository, hub: EventHub) {
   const listener = await hub.listen(repo.tenantId.toHexString());
-  return (async function* stream() {
+  return closingWith(listener, (async function* stream() {
     try {
       for await (const msg of listener) yield { assessmentEvents: toEvent(msg.event, msg.assessment) };
     } finally {
       listener.close();
     }
-  })();
+  })());
+}
+
+/**
+ * An async generator's return() waits for its pending await; closing the listener first wakes it,
+ * so an unsubscribe releases the Redis listener at once rather than at the tenant's next event.
+ */
+function closingWith<T>(listener: Listener, gen: AsyncGenerator<T>): AsyncGenerator<T> {
+  const original = gen.return.bind(gen);
+  gen.return = (value) => {
+    listener.close();
+    return original(value);
+  };
+  return gen;
 }
 

@@ -1,4 +1,6 @@
-import { startRunHarness, type RunHarness } from '../support/runs';
+import { closeRedis, redisConnection } from '../../shared/redis';
+import { eventsChannel } from '../../subgraphs/assessment/events';
+import { REAL_REDIS_URL, startRunHarness, type RunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';
 import { waitFor } from '../support/wait';
 
@@ -83,6 +85,14 @@ test('assessmentEvents streams every run of the tenant; unsubscribing tears the 
     expect(seen.every((e) => e.assessmentEvents.assessment.job.title === 'Senior Backend Engineer')).toBe(true);
     sub.stop();
     await waitFor(async () => h.t.stack.gateway.openSubscriptions() === 0, 5000, 'the subscription to close');
+    // ... and in the assessment subgraph: nobody listens on the tenant's Redis channel any more.
+    const redis = redisConnection(REAL_REDIS_URL, 'worker');
+    try {
+      const channel = eventsChannel(h.prefix, h.tenantId);
+      await waitFor(async () => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]) === 0, 5000, 'the Redis listener to go');
+    } finally {
+      await closeRedis(redis);
+    }
   } finally {
     await client.dispose();
   }

@@ -1,0 +1,104 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { ObjectId } from 'mongodb';
+import { signToken } from '../shared/auth';
+import { DEV_JWT_SECRET, loadConfig } from '../shared/config';
+import { EmbeddedMongo } from '../shared/mongo/embedded';
+import { closeRedis, redisConnection } from '../shared/redis';
+import { startStack } from '../shared/stack';
+import { eventsChannel } from '../subgraphs/assessment/events';
+import { newAssessment } from '../subgraphs/assessment/model';
+import { AssessmentRepository, type AssessmentDoc } from '../subgraphs/assessment/repository';
+import { toAssessment } from '../subgraphs/assessment/view';
+import { fmt, percentile, table } from './stats';
+
+/**
+ * Subscriptions on one gateway: N subscribers (a separate process of graphql-ws clients) of
+ * `assessmentEvents` (one tenant, every subscriber gets every event) and of per-run
+ * `assessmentProgress` (one assessment each). Events are published on Redis as workers do, each
+ * stamped with its publish time; subscribers measure publish → receipt. Memory per idle
+ * subscription and CPU per 1000 delivered events are measured in the process serving the gateway
+ * and the assessment subgraph.
+ */
+const SIZES = [1000, 5000];
+const ROUNDS = 10;
+const CLIENTS = resolve(__dirname, 'subscription-clients.ts');
+
+function heap(): number {
+  (global as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+function ask<T>(child: ChildProcess, msg: object, reply: string): Promise<T> {
+  return new Promise((ok) => {
+    const on = (m: { kind: string }) => { if (m.kind === reply) { child.off('message', on); ok(m as T); } };
+    child.on('message', on);
+    child.send(msg);
+  });
+}
+
+export async function benchSubscriptions(sizes: number[] = SIZES): Promise<string> {
+  const mongo = await EmbeddedMongo.start();
+  const prefix = `hgbench-${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({ MONGODB_DB: 'bench_subs', LOG_LEVEL: 'silent', QUEUE_PREFIX: prefix, SUBSCRIPTIONS_PER_TENANT: '100000' });
+  const stack = await startStack({ config, mongoUri: mongo.uri, randomPorts: true });
+  const pub = redisConnection(config.REDIS_URL, 'worker');
+  const rows: Array<Array<string | number>> = [];
+  try {
+    const tenantId = new ObjectId();
+    const token = await signToken(DEV_JWT_SECRET, { sub: 'bench', tid: tenantId.toHexString(), roles: ['viewer'] });
+    const repo = new AssessmentRepository(stack.subgraphs.assessment.db, tenantId);
+    const docs: AssessmentDoc[] = [];
+    for (let i = 0; i < Math.max(...sizes); i++) {
+      docs.push((await repo.create({ ...newAssessment({ candidateId: new ObjectId(), jobId: new ObjectId(), agents: ['skills'], idempotencyKey: null }), status: 'RUNNING' })).doc);
+    }
+    const publish = async (targets: typeof docs, seq: number) => {
+      const at = new Date();
+      const channel = eventsChannel(prefix, tenantId.toHexString());
+      await Promise.all(targets.map((d) => pub.publish(channel, JSON.stringify({
+        assessmentId: d._id.toHexString(), event: { seq, type: 'STEP_STARTED', at, step: null }, assessment: toAssessment(d),
+      }))));
+    };
+    for (const mode of ['assessmentEvents', 'assessmentProgress'] as const) {
+      for (const n of sizes) {
+        const child = fork(CLIENTS, [], { execArgv: ['--import', 'tsx'], stdio: 'ignore' });
+        try {
+          const before = heap();
+          const query = mode === 'assessmentEvents'
+            ? 'subscription { assessmentEvents { seq type at assessment { id status } } }'
+            : 'subscription($id: ID!) { assessmentProgress(id: $id) { seq type at assessment { id status } } }';
+          const variables = mode === 'assessmentEvents' ? [{}] : docs.slice(0, n).map((d) => ({ id: d._id.toHexString() }));
+          await ask(child, { kind: 'open', url: stack.gateway.url, token, n, query, variables }, 'ready');
+          await new Promise((r) => setTimeout(r, 1000));
+          const perSub = (heap() - before) / n;
+          const cpu0 = process.cpuUsage();
+          for (let round = 1; round <= ROUNDS; round++) {
+            // assessmentEvents: one event reaches all n; per-run: one event for each of the n runs.
+            await publish(mode === 'assessmentEvents' ? [docs[0]!] : docs.slice(0, n), 1000 + round);
+            await new Promise((r) => setTimeout(r, mode === 'assessmentEvents' ? 300 : 600));
+          }
+          await new Promise((r) => setTimeout(r, 2000));
+          const cpu = process.cpuUsage(cpu0);
+          const { latencies, received } = await ask<{ latencies: number[]; received: number }>(child, { kind: 'report' }, 'report');
+          const cpuMs = (cpu.user + cpu.system) / 1000;
+          rows.push([mode, n, `${received}/${ROUNDS * n}`, fmt(percentile(latencies, 50)), fmt(percentile(latencies, 99)),
+            `${(perSub / 1024).toFixed(1)} KiB`, fmt(cpuMs / (received / 1000))]);
+        } finally {
+          const exited = new Promise((r) => child.once('exit', r));
+          child.send({ kind: 'close' });
+          await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+          child.kill();
+        }
+      }
+    }
+  } finally {
+    await closeRedis(pub);
+    await stack.close();
+    await mongo.close();
+  }
+  return [
+    '### Subscriptions on one gateway (publish on Redis → graphql-ws client)',
+    table(['subscription', 'subscribers', 'events delivered', 'p50 ms', 'p99 ms', 'memory per idle subscription', 'CPU ms per 1000 events'], rows),
+  ].join('\n');
+}
