@@ -16,12 +16,13 @@ export interface Listener extends AsyncIterable<PublishedEvent> {
  * most `maxBuffered` events; past that it ends with SlowConsumerError instead of growing memory.
  */
 export class EventHub {
-  private readonly listeners = new Map<string, Set<(e: PublishedEvent) => void>>();
+  /** Per channel: listeners of every event ('' key) and listeners of one assessment (its id). */
+  private readonly listeners = new Map<string, Map<string, Set<(e: PublishedEvent) => void>>>();
 
   constructor(private readonly redis: Redis, private readonly prefix: string, private readonly log: Logger, private readonly maxBuffered = 1000) {
     redis.on('message', (channel: string, message: string) => {
-      const set = this.listeners.get(channel);
-      if (!set) return;
+      const byKey = this.listeners.get(channel);
+      if (!byKey) return;
       let event: PublishedEvent;
       try {
         event = JSON.parse(message) as PublishedEvent;
@@ -29,12 +30,16 @@ export class EventHub {
         this.log.warn({ channel }, 'ignoring an unreadable event message');
         return;
       }
-      for (const deliver of set) deliver(event);
+      for (const deliver of byKey.get('') ?? []) deliver(event);
+      for (const deliver of byKey.get(event.assessmentId) ?? []) deliver(event);
     });
   }
 
-  /** Subscribes (awaiting Redis) before returning, so nothing published afterwards is missed. */
-  async listen(tenantId: string): Promise<Listener> {
+  /**
+   * Subscribes (awaiting Redis) before returning, so nothing published afterwards is missed. With
+   * `assessmentId`, only that assessment's events are delivered (and buffered).
+   */
+  async listen(tenantId: string, assessmentId = ''): Promise<Listener> {
     const channel = eventsChannel(this.prefix, tenantId);
     const queue: PublishedEvent[] = [];
     let wake: (() => void) | null = null;
@@ -46,20 +51,24 @@ export class EventHub {
       else queue.push(e);
       wake?.();
     };
-    let set = this.listeners.get(channel);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(channel, set);
+    let byKey = this.listeners.get(channel);
+    if (!byKey) {
+      byKey = new Map();
+      this.listeners.set(channel, byKey);
       await this.redis.subscribe(channel);
     }
+    const set = byKey.get(assessmentId) ?? new Set();
+    byKey.set(assessmentId, set);
     set.add(deliver);
     const close = (): void => {
       if (closed) return;
       closed = true;
       wake?.();
-      const s = this.listeners.get(channel);
+      const keys = this.listeners.get(channel);
+      const s = keys?.get(assessmentId);
       s?.delete(deliver);
-      if (s && s.size === 0) {
+      if (keys && s && s.size === 0) keys.delete(assessmentId);
+      if (keys && keys.size === 0) {
         this.listeners.delete(channel);
         this.redis.unsubscribe(channel).catch(() => undefined);
       }
@@ -85,7 +94,7 @@ export class EventHub {
   /** Open subscriptions per tenant channel (for metrics and tests). */
   get size(): number {
     let n = 0;
-    for (const s of this.listeners.values()) n += s.size;
+    for (const keys of this.listeners.values()) for (const s of keys.values()) n += s.size;
     return n;
   }
 }

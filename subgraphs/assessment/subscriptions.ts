@@ -19,7 +19,7 @@ export async function assessmentProgress(repo: AssessmentRepository, hub: EventH
   if (afterSeq !== null && afterSeq !== undefined && (!Number.isInteger(afterSeq) || afterSeq < 0)) {
     throw errors.badInput(`expected afterSeq to be a whole number >= 0, received ${afterSeq}`, 'afterSeq');
   }
-  const listener = await hub.listen(repo.tenantId.toHexString());
+  const listener = await hub.listen(repo.tenantId.toHexString(), id.toHexString());
   const doc = await repo.full(id).catch((err: unknown) => { listener.close(); throw err; });
   if (!doc) {
     listener.close();
