@@ -70,6 +70,8 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
       for (const n of sizes) {
         const child = fork(CLIENTS, [], { execArgv: ['--import', 'tsx'], stdio: 'ignore' });
         try {
+          // Let the previous round's sockets close before the baseline.
+          await new Promise((r) => setTimeout(r, 3000));
           const before = heap();
           const query = mode === 'assessmentEvents'
             ? 'subscription { assessmentEvents { seq type at assessment { id status } } }'
