@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -25,6 +25,21 @@ export interface GatewayContext {
   authorization: string | undefined;
   principal: Principal | null;
 }
+
+/** A subscription sent over HTTP gets a clear 400 pointing to graphql-ws, not the gateway's 500. */
+const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation === 'subscription') {
+          throw new GraphQLError('subscriptions are served over graphql-ws (WebSocket) on this same /graphql URL, not over HTTP POST', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+      },
+    };
+  },
+};
 
 /** Forwards the caller's token and the request id to every subgraph fetch. */
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -83,7 +98,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       maxBufferedBytes: config.SUBSCRIPTION_MAX_BUFFER_BYTES,
     },
   });
-  const apollo = new ApolloServer<GatewayContext>({ gateway, ...commonServerOptions(config, http, log) });
+  const common = commonServerOptions(config, http, log);
+  const apollo = new ApolloServer<GatewayContext>({ gateway, ...common, plugins: [...common.plugins, subscriptionsOverWebSocket] });
   await apollo.start();
 
   app.use((req, res, next) => {

@@ -44,6 +44,12 @@ test('a SNAPSHOT, then every event in seq order, with fields from the candidate 
   }
 });
 
+test('a subscription sent over HTTP is pointed to graphql-ws', async () => {
+  const r = await h.t.gql('subscription { assessmentEvents { seq } }', {}, h.token);
+  expect(r.status).toBe(400);
+  expect(r.errors?.[0]?.message).toMatch(/graphql-ws/);
+});
+
 test('a bad or missing token closes the socket with 4403', async () => {
   for (const token of [undefined, 'not-a-jwt']) {
     let code = 0;
