@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
 import { SUBGRAPHS, type SubgraphName } from './compose';
 import { SubscriptionExecutor } from './subscriptions';
+import { bodyErrors, operationLimits } from './limits';
 import { serveGatewaySubscriptions, upstreamClient } from './ws';
 import { isIntrospectionOnly } from './introspection';
 
@@ -86,11 +87,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const app = express();
   const http: Server = createServer(app);
   const services = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, new ForwardingDataSource({ url: opts.subgraphUrls[s.name] ?? s.url })]));
+  const limits = operationLimits(config);
   const subgraphUrl = (name: string) => opts.subgraphUrls[name as SubgraphName] ?? SUBGRAPHS.find((s) => s.name === name)?.url ?? '';
   const subgraphWsUrl = (name: string) => subgraphUrl(name).replace(/^http/, 'ws');
   const executor = new SubscriptionExecutor(supergraphSdl, services, log, (name, authorization, requestId) => upstreamClient(subgraphWsUrl(name), authorization, requestId));
   const ws = serveGatewaySubscriptions({
-    http, executor, verifier, log,
+    http, executor, verifier, log, validate: limits.validateWithLimits,
     subgraphWsUrl,
     limits: {
       perConnection: config.SUBSCRIPTIONS_PER_CONNECTION,
@@ -99,7 +101,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
   });
   const common = commonServerOptions(config, http, log);
-  const apollo = new ApolloServer<GatewayContext>({ gateway, ...common, plugins: [...common.plugins, subscriptionsOverWebSocket] });
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway, ...common,
+    plugins: [...common.plugins, ...limits.plugins, subscriptionsOverWebSocket],
+    validationRules: limits.validationRules,
+    allowBatchedHttpRequests: false,
+  });
   await apollo.start();
 
   app.use((req, res, next) => {
@@ -115,7 +122,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     if (down.length) throw new Error(`subgraphs not answering: ${down.join(', ')}`);
     return { subgraphs: urls.length };
   });
-  app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, {
+  app.use('/graphql', express.json({ limit: config.BODY_LIMIT_BYTES }), bodyErrors, expressMiddleware(apollo, {
     context: async ({ req }) => {
       const requestId = requestIdOf(req.headers);
       const authorization = req.headers.authorization;

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type validate } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -48,6 +48,8 @@ function limitError(message: string): GraphQLError {
  */
 export function serveGatewaySubscriptions(opts: {
   http: Server; executor: SubscriptionExecutor; verifier: TokenVerifier; subgraphWsUrl: (service: string) => string; limits: SubscriptionLimits; log: Logger;
+  /** Validation of subscribe operations, with the gateway's operation limits. */
+  validate: typeof validate;
 }): { close(): Promise<void>; openSubscriptions(): number } {
   const { executor, verifier, limits, log } = opts;
   const wss = new WebSocketServer({ server: opts.http, path: '/graphql' });
@@ -66,6 +68,7 @@ export function serveGatewaySubscriptions(opts: {
 
   const server = useServer<Record<string, unknown>, { socket: WebSocket }>({
     schema: executor.schema,
+    validate: opts.validate,
     onConnect: async (ctx) => {
       const authorization = authorizationOf(ctx.connectionParams);
       try {

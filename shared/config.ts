@@ -92,6 +92,14 @@ const TABLE = {
   RECONCILE_AFTER_MS: int(10_000, 0, 86_400_000),
   /** A job whose worker stopped renewing its lock for this long is re-delivered to another worker. */
   JOB_LOCK_MS: int(30_000, 500, 3_600_000),
+  /** Operation limits at the gateway (graphql-armor), for HTTP and WebSocket alike. */
+  LIMIT_MAX_DEPTH: int(12, 1, 1000),
+  LIMIT_MAX_COST: int(50_000, 1, 10_000_000),
+  LIMIT_MAX_ALIASES: int(15, 0, 10_000),
+  LIMIT_MAX_DIRECTIVES: int(50, 0, 10_000),
+  LIMIT_MAX_TOKENS: int(2000, 10, 1_000_000),
+  /** Largest HTTP request body accepted, in bytes. */
+  BODY_LIMIT_BYTES: int(1 << 20, 1024, 1 << 30),
   /** Subscriptions one WebSocket connection may have open at once. */
   SUBSCRIPTIONS_PER_CONNECTION: int(50, 1, 10_000),
   /** Subscriptions one tenant may have open on one gateway at once. */

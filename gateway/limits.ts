@@ -1,0 +1,41 @@
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { ErrorRequestHandler } from 'express';
+import { specifiedRules, validate, type ValidationRule } from 'graphql';
+import type { Config } from '../shared/config';
+
+/**
+ * Operation limits (graphql-armor): depth, cost, aliases, directives and tokens, from
+ * LIMIT_MAX_*; field suggestions are hidden in production so the schema cannot be guessed.
+ * The same rules guard HTTP operations (plugins and validation rules) and subscriptions
+ * (`validateWithLimits` for graphql-ws).
+ */
+export function operationLimits(config: Config) {
+  const armor = new ApolloArmor({
+    maxDepth: { n: config.LIMIT_MAX_DEPTH, ignoreIntrospection: true },
+    costLimit: { maxCost: config.LIMIT_MAX_COST, ignoreIntrospection: true },
+    maxAliases: { n: config.LIMIT_MAX_ALIASES },
+    maxDirectives: { n: config.LIMIT_MAX_DIRECTIVES },
+    maxTokens: { n: config.LIMIT_MAX_TOKENS },
+    blockFieldSuggestion: { enabled: config.production },
+  });
+  const { plugins, validationRules } = armor.protect();
+  const rules: ValidationRule[] = [...specifiedRules, ...validationRules];
+  return {
+    plugins,
+    validationRules,
+    /** graphql-ws `validate`: the standard rules plus the limits. */
+    validateWithLimits: ((schema, document) => validate(schema, document, rules)) as typeof validate,
+  };
+}
+
+/** Body-parser failures as GraphQL-shaped JSON: malformed JSON is a 400 and an oversized body a 413, never a 500. */
+export const bodyErrors: ErrorRequestHandler = (err, _req, res, next) => {
+  const e = err as { type?: string; status?: number; limit?: number };
+  if (e.type === 'entity.parse.failed') {
+    res.status(400).json({ errors: [{ message: 'the request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+  } else if (e.type === 'entity.too.large') {
+    res.status(413).json({ errors: [{ message: `the request body is larger than the ${e.limit} bytes allowed`, extensions: { code: 'BAD_REQUEST' } }] });
+  } else if (e.status && e.status >= 400 && e.status < 500) {
+    res.status(e.status).json({ errors: [{ message: 'the request could not be read', extensions: { code: 'BAD_REQUEST' } }] });
+  } else next(err);
+};

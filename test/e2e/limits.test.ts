@@ -1,0 +1,55 @@
+import { startTestStack, type TestStack } from '../support/stack';
+import { collect, wsClient } from '../support/ws-client';
+
+/** Operation limits (graphql-armor), body size and malformed bodies at the gateway, over HTTP and WebSocket. */
+let t: TestStack;
+let token: string;
+beforeAll(async () => {
+  t = await startTestStack({ LIMIT_MAX_DEPTH: '6', LIMIT_MAX_ALIASES: '3', LIMIT_MAX_TOKENS: '200', LIMIT_MAX_DIRECTIVES: '5', BODY_LIMIT_BYTES: '4096' });
+  token = (await t.newTenant()).admin;
+});
+afterAll(async () => { await t?.close(); });
+
+const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.errors?.[0]?.extensions?.code;
+const DEEP = '{ jobs { edges { node { applications { edges { node { candidate { name } } } } } } } }';
+
+test('a query deeper than LIMIT_MAX_DEPTH is refused; a shallow one is not', async () => {
+  const deep = await t.gql(DEEP, {}, token);
+  expect(codeOf(deep)).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect(deep.errors?.[0]?.message).toMatch(/depth/i);
+  expect((await t.gql('{ jobs { edges { node { title } } } }', {}, token)).errors).toBeUndefined();
+});
+
+test('too many aliases, directives or tokens are refused', async () => {
+  expect(codeOf(await t.gql('{ a: tenant { id } b: tenant { id } c: tenant { id } d: tenant { id } }', {}, token))).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect(codeOf(await t.gql(`{ tenant { id ${'@include(if: true) '.repeat(6)} } }`, {}, token))).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect(codeOf(await t.gql(`{ tenant { ${'id '.repeat(300)} } }`, {}, token))).toBe('GRAPHQL_VALIDATION_FAILED');
+});
+
+test('limits apply to subscriptions too', async () => {
+  const client = wsClient(t.stack.gateway.url, token);
+  try {
+    const sub = collect(client, 'subscription { assessmentEvents { assessment { candidate { applications { job { applications { stage } } } } } } }');
+    await sub.done;
+    expect((sub.errors[0] as { message?: string }).message).toMatch(/depth/i);
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('malformed JSON is a 400 and an oversized body a 413, both as GraphQL errors', async () => {
+  const post = (body: string) => fetch(t.stack.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
+  const bad = await post('{"query": "{ tenant { id } }"');
+  expect(bad.status).toBe(400);
+  expect(((await bad.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
+  const big = await post(JSON.stringify({ query: `{ tenant { id } } # ${'x'.repeat(5000)}` }));
+  expect(big.status).toBe(413);
+  expect(((await big.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toMatch(/larger than the 4096 bytes/);
+  const ok = await post(JSON.stringify({ query: '{ tenant { id } }' }));
+  expect(ok.status).toBe(200);
+});
+
+test('batched HTTP requests are refused', async () => {
+  const res = await fetch(t.stack.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify([{ query: '{ tenant { id } }' }, { query: '{ tenant { id } }' }]) });
+  expect(res.status).toBe(400);
+});

@@ -1,0 +1,21 @@
+import { startTestStack, type TestStack } from '../support/stack';
+
+/** NODE_ENV=production: a real signing key, no introspection unless asked, no stack traces, no field suggestions. */
+let t: TestStack;
+beforeAll(async () => {
+  t = await startTestStack({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(48) });
+});
+afterAll(async () => { await t?.close(); });
+
+test('introspection is off and errors carry no stack trace or field suggestions', async () => {
+  const admin = (await t.newTenant()).admin;
+  const intro = await t.gql('{ __schema { queryType { name } } }', {}, admin);
+  expect(intro.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  const bad = await t.gql('{ candidate(id: "nope") { id } }', {}, admin);
+  expect(bad.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  expect(bad.errors?.[0]?.extensions?.stacktrace).toBeUndefined();
+  const typo = await t.gql('{ tenant { nme } }', {}, admin);
+  expect(typo.errors?.[0]?.message).not.toMatch(/Did you mean/);
+  const unauth = await t.gql('{ tenant { id } }');
+  expect(unauth.errors?.[0]?.extensions?.stacktrace).toBeUndefined();
+});
