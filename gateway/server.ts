@@ -17,6 +17,9 @@ import { createMetrics, type Metrics } from '../shared/metrics';
 import { SUBGRAPHS, type SubgraphName } from './compose';
 import { SubscriptionExecutor } from './subscriptions';
 import { bodyErrors, operationLimits } from './limits';
+import { tenantRates } from './rates';
+import { closeRedis, redisConnection } from '../shared/redis';
+import { TenantRateLimiter } from '../shared/rate-limits';
 import { serveGatewaySubscriptions, upstreamClient } from './ws';
 import { isIntrospectionOnly } from './introspection';
 
@@ -25,6 +28,10 @@ export interface GatewayContext {
   requestId: string;
   authorization: string | undefined;
   principal: Principal | null;
+}
+
+function subgraphUrlOf(opts: GatewayOptions, name: string): string {
+  return opts.subgraphUrls[name as SubgraphName] ?? SUBGRAPHS.find((s) => s.name === name)?.url ?? '';
 }
 
 /** A subscription sent over HTTP gets a clear 400 pointing to graphql-ws, not the gateway's 500. */
@@ -88,11 +95,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const http: Server = createServer(app);
   const services = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, new ForwardingDataSource({ url: opts.subgraphUrls[s.name] ?? s.url })]));
   const limits = operationLimits(config);
-  const subgraphUrl = (name: string) => opts.subgraphUrls[name as SubgraphName] ?? SUBGRAPHS.find((s) => s.name === name)?.url ?? '';
+  const redis = redisConnection(config.REDIS_URL, 'producer');
+  const rates = tenantRates(config, new TenantRateLimiter(redis, config.QUEUE_PREFIX), subgraphUrlOf(opts, 'tenant'), log);
+  const subgraphUrl = (name: string) => subgraphUrlOf(opts, name);
   const subgraphWsUrl = (name: string) => subgraphUrl(name).replace(/^http/, 'ws');
   const executor = new SubscriptionExecutor(supergraphSdl, services, log, (name, authorization, requestId) => upstreamClient(subgraphWsUrl(name), authorization, requestId));
   const ws = serveGatewaySubscriptions({
-    http, executor, verifier, log, validate: limits.validateWithLimits,
+    http, executor, verifier, log, validate: limits.validateWithLimits, beforeSubscribe: rates.beforeSubscribe,
     subgraphWsUrl,
     limits: {
       perConnection: config.SUBSCRIPTIONS_PER_CONNECTION,
@@ -103,7 +112,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const common = commonServerOptions(config, http, log);
   const apollo = new ApolloServer<GatewayContext>({
     gateway, ...common,
-    plugins: [...common.plugins, ...limits.plugins, subscriptionsOverWebSocket],
+    plugins: [...common.plugins, ...limits.plugins, subscriptionsOverWebSocket, rates.plugin],
     validationRules: limits.validationRules,
     allowBatchedHttpRequests: false,
   });
@@ -148,6 +157,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     port,
     metrics,
     openSubscriptions: () => ws.openSubscriptions(),
-    close: () => (closing ??= closeAll([() => ws.close(), () => apollo.stop(), () => new Promise<void>((r) => http.close(() => r()))])),
+    close: () => (closing ??= closeAll([() => ws.close(), () => apollo.stop(), () => new Promise<void>((r) => http.close(() => r())), () => closeRedis(redis)])),
   };
 }

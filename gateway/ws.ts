@@ -50,6 +50,8 @@ export function serveGatewaySubscriptions(opts: {
   http: Server; executor: SubscriptionExecutor; verifier: TokenVerifier; subgraphWsUrl: (service: string) => string; limits: SubscriptionLimits; log: Logger;
   /** Validation of subscribe operations, with the gateway's operation limits. */
   validate: typeof validate;
+  /** Runs before each subscribe (rate limits); throwing refuses it with that error. */
+  beforeSubscribe: (principal: Principal, authorization: string | undefined, requestId: string) => Promise<void>;
 }): { close(): Promise<void>; openSubscriptions(): number } {
   const { executor, verifier, limits, log } = opts;
   const wss = new WebSocketServer({ server: opts.http, path: '/graphql' });
@@ -89,6 +91,11 @@ export function serveGatewaySubscriptions(opts: {
       const tenant = conn.principal.tenantId?.toHexString() ?? '-';
       if (conn.open >= limits.perConnection) return [limitError(`at most ${limits.perConnection} subscriptions per connection`)];
       if ((perTenant.get(tenant) ?? 0) >= limits.perTenant) return [limitError(`at most ${limits.perTenant} subscriptions per tenant on this gateway`)];
+      try {
+        await opts.beforeSubscribe(conn.principal, conn.authorization, conn.requestId);
+      } catch (err) {
+        return [err as GraphQLError];
+      }
       return undefined;
     },
     context: (ctx) => ({ conn: connections.get(ctx.extra.socket) }),

@@ -98,6 +98,8 @@ const TABLE = {
   LIMIT_MAX_ALIASES: int(15, 0, 10_000),
   LIMIT_MAX_DIRECTIVES: int(50, 0, 10_000),
   LIMIT_MAX_TOKENS: int(2000, 10, 1_000_000),
+  /** How long a gateway trusts a tenant's limits before asking the tenant subgraph again. */
+  TENANT_LIMITS_CACHE_MS: int(10_000, 0, 3_600_000),
   /** Largest HTTP request body accepted, in bytes. */
   BODY_LIMIT_BYTES: int(1 << 20, 1024, 1 << 30),
   /** Subscriptions one WebSocket connection may have open at once. */

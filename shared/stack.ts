@@ -40,7 +40,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     started.push(candidate);
     const job = await startSubgraph(jobSubgraph({ candidateUrl: candidate.url }), { config, mongoUri, port: port(config.JOB_PORT), logger: logger('job') });
     started.push(job);
-    const assessment = await startSubgraph(assessmentSubgraph({ config, candidateUrl: candidate.url, jobUrl: job.url }), { config, mongoUri, port: port(config.ASSESSMENT_PORT), logger: logger('assessment') });
+    const assessment = await startSubgraph(assessmentSubgraph({ config, candidateUrl: candidate.url, jobUrl: job.url, tenantUrl: tenant.url }), { config, mongoUri, port: port(config.ASSESSMENT_PORT), logger: logger('assessment') });
     started.push(assessment);
     const gateway = await startGateway({
       config,

@@ -3,6 +3,7 @@ import { errors } from '../../shared/errors';
 import type { RequestContext } from '../../shared/graphql/context';
 import type { EntityClient } from '../../shared/graphql/entity-client';
 import { parseId } from '../../shared/mongo/ids';
+import type { TenantRateLimiter } from '../../shared/rate-limits';
 import type { Agent } from './agents/types';
 import type { EventPublisher } from './events';
 import { newAssessment, STEP_DONE } from './model';
@@ -15,6 +16,9 @@ export interface RunServiceDeps {
   agents: Agent[];
   candidateOwner: EntityClient;
   jobOwner: EntityClient;
+  /** The tenant subgraph, for the tenant's assessmentsPerHour. */
+  tenantOwner: EntityClient;
+  rates: TenantRateLimiter;
 }
 
 export interface StartInput { candidateId: string; jobId: string; agents?: string[] | null; idempotencyKey?: string | null }
@@ -52,6 +56,9 @@ export class RunService {
     const [job] = await this.deps.jobOwner.fetch<{ id: string; status: string }>(ctx, [jobId.toHexString()], 'id status');
     if (!job) throw errors.notFound('Job', input.jobId);
     if (job.status !== 'OPEN') throw errors.badInput(`expected an OPEN job, received job ${input.jobId} which is ${job.status}`, 'jobId');
+    const tenantId = repo.tenantId.toHexString();
+    const [tenant] = await this.deps.tenantOwner.fetch<{ id: string; limits: { assessmentsPerHour: number } }>(ctx, [tenantId], 'id limits { assessmentsPerHour }');
+    if (tenant) await this.deps.rates.consume(tenantId, 'aph', tenant.limits.assessmentsPerHour, 3600, 'assessments per hour');
     const { doc, created } = await repo.create(newAssessment({ candidateId, jobId, agents, idempotencyKey: key }));
     if (!created) return this.sameOrConflict(doc, candidateId, jobId, agents);
     await this.deps.publisher.publish(doc, doc.events);

@@ -1,6 +1,7 @@
 import type { Config } from '../../shared/config';
 import { schemaIn } from '../../shared/graphql/entities';
 import { EntityClient } from '../../shared/graphql/entity-client';
+import { TenantRateLimiter } from '../../shared/rate-limits';
 import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
 import { createLogger } from '../../shared/logger';
 import { closeRedis, redisConnection } from '../../shared/redis';
@@ -15,9 +16,10 @@ import { RunService } from './runs';
 
 export interface AssessmentSubgraphOptions {
   config: Config;
-  /** Owners of the entities a run refers to (CANDIDATE_URL, JOB_URL). */
+  /** Owners of the entities a run refers to (CANDIDATE_URL, JOB_URL) and of tenants' limits (TENANT_URL). */
   candidateUrl: string;
   jobUrl: string;
+  tenantUrl: string;
 }
 
 /** The assessment subgraph: assessments, their runs, and the fields they add to candidates and jobs. */
@@ -33,6 +35,8 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
     queue, publisher, agents,
     candidateOwner: new EntityClient(opts.candidateUrl, 'Candidate'),
     jobOwner: new EntityClient(opts.jobUrl, 'Job'),
+    tenantOwner: new EntityClient(opts.tenantUrl, 'Tenant'),
+    rates: new TenantRateLimiter(redis, config.QUEUE_PREFIX),
   });
   return {
     name: 'assessment',

@@ -32,7 +32,7 @@ describe('tenants', () => {
   test('viewer and tenant describe the caller', async () => {
     const r = await t.gql('{ viewer { userId roles tenant { id slug } } tenant { id slug name plan limits { requestsPerMinute assessmentsPerHour maxCandidates } createdAt } }', {}, admin);
     expect(r.errors).toBeUndefined();
-    expect(r.data).toMatchObject({ viewer: { userId: 'test-user', roles: ['admin'], tenant: { id: tenantId, slug: 'acme-graph' } }, tenant: { id: tenantId, plan: 'FREE' } });
+    expect(r.data).toMatchObject({ viewer: { userId: 'test-user', roles: ['admin'], tenant: { id: tenantId, slug: 'acme-graph' } }, tenant: { id: tenantId, plan: 'ENTERPRISE' } });
     expect(new Date((r.data as { tenant: { createdAt: string } }).tenant.createdAt).toISOString()).toBe((r.data as { tenant: { createdAt: string } }).tenant.createdAt);
   });
 
@@ -61,8 +61,8 @@ describe('tenants', () => {
 
   test('updateTenant changes only what is given', async () => {
     const r = await t.gql<{ updateTenant: { name: string; plan: string; limits: { requestsPerMinute: number; maxCandidates: number } } }>(
-      'mutation { updateTenant(input: { name: "Acme Inc", limits: { requestsPerMinute: 99 } }) { name plan limits { requestsPerMinute maxCandidates } } }', {}, admin);
-    expect(r.data?.updateTenant).toEqual({ name: 'Acme Inc', plan: 'FREE', limits: { requestsPerMinute: 99, maxCandidates: 500 } });
+      'mutation { updateTenant(input: { name: "Acme Inc", limits: { requestsPerMinute: 5000 } }) { name plan limits { requestsPerMinute maxCandidates } } }', {}, admin);
+    expect(r.data?.updateTenant).toEqual({ name: 'Acme Inc', plan: 'ENTERPRISE', limits: { requestsPerMinute: 5000, maxCandidates: 1_000_000 } });
     const bad = await t.gql('mutation { updateTenant(input: { limits: { maxCandidates: 0 } }) { id } }', {}, admin);
     expect(codeOf(bad)).toBe('BAD_USER_INPUT');
   });

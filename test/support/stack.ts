@@ -53,7 +53,8 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     stack, mongo, config, gql, token,
     async newTenant(slug) {
       const s = slug ?? `t-${Date.now().toString(36)}-${n++}`;
-      const res = await gql<{ createTenant: { id: string } }>('mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }', { i: { slug: s, name: `Tenant ${s}` } }, await token('platform-admin'));
+      // ENTERPRISE limits, so suites that seed hundreds of records are not rate limited.
+      const res = await gql<{ createTenant: { id: string } }>('mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }', { i: { slug: s, name: `Tenant ${s}`, plan: 'ENTERPRISE' } }, await token('platform-admin'));
       if (!res.data) throw new Error(`createTenant failed: ${JSON.stringify(res.errors)}`);
       const id = res.data.createTenant.id;
       return { id, admin: await token('admin', id) };

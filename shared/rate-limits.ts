@@ -1,0 +1,41 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { errors } from './errors';
+
+/**
+ * Per-tenant budgets in Redis, so every gateway (or subgraph replica) draws from the same one.
+ * Budgets differ per tenant, so there is one limiter per (kind, points) and the tenant is the key.
+ * If Redis fails, an in-memory limiter per process takes over rather than refusing every request.
+ */
+export class TenantRateLimiter {
+  private readonly limiters = new Map<string, RateLimiterRedis>();
+
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  private limiter(kind: string, points: number, durationSeconds: number): RateLimiterRedis {
+    const key = `${kind}:${points}:${durationSeconds}`;
+    let l = this.limiters.get(key);
+    if (!l) {
+      l = new RateLimiterRedis({
+        storeClient: this.redis,
+        keyPrefix: `${this.prefix}:rate:${kind}`,
+        points,
+        duration: durationSeconds,
+        insuranceLimiter: new RateLimiterMemory({ points, duration: durationSeconds }),
+      });
+      this.limiters.set(key, l);
+    }
+    return l;
+  }
+
+  /** Takes one unit of `kind` for the tenant; RATE_LIMITED (with retryAfterSeconds) when none is left. */
+  async consume(tenantId: string, kind: string, points: number, durationSeconds: number, what: string): Promise<void> {
+    try {
+      await this.limiter(kind, points, durationSeconds).consume(tenantId);
+    } catch (res) {
+      if (!(res instanceof RateLimiterRes)) throw res;
+      const retryAfterSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+      throw errors.rateLimited(`the tenant's limit of ${points} ${what} is used up; retry in ${retryAfterSeconds} s`, retryAfterSeconds);
+    }
+  }
+}

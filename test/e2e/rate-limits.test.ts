@@ -1,0 +1,53 @@
+import { resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { spawnGateway } from '../support/gateway-process';
+import { startRunHarness, type RunHarness } from '../support/runs';
+
+/** Per-tenant budgets in Redis: two gateways share one; assessmentsPerHour guards startAssessment. */
+let h: RunHarness;
+const children: ChildProcess[] = [];
+beforeAll(async () => { h = await startRunHarness({ TENANT_LIMITS_CACHE_MS: '0' }); });
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await h?.close();
+});
+
+const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.errors?.[0]?.extensions?.code;
+
+test('requestsPerMinute is one budget across two gateway instances', async () => {
+  const s = h.t.stack.subgraphs;
+  const other = await spawnGateway({
+    ...h.env, TENANT_LIMITS_CACHE_MS: '0', MONGODB_DB: h.t.config.MONGODB_DB, SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
+    TENANT_URL: s.tenant.url, CANDIDATE_URL: s.candidate.url, JOB_URL: s.job.url, ASSESSMENT_URL: s.assessment.url,
+  });
+  children.push(other.child);
+  const { admin } = await h.t.newTenant();
+  const set = await h.t.gql('mutation { updateTenant(input: { limits: { requestsPerMinute: 6 } }) { id } }', {}, admin);
+  expect(set.errors).toBeUndefined();
+  const q = '{ tenant { id } }';
+  const answers = [];
+  for (let i = 0; i < 4; i++) {
+    answers.push(await h.t.gql(q, {}, admin));
+    answers.push(await h.t.gql(q, {}, admin, other.url));
+  }
+  const ok = answers.filter((r) => !r.errors).length;
+  const limited = answers.filter((r) => codeOf(r) === 'RATE_LIMITED');
+  // The budget counts every operation of the minute, the updateTenant that set it included.
+  expect(ok + 1).toBe(6);
+  expect(limited).toHaveLength(3);
+  expect(limited[0]!.status).toBe(429);
+  expect(limited[0]!.errors![0]!.extensions!.retryAfterSeconds).toBeGreaterThan(0);
+  // Another tenant has a budget of its own.
+  const other2 = await h.t.newTenant();
+  expect((await h.t.gql(q, {}, other2.admin)).errors).toBeUndefined();
+});
+
+test('assessmentsPerHour refuses startAssessment past the limit', async () => {
+  const set = await h.t.gql('mutation { updateTenant(input: { limits: { assessmentsPerHour: 2 } }) { id } }', {}, h.token);
+  expect(set.errors).toBeUndefined();
+  expect((await h.start({ agents: ['skills'] })).errors).toBeUndefined();
+  expect((await h.start({ agents: ['skills'] })).errors).toBeUndefined();
+  const third = await h.start({ agents: ['skills'] });
+  expect(codeOf(third)).toBe('RATE_LIMITED');
+  expect((third.errors![0]!.extensions as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(0);
+});
