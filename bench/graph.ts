@@ -63,7 +63,7 @@ async function stackWith(config: Config, mongoUri: string, wrap: (d: AnyDef) => 
     return s;
   };
   const tenant = await start(tenantSubgraph() as never);
-  const candidate = await start(candidateSubgraph() as never);
+  const candidate = await start(candidateSubgraph({ tenantUrl: tenant.url }) as never);
   const job = await start(jobSubgraph({ candidateUrl: candidate.url }) as never);
   const assessment = await start(assessmentSubgraph({ config, candidateUrl: candidate.url, jobUrl: job.url, tenantUrl: tenant.url }) as never);
   const gateway = await startGateway({ config, port: 0, subgraphUrls: { tenant: tenant.url, candidate: candidate.url, job: job.url, assessment: assessment.url } });

@@ -25,7 +25,8 @@ export const errors = {
   forbidden: (message: string) => make(ErrorCode.FORBIDDEN, message),
   notFound: (type: string, id: string) => make(ErrorCode.NOT_FOUND, `${type} ${id} was not found`),
   conflict: (message: string) => make(ErrorCode.CONFLICT, message),
-  rateLimited: (message: string, retryAfterSeconds: number) => make(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds }),
+  /** retryAfterSeconds is null for a quota (not a rate): it frees when usage drops or the limit is raised. */
+  rateLimited: (message: string, retryAfterSeconds: number | null) => make(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds }),
   internal: (message = 'internal server error') => make(ErrorCode.INTERNAL_SERVER_ERROR, message),
 };
 

@@ -36,7 +36,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   try {
     const tenant = await startSubgraph(tenantSubgraph(), { config, mongoUri, port: port(config.TENANT_PORT), logger: logger('tenant') });
     started.push(tenant);
-    const candidate = await startSubgraph(candidateSubgraph(), { config, mongoUri, port: port(config.CANDIDATE_PORT), logger: logger('candidate') });
+    const candidate = await startSubgraph(candidateSubgraph({ tenantUrl: tenant.url }), { config, mongoUri, port: port(config.CANDIDATE_PORT), logger: logger('candidate') });
     started.push(candidate);
     const job = await startSubgraph(jobSubgraph({ candidateUrl: candidate.url }), { config, mongoUri, port: port(config.JOB_PORT), logger: logger('job') });
     started.push(job);

@@ -57,8 +57,9 @@ export class CandidateRepository {
     return this.scoped.find(filter, { sort: { _id: -1 }, limit: page.first + 1 });
   }
 
-  count(): Promise<number> {
-    return this.scoped.count({});
+  /** Candidates that count against the tenant's maxCandidates: the ones not archived. */
+  countActive(): Promise<number> {
+    return this.scoped.count({ archivedAt: null });
   }
 
   async create(fields: CandidateFields): Promise<CandidateDoc> {

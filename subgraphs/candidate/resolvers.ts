@@ -1,6 +1,7 @@
 import type { Access } from '../../shared/auth';
 import { errors } from '../../shared/errors';
 import type { RequestContext } from '../../shared/graphql/context';
+import type { EntityClient } from '../../shared/graphql/entity-client';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadById, loadReference } from '../../shared/graphql/entities';
 import { parseId } from '../../shared/mongo/ids';
@@ -12,6 +13,8 @@ import type { CandidateDoc, CandidateFields, CandidateRepository } from './repos
 export interface CandidateContext extends RequestContext {
   candidates(access: Access): CandidateRepository;
   loaders: CandidateLoaders;
+  /** The tenant subgraph, for the tenant's maxCandidates. */
+  tenantOwner: EntityClient;
 }
 
 interface CandidateInput {
@@ -67,7 +70,13 @@ export const resolvers = {
   Mutation: {
     createCandidate: async (_: unknown, { input }: { input: CandidateInput }, ctx: CandidateContext) => {
       const repo = ctx.candidates('write');
-      return toCandidate(await repo.create({ phone: null, location: null, headline: null, resumeText: null, skills: [], yearsExperience: 0, ...fields(input, true) } as CandidateFields));
+      const values = fields(input, true);
+      const tenantId = ctx.tenant('write').toHexString();
+      const [tenant] = await ctx.tenantOwner.fetch<{ id: string; limits: { maxCandidates: number } }>(ctx, [tenantId], 'id limits { maxCandidates }');
+      if (tenant && (await repo.countActive()) >= tenant.limits.maxCandidates) {
+        throw errors.rateLimited(`the tenant's limit of ${tenant.limits.maxCandidates} candidates is reached; archive some or raise maxCandidates`, null);
+      }
+      return toCandidate(await repo.create({ phone: null, location: null, headline: null, resumeText: null, skills: [], yearsExperience: 0, ...values } as CandidateFields));
     },
     updateCandidate: async (_: unknown, { id, input }: { id: string; input: CandidateInput }, ctx: CandidateContext) => {
       const repo = ctx.candidates('write');

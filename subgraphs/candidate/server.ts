@@ -1,11 +1,13 @@
 import { schemaIn } from '../../shared/graphql/entities';
+import { EntityClient } from '../../shared/graphql/entity-client';
 import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
 import { createLoaders } from './loaders';
 import { CandidateRepository } from './repository';
 import { resolvers, type CandidateContext } from './resolvers';
 
 /** The candidate subgraph: people, their profiles and resumes. */
-export function candidateSubgraph(): SubgraphDefinition<CandidateContext> {
+export function candidateSubgraph(opts: { tenantUrl: string }): SubgraphDefinition<CandidateContext> {
+  const tenantOwner = new EntityClient(opts.tenantUrl, 'Tenant');
   return {
     name: 'candidate',
     typeDefs: schemaIn(__dirname),
@@ -13,7 +15,7 @@ export function candidateSubgraph(): SubgraphDefinition<CandidateContext> {
     ensureIndexes: CandidateRepository.ensureIndexes,
     context(base, db) {
       const candidates = (access: Parameters<typeof base.tenant>[0]) => new CandidateRepository(db, base.tenant(access));
-      return { ...base, candidates, loaders: createLoaders(() => candidates('read')) };
+      return { ...base, candidates, tenantOwner, loaders: createLoaders(() => candidates('read')) };
     },
   };
 }

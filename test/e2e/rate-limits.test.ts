@@ -51,3 +51,16 @@ test('assessmentsPerHour refuses startAssessment past the limit', async () => {
   expect(codeOf(third)).toBe('RATE_LIMITED');
   expect((third.errors![0]!.extensions as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThan(0);
 });
+
+test('maxCandidates: createCandidate past the quota is RATE_LIMITED; archiving frees room', async () => {
+  const { admin } = await h.t.newTenant();
+  await h.t.gql('mutation { updateTenant(input: { limits: { maxCandidates: 2 } }) { id } }', {}, admin);
+  const create = (n: number) => h.t.gql<{ createCandidate: { id: string } }>(`mutation { createCandidate(input: { name: "Q${n}", email: "q${n}@example.com" }) { id } }`, {}, admin);
+  const first = await create(1);
+  expect((await create(2)).errors).toBeUndefined();
+  const third = await create(3);
+  expect(codeOf(third)).toBe('RATE_LIMITED');
+  expect(third.errors![0]!.extensions!.retryAfterSeconds).toBeNull();
+  await h.t.gql('mutation($id: ID!) { archiveCandidate(id: $id) { id } }', { id: first.data!.createCandidate.id }, admin);
+  expect((await create(3)).errors).toBeUndefined();
+});
