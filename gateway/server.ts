@@ -5,6 +5,7 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError } from 'graphql';
+import { Gauge } from 'prom-client';
 import { TokenVerifier, type Principal } from '../shared/auth';
 import { jwtSecret, type Config } from '../shared/config';
 import { ErrorCode } from '../shared/errors';
@@ -12,6 +13,7 @@ import { commonServerOptions } from '../shared/graphql/apollo';
 import { closeAll } from '../shared/graphql/close';
 import { requestIdOf } from '../shared/graphql/context';
 import { addOpsRoutes, listen } from '../shared/graphql/http';
+import { httpMetrics, operationObservability } from '../shared/graphql/observability';
 import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
 import { SUBGRAPHS, type SubgraphName } from './compose';
@@ -28,6 +30,8 @@ export interface GatewayContext {
   requestId: string;
   authorization: string | undefined;
   principal: Principal | null;
+  /** Carries service, requestId and tenantId on every line. */
+  log?: Logger;
 }
 
 function subgraphUrlOf(opts: GatewayOptions, name: string): string {
@@ -112,12 +116,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const common = commonServerOptions(config, http, log);
   const apollo = new ApolloServer<GatewayContext>({
     gateway, ...common,
-    plugins: [...common.plugins, ...limits.plugins, subscriptionsOverWebSocket, rates.plugin],
+    plugins: [...common.plugins, ...limits.plugins, subscriptionsOverWebSocket, rates.plugin, operationObservability(metrics, log) as never],
     validationRules: limits.validationRules,
     allowBatchedHttpRequests: false,
   });
   await apollo.start();
 
+  app.use(httpMetrics(metrics));
   app.use((req, res, next) => {
     const id = requestIdOf(req.headers);
     req.headers['x-request-id'] = id;
@@ -138,10 +143,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       const body = (req.body ?? {}) as { query?: unknown; operationName?: unknown };
       const query = body.query ?? req.query.query;
       try {
-        return { requestId, authorization, principal: await verifier.verify(authorization) };
+        const principal = await verifier.verify(authorization);
+        return { requestId, authorization, principal, log: log.child({ requestId, tenantId: principal.tenantId?.toHexString() }) };
       } catch (err) {
         if (!authorization && config.INTROSPECTION && isIntrospectionOnly(query, body.operationName ?? req.query.operationName)) {
-          return { requestId, authorization, principal: null };
+          return { requestId, authorization, principal: null, log: log.child({ requestId }) };
         }
         const message = err instanceof GraphQLError ? err.message : 'the token is not valid';
         throw new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
@@ -149,6 +155,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
   }));
 
+  new Gauge({
+    name: 'hiregraph_subscriptions_open', help: 'Subscriptions open on this gateway', registers: [metrics.registry],
+    collect() { this.set(ws.openSubscriptions()); },
+  });
   const port = await listen(http, opts.port, config.BIND_HOST);
   log.info({ port }, 'gateway listening');
   let closing: Promise<void> | undefined;

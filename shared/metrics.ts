@@ -1,10 +1,14 @@
 import type { CommandStartedEvent, MongoClient } from 'mongodb';
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /** One registry per server, so several servers can live in one process (npm start, tests). */
 export interface Metrics {
   registry: Registry;
   mongoCommands: Counter<'command' | 'collection'>;
+  /** GraphQL operations by name, type and outcome code ("OK" or the first error's code). */
+  operations: Histogram<'operation' | 'type' | 'code'>;
+  /** HTTP requests by method, path and status. */
+  httpRequests: Histogram<'method' | 'path' | 'status'>;
 }
 
 export function createMetrics(service: string, withDefaults = true): Metrics {
@@ -17,7 +21,21 @@ export function createMetrics(service: string, withDefaults = true): Metrics {
     labelNames: ['command', 'collection'] as const,
     registers: [registry],
   });
-  return { registry, mongoCommands };
+  const operations = new Histogram({
+    name: 'hiregraph_graphql_operation_duration_seconds',
+    help: 'GraphQL operations, by operation name, type and outcome code',
+    labelNames: ['operation', 'type', 'code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const httpRequests = new Histogram({
+    name: 'hiregraph_http_request_duration_seconds',
+    help: 'HTTP requests, by method, path and status',
+    labelNames: ['method', 'path', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return { registry, mongoCommands, operations, httpRequests };
 }
 
 const IGNORED = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions', 'buildInfo', 'saslStart', 'saslContinue']);

@@ -15,6 +15,7 @@ import { commonServerOptions } from './apollo';
 import { buildRequestContext, type RequestContext } from './context';
 import { closeAll } from './close';
 import { addOpsRoutes, listen } from './http';
+import { httpMetrics, operationObservability } from './observability';
 import { serveSubscriptions } from './ws';
 
 /** What makes one subgraph: its schema, resolvers, indexes and per-request state. */
@@ -69,10 +70,12 @@ export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDef
     const app = express();
     http = createServer(app);
     const schema = buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as never });
-    const apollo = new ApolloServer<Ctx>({ schema, ...commonServerOptions(config, http, log) });
+    const common = commonServerOptions(config, http, log);
+    const apollo = new ApolloServer<Ctx>({ schema, ...common, plugins: [...common.plugins, operationObservability(metrics, log) as never] });
     await apollo.start();
     cleanup.unshift(() => apollo.stop());
 
+    app.use(httpMetrics(metrics));
     addOpsRoutes(app, def.name, metrics, async () => {
       await db.command({ ping: 1 });
       return { mongodb: 'ok' };

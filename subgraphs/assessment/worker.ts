@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { Worker } from 'bullmq';
 import express from 'express';
+import { Gauge, Histogram } from 'prom-client';
 import type { MongoClient } from 'mongodb';
 import type { Config } from '../../shared/config';
 import { closeAll } from '../../shared/graphql/close';
@@ -25,6 +26,8 @@ export interface WorkerOptions {
 
 export interface RunningWorker {
   reconciler: Reconciler;
+  /** Where /healthz, /readyz and /metrics answer (null when served on no port). */
+  opsUrl: string | null;
   /** Stops taking jobs, lets running ones finish (within the caller's bound), closes everything. Safe twice. */
   close(): Promise<void>;
 }
@@ -55,7 +58,24 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       stalledInterval: Math.max(250, Math.floor(config.JOB_LOCK_MS / 2)),
       maxStalledCount: 5,
     });
-    worker.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'job attempt failed'));
+    worker.on('failed', (job, err) => log.warn({ jobId: job?.id, requestId: job?.data.requestId, err: err.message }, 'job attempt failed'));
+    const durations = new Histogram({
+      name: 'hiregraph_job_duration_seconds', help: 'Run steps processed by this worker, by step and outcome',
+      labelNames: ['step', 'outcome'] as const, buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [metrics.registry],
+    });
+    const observe = (job: { name: string; processedOn?: number; finishedOn?: number } | undefined, outcome: string) => {
+      if (job?.processedOn && job.finishedOn) durations.observe({ step: job.name, outcome }, (job.finishedOn - job.processedOn) / 1000);
+    };
+    worker.on('completed', (job) => observe(job, 'completed'));
+    worker.on('failed', (job) => observe(job, 'failed'));
+    new Gauge({
+      name: 'hiregraph_queue_jobs', help: 'Jobs in the run queue, by state (read from Redis when scraped)',
+      labelNames: ['state'] as const, registers: [metrics.registry],
+      async collect() {
+        const counts = await queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized').catch(() => ({}));
+        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
     worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
     steps.unshift(() => worker.close());
     const reconciler = new Reconciler({ db, queue, log, intervalMs: config.RECONCILE_INTERVAL_MS, afterMs: config.RECONCILE_AFTER_MS });
@@ -63,6 +83,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     steps.unshift(() => reconciler.stop());
     await worker.waitUntilReady();
     const port = opts.port === undefined ? config.WORKER_PORT : opts.port;
+    let opsUrl: string | null = null;
     if (port !== null) {
       const app = express();
       addOpsRoutes(app, 'worker', metrics, async () => {
@@ -71,12 +92,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         return { mongodb: 'ok', redis: 'ok' };
       });
       const http = createServer(app);
-      await listen(http, port, config.BIND_HOST);
+      opsUrl = `http://127.0.0.1:${await listen(http, port, config.BIND_HOST)}`;
       steps.push(() => new Promise<void>((r) => http.close(() => r())));
     }
     log.info({ concurrency: config.WORKER_CONCURRENCY, agents: [...agents.keys()] }, 'assessment worker ready');
     let closing: Promise<void> | undefined;
-    return { reconciler, close: () => (closing ??= closeAll(steps)) };
+    return { reconciler, opsUrl, close: () => (closing ??= closeAll(steps)) };
   } catch (err) {
     abort.abort();
     await closeAll(steps).catch(() => undefined);

@@ -92,4 +92,15 @@ test('health, readiness and metrics on every process', async () => {
   }
   const m = await (await fetch(new URL('/metrics', t.stack.subgraphs.candidate.url))).text();
   expect(m).toMatch(/hiregraph_mongodb_commands_total\{command="find",collection="candidates",service="candidate"\} \d+/);
+  const named = await fetch(t.stack.gateway.url, {
+    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await t.token('viewer', tenantId)}` },
+    body: JSON.stringify({ query: 'query ListCandidates { candidates { edges { cursor } } }' }),
+  });
+  expect(named.status).toBe(200);
+  const g = await (await fetch(new URL('/metrics', t.stack.gateway.url))).text();
+  expect(g).toMatch(/hiregraph_graphql_operation_duration_seconds_count\{service="gateway",operation="ListCandidates",type="query",code="OK"\} 1/);
+  expect(g).toMatch(/hiregraph_http_request_duration_seconds_count\{service="gateway",method="POST",path="\/graphql",status="200"\} \d+/);
+  expect(g).toMatch(/hiregraph_subscriptions_open\{service="gateway"\} 0/);
+  const sub = await (await fetch(new URL('/metrics', t.stack.subgraphs.candidate.url))).text();
+  expect(sub).toMatch(/hiregraph_graphql_operation_duration_seconds_count\{service="candidate",operation="ListCandidates[^"]*",type="query",code="OK"\} 1/);
 });

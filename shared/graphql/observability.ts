@@ -1,0 +1,42 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { RequestHandler } from 'express';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+
+const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
+
+/** Times every HTTP request (paths outside the known few are grouped, to keep labels bounded). */
+export function httpMetrics(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const end = metrics.httpRequests.startTimer({ method: req.method, path: KNOWN_PATHS.has(req.path) ? req.path : 'other' });
+    res.on('finish', () => end({ status: String(res.statusCode) }));
+    next();
+  };
+}
+
+interface Identified { requestId?: string; log?: Logger }
+
+/**
+ * Times every GraphQL operation by name and outcome, and logs one line per operation with the
+ * request id, the tenant and the operation name (the context's logger already carries the ids).
+ */
+export function operationObservability(metrics: Metrics, fallback: Logger): ApolloServerPlugin<Identified> {
+  return {
+    async requestDidStart({ request, contextValue }) {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse({ operation, operationName, errors, response }) {
+          const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          const codes = [...(errors ?? []), ...(body?.errors ?? [])].map((e) => String((e as { extensions?: { code?: unknown } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          const name = operationName ?? request.operationName ?? 'anonymous';
+          const type = operation?.operation ?? 'unknown';
+          const code = codes[0] ?? 'OK';
+          metrics.operations.observe({ operation: name.slice(0, 64), type, code }, seconds);
+          const log = contextValue?.log ?? fallback;
+          log.info({ operationName: name, operationType: type, durationMs: Math.round(seconds * 1000), errors: codes.length ? codes : undefined }, 'operation');
+        },
+      };
+    },
+  };
+}
