@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { spawnGateway } from '../support/gateway-process';
+import { startRunHarness, type RunHarness } from '../support/runs';
+import { collect, wsClient } from '../support/ws-client';
+import { waitFor } from '../support/wait';
+
+/** SIGTERM: workers finish the step they run; gateways close subscriptions with a reconnect code. */
+let h: RunHarness;
+const children: ChildProcess[] = [];
+beforeAll(async () => { h = await startRunHarness(); });
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await h?.close();
+});
+
+const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
+
+test('SIGTERM drains a worker: the running step finishes and is recorded, then the process exits 0', async () => {
+  h.llm.behaviour = { technical: 'slow' };
+  h.llm.slowMs = 1500;
+  const worker = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../subgraphs/assessment/worker-index.ts')], {
+    env: { ...process.env, ...h.env, MONGODB_URI: h.t.mongo.uri, MONGODB_DB: h.t.config.MONGODB_DB, LOG_LEVEL: 'warn', WORKER_PORT: '0', SHUTDOWN_TIMEOUT_MS: '15000' },
+    stdio: 'ignore',
+  });
+  children.push(worker);
+  try {
+    const r = await h.start({ agents: ['llm-technical'] });
+    const id = r.data!.startAssessment.id;
+    await waitFor(async () => h.llm.received.some((c) => c.agent === 'technical'), 30_000, 'the agent to call the LLM');
+    worker.kill('SIGTERM');
+    expect(await exited(worker)).toBe(0);
+    const a = await h.get(id);
+    expect(a.steps.find((s) => s.name === 'llm-technical')).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+    await h.startWorker();
+    expect((await h.waitFor(id, ['COMPLETED', 'FAILED'])).status).toBe('COMPLETED');
+  } finally {
+    h.llm.behaviour = {};
+  }
+});
+
+test('SIGTERM on a gateway closes its subscriptions with 1001 (going away: reconnect) and exits 0', async () => {
+  const s = h.t.stack.subgraphs;
+  const g = await spawnGateway({
+    ...h.env, MONGODB_DB: h.t.config.MONGODB_DB, SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
+    TENANT_URL: s.tenant.url, CANDIDATE_URL: s.candidate.url, JOB_URL: s.job.url, ASSESSMENT_URL: s.assessment.url,
+  });
+  children.push(g.child);
+  let code = 0;
+  const client = wsClient(g.url, h.token, (c) => { code = c; });
+  const sub = collect(client, 'subscription { assessmentEvents { seq } }');
+  await new Promise((r) => setTimeout(r, 500));
+  g.child.kill('SIGTERM');
+  await sub.done;
+  expect(code).toBe(1001);
+  expect(await exited(g.child)).toBe(0);
+  await client.dispose();
+});
