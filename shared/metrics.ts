@@ -9,6 +9,8 @@ export interface Metrics {
   operations: Histogram<'operation' | 'type' | 'code'>;
   /** HTTP requests by method, path and status. */
   httpRequests: Histogram<'method' | 'path' | 'status'>;
+  /** Keys per DataLoader batch, by loader. */
+  loaderBatches: Histogram<'loader'>;
 }
 
 export function createMetrics(service: string, withDefaults = true): Metrics {
@@ -35,7 +37,14 @@ export function createMetrics(service: string, withDefaults = true): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  return { registry, mongoCommands, operations, httpRequests };
+  const loaderBatches = new Histogram({
+    name: 'hiregraph_dataloader_batch_size',
+    help: 'Keys per DataLoader batch (one MongoDB query each), by loader',
+    labelNames: ['loader'] as const,
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+    registers: [registry],
+  });
+  return { registry, mongoCommands, operations, httpRequests, loaderBatches };
 }
 
 const IGNORED = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions', 'buildInfo', 'saslStart', 'saslContinue']);

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { ObjectId } from 'mongodb';
 import { tenantFor, type Access, type Principal, type TokenVerifier } from '../auth';
 import type { Logger } from '../logger';
+import type { BatchObserver } from './loader';
 
 /**
  * What every resolver gets. Authentication happens when the context is built, but its failure is
@@ -16,6 +17,8 @@ export interface RequestContext {
   principal(): Principal;
   /** The caller's tenant if it may `access` it; throws UNAUTHENTICATED or FORBIDDEN. */
   tenant(access: Access): ObjectId;
+  /** Where this request's loaders report their batch sizes. */
+  observeBatch: BatchObserver;
 }
 
 export function requestIdOf(headers: IncomingHttpHeaders): string {
@@ -24,7 +27,7 @@ export function requestIdOf(headers: IncomingHttpHeaders): string {
   return id && /^[\w.:-]{1,128}$/.test(id) ? id : randomUUID();
 }
 
-export async function buildRequestContext(headers: IncomingHttpHeaders, verifier: TokenVerifier, log: Logger): Promise<RequestContext> {
+export async function buildRequestContext(headers: IncomingHttpHeaders, verifier: TokenVerifier, log: Logger, observeBatch: BatchObserver = () => undefined): Promise<RequestContext> {
   const requestId = requestIdOf(headers);
   const authorization = headers.authorization;
   let principal: Principal | null = null;
@@ -39,5 +42,5 @@ export async function buildRequestContext(headers: IncomingHttpHeaders, verifier
     if (!principal) throw failure;
     return principal;
   };
-  return { requestId, authorization, log: child, principal: who, tenant: (access) => tenantFor(who(), access) };
+  return { requestId, authorization, log: child, principal: who, tenant: (access) => tenantFor(who(), access), observeBatch };
 }

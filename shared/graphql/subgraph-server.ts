@@ -56,6 +56,7 @@ export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDef
   const { config } = opts;
   const log = opts.logger ?? createLogger(def.name, config.LOG_LEVEL);
   const metrics = createMetrics(def.name);
+  const observeBatch = (loader: string, size: number) => metrics.loaderBatches.observe({ loader }, size);
   const verifier = new TokenVerifier({ secret: jwtSecret(config), jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   const cleanup: Array<() => Promise<unknown> | unknown> = [];
   let client: MongoClient | undefined;
@@ -81,11 +82,11 @@ export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDef
       return { mongodb: 'ok' };
     });
     if (def.subscriptions) {
-      const ws = serveSubscriptions(http, schema, verifier, async (headers) => def.context(await buildRequestContext(headers, verifier, log), db));
+      const ws = serveSubscriptions(http, schema, verifier, async (headers) => def.context(await buildRequestContext(headers, verifier, log, observeBatch), db));
       cleanup.unshift(() => ws.close());
     }
     app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, {
-      context: async ({ req }) => def.context(await buildRequestContext(req.headers, verifier, log), db),
+      context: async ({ req }) => def.context(await buildRequestContext(req.headers, verifier, log, observeBatch), db),
     }));
 
     const port = await listen(http, opts.port, config.BIND_HOST);

@@ -1,4 +1,5 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
+import { batched, type BatchObserver } from '../../shared/graphql/loader';
 import type { AssessmentDoc, AssessmentRepository, AssessmentStatus } from './repository';
 
 export interface AssessmentLoaders {
@@ -9,11 +10,11 @@ export interface AssessmentLoaders {
 }
 
 /** Created once per request. */
-export function createLoaders(repo: () => AssessmentRepository): AssessmentLoaders {
+export function createLoaders(repo: () => AssessmentRepository, observe: BatchObserver): AssessmentLoaders {
   return {
-    assessmentById: new DataLoader((ids) => repo().byIds(ids)),
-    ofCandidate: new DataLoader((ids) => repo().byParents('candidateId', ids, null)),
-    ofJob: new DataLoader(async (keys) => {
+    assessmentById: batched('assessmentById', observe, (ids) => repo().byIds(ids)),
+    ofCandidate: batched('assessmentsOfCandidate', observe, (ids) => repo().byParents('candidateId', ids, null)),
+    ofJob: batched('assessmentsOfJob', observe, async (keys: readonly { jobId: string; status: AssessmentStatus | null }[]) => {
       const statuses = [...new Set(keys.map((k) => k.status))];
       const results = new Map<AssessmentStatus | null, Map<string, AssessmentDoc[]>>();
       await Promise.all(statuses.map(async (status) => {

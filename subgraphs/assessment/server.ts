@@ -45,7 +45,7 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
     ensureIndexes: AssessmentRepository.ensureIndexes,
     context(base, db) {
       const assessments = (access: Parameters<typeof base.tenant>[0]) => new AssessmentRepository(db, base.tenant(access));
-      return { ...base, assessments, runs, agents, hub, loaders: createLoaders(() => assessments('read')) };
+      return { ...base, assessments, runs, agents, hub, loaders: createLoaders(() => assessments('read'), base.observeBatch) };
     },
     subscriptions: true,
     async close() {

@@ -1,4 +1,5 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
+import { batched, type BatchObserver } from '../../shared/graphql/loader';
 import type { CandidateDoc, CandidateRepository } from './repository';
 
 export interface CandidateLoaders {
@@ -6,6 +7,6 @@ export interface CandidateLoaders {
 }
 
 /** Created once per request; ids must already be valid hex (resolvers check). */
-export function createLoaders(repo: () => CandidateRepository): CandidateLoaders {
-  return { candidateById: new DataLoader((ids) => repo().byIds(ids)) };
+export function createLoaders(repo: () => CandidateRepository, observe: BatchObserver): CandidateLoaders {
+  return { candidateById: batched('candidateById', observe, (ids) => repo().byIds(ids)) };
 }

@@ -15,7 +15,7 @@ export function candidateSubgraph(opts: { tenantUrl: string }): SubgraphDefiniti
     ensureIndexes: CandidateRepository.ensureIndexes,
     context(base, db) {
       const candidates = (access: Parameters<typeof base.tenant>[0]) => new CandidateRepository(db, base.tenant(access));
-      return { ...base, candidates, tenantOwner, loaders: createLoaders(() => candidates('read')) };
+      return { ...base, candidates, tenantOwner, loaders: createLoaders(() => candidates('read'), base.observeBatch) };
     },
   };
 }

@@ -1,4 +1,5 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
+import { batched, type BatchObserver } from '../../shared/graphql/loader';
 import { ObjectId } from 'mongodb';
 import { encodeCursor, type Page } from '../../shared/pagination';
 import type { ApplicationDoc, JobDoc, JobRepository } from './repository';
@@ -16,11 +17,11 @@ function pageKey(page: Page): string {
 }
 
 /** Created once per request. */
-export function createLoaders(repo: () => JobRepository): JobLoaders {
+export function createLoaders(repo: () => JobRepository, observe: BatchObserver): JobLoaders {
   return {
-    jobById: new DataLoader((ids) => repo().jobsByIds(ids)),
-    applicationById: new DataLoader((ids) => repo().applicationsByIds(ids)),
-    applicationPage: new DataLoader(async (keys) => {
+    jobById: batched('jobById', observe, (ids) => repo().jobsByIds(ids)),
+    applicationById: batched('applicationById', observe, (ids) => repo().applicationsByIds(ids)),
+    applicationPage: batched('applicationPage', observe, async (keys: readonly { jobId: string; page: Page }[]) => {
       const groups = new Map<string, { page: Page; jobIds: ObjectId[] }>();
       for (const k of keys) {
         const g = groups.get(pageKey(k.page)) ?? { page: k.page, jobIds: [] };
@@ -31,6 +32,6 @@ export function createLoaders(repo: () => JobRepository): JobLoaders {
       await Promise.all([...groups].map(async ([key, g]) => results.set(key, await repo().applicationPages(g.jobIds, g.page))));
       return keys.map((k) => results.get(pageKey(k.page))!.get(k.jobId) ?? []);
     }, { cacheKeyFn: (k) => `${k.jobId}|${pageKey(k.page)}` }),
-    applicationsOfCandidate: new DataLoader((ids) => repo().applicationsOfCandidates(ids)),
+    applicationsOfCandidate: batched('applicationsOfCandidate', observe, (ids) => repo().applicationsOfCandidates(ids)),
   };
 }

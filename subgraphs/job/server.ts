@@ -20,7 +20,7 @@ export function jobSubgraph(opts: JobSubgraphOptions): SubgraphDefinition<JobCon
     ensureIndexes: JobRepository.ensureIndexes,
     context(base, db) {
       const jobs = (access: Parameters<typeof base.tenant>[0]) => new JobRepository(db, base.tenant(access));
-      return { ...base, jobs, candidateOwner, loaders: createLoaders(() => jobs('read')) };
+      return { ...base, jobs, candidateOwner, loaders: createLoaders(() => jobs('read'), base.observeBatch) };
     },
   };
 }

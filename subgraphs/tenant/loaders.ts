@@ -1,4 +1,5 @@
-import DataLoader from 'dataloader';
+import type DataLoader from 'dataloader';
+import { batched } from '../../shared/graphql/loader';
 import type { RequestContext } from '../../shared/graphql/context';
 import type { TenantDoc, TenantRepository } from './repository';
 
@@ -9,6 +10,6 @@ export interface TenantLoaders {
 /** Created once per request. A caller only ever sees its own tenant; other ids load as null. */
 export function createLoaders(repo: TenantRepository, ctx: RequestContext): TenantLoaders {
   return {
-    tenantById: new DataLoader((ids) => repo.ownByIds(ctx.tenant('read'), ids)),
+    tenantById: batched('tenantById', ctx.observeBatch, (ids) => repo.ownByIds(ctx.tenant('read'), ids)),
   };
 }
