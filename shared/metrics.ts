@@ -1,6 +1,9 @@
 import type { CommandStartedEvent, MongoClient } from 'mongodb';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
+/** Latency buckets in seconds, shared by every duration histogram. */
+export const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 /** One registry per server, so several servers can live in one process (npm start, tests). */
 export interface Metrics {
   registry: Registry;
@@ -23,27 +26,12 @@ export function createMetrics(service: string, withDefaults = true): Metrics {
     labelNames: ['command', 'collection'] as const,
     registers: [registry],
   });
-  const operations = new Histogram({
-    name: 'hiregraph_graphql_operation_duration_seconds',
-    help: 'GraphQL operations, by operation name, type and outcome code',
-    labelNames: ['operation', 'type', 'code'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  const httpRequests = new Histogram({
-    name: 'hiregraph_http_request_duration_seconds',
-    help: 'HTTP requests, by method, path and status',
-    labelNames: ['method', 'path', 'status'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
-  const loaderBatches = new Histogram({
-    name: 'hiregraph_dataloader_batch_size',
-    help: 'Keys per DataLoader batch (one MongoDB query each), by loader',
-    labelNames: ['loader'] as const,
-    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
-    registers: [registry],
-  });
+  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets = SECONDS) =>
+    new Histogram<L>({ name, help, labelNames, buckets, registers: [registry] });
+  const operations = histogram('hiregraph_graphql_operation_duration_seconds', 'GraphQL operations, by operation name, type and outcome code', ['operation', 'type', 'code'] as const);
+  const httpRequests = histogram('hiregraph_http_request_duration_seconds', 'HTTP requests, by method, path and status', ['method', 'path', 'status'] as const);
+  const loaderBatches = histogram('hiregraph_dataloader_batch_size', 'Keys per DataLoader batch (one MongoDB query each), by loader', ['loader'] as const,
+    [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]);
   return { registry, mongoCommands, operations, httpRequests, loaderBatches };
 }
 
