@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
 import express from 'express';
 import { GraphQLError } from 'graphql';
 import { Gauge } from 'prom-client';
@@ -136,6 +137,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     if (down.length) throw new Error(`subgraphs not answering: ${down.join(', ')}`);
     return { subgraphs: urls.length };
   });
+  app.use('/graphql', cors({
+    origin: config.CORS_ORIGINS.includes('*') ? true : config.CORS_ORIGINS,
+    allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight', 'apollographql-client-name', 'apollographql-client-version'],
+    exposedHeaders: ['x-request-id'],
+    maxAge: 600,
+  }));
   app.use('/graphql', express.json({ limit: config.BODY_LIMIT_BYTES }), bodyErrors, expressMiddleware(apollo, {
     context: async ({ req }) => {
       const requestId = requestIdOf(req.headers);

@@ -34,6 +34,19 @@ const int = (def: number, min: number, max: number): Parser<number> => (raw) => 
   if (!Number.isInteger(n) || n < min || n > max) throw new Bad(`expected a whole number from ${min} to ${max}, received "${raw}"`);
   return n;
 };
+const origins = (def: string[]): Parser<string[]> => (raw) => {
+  if (raw === undefined || raw === '') return def;
+  const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const o of list) {
+    if (o === '*') continue;
+    try {
+      if (new URL(o).origin !== o) throw new Error();
+    } catch {
+      throw new Bad(`expected a comma-separated list of origins like https://app.example.com (or *), received "${o}"`);
+    }
+  }
+  return list;
+};
 const oneOf = <T extends string>(values: readonly T[], def: T): Parser<T> => (raw) => {
   if (raw === undefined || raw === '') return def;
   if (!values.includes(raw as T)) throw new Bad(`expected one of ${values.join(', ')}, received "${raw}"`);
@@ -98,6 +111,8 @@ const TABLE = {
   LIMIT_MAX_ALIASES: int(15, 0, 10_000),
   LIMIT_MAX_DIRECTIVES: int(50, 0, 10_000),
   LIMIT_MAX_TOKENS: int(2000, 10, 1_000_000),
+  /** Browser origins allowed to call the gateway (CORS); Apollo Studio's by default, so Sandbox works. */
+  CORS_ORIGINS: origins(['https://studio.apollographql.com']),
   /** How long a gateway trusts a tenant's limits before asking the tenant subgraph again. */
   TENANT_LIMITS_CACHE_MS: int(10_000, 0, 3_600_000),
   /** Largest HTTP request body accepted, in bytes. */

@@ -53,3 +53,16 @@ test('batched HTTP requests are refused', async () => {
   const res = await fetch(t.stack.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify([{ query: '{ tenant { id } }' }, { query: '{ tenant { id } }' }]) });
   expect(res.status).toBe(400);
 });
+
+test('CORS lets Apollo Studio (the default origin) call the gateway from a browser, and no one else', async () => {
+  const preflight = (origin: string) => fetch(t.stack.gateway.url, {
+    method: 'OPTIONS',
+    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+  });
+  const studio = await preflight('https://studio.apollographql.com');
+  expect(studio.status).toBeLessThan(300);
+  expect(studio.headers.get('access-control-allow-origin')).toBe('https://studio.apollographql.com');
+  expect(studio.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+  const other = await preflight('https://evil.example');
+  expect(other.headers.get('access-control-allow-origin')).toBeNull();
+});

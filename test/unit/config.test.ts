@@ -23,6 +23,8 @@ describe('configuration', () => {
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join('\n');
     for (const name of ['GATEWAY_PORT', 'LOG_LEVEL', 'INTROSPECTION', 'JWT_JWKS_URL']) expect(problems).toContain(name);
+    expect(() => loadConfig({ CORS_ORIGINS: 'https://ok.example, not-an-origin' })).toThrow(/CORS_ORIGINS/);
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example,https://b.example' }).CORS_ORIGINS).toEqual(['https://a.example', 'https://b.example']);
   });
 
   test('production needs a real signing key and turns introspection off', () => {
