@@ -2,6 +2,9 @@ import { GraphQLError } from 'graphql';
 import { ErrorCode, errors } from '../errors';
 import type { RequestContext } from './context';
 
+/** What a call needs of the caller: its token, request id and logger. */
+export type Caller = Pick<RequestContext, 'requestId' | 'authorization' | 'log'>;
+
 /**
  * Reads another subgraph's entities through its `_entities` field, with the caller's own token,
  * so the owning subgraph applies its tenant and role rules. This is how one subgraph checks a
@@ -11,7 +14,7 @@ export class EntityClient {
   constructor(private readonly url: string, private readonly typename: string) {}
 
   /** The entities for `ids`, in order; null where the owner says there is none (missing or another tenant's). */
-  async fetch<T extends { id: string }>(ctx: RequestContext, ids: readonly string[], selection: string): Promise<Array<T | null>> {
+  async fetch<T extends { id: string }>(ctx: Caller, ids: readonly string[], selection: string): Promise<Array<T | null>> {
     if (ids.length === 0) return [];
     const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on ${this.typename} { ${selection} } } }`;
     let res: Response;
