@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { spawnGateway } from '../support/gateway-process';
+import { startHeldProxy } from '../support/held-proxy';
 import { startRunHarness, type RunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';
 import { waitFor } from '../support/wait';
 
-/** SIGTERM: workers finish the step they run; gateways close subscriptions with a reconnect code. */
+/** SIGTERM: workers finish the step they run; gateways answer what is in flight and close subscriptions with a reconnect code. */
 let h: RunHarness;
 const children: ChildProcess[] = [];
 beforeAll(async () => { h = await startRunHarness(); });
@@ -36,6 +37,34 @@ test('SIGTERM drains a worker: the running step finishes and is recorded, then t
     expect((await h.waitFor(id, ['COMPLETED', 'FAILED'])).status).toBe('COMPLETED');
   } finally {
     h.llm.behaviour = {};
+  }
+});
+
+test('SIGTERM on a gateway answers the request in flight, then refuses new connections and exits 0', async () => {
+  const s = h.t.stack.subgraphs;
+  const proxy = await startHeldProxy(s.candidate.url);
+  try {
+    const g = await spawnGateway({
+      ...h.env, MONGODB_DB: h.t.config.MONGODB_DB, SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
+      TENANT_URL: s.tenant.url, CANDIDATE_URL: proxy.url, JOB_URL: s.job.url, ASSESSMENT_URL: s.assessment.url, SHUTDOWN_TIMEOUT_MS: '15000',
+    });
+    children.push(g.child);
+    const inFlight = fetch(g.url, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.token}` },
+      body: JSON.stringify({ query: `{ candidate(id: "${h.candidateId}") { id name } }` }),
+    });
+    await waitFor(async () => proxy.held() > 0, 20_000, 'the query to reach the candidate subgraph');
+    g.child.kill('SIGTERM');
+    // The gateway has stopped listening while the query is still held upstream.
+    await waitFor(async () => fetch(new URL('/healthz', g.url)).then(() => false, () => true), 10_000, 'the gateway to stop accepting connections');
+    expect(g.child.exitCode).toBeNull();
+    proxy.release();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { candidate: { id: h.candidateId, name: 'Grace Hopper' } } });
+    expect(await exited(g.child)).toBe(0);
+  } finally {
+    await proxy.close();
   }
 });
 

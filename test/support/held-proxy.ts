@@ -1,0 +1,49 @@
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A real HTTP hop in front of a server that holds every request until the test releases it,
+ * so a test can have a request provably in flight when something else happens.
+ */
+export interface HeldProxy {
+  url: string;
+  /** Requests that have arrived and are being held. */
+  held(): number;
+  /** Forwards everything held now and everything that arrives later. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+export async function startHeldProxy(targetUrl: string): Promise<HeldProxy> {
+  const target = new URL(targetUrl);
+  let released = false;
+  const waiting: Array<() => void> = [];
+  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
+    const up = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => { res.statusCode = 502; res.end(); });
+    up.end(body);
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const go = () => forward(req, Buffer.concat(chunks), res);
+      if (released) go(); else waiting.push(go);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}${target.pathname}`,
+    held: () => waiting.length,
+    release() {
+      released = true;
+      for (const go of waiting.splice(0)) go();
+    },
+    close: () => (closing ??= new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); })),
+  };
+}
