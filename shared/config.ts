@@ -47,6 +47,12 @@ const origins = (def: string[]): Parser<string[]> => (raw) => {
   }
   return list;
 };
+const ratio = (def: number): Parser<number> => (raw) => {
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Bad(`expected a number from 0 to 1, received "${raw}"`);
+  return n;
+};
 const oneOf = <T extends string>(values: readonly T[], def: T): Parser<T> => (raw) => {
   if (raw === undefined || raw === '') return def;
   if (!values.includes(raw as T)) throw new Bad(`expected one of ${values.join(', ')}, received "${raw}"`);
@@ -125,6 +131,12 @@ const TABLE = {
   SUBSCRIPTION_MAX_BUFFER_BYTES: int(1 << 20, 1024, 1 << 30),
   /** Events buffered per subscription in the assessment subgraph before it is ended as too slow. */
   SUBSCRIPTION_MAX_QUEUED_EVENTS: int(1000, 10, 1_000_000),
+  /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); when set, every process exports traces there. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optUrl,
+  /** service.name on spans; default hiregraph-<process> (hiregraph-gateway, hiregraph-worker, ...). */
+  OTEL_SERVICE_NAME: optStr,
+  /** Share of new traces kept (parent-based ratio sampling: a trace a caller sampled is always continued). */
+  OTEL_TRACES_SAMPLER_ARG: ratio(1),
   /** SIGTERM: how long to wait for running jobs and requests before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: int(20_000, 100, 600_000),
 } as const;

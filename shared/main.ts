@@ -1,9 +1,15 @@
 import { ConfigError, loadConfig, type Config } from './config';
+import { closeAll } from './graphql/close';
 import { createLogger } from './logger';
+import type { Tracing } from './tracing/start';
 
 /**
  * The shape of every entry point: read the configuration once (naming every bad variable),
- * start, and on SIGINT/SIGTERM close cleanly within a bound.
+ * start tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set, start, and on SIGINT/SIGTERM close
+ * cleanly within a bound.
+ *
+ * Tracing patches http, mongodb and graphql as they load, so `start` must import the process's
+ * servers itself (`await import(...)`) rather than the entry file importing them up front.
  */
 export function runMain(service: string, start: (config: Config) => Promise<{ close(): Promise<void> }>): void {
   let config: Config;
@@ -15,7 +21,16 @@ export function runMain(service: string, start: (config: Config) => Promise<{ cl
   }
   const log = createLogger(service, config.LOG_LEVEL);
   const shutdownMs = config.SHUTDOWN_TIMEOUT_MS;
-  start(config).then((running) => {
+  let tracing: Tracing | undefined;
+  const begin = async () => {
+    if (config.OTEL_EXPORTER_OTLP_ENDPOINT) {
+      const { startTracing } = await import('./tracing/start.js');
+      tracing = startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME ?? `hiregraph-${service}`, sampleRatio: config.OTEL_TRACES_SAMPLER_ARG });
+      log.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'exporting traces');
+    }
+    return start(config);
+  };
+  begin().then((running) => {
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
@@ -26,15 +41,17 @@ export function runMain(service: string, start: (config: Config) => Promise<{ cl
         process.exit(1);
       }, shutdownMs);
       timer.unref();
-      running.close().then(() => process.exit(0), (err: unknown) => {
+      // Spans are flushed last, so the shutdown's own spans are exported too.
+      closeAll([() => running.close(), () => tracing?.shutdown()]).then(() => process.exit(0), (err: unknown) => {
         log.error({ err }, 'shutdown failed');
         process.exit(1);
       });
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
-  }, (err: unknown) => {
+  }, async (err: unknown) => {
     log.fatal({ err }, `${service} failed to start`);
+    await tracing?.shutdown().catch(() => undefined);
     process.exit(1);
   });
 }

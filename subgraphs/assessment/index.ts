@@ -1,5 +1,7 @@
-import { startSubgraph } from '../../shared/graphql/subgraph-server';
 import { requireMongoUri, runMain } from '../../shared/main';
-import { assessmentSubgraph } from './server';
 
-runMain('assessment', (config) => startSubgraph(assessmentSubgraph({ config, candidateUrl: config.CANDIDATE_URL, jobUrl: config.JOB_URL, tenantUrl: config.TENANT_URL }), { config, mongoUri: requireMongoUri(config, 'assessment'), port: config.ASSESSMENT_PORT }));
+// The servers are imported only once runMain has started tracing (see runMain).
+runMain('assessment', async (config) => {
+  const [{ startSubgraph }, { assessmentSubgraph }] = await Promise.all([import('../../shared/graphql/subgraph-server.js'), import('./server.js')]);
+  return startSubgraph(assessmentSubgraph({ config, candidateUrl: config.CANDIDATE_URL, jobUrl: config.JOB_URL, tenantUrl: config.TENANT_URL }), { config, mongoUri: requireMongoUri(config, 'assessment'), port: config.ASSESSMENT_PORT });
+});

@@ -1,5 +1,7 @@
-import { FlowProducer, Queue, type JobsOptions } from 'bullmq';
+import { FlowProducer, Queue, type JobsOptions, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Config } from '../../shared/config';
+import { queueTelemetry } from '../../shared/tracing/queue';
 import { withTimeout } from '../../shared/timeout';
 
 export const QUEUE_NAME = 'assessment-runs';
@@ -21,6 +23,16 @@ export interface RunQueueOptions {
   attempts: number;
   /** First retry delay in ms; doubles per attempt, with jitter. */
   backoffMs: number;
+  /** Carries trace context into jobs (see queueTelemetry). Default: none. */
+  telemetry?: Telemetry;
+}
+
+/** The run queue as configured: attempts, backoff, prefix and, when tracing is on, trace propagation. */
+export function runQueueOptions(config: Config, connection: Redis): RunQueueOptions {
+  return {
+    connection, prefix: config.QUEUE_PREFIX, attempts: config.STEP_ATTEMPTS, backoffMs: config.STEP_BACKOFF_MS,
+    telemetry: queueTelemetry(Boolean(config.OTEL_EXPORTER_OTLP_ENDPOINT)),
+  };
 }
 
 /** Enqueues runs: a validation job first, then (from the validation step) agents → synthesis as one flow. */
@@ -30,8 +42,8 @@ export class RunQueue {
   private readonly jobOpts: JobsOptions;
 
   constructor(private readonly opts: RunQueueOptions) {
-    this.queue = new Queue(QUEUE_NAME, { connection: opts.connection, prefix: opts.prefix });
-    this.flows = new FlowProducer({ connection: opts.connection, prefix: opts.prefix });
+    this.queue = new Queue(QUEUE_NAME, { connection: opts.connection, prefix: opts.prefix, telemetry: opts.telemetry });
+    this.flows = new FlowProducer({ connection: opts.connection, prefix: opts.prefix, telemetry: opts.telemetry });
     this.jobOpts = {
       attempts: opts.attempts,
       backoff: { type: 'exponential', delay: opts.backoffMs, jitter: 0.5 },

@@ -9,7 +9,7 @@ import { availableAgents } from './agents/registry';
 import { EventHub } from './event-hub';
 import { EventPublisher } from './events';
 import { createLoaders } from './loaders';
-import { RunQueue } from './queue';
+import { RunQueue, runQueueOptions } from './queue';
 import { AssessmentRepository } from './repository';
 import { resolvers, type AssessmentContext } from './resolvers';
 import { RunService } from './runs';
@@ -26,7 +26,7 @@ export interface AssessmentSubgraphOptions {
 export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDefinition<AssessmentContext> {
   const { config } = opts;
   const redis = redisConnection(config.REDIS_URL, 'producer');
-  const queue = new RunQueue({ connection: redis, prefix: config.QUEUE_PREFIX, attempts: config.STEP_ATTEMPTS, backoffMs: config.STEP_BACKOFF_MS });
+  const queue = new RunQueue(runQueueOptions(config, redis));
   const publisher = new EventPublisher(redis, config.QUEUE_PREFIX, createLogger('assessment', config.LOG_LEVEL));
   const agents = availableAgents(config);
   const subscriber = redisConnection(config.REDIS_URL, 'worker');

@@ -54,10 +54,13 @@ export async function processRunJob(job: Job<RunJobData>, deps: StepDeps): Promi
     if (out?.events.length) await deps.publisher.publish(out.doc, out.events);
     return out;
   };
-  if (job.name === 'validation') return validate(job, record, deps, log);
-  if (job.name === 'agent') return runAgent(job, record, deps, log);
-  if (job.name === 'synthesis') return synthesis(record, deps);
-  throw new Error(`unknown job ${job.name}`);
+  const started = Date.now();
+  if (job.name === 'validation') await validate(job, record, deps, log);
+  else if (job.name === 'agent') await runAgent(job, record, deps, log);
+  else if (job.name === 'synthesis') await synthesis(record, deps);
+  else throw new Error(`unknown job ${job.name}`);
+  // One line per processed job, carrying the request id (and trace id) of the call that started the run.
+  log.info({ attempt: job.attemptsMade + 1, ms: Date.now() - started }, 'job processed');
 }
 
 type Recorder = (decide: (doc: AssessmentDoc) => Change | null) => Promise<{ doc: AssessmentDoc; events: unknown[] } | null>;

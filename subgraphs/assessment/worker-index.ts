@@ -1,4 +1,7 @@
 import { requireMongoUri, runMain } from '../../shared/main';
-import { startWorker } from './worker';
 
-runMain('worker', (config) => startWorker({ config, mongoUri: requireMongoUri(config, 'worker') }));
+// The worker is imported only once runMain has started tracing (see runMain).
+runMain('worker', async (config) => {
+  const { startWorker } = await import('./worker.js');
+  return startWorker({ config, mongoUri: requireMongoUri(config, 'worker') });
+});

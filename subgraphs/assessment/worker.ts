@@ -12,7 +12,7 @@ import { connectMongo } from '../../shared/mongo/connect';
 import { closeRedis, redisConnection } from '../../shared/redis';
 import { availableAgents } from './agents/registry';
 import { EventPublisher } from './events';
-import { QUEUE_NAME, RunQueue, type RunJobData } from './queue';
+import { QUEUE_NAME, RunQueue, runQueueOptions, type RunJobData } from './queue';
 import { Reconciler } from './reconciler';
 import { processRunJob } from './steps';
 
@@ -46,7 +46,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const workerRedis = redisConnection(config.REDIS_URL, 'worker');
     const producerRedis = redisConnection(config.REDIS_URL, 'worker');
     steps.push(() => closeRedis(producerRedis), () => closeRedis(workerRedis));
-    const queue = new RunQueue({ connection: producerRedis, prefix: config.QUEUE_PREFIX, attempts: config.STEP_ATTEMPTS, backoffMs: config.STEP_BACKOFF_MS });
+    const queueOpts = runQueueOptions(config, producerRedis);
+    const queue = new RunQueue(queueOpts);
     steps.unshift(() => queue.close());
     const publisher = new EventPublisher(producerRedis, config.QUEUE_PREFIX, log);
     const agents = new Map(availableAgents(config).map((a) => [a.name, a]));
@@ -57,6 +58,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       lockDuration: config.JOB_LOCK_MS,
       stalledInterval: Math.max(250, Math.floor(config.JOB_LOCK_MS / 2)),
       maxStalledCount: 5,
+      telemetry: queueOpts.telemetry,
     });
     worker.on('failed', (job, err) => log.warn({ jobId: job?.id, requestId: job?.data.requestId, err: err.message }, 'job attempt failed'));
     const durations = new Histogram({

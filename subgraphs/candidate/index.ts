@@ -1,5 +1,7 @@
-import { startSubgraph } from '../../shared/graphql/subgraph-server';
 import { requireMongoUri, runMain } from '../../shared/main';
-import { candidateSubgraph } from './server';
 
-runMain('candidate', (config) => startSubgraph(candidateSubgraph({ tenantUrl: config.TENANT_URL }), { config, mongoUri: requireMongoUri(config, 'candidate'), port: config.CANDIDATE_PORT }));
+// The servers are imported only once runMain has started tracing (see runMain).
+runMain('candidate', async (config) => {
+  const [{ startSubgraph }, { candidateSubgraph }] = await Promise.all([import('../../shared/graphql/subgraph-server.js'), import('./server.js')]);
+  return startSubgraph(candidateSubgraph({ tenantUrl: config.TENANT_URL }), { config, mongoUri: requireMongoUri(config, 'candidate'), port: config.CANDIDATE_PORT });
+});

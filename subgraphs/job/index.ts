@@ -1,5 +1,7 @@
-import { startSubgraph } from '../../shared/graphql/subgraph-server';
 import { requireMongoUri, runMain } from '../../shared/main';
-import { jobSubgraph } from './server';
 
-runMain('job', (config) => startSubgraph(jobSubgraph({ candidateUrl: config.CANDIDATE_URL }), { config, mongoUri: requireMongoUri(config, 'job'), port: config.JOB_PORT }));
+// The servers are imported only once runMain has started tracing (see runMain).
+runMain('job', async (config) => {
+  const [{ startSubgraph }, { jobSubgraph }] = await Promise.all([import('../../shared/graphql/subgraph-server.js'), import('./server.js')]);
+  return startSubgraph(jobSubgraph({ candidateUrl: config.CANDIDATE_URL }), { config, mongoUri: requireMongoUri(config, 'job'), port: config.JOB_PORT });
+});

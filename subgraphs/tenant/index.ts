@@ -1,5 +1,7 @@
-import { startSubgraph } from '../../shared/graphql/subgraph-server';
 import { requireMongoUri, runMain } from '../../shared/main';
-import { tenantSubgraph } from './server';
 
-runMain('tenant', (config) => startSubgraph(tenantSubgraph(), { config, mongoUri: requireMongoUri(config, 'tenant'), port: config.TENANT_PORT }));
+// The servers are imported only once runMain has started tracing (see runMain).
+runMain('tenant', async (config) => {
+  const [{ startSubgraph }, { tenantSubgraph }] = await Promise.all([import('../../shared/graphql/subgraph-server.js'), import('./server.js')]);
+  return startSubgraph(tenantSubgraph(), { config, mongoUri: requireMongoUri(config, 'tenant'), port: config.TENANT_PORT });
+});

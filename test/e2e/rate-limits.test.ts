@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { spawnGateway } from '../support/gateway-process';
+import { spawnGateway } from '../support/service-process';
 import { startRunHarness, type RunHarness } from '../support/runs';
 
 /** Per-tenant budgets in Redis: two gateways share one; assessmentsPerHour guards startAssessment. */

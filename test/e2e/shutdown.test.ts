@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { spawnGateway } from '../support/gateway-process';
+import { spawnGateway } from '../support/service-process';
 import { startHeldProxy } from '../support/held-proxy';
 import { startRunHarness, type RunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { spawnGateway } from '../support/gateway-process';
+import { spawnGateway } from '../support/service-process';
 import { startRunHarness, type RunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';
 import { waitFor } from '../support/wait';

@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = resolve(__dirname, '../..');
+
+/** A Hiregraph process started from its entry file, as production runs it, so a test can signal or kill it. */
+export interface ServiceProcess {
+  /** The port from its "listening" log line (null for processes that log none, such as the worker). */
+  port: number | null;
+  child: ChildProcess;
+  /** Everything it wrote on stdout so far, one JSON log record per line. */
+  lines: string[];
+}
+
+/**
+ * Starts `entry` (relative to the project root) with `env` and resolves once it logs `readyMsg`.
+ * stdout is kept in `lines`, so a test can read the process's own logs.
+ */
+export async function spawnService(entry: string, env: Record<string, string>, readyMsg: string): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, entry)], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c) => { stderr += String(c); });
+  const lines: string[] = [];
+  const reader = createInterface({ input: child.stdout! });
+  const port = await new Promise<number | null>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${entry} did not start: ${stderr}`)), 30_000);
+    reader.on('line', (line) => {
+      lines.push(line);
+      try {
+        const rec = JSON.parse(line) as { msg?: string; port?: number };
+        if (rec.msg === readyMsg) { clearTimeout(timer); ok(rec.port ?? null); }
+      } catch { /* not a log line */ }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); fail(new Error(`${entry} exited with ${code}: ${stderr}`)); });
+  });
+  return { port, child, lines };
+}
+
+/** A gateway in its own process (as production runs it), so a test can kill -9 it. */
+export async function spawnGateway(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const g = await spawnService('gateway/index.ts', { ...env, GATEWAY_PORT: '0' }, 'gateway listening');
+  return { url: `http://127.0.0.1:${g.port}/graphql`, child: g.child };
+}
