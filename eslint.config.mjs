@@ -19,4 +19,9 @@ export default tseslint.config(
     languageOptions: { globals: { module: 'writable', require: 'readonly', process: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The IDE's boot script runs in the browser, on the globals its <script> tags define.
+    files: ['gateway/ide/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { location: 'readonly', document: 'readonly', React: 'readonly', ReactDOM: 'readonly', GraphiQL: 'readonly', graphqlWs: 'readonly' } },
+  },
 );

@@ -24,6 +24,7 @@ import { tenantRates } from './rates';
 import { closeRedis, redisConnection } from '../shared/redis';
 import { TenantRateLimiter } from '../shared/rate-limits';
 import { serveGatewaySubscriptions, upstreamClient } from './ws';
+import { serveIde } from './ide';
 import { isIntrospectionOnly } from './introspection';
 
 /** Per request at the gateway: who is calling and what to forward to subgraphs. */
@@ -137,6 +138,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     if (down.length) throw new Error(`subgraphs not answering: ${down.join(', ')}`);
     return { subgraphs: urls.length };
   });
+  if (config.GRAPHQL_IDE) serveIde(app);
   app.use('/graphql', cors({
     origin: config.CORS_ORIGINS.includes('*') ? true : config.CORS_ORIGINS,
     allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight', 'apollographql-client-name', 'apollographql-client-version'],

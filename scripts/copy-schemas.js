@@ -1,4 +1,4 @@
-// After `tsc`, put the .graphql files beside the compiled code that reads them.
+// After `tsc`, put the .graphql files and the IDE's page files beside the compiled code that reads them.
 const { cpSync, readdirSync } = require('node:fs');
 const { join } = require('node:path');
 
@@ -7,3 +7,4 @@ for (const name of readdirSync(join(root, 'subgraphs'))) {
   cpSync(join(root, 'subgraphs', name, 'schema.graphql'), join(root, 'dist', 'subgraphs', name, 'schema.graphql'));
 }
 cpSync(join(root, 'schema'), join(root, 'dist', 'schema'), { recursive: true });
+cpSync(join(root, 'gateway', 'ide'), join(root, 'dist', 'gateway', 'ide'), { recursive: true });

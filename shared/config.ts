@@ -93,6 +93,8 @@ const TABLE = {
   ASSESSMENT_URL: subgraphUrl('ASSESSMENT_PORT', 4004),
   SUPERGRAPH_PATH: str('schema/supergraph.graphql'),
   INTROSPECTION: bool((env) => !production(env)),
+  /** Serve the GraphQL IDE to browsers on the gateway's GET /graphql. */
+  GRAPHQL_IDE: bool((env) => !production(env)),
   LLM_BASE_URL: optUrl,
   LLM_API_KEY: optStr,
   LLM_MODEL: str('gpt-4o-mini'),

@@ -19,3 +19,10 @@ test('introspection is off and errors carry no stack trace or field suggestions'
   const unauth = await t.gql('{ tenant { id } }');
   expect(unauth.errors?.[0]?.extensions?.stacktrace).toBeUndefined();
 });
+
+test('no IDE is served to browsers unless GRAPHQL_IDE=true, and no landing page loads from a CDN', async () => {
+  const res = await fetch(t.stack.gateway.url, { headers: { accept: 'text/html' } });
+  expect(res.headers.get('content-type') ?? '').not.toContain('text/html');
+  expect(await res.text()).not.toMatch(/<script|cdn\./i);
+  expect((await fetch(new URL('/ide/graphiql.js', t.stack.gateway.url))).status).toBe(404);
+});
