@@ -75,6 +75,10 @@ run('GraphQL IDE in a browser', () => {
   test('runs a query with the bearer token from the Headers editor', async () => {
     await page.click('.graphiql-editor-tools button:has-text("Headers")');
     await setEditor('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror', JSON.stringify({ authorization: `Bearer ${h.token}` }, null, 2));
+    // The query the IDE opens with runs as it stands.
+    await page.click('.graphiql-execute-button');
+    const first = JSON.parse(await waitForResponse((r) => r.includes('"tenant"'), 'the default query result', 15_000)) as { data: { tenant: { name: string }; jobs: { edges: unknown[] } } };
+    expect(first.data.jobs.edges.length).toBe(1);
     await setEditor('.graphiql-query-editor .CodeMirror', `query CandidateAndJob { candidate(id: "${h.candidateId}") { name skills } job(id: "${h.jobId}") { title } }`);
     await page.click('.graphiql-execute-button');
     const text = await waitForResponse((r) => r.includes('"candidate"'), 'the query result', 15_000);
