@@ -17,11 +17,11 @@ const APPLICATIONS = 100;
 const DB = 'bench_tracing';
 
 async function startProcesses(mongoUri: string, otlp: string | undefined): Promise<{ url: string; close(): void }> {
-  const env: Record<string, string> = { MONGODB_URI: mongoUri, MONGODB_DB: DB, LOG_LEVEL: 'warn', QUEUE_PREFIX: 'bench-tracing', LIMIT_MAX_COST: '10000000', ...(otlp ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlp } : {}) };
+  // Logs stay at info, as in production: one operation line per request in every process.
+  const env: Record<string, string> = { MONGODB_URI: mongoUri, MONGODB_DB: DB, QUEUE_PREFIX: 'bench-tracing', LIMIT_MAX_COST: '10000000', ...(otlp ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlp } : {}) };
   const procs: ServiceProcess[] = [];
   const start = async (entry: string, extra: Record<string, string>, msg: string) => {
-    // LOG_LEVEL=info only long enough to read the "listening" line; nothing else is logged at warn.
-    const p = await spawnService(entry, { ...env, ...extra, LOG_LEVEL: 'info' }, msg);
+    const p = await spawnService(entry, { ...env, ...extra }, msg);
     procs.push(p);
     return `http://127.0.0.1:${p.port}/graphql`;
   };

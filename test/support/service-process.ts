@@ -14,12 +14,13 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `entry` (relative to the project root) with `env` and resolves once it logs `readyMsg`.
- * stdout is kept in `lines`, so a test can read the process's own logs.
+ * Starts `entry` (relative to the project root) with `env` and resolves once it logs `readyMsg`
+ * (at LOG_LEVEL=info). stdout is kept in `lines`, so a test can read the process's own logs.
  */
 export async function spawnService(entry: string, env: Record<string, string>, readyMsg: string): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, entry)], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    // Readiness is read from an info line, so the level is info whatever the caller's env says.
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -28,11 +29,13 @@ export async function spawnService(entry: string, env: Record<string, string>, r
   const reader = createInterface({ input: child.stdout! });
   const port = await new Promise<number | null>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`${entry} did not start: ${stderr}`)), 30_000);
+    let ready = false;
     reader.on('line', (line) => {
       lines.push(line);
+      if (ready) return;
       try {
         const rec = JSON.parse(line) as { msg?: string; port?: number };
-        if (rec.msg === readyMsg) { clearTimeout(timer); ok(rec.port ?? null); }
+        if (rec.msg === readyMsg) { ready = true; clearTimeout(timer); ok(rec.port ?? null); }
       } catch { /* not a log line */ }
     });
     child.once('exit', (code) => { clearTimeout(timer); fail(new Error(`${entry} exited with ${code}: ${stderr}`)); });
