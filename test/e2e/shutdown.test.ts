@@ -40,6 +40,35 @@ test('SIGTERM drains a worker: the running step finishes and is recorded, then t
   }
 });
 
+test('SIGTERM past SHUTDOWN_TIMEOUT_MS: the worker exits anyway, and the step it cut off is redone by another, not lost', async () => {
+  h.llm.behaviour = { technical: 'slow' };
+  h.llm.slowMs = 6000;
+  // Only the worker under test may take the job.
+  for (const w of h.workers.splice(0)) await w.close();
+  const worker = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../subgraphs/assessment/worker-index.ts')], {
+    env: { ...process.env, ...h.env, MONGODB_URI: h.t.mongo.uri, MONGODB_DB: h.t.config.MONGODB_DB, LOG_LEVEL: 'warn', WORKER_PORT: '0', SHUTDOWN_TIMEOUT_MS: '500' },
+    stdio: 'ignore',
+  });
+  children.push(worker);
+  try {
+    const calls = h.llm.received.length;
+    const r = await h.start({ agents: ['llm-technical'] });
+    const id = r.data!.startAssessment.id;
+    await waitFor(async () => h.llm.received.slice(calls).some((c) => c.agent === 'technical'), 30_000, 'the agent to call the LLM');
+    const stopped = Date.now();
+    worker.kill('SIGTERM');
+    expect(await exited(worker)).toBe(1);
+    expect(Date.now() - stopped).toBeLessThan(4000);
+    h.llm.slowMs = 50;
+    await h.startWorker();
+    const done = await h.waitFor(id, ['COMPLETED', 'FAILED'], 60_000);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.steps.find((st) => st.name === 'llm-technical')?.status).toBe('SUCCEEDED');
+  } finally {
+    h.llm.behaviour = {};
+  }
+}, 90_000);
+
 test('SIGTERM on a gateway answers the request in flight, then refuses new connections and exits 0', async () => {
   const s = h.t.stack.subgraphs;
   const proxy = await startHeldProxy(s.candidate.url);
