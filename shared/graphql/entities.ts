@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type DataLoader from 'dataloader';
 import { parse, type DocumentNode } from 'graphql';
+import { errors } from '../errors';
 import { parseId, tryParseId } from '../mongo/ids';
 
 /** A subgraph's schema.graphql, from the folder that holds it. */
@@ -13,6 +14,13 @@ export function schemaIn(dir: string): DocumentNode {
 export async function loadById<D, N>(loader: DataLoader<string, D | null>, id: string, toNode: (d: D) => N): Promise<N | null> {
   const doc = await loader.load(parseId(id).toHexString());
   return doc ? toNode(doc) : null;
+}
+
+/** An entity a mutation needs: malformed is BAD_USER_INPUT (naming `field`), missing or another tenant's is NOT_FOUND. */
+export async function loadOrNotFound<D>(loader: DataLoader<string, D | null>, id: string, type: string, field = 'id'): Promise<D> {
+  const doc = await loader.load(parseId(id, field).toHexString());
+  if (!doc) throw errors.notFound(type, id);
+  return doc;
 }
 
 /** An entity reference (__resolveReference): null for a malformed, missing or foreign id, never an invented entity. */

@@ -3,7 +3,7 @@ import { errors } from '../../shared/errors';
 import type { RequestContext } from '../../shared/graphql/context';
 import type { EntityClient } from '../../shared/graphql/entity-client';
 import { DateTime } from '../../shared/graphql/scalars';
-import { loadById, loadReference } from '../../shared/graphql/entities';
+import { loadById, loadOrNotFound, loadReference } from '../../shared/graphql/entities';
 import { parseId } from '../../shared/mongo/ids';
 import { parsePage, toConnection } from '../../shared/pagination';
 import { email, numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
@@ -41,11 +41,7 @@ function fields(input: CandidateInput, required: boolean): Partial<CandidateFiel
   return out;
 }
 
-async function loadOrFail(ctx: CandidateContext, id: string): Promise<CandidateDoc> {
-  const doc = await ctx.loaders.candidateById.load(parseId(id).toHexString());
-  if (!doc) throw errors.notFound('Candidate', id);
-  return doc;
-}
+const loadOrFail = (ctx: CandidateContext, id: string): Promise<CandidateDoc> => loadOrNotFound(ctx.loaders.candidateById, id, 'Candidate');
 
 export const resolvers = {
   DateTime,

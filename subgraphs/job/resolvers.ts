@@ -3,7 +3,7 @@ import { errors } from '../../shared/errors';
 import type { RequestContext } from '../../shared/graphql/context';
 import type { EntityClient } from '../../shared/graphql/entity-client';
 import { DateTime } from '../../shared/graphql/scalars';
-import { loadById, loadChildren, loadReference } from '../../shared/graphql/entities';
+import { loadById, loadChildren, loadOrNotFound, loadReference } from '../../shared/graphql/entities';
 import { parseId } from '../../shared/mongo/ids';
 import { parsePage, toConnection } from '../../shared/pagination';
 import { numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
@@ -42,11 +42,7 @@ function jobFields(input: JobInput, required: boolean): Partial<JobFields> {
   return out;
 }
 
-async function jobOrFail(ctx: JobContext, id: string): Promise<JobDoc> {
-  const doc = await ctx.loaders.jobById.load(parseId(id, 'jobId').toHexString());
-  if (!doc) throw errors.notFound('Job', id);
-  return doc;
-}
+const jobOrFail = (ctx: JobContext, id: string): Promise<JobDoc> => loadOrNotFound(ctx.loaders.jobById, id, 'Job', 'jobId');
 
 export const resolvers = {
   DateTime,
