@@ -7,16 +7,16 @@ import { DEV_JWT_SECRET, loadConfig } from '../shared/config';
 import { EmbeddedMongo } from '../shared/mongo/embedded';
 import { closeRedis, redisConnection } from '../shared/redis';
 import { startStack } from '../shared/stack';
-import { eventsChannel } from '../subgraphs/assessment/events';
+import { createLogger } from '../shared/logger';
+import { EventPublisher } from '../subgraphs/assessment/events';
 import { newAssessment } from '../subgraphs/assessment/model';
-import { AssessmentRepository, type AssessmentDoc } from '../subgraphs/assessment/repository';
-import { toAssessment } from '../subgraphs/assessment/view';
+import { AssessmentRepository, snapshotOf, type AssessmentDoc } from '../subgraphs/assessment/repository';
 import { fmt, percentile, table } from './stats';
 
 /**
  * Subscriptions on one gateway: N subscribers (a separate process of graphql-ws clients) of
  * `assessmentEvents` (one tenant, every subscriber gets every event) and of per-run
- * `assessmentProgress` (one assessment each). Events are published on Redis as workers do, each
+ * `assessmentProgress` (one assessment each). Events are appended to the tenant's Redis stream as workers do, each
  * stamped with its publish time; subscribers measure publish → receipt. Memory per idle
  * subscription and CPU per 1000 delivered events are measured in the process serving the gateway
  * and the assessment subgraph.
@@ -56,14 +56,14 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
     }
     // Seqs continue each assessment's log, as workers' would (a gap would make subscribers read MongoDB).
     const nextSeq = new Map<string, number>();
+    const publisher = new EventPublisher(pub, prefix, createLogger('bench', 'silent'), config.EVENT_STREAM_MAXLEN);
     const publish = async (targets: typeof docs) => {
       const at = new Date();
-      const channel = eventsChannel(prefix, tenantId.toHexString());
       await Promise.all(targets.map((d) => {
         const id = d._id.toHexString();
         const seq = (nextSeq.get(id) ?? d.eventSeq) + 1;
         nextSeq.set(id, seq);
-        return pub.publish(channel, JSON.stringify({ assessmentId: id, event: { seq, type: 'STEP_STARTED', at, step: null }, assessment: toAssessment(d) }));
+        return publisher.publish(d, [{ seq, type: 'STEP_STARTED', at, step: null, assessment: snapshotOf(d) }]);
       }));
     };
     for (const mode of ['assessmentEvents', 'assessmentProgress'] as const) {

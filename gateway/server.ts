@@ -105,7 +105,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const rates = tenantRates(config, new TenantRateLimiter(redis, config.QUEUE_PREFIX), subgraphUrlOf(opts, 'tenant'), log);
   const subgraphUrl = (name: string) => subgraphUrlOf(opts, name);
   const subgraphWsUrl = (name: string) => subgraphUrl(name).replace(/^http/, 'ws');
-  const executor = new SubscriptionExecutor(supergraphSdl, services, log, (name, authorization, requestId) => upstreamClient(subgraphWsUrl(name), authorization, requestId));
+  const executor = new SubscriptionExecutor(supergraphSdl, services, log, (name, authorization, requestId) => upstreamClient(subgraphWsUrl(name), authorization, requestId), config.SUBSCRIPTION_MAX_QUEUED_EVENTS);
   const ws = serveGatewaySubscriptions({
     http, executor, verifier, log, validate: limits.validateWithLimits, beforeSubscribe: rates.beforeSubscribe,
     subgraphWsUrl,

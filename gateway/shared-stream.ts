@@ -1,28 +1,39 @@
 import type { ExecutionResult } from 'graphql';
+import type { Client, SubscribePayload } from 'graphql-ws';
+import { errors } from '../shared/errors';
 
-type Result = IteratorResult<ExecutionResult, undefined>;
+/** The error a subscriber gets when more than `max` results wait for it; it resumes from its last event. */
+export function tooManyWaiting(max: number): Error {
+  return errors.rateLimited(`more than ${max} events waiting for this subscription; resubscribe with afterSeq (assessmentProgress) or after (assessmentEvents) from the last event received`, 0);
+}
 
 /**
- * An async iterator over pushed results whose return() takes effect at once, even while a
- * consumer waits for the next result (an async generator would wait for its pending await).
+ * An async iterator over pushed results, bounded: past `maxQueued` waiting results it ends with
+ * tooManyWaiting and calls `onReturn`, as when the consumer leaves. Its return() takes effect at
+ * once, even while a consumer waits for the next result (an async generator would wait for its
+ * pending await).
  */
-export class PushIterator implements AsyncIterableIterator<ExecutionResult> {
-  private readonly queue: ExecutionResult[] = [];
-  private waiting: ((r: Result) => void) | null = null;
+export class PushIterator<T = ExecutionResult> implements AsyncIterableIterator<T> {
+  private readonly queue: T[] = [];
+  private waiting: ((r: IteratorResult<T, undefined>) => void) | null = null;
   private failWaiting: ((err: unknown) => void) | null = null;
   private ended = false;
   private failure: unknown = null;
+  private returned = false;
 
   constructor(private readonly onReturn: () => void, private readonly maxQueued = 1000) {}
 
-  push(r: ExecutionResult): void {
+  push(r: T): void {
     if (this.ended) return;
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = null;
       w({ value: r, done: false });
-    } else if (this.queue.length >= this.maxQueued) this.end(new Error(`more than ${this.maxQueued} results waiting; resubscribe`));
-    else this.queue.push(r);
+    } else if (this.queue.length >= this.maxQueued) {
+      // What is queued is still delivered, then the error; the source stops feeding it at once.
+      this.end(tooManyWaiting(this.maxQueued));
+      this.leave();
+    } else this.queue.push(r);
   }
 
   end(err?: unknown): void {
@@ -38,17 +49,23 @@ export class PushIterator implements AsyncIterableIterator<ExecutionResult> {
     }
   }
 
-  next(): Promise<Result> {
+  next(): Promise<IteratorResult<T, undefined>> {
     if (this.queue.length) return Promise.resolve({ value: this.queue.shift()!, done: false });
     if (this.ended) return this.failure ? Promise.reject(this.failure) : Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => { this.waiting = resolve; this.failWaiting = reject; });
   }
 
-  async return(): Promise<Result> {
+  async return(): Promise<IteratorResult<T, undefined>> {
     this.queue.length = 0;
     this.end();
-    this.onReturn();
+    this.leave();
     return { value: undefined, done: true };
+  }
+
+  private leave(): void {
+    if (this.returned) return;
+    this.returned = true;
+    this.onReturn();
   }
 
   [Symbol.asyncIterator](): this {
@@ -57,23 +74,45 @@ export class PushIterator implements AsyncIterableIterator<ExecutionResult> {
 }
 
 /**
+ * A subgraph subscription over a graphql-ws client as a bounded iterator: graphql-ws's own
+ * iterate() queues without bound while the gateway resolves the previous event's other fields.
+ * Its return(), or an overflow, unsubscribes upstream at once.
+ */
+export function boundedUpstream(client: Client, payload: SubscribePayload, maxQueued: number): PushIterator<ExecutionResult> {
+  let unsubscribe = (): void => undefined;
+  const it = new PushIterator<ExecutionResult>(() => unsubscribe(), maxQueued);
+  unsubscribe = client.subscribe<Record<string, unknown>>(payload, {
+    next: (r) => it.push(r as ExecutionResult),
+    // graphql-ws passes the subgraph's error list (with codes), or a close event or Error.
+    error: (err) => (Array.isArray(err) ? (it.push({ errors: err } as ExecutionResult), it.end()) : it.end(err)),
+    complete: () => it.end(),
+  });
+  return it;
+}
+
+/**
  * One upstream subscription feeding many identical downstream ones, each through a bounded
- * PushIterator. When the last subscriber leaves, `stop` closes the upstream at once.
+ * PushIterator. When the last subscriber leaves (by return, overflow or error), `stop` closes the
+ * upstream at once and no further event is pulled, so no further entity fetch runs for it.
  */
 export class SharedStream {
-  private readonly subs = new Set<PushIterator>();
+  /** Each subscriber with the authorization it subscribed with. */
+  private readonly subs = new Map<PushIterator, string | undefined>();
   private finished = false;
 
-  constructor(source: AsyncIterable<ExecutionResult>, private readonly stop: () => void, private readonly onIdle: () => void) {
+  constructor(source: AsyncIterable<ExecutionResult>, private readonly stop: () => void, private readonly onIdle: () => void, private readonly maxQueued = 1000) {
     void (async () => {
       let failure: unknown;
       try {
-        for await (const r of source) for (const s of this.subs) s.push(r);
+        for await (const r of source) {
+          for (const s of [...this.subs.keys()]) s.push(r);
+          if (this.finished) break;
+        }
       } catch (err) {
         failure = err;
       } finally {
         this.finish();
-        for (const s of this.subs) s.end(failure);
+        for (const s of this.subs.keys()) s.end(failure);
       }
     })();
   }
@@ -85,13 +124,28 @@ export class SharedStream {
     this.stop();
   }
 
-  join(): PushIterator {
+  join(authorization?: string): PushIterator {
     const it: PushIterator = new PushIterator(() => {
       this.subs.delete(it);
       if (this.subs.size === 0) this.finish();
-    });
+    }, this.maxQueued);
     if (this.finished) it.end();
-    else this.subs.add(it);
+    else this.subs.set(it, authorization);
     return it;
+  }
+
+  /**
+   * The authorization of the newest subscriber still joined: what the stream's other-subgraph
+   * fetches run with, so they never depend on a subscriber that left or whose token expired.
+   */
+  authorization(): string | undefined {
+    let last: string | undefined;
+    for (const a of this.subs.values()) last = a;
+    return last;
+  }
+
+  /** Subscribers still joined (for tests). */
+  get size(): number {
+    return this.subs.size;
   }
 }

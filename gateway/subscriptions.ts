@@ -4,7 +4,7 @@ import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan, type Subsc
 import { GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { Client } from 'graphql-ws';
 import type { Logger } from '../shared/logger';
-import { SharedStream } from './shared-stream';
+import { boundedUpstream, SharedStream } from './shared-stream';
 
 /** What the executor needs of the caller's connection: its token and an upstream client per subgraph. */
 export interface SubscriptionCaller {
@@ -21,12 +21,16 @@ export interface SubscriptionCaller {
 
 const PRIMARY = '__subscription_event';
 const PLAN_CACHE_SIZE = 500;
-/** Subscription fields that only stream live events, so late joiners can share a stream. */
+/**
+ * Subscription fields that, called without arguments, only stream live events, so late joiners
+ * can share a stream (with `after`, each subscriber has its own backlog).
+ */
 const LIVE_ONLY = new Set(['assessmentEvents']);
 
-/** The root field of a subgraph subscription operation, e.g. "assessmentEvents". */
-function rootFieldOf(operation: string): string {
-  return /\{\s*(?:\w+\s*:\s*)?(\w+)/.exec(operation)?.[1] ?? '';
+/** Whether a subgraph subscription operation is a live-only field called without arguments. */
+function liveOnly(operation: string): boolean {
+  const m = /\{\s*(?:\w+\s*:\s*)?(\w+)\s*(\()?/.exec(operation);
+  return !!m && LIVE_ONLY.has(m[1]!) && !m[2];
 }
 
 /**
@@ -49,7 +53,9 @@ export class SubscriptionExecutor {
    * shared by several connections (a connection's own streams use its own clients).
    */
   constructor(supergraphSdl: string, private readonly services: ServiceMap, private readonly log: Logger,
-    private readonly connect: (service: string, authorization: string | undefined, requestId: string) => Client) {
+    private readonly connect: (service: string, authorization: string | undefined, requestId: string) => Client,
+    /** Events one subscription may have waiting at the gateway (SUBSCRIPTION_MAX_QUEUED_EVENTS); default 1000. */
+    private readonly maxQueued = 1000) {
     const supergraph = Supergraph.build(supergraphSdl);
     this.apiSchema = supergraph.apiSchema();
     this.schema = this.apiSchema.toGraphQLJSSchema();
@@ -77,7 +83,7 @@ export class SubscriptionExecutor {
    */
   subscribe(caller: SubscriptionCaller, document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): AsyncIterableIterator<ExecutionResult> {
     const node = this.plan(document, operationName);
-    const live = LIVE_ONLY.has(rootFieldOf(node.primary.operation));
+    const live = liveOnly(node.primary.operation);
     if (!caller.shareKey || !live) {
       let upstream: AsyncIterator<unknown> | undefined;
       const gen = this.stream(caller, caller.upstream(node.primary.serviceName), node, document, variables, operationName, (it) => { upstream = it; });
@@ -95,15 +101,18 @@ export class SubscriptionExecutor {
     let shared = this.shared.get(key);
     if (!shared) {
       const client = this.connect(node.primary.serviceName, caller.authorization, caller.requestId);
+      // Entity fetches of a shared stream go with a current subscriber's token, not the opener's.
+      const current: SubscriptionCaller = { ...caller, get authorization() { return created.authorization() ?? caller.authorization; } };
       const created: SharedStream = new SharedStream(
-        this.stream(caller, client, node, document, variables, operationName),
+        this.stream(current, client, node, document, variables, operationName),
         () => void client.dispose(),
         () => { if (this.shared.get(key) === created) this.shared.delete(key); },
+        this.maxQueued,
       );
       shared = created;
       this.shared.set(key, shared);
     }
-    return shared.join();
+    return shared.join(caller.authorization);
   }
 
   /** Upstream streams currently shared (for tests and metrics). */
@@ -116,21 +125,13 @@ export class SubscriptionExecutor {
     const primary = node.primary;
     const primaryVars = Object.fromEntries((primary.variableUsages ?? []).filter((v) => v in variables).map((v) => [v, variables[v]]));
     const operationContext = buildOperationContext({ schema: this.schema, operationDocument: document, operationName });
-    const upstream = client.iterate({ query: primary.operation, variables: primaryVars, operationName: primary.operationName });
+    const upstream = boundedUpstream(client, { query: primary.operation, variables: primaryVars, operationName: primary.operationName }, this.maxQueued);
     onUpstream?.(upstream);
     const eventFetch: FetchNode = { ...primary, serviceName: PRIMARY, operationKind: 'query' as FetchNode['operationKind'] };
     const root: PlanNode = node.rest ? { kind: 'Sequence', nodes: [eventFetch, node.rest] } : eventFetch;
     const plan: QueryPlan = { kind: 'QueryPlan', node: root };
     try {
-      for await (const event of (async function* guarded() {
-        try {
-          yield* upstream;
-        } catch (err) {
-          // graphql-ws rejects with the subgraph's error list: pass it on with its codes.
-          if (Array.isArray(err)) yield { errors: err } as { data?: undefined; errors: unknown[] };
-          else throw err;
-        }
-      })()) {
+      for await (const event of upstream) {
         if (!event.data) {
           yield { errors: toErrors(event.errors) };
           continue;
@@ -147,7 +148,7 @@ export class SubscriptionExecutor {
         yield { data: result.data, errors: result.errors, extensions: result.extensions };
       }
     } finally {
-      await upstream.return?.(undefined);
+      await upstream.return();
     }
   }
 }

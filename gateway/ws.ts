@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
-import { GraphQLError, type validate } from 'graphql';
+import { getOperationAST, GraphQLError, parse, type DocumentNode, type ExecutionResult, type validate } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Principal, TokenVerifier } from '../shared/auth';
-import { ErrorCode } from '../shared/errors';
+import { ErrorCode, errors } from '../shared/errors';
 import { requestIdOf } from '../shared/graphql/context';
 import { authorizationOf } from '../shared/graphql/ws';
 import type { Logger } from '../shared/logger';
@@ -23,7 +23,10 @@ export interface SubscriptionLimits {
   maxBufferedBytes: number;
 }
 
-interface Connection { authorization: string | undefined; principal: Principal; requestId: string; upstreams: Map<string, Client>; open: number }
+/** A subscription's place under the limits, taken before its first await and given back once. */
+interface Slot { tenant: string; released: boolean }
+
+interface Connection { authorization: string | undefined; principal: Principal; requestId: string; upstreams: Map<string, Client>; slots: Set<Slot> }
 
 /** A graphql-ws client to a subgraph, authenticated as the caller. */
 export function upstreamClient(url: string, authorization: string | undefined, requestId: string): Client {
@@ -35,6 +38,12 @@ export function upstreamClient(url: string, authorization: string | undefined, r
     retryAttempts: 0,
     keepAlive: 10_000,
   });
+}
+
+/** The error as it is, with a contract code unless it has one. */
+function withCode(err: GraphQLError, code: string): GraphQLError {
+  if (err.extensions?.code) return err;
+  return new GraphQLError(err.message, { nodes: err.nodes, source: err.source, positions: err.positions, extensions: { ...err.extensions, code } });
 }
 
 function limitError(message: string): GraphQLError {
@@ -59,6 +68,30 @@ export function serveGatewaySubscriptions(opts: {
   const perTenant = new Map<string, number>();
   let open = 0;
 
+  /**
+   * Takes a slot synchronously, so a burst of subscribes on one connection or tenant can never
+   * all pass the check while earlier ones await their token check or rate limit.
+   */
+  const reserve = (conn: Connection): Slot | GraphQLError => {
+    const tenant = conn.principal.tenantId?.toHexString() ?? '-';
+    if (conn.slots.size >= limits.perConnection) return limitError(`at most ${limits.perConnection} subscriptions per connection`);
+    if ((perTenant.get(tenant) ?? 0) >= limits.perTenant) return limitError(`at most ${limits.perTenant} subscriptions per tenant on this gateway`);
+    const slot: Slot = { tenant, released: false };
+    conn.slots.add(slot);
+    perTenant.set(tenant, (perTenant.get(tenant) ?? 0) + 1);
+    open++;
+    return slot;
+  };
+  const release = (conn: Connection, slot: Slot): void => {
+    if (slot.released) return;
+    slot.released = true;
+    conn.slots.delete(slot);
+    open--;
+    const left = (perTenant.get(slot.tenant) ?? 1) - 1;
+    if (left > 0) perTenant.set(slot.tenant, left);
+    else perTenant.delete(slot.tenant);
+  };
+
   const upstream = (conn: Connection, service: string): Client => {
     let client = conn.upstreams.get(service);
     if (!client) {
@@ -75,66 +108,88 @@ export function serveGatewaySubscriptions(opts: {
       const authorization = authorizationOf(ctx.connectionParams);
       try {
         const principal = await verifier.verify(authorization);
-        connections.set(ctx.extra.socket, { authorization, principal, requestId: requestIdOf({}), upstreams: new Map(), open: 0 });
+        connections.set(ctx.extra.socket, { authorization, principal, requestId: requestIdOf({}), upstreams: new Map(), slots: new Set() });
         return true;
       } catch {
         return false;
       }
     },
-    onSubscribe: async (ctx) => {
+    onSubscribe: async (ctx, _id, payload) => {
       const conn = connections.get(ctx.extra.socket)!;
+      const slot = reserve(conn);
+      if (slot instanceof GraphQLError) return [slot];
+      // From here every refusal gives the slot back; parsing and validation happen here rather
+      // than in graphql-ws, which would refuse after this hook without telling us.
+      const refuse = (err: unknown): GraphQLError[] => {
+        release(conn, slot);
+        if (Array.isArray(err)) return err as GraphQLError[];
+        return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
+      };
       try {
         conn.principal = await verifier.verify(conn.authorization);
-      } catch (err) {
-        return [err as GraphQLError];
-      }
-      const tenant = conn.principal.tenantId?.toHexString() ?? '-';
-      if (conn.open >= limits.perConnection) return [limitError(`at most ${limits.perConnection} subscriptions per connection`)];
-      if ((perTenant.get(tenant) ?? 0) >= limits.perTenant) return [limitError(`at most ${limits.perTenant} subscriptions per tenant on this gateway`)];
-      try {
         await opts.beforeSubscribe(conn.principal, conn.authorization, conn.requestId);
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return refuse(withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED'));
+        }
+        const invalid = opts.validate(executor.schema, document);
+        if (invalid.length) return refuse(invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')));
+        const operationName = payload.operationName ?? undefined;
+        if (!getOperationAST(document, operationName)) return refuse(errors.badInput(`expected one operation${operationName ? ` named ${operationName}` : ''} in the document`));
+        return { schema: executor.schema, document, operationName, variableValues: payload.variables ?? {}, contextValue: { conn, slot } };
       } catch (err) {
-        return [err as GraphQLError];
+        return refuse(err);
       }
-      return undefined;
     },
-    context: (ctx) => ({ conn: connections.get(ctx.extra.socket) }),
     subscribe: (args) => {
-      const conn = (args.contextValue as { conn: Connection }).conn;
+      const { conn, slot } = args.contextValue as { conn: Connection; slot: Slot };
       const tenant = conn.principal.tenantId?.toHexString() ?? '-';
       const canRead = conn.principal.roles.some((r) => r !== 'platform-admin');
       const caller: SubscriptionCaller = {
         requestId: conn.requestId, authorization: conn.authorization, upstream: (s) => upstream(conn, s),
         shareKey: canRead && conn.principal.tenantId ? `tenant:${tenant}` : undefined,
       };
-      const source = executor.subscribe(caller, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName ?? undefined);
-      conn.open++;
-      open++;
-      perTenant.set(tenant, (perTenant.get(tenant) ?? 0) + 1);
-      let released = false;
-      const release = (): void => {
-        if (released) return;
-        released = true;
-        conn.open--;
-        open--;
-        const left = (perTenant.get(tenant) ?? 1) - 1;
-        if (left > 0) perTenant.set(tenant, left);
-        else perTenant.delete(tenant);
+      let source: AsyncIterableIterator<ExecutionResult>;
+      try {
+        source = executor.subscribe(caller, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName ?? undefined);
+      } catch (err) {
+        release(conn, slot);
+        return { errors: [err instanceof GraphQLError ? err : new GraphQLError(String(err))] };
+      }
+      // A subscription lives no longer than its token: at `exp` this one (only) ends UNAUTHENTICATED,
+      // and a shared upstream it joined goes on for the others.
+      let timer: NodeJS.Timeout | undefined;
+      let expired: Promise<never> | null = null;
+      if (conn.principal.expiresAt) {
+        const ms = Math.min(Math.max(conn.principal.expiresAt.getTime() - Date.now(), 0), 2 ** 31 - 1);
+        expired = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            reject(errors.unauthenticated('the token expired during this subscription; reconnect with a fresh token and resume with afterSeq or after'));
+            void source.return?.();
+          }, ms);
+        });
+        expired.catch(() => undefined);
+      }
+      const end = (): void => {
+        clearTimeout(timer);
+        release(conn, slot);
       };
-      // Counted until it ends or the client leaves; return() reaches the upstream at once.
+      // Counted until it ends, fails, expires or the client leaves; return() reaches the upstream at once.
       return {
         next: async () => {
           try {
-            const r = await source.next();
-            if (r.done) release();
+            const r = await (expired ? Promise.race([source.next(), expired]) : source.next());
+            if (r.done) end();
             return r;
           } catch (err) {
-            release();
+            end();
             throw err;
           }
         },
         return: async () => {
-          release();
+          end();
           return source.return!();
         },
         [Symbol.asyncIterator]() { return this; },
@@ -150,6 +205,7 @@ export function serveGatewaySubscriptions(opts: {
     },
     onClose: (ctx) => {
       const conn = connections.get(ctx.extra.socket);
+      for (const slot of [...(conn?.slots ?? [])]) release(conn!, slot);
       for (const c of conn?.upstreams.values() ?? []) void c.dispose();
     },
   }, wss, 12_000);

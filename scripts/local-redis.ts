@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Config } from '../shared/config';
 
-async function answers(url: string): Promise<boolean> {
+/** Whether a Redis answers PING at `url` (within about a second). */
+export async function answers(url: string): Promise<boolean> {
   const r = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   r.on('error', () => undefined);
   try {
@@ -16,7 +17,8 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on the loopback interface right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);

@@ -11,6 +11,8 @@ export interface Principal {
   /** The tenant the token is for; null for a platform-admin token without one. */
   tenantId: ObjectId | null;
   roles: Role[];
+  /** When the token expires (its exp claim); null for a token without one. */
+  expiresAt: Date | null;
 }
 
 /** What a caller wants to do inside its tenant. */
@@ -72,7 +74,7 @@ function principalFrom(payload: JWTPayload): Principal {
     if (typeof tid !== 'string' || !ObjectId.isValid(tid) || tid.length !== 24) throw errors.unauthenticated('expected "tid" to be a tenant id (24 hex characters)');
     tenantId = new ObjectId(tid);
   }
-  return { userId: sub, tenantId, roles };
+  return { userId: sub, tenantId, roles, expiresAt: typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : null };
 }
 
 /** The caller's tenant, if its roles allow `access` there; FORBIDDEN otherwise. */

@@ -113,6 +113,8 @@ const TABLE = {
   RECONCILE_AFTER_MS: int(10_000, 0, 86_400_000),
   /** A job whose worker stopped renewing its lock for this long is re-delivered to another worker. */
   JOB_LOCK_MS: int(30_000, 500, 3_600_000),
+  /** How often a running agent checks whether its run was cancelled, so a cancel stops its LLM call. */
+  CANCEL_CHECK_MS: int(500, 50, 60_000),
   /** Operation limits at the gateway (graphql-armor), for HTTP and WebSocket alike. */
   LIMIT_MAX_DEPTH: int(12, 1, 1000),
   LIMIT_MAX_COST: int(50_000, 1, 10_000_000),
@@ -131,8 +133,14 @@ const TABLE = {
   SUBSCRIPTIONS_PER_TENANT: int(5000, 1, 1_000_000),
   /** Bytes waiting to be sent to one connection before it is closed as a slow consumer (4008). */
   SUBSCRIPTION_MAX_BUFFER_BYTES: int(1 << 20, 1024, 1 << 30),
-  /** Events buffered per subscription in the assessment subgraph before it is ended as too slow. */
+  /** Events buffered per subscription, in the assessment subgraph and at the gateway, before it is ended as too slow (RATE_LIMITED). */
   SUBSCRIPTION_MAX_QUEUED_EVENTS: int(1000, 10, 1_000_000),
+  /** Entries kept per tenant in the Redis event stream (approximately); a cursor older than that has expired. */
+  EVENT_STREAM_MAXLEN: int(10_000, 100, 10_000_000),
+  /** How often the assessment subgraph reads every followed event stream even without a doorbell (safety net). */
+  EVENT_POLL_MS: int(5000, 50, 600_000),
+  /** How often (and after how long a silence) per-run subscriptions are checked against MongoDB, one query per tenant, for events whose publish was lost. */
+  EVENT_CATCHUP_MS: int(10_000, 50, 3_600_000),
   /** OTLP/HTTP collector base URL (e.g. http://otel-collector:4318); when set, every process exports traces there. */
   OTEL_EXPORTER_OTLP_ENDPOINT: optUrl,
   /** service.name on spans; default hiregraph-<process> (hiregraph-gateway, hiregraph-worker, ...). */

@@ -14,9 +14,28 @@ export interface Metrics {
   httpRequests: Histogram<'method' | 'path' | 'status'>;
   /** Keys per DataLoader batch, by loader. */
   loaderBatches: Histogram<'loader'>;
+  /** The `operation` label for a client-chosen operation name, from a bounded set. */
+  operationLabel(name: string | null | undefined): string;
 }
 
-export function createMetrics(service: string, withDefaults = true): Metrics {
+/**
+ * Maps client-chosen values onto a bounded label set: the first `max` distinct values keep their
+ * own label, every later one is "other", so no client can grow the metrics without bound.
+ */
+export function boundedLabel(max: number): (value: string) => string {
+  const seen = new Set<string>();
+  return (value) => {
+    if (seen.has(value)) return value;
+    if (seen.size >= max) return 'other';
+    seen.add(value);
+    return value;
+  };
+}
+
+/**
+ * @param maxOperationNames distinct operation names that get a label of their own; default 200
+ */
+export function createMetrics(service: string, withDefaults = true, maxOperationNames = 200): Metrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   if (withDefaults) collectDefaultMetrics({ register: registry });
@@ -32,7 +51,10 @@ export function createMetrics(service: string, withDefaults = true): Metrics {
   const httpRequests = histogram('hiregraph_http_request_duration_seconds', 'HTTP requests, by method, path and status', ['method', 'path', 'status'] as const);
   const loaderBatches = histogram('hiregraph_dataloader_batch_size', 'Keys per DataLoader batch (one MongoDB query each), by loader', ['loader'] as const,
     [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]);
-  return { registry, mongoCommands, operations, httpRequests, loaderBatches };
+  const names = boundedLabel(maxOperationNames);
+  // Only names the server parsed out of a document reach here, so they are GraphQL names; still cut long ones.
+  const operationLabel = (name: string | null | undefined) => (name ? names(name.slice(0, 64)) : 'anonymous');
+  return { registry, mongoCommands, operations, httpRequests, loaderBatches, operationLabel };
 }
 
 const IGNORED = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions', 'buildInfo', 'saslStart', 'saslContinue']);

@@ -32,9 +32,9 @@ export function operationObservability(metrics: Metrics, fallback: Logger): Apol
           const name = operationName ?? request.operationName ?? 'anonymous';
           const type = operation?.operation ?? 'unknown';
           const code = codes[0] ?? 'OK';
-          metrics.operations.observe({ operation: name.slice(0, 64), type, code }, seconds);
+          metrics.operations.observe({ operation: metrics.operationLabel(operationName), type, code }, seconds);
           const log = contextValue?.log ?? fallback;
-          log.info({ operationName: name, operationType: type, durationMs: Math.round(seconds * 1000), errors: codes.length ? codes : undefined }, 'operation');
+          log.info({ operationName: name.slice(0, 200), operationType: type, durationMs: Math.round(seconds * 1000), errors: codes.length ? codes : undefined }, 'operation');
         },
       };
     },

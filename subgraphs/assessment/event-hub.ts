@@ -1,80 +1,175 @@
 import type { Redis } from 'ioredis';
+import { errors } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { eventsChannel, type PublishedEvent } from './events';
+import { eventsDoorbell, eventStreamKey, type PublishedEvent } from './events';
 
-/** Raised into a listener that fell too far behind; the subscriber resumes with afterSeq. */
+/** Raised into a listener that fell too far behind; the subscriber resumes with afterSeq or after. */
 export class SlowConsumerError extends Error {}
 
-/** A bounded stream of one tenant's events for one subscription. */
-export interface Listener extends AsyncIterable<PublishedEvent> {
-  close(): void;
+/** A stream entry as listeners get it: the event and its position in the tenant's stream. */
+export interface StreamEvent extends PublishedEvent {
+  cursor: string;
 }
 
+/** What a listener yields: an event, or `resync` after Redis came back (catch up from MongoDB). */
+export type HubItem = StreamEvent | { resync: true };
+
+/** A bounded stream of one tenant's events for one subscription. */
+export interface Listener extends AsyncIterable<HubItem> {
+  close(): void;
+  /** Wakes the listener with a `resync` item (a timer's or a reconnect's catch-up). */
+  nudge(): void;
+  /** True once the listener fell more than `maxBuffered` events behind; it ends after what it holds. */
+  readonly slow: boolean;
+}
+
+export interface ListenOptions {
+  /** Only this assessment's events are delivered (and buffered). */
+  assessmentId?: string;
+  /** Start after this stream position (a cursor); refused when the stream no longer holds it. */
+  after?: string | null;
+}
+
+const STREAM_ID = /^(\d{1,15})-(\d{1,15})$/;
+
+/** Compares two stream ids ("ms-seq"). */
+export function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number) as [number, number];
+  const [bm, bs] = b.split('-').map(Number) as [number, number];
+  return am - bm || as - bs;
+}
+
+interface Sub {
+  assessmentId: string;
+  deliver(e: StreamEvent): void;
+  nudge(): void;
+}
+
+/** One tenant's stream as this process follows it. */
+interface Feed {
+  key: string;
+  channel: string;
+  /** Listeners by the assessment they watch ('' for every assessment), so delivery costs no scan. */
+  subs: Map<string, Set<Sub>>;
+  size: number;
+  /** The last entry read; set once the feed is ready. */
+  position: string;
+  ready: Promise<void>;
+  reading: boolean;
+  again: boolean;
+}
+
+const READ_BATCH = 500;
+
 /**
- * One Redis subscriber connection per process, fanned out to every subscription of every tenant:
- * a tenant's channel is subscribed while at least one listener wants it. Each listener buffers at
- * most `maxBuffered` events; past that it ends with SlowConsumerError instead of growing memory.
+ * Follows tenants' Redis streams for this process's subscriptions. A tenant's stream is read from
+ * the process's last position whenever its doorbell channel rings, after every Redis reconnect,
+ * and every `pollMs` as a safety net, so nothing appended while Redis or this process was away is
+ * skipped. Each listener buffers at most `maxBuffered` events; past that it ends with
+ * SlowConsumerError instead of growing memory.
  */
 export class EventHub {
-  /** Per channel: listeners of every event ('' key) and listeners of one assessment (its id). */
-  private readonly listeners = new Map<string, Map<string, Set<(e: PublishedEvent) => void>>>();
+  private readonly feeds = new Map<string, Feed>();
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
 
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly log: Logger, private readonly maxBuffered = 1000) {
-    redis.on('message', (channel: string, message: string) => {
-      const byKey = this.listeners.get(channel);
-      if (!byKey) return;
-      let event: PublishedEvent;
-      try {
-        event = JSON.parse(message) as PublishedEvent;
-      } catch {
-        this.log.warn({ channel }, 'ignoring an unreadable event message');
-        return;
-      }
-      for (const deliver of byKey.get('') ?? []) deliver(event);
-      for (const deliver of byKey.get(event.assessmentId) ?? []) deliver(event);
+  /**
+   * @param subscriber a connection in subscriber mode, for doorbells
+   * @param reader a connection for stream reads (XREAD, XRANGE)
+   * @param maxBuffered events one listener may have waiting (SUBSCRIPTION_MAX_QUEUED_EVENTS)
+   * @param pollMs how often every followed stream is read even without a doorbell (EVENT_POLL_MS)
+   */
+  constructor(private readonly subscriber: Redis, private readonly reader: Redis, private readonly prefix: string, private readonly log: Logger,
+    private readonly maxBuffered = 1000, pollMs = 5000) {
+    subscriber.on('message', (channel: string) => {
+      const feed = this.feeds.get(channel);
+      if (feed) void this.pull(feed);
     });
+    // After a reconnect: read what was appended meanwhile, and let per-run listeners check MongoDB
+    // for events whose publish failed while Redis was away.
+    const caughtUp = (): void => {
+      for (const feed of this.feeds.values()) {
+        void this.pull(feed);
+        for (const peers of feed.subs.values()) for (const s of peers) s.nudge();
+      }
+    };
+    subscriber.on('ready', caughtUp);
+    reader.on('ready', caughtUp);
+    this.timer = setInterval(() => { for (const feed of this.feeds.values()) void this.pull(feed); }, pollMs);
+    this.timer.unref();
   }
 
   /**
-   * Subscribes (awaiting Redis) before returning, so nothing published afterwards is missed. With
-   * `assessmentId`, only that assessment's events are delivered (and buffered).
+   * Registers the listener, then makes sure the tenant's stream is followed, so nothing appended
+   * after this resolves is missed. With `after`, the listener first gets every entry after that
+   * position, then live entries, each once and in stream order.
    */
-  async listen(tenantId: string, assessmentId = ''): Promise<Listener> {
-    const channel = eventsChannel(this.prefix, tenantId);
-    const queue: PublishedEvent[] = [];
+  async listen(tenantId: string, opts: ListenOptions = {}): Promise<Listener> {
+    const after = opts.after ?? null;
+    if (after !== null && !STREAM_ID.test(after)) throw errors.badInput(`expected a cursor of assessmentEvents (such as 1732450000000-0), received "${after.slice(0, 60)}"`, 'after');
+    const queue: HubItem[] = [];
     let wake: (() => void) | null = null;
     let failure: Error | null = null;
     let closed = false;
-    const deliver = (e: PublishedEvent): void => {
+    let last = after;
+    let backlogDone = after === null;
+    const pending: StreamEvent[] = [];
+    const push = (item: HubItem): void => {
       if (closed || failure) return;
-      if (queue.length >= this.maxBuffered) failure = new SlowConsumerError(`more than ${this.maxBuffered} events waiting; resume with afterSeq`);
-      else queue.push(e);
+      if (queue.length >= this.maxBuffered) failure = new SlowConsumerError(`more than ${this.maxBuffered} events waiting; resume with afterSeq or after`);
+      else queue.push(item);
       wake?.();
     };
-    let byKey = this.listeners.get(channel);
-    if (!byKey) {
-      byKey = new Map();
-      this.listeners.set(channel, byKey);
-      await this.redis.subscribe(channel);
-    }
-    const set = byKey.get(assessmentId) ?? new Set();
-    byKey.set(assessmentId, set);
-    set.add(deliver);
+    const sub: Sub = {
+      assessmentId: opts.assessmentId ?? '',
+      deliver: (e) => {
+        if (sub.assessmentId && e.assessmentId !== sub.assessmentId) return;
+        // Until the backlog is read, live entries wait; afterwards, each position passes once.
+        if (!backlogDone) return void pending.push(e);
+        if (last !== null && compareIds(e.cursor, last) <= 0) return;
+        last = e.cursor;
+        push(e);
+      },
+      nudge: () => push({ resync: true }),
+    };
+    const feed = this.follow(eventsDoorbell(this.prefix, tenantId), eventStreamKey(this.prefix, tenantId));
+    const peers = feed.subs.get(sub.assessmentId) ?? new Set<Sub>();
+    feed.subs.set(sub.assessmentId, peers.add(sub));
+    feed.size++;
     const close = (): void => {
       if (closed) return;
       closed = true;
       wake?.();
-      const keys = this.listeners.get(channel);
-      const s = keys?.get(assessmentId);
-      s?.delete(deliver);
-      if (keys && s && s.size === 0) keys.delete(assessmentId);
-      if (keys && keys.size === 0) {
-        this.listeners.delete(channel);
-        this.redis.unsubscribe(channel).catch(() => undefined);
+      if (peers.delete(sub)) feed.size--;
+      if (peers.size === 0 && feed.subs.get(sub.assessmentId) === peers) feed.subs.delete(sub.assessmentId);
+      if (feed.size === 0 && this.feeds.get(feed.channel) === feed) {
+        this.feeds.delete(feed.channel);
+        this.subscriber.unsubscribe(feed.channel).catch(() => undefined);
       }
     };
+    try {
+      await feed.ready;
+      if (after !== null) {
+        // One read from the cursor itself: if the stream no longer starts at or before it, entries
+        // after it may be gone, so the cursor has expired.
+        const entries = await this.reader.xrange(feed.key, after, '+');
+        if (entries[0]?.[0] !== after) {
+          throw errors.badInput(`cursor ${after} has expired: this tenant's event stream no longer holds it; subscribe without after and reload the assessments you show`, 'after');
+        }
+        backlogDone = true;
+        for (const e of entries.slice(1).map(([id, fields]) => parseEntry(id, fields)).filter((e): e is StreamEvent => e !== null)) sub.deliver(e);
+        for (const e of pending.splice(0)) sub.deliver(e);
+      }
+    } catch (err) {
+      close();
+      throw err;
+    }
     return {
       close,
+      nudge: sub.nudge,
+      get slow() {
+        return failure instanceof SlowConsumerError;
+      },
       async *[Symbol.asyncIterator]() {
         try {
           for (;;) {
@@ -91,10 +186,91 @@ export class EventHub {
     };
   }
 
-  /** Open subscriptions per tenant channel (for metrics and tests). */
+  /** A tenant's feed (by its doorbell channel), created and made ready (subscribed, position read) once. */
+  private follow(channel: string, key: string): Feed {
+    const existing = this.feeds.get(channel);
+    if (existing) return existing;
+    const feed: Feed = {
+      key, channel, subs: new Map(), size: 0,
+      position: '0-0', ready: Promise.resolve(), reading: false, again: false,
+    };
+    feed.ready = (async () => {
+      try {
+        await this.subscriber.subscribe(feed.channel);
+        const [newest] = await this.reader.xrevrange(feed.key, '+', '-', 'COUNT', 1);
+        feed.position = newest?.[0] ?? '0-0';
+      } catch (err) {
+        // Not left half-registered: the next listen for this tenant starts over.
+        if (this.feeds.get(channel) === feed) this.feeds.delete(channel);
+        throw err;
+      }
+      // Entries appended between the doorbell subscription and the position read are read now.
+      void this.pull(feed);
+    })();
+    this.feeds.set(channel, feed);
+    return feed;
+  }
+
+  /** Reads a feed's new entries and hands them out; a doorbell during a read makes it read again. */
+  private async pull(feed: Feed): Promise<void> {
+    if (feed.reading) {
+      feed.again = true;
+      return;
+    }
+    feed.reading = true;
+    try {
+      await feed.ready;
+      for (;;) {
+        feed.again = false;
+        const res = (await this.reader.xread('COUNT', READ_BATCH, 'STREAMS', feed.key, feed.position)) as Array<[string, Array<[string, string[]]>]> | null;
+        const entries = res?.[0]?.[1] ?? [];
+        for (const [id, fields] of entries) {
+          feed.position = id;
+          const e = parseEntry(id, fields);
+          if (!e) continue;
+          for (const s of [...(feed.subs.get('') ?? []), ...(feed.subs.get(e.assessmentId) ?? [])]) s.deliver(e);
+        }
+        if (entries.length < READ_BATCH && !feed.again) break;
+      }
+    } catch (err) {
+      if (!this.closed) this.log.warn({ err: (err as Error).message, stream: feed.key }, 'could not read the event stream; will read again on reconnect or at the next poll');
+    } finally {
+      feed.reading = false;
+    }
+  }
+
+  /**
+   * The newest position of a tenant's stream, as a cursor for `after`. An empty stream gets a
+   * marker entry (which listeners skip), so the cursor always names an entry and the expiry check
+   * stays exact.
+   */
+  async tail(tenantId: string, maxLen: number): Promise<string> {
+    const key = eventStreamKey(this.prefix, tenantId);
+    const [newest] = await this.reader.xrevrange(key, '+', '-', 'COUNT', 1);
+    if (newest) return newest[0];
+    return (await this.reader.xadd(key, 'MAXLEN', '~', maxLen, '*', 'mark', '1'))!;
+  }
+
+  /** Open listeners in this process (for metrics and tests). */
   get size(): number {
     let n = 0;
-    for (const keys of this.listeners.values()) for (const s of keys.values()) n += s.size;
+    for (const feed of this.feeds.values()) n += feed.size;
     return n;
+  }
+
+  /** Stops polling; the connections are closed by their owner. Safe to call twice. */
+  close(): void {
+    this.closed = true;
+    clearInterval(this.timer);
+  }
+}
+
+function parseEntry(id: string, fields: string[]): StreamEvent | null {
+  const i = fields.indexOf('e');
+  if (i < 0 || i + 1 >= fields.length) return null;
+  try {
+    return { ...(JSON.parse(fields[i + 1]!) as PublishedEvent), cursor: id };
+  } catch {
+    return null;
   }
 }

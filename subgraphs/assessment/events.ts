@@ -1,33 +1,97 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../shared/logger';
 import type { AssessmentDoc, EventDoc } from './repository';
-import { toAssessment, type AssessmentView } from './view';
+import { assessmentAt, type AssessmentView } from './view';
 
-/** The Redis channel carrying one tenant's assessment events to every gateway. */
-export function eventsChannel(prefix: string, tenantId: string): string {
+/** The Redis stream holding one tenant's assessment events, in order per assessment. */
+export function eventStreamKey(prefix: string, tenantId: string): string {
   return `${prefix}:assessment-events:${tenantId}`;
 }
 
-/** What goes over Redis: the event and the assessment right after it (JSON: ids and dates as strings). */
-export interface PublishedEvent { assessmentId: string; event: EventDoc; assessment: AssessmentView }
+/** The channel that rings when a tenant's stream has new entries (the entry id is the message). */
+export function eventsDoorbell(prefix: string, tenantId: string): string {
+  return `${prefix}:assessment-events:${tenantId}:new`;
+}
+
+/** The seq of the last event of one assessment in its tenant's stream. */
+function publishedSeqKey(prefix: string, assessmentId: string): string {
+  return `${prefix}:assessment-published:${assessmentId}`;
+}
 
 /**
- * Publishes events after they are stored in MongoDB. A publish that fails is logged and
- * dropped: MongoDB's event log is the record, and subscribers catch up from it by seq.
+ * What a stream entry holds: the event and the assessment as it was right after it, from the
+ * snapshot stored with the event (JSON: ids and dates as strings).
+ */
+export interface PublishedEvent { assessmentId: string; event: Pick<EventDoc, 'seq' | 'type' | 'at' | 'step'>; assessment: AssessmentView }
+
+/** The message for one stored event: built from that event's own snapshot, never the current document. */
+export function publishedEvent(doc: AssessmentDoc, e: EventDoc): PublishedEvent {
+  return { assessmentId: doc._id.toHexString(), event: { seq: e.seq, type: e.type, at: e.at, step: e.step }, assessment: assessmentAt(doc, e) };
+}
+
+/**
+ * Appends one event to the tenant's stream only if it is the assessment's next seq, so the stream
+ * holds each assessment's events once and in seq order even when two workers publish at once.
+ * Returns [1, id] when appended, [0, last] when already there, [-1, last] when earlier events are
+ * missing (the caller appends those first). ARGV[6] = '1' appends past a gap it cannot fill.
+ */
+const APPEND = `
+local last = redis.call('GET', KEYS[2])
+local seq = tonumber(ARGV[1])
+if last then
+  last = tonumber(last)
+  if seq <= last then return {0, tostring(last)} end
+  if seq > last + 1 and ARGV[6] ~= '1' then return {-1, tostring(last)} end
+end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[2])
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[5])
+redis.call('PUBLISH', ARGV[4], id)
+return {1, id}
+`;
+
+/** How long Redis remembers an assessment's last published seq (a run rarely outlives a week). */
+const PUBLISHED_SEQ_TTL_S = 7 * 24 * 3600;
+
+type AppendFn = (stream: string, seqKey: string, seq: number, payload: string, maxLen: number, channel: string, ttl: number, force: string) => Promise<[number, string]>;
+
+/**
+ * Appends events to the tenant's Redis stream after they are stored in MongoDB. Events a failed
+ * publish left out are appended before the next event of the same assessment (they are in the
+ * document the caller holds). A publish that fails is logged and dropped: MongoDB's event log is
+ * the record, per-run subscribers read gaps back from it, and the next event heals the stream.
  */
 export class EventPublisher {
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly log: Logger) {}
+  private readonly append: AppendFn;
+
+  /** @param maxLen entries kept per tenant stream (EVENT_STREAM_MAXLEN), approximately. */
+  constructor(redis: Redis, private readonly prefix: string, private readonly log: Logger, private readonly maxLen = 10_000) {
+    if (!('hiregraphAppendEvent' in redis)) redis.defineCommand('hiregraphAppendEvent', { numberOfKeys: 2, lua: APPEND });
+    this.append = (redis as unknown as { hiregraphAppendEvent: AppendFn }).hiregraphAppendEvent.bind(redis);
+  }
 
   async publish(doc: AssessmentDoc, events: EventDoc[]): Promise<void> {
-    const tenantId = doc.tenantId.toHexString();
-    const assessmentId = doc._id.toHexString();
-    const assessment = toAssessment(doc);
     for (const event of events) {
       try {
-        await this.redis.publish(eventsChannel(this.prefix, tenantId), JSON.stringify({ assessmentId, event, assessment } satisfies PublishedEvent));
+        await this.appendInOrder(doc, event);
       } catch (err) {
-        this.log.warn({ err, assessmentId, seq: event.seq }, 'could not publish an assessment event; subscribers will read it from MongoDB');
+        this.log.warn({ err: (err as Error).message, assessmentId: doc._id.toHexString(), seq: event.seq }, 'could not publish an assessment event; it is in MongoDB and the next event re-publishes it');
       }
     }
+  }
+
+  private async appendInOrder(doc: AssessmentDoc, event: EventDoc): Promise<void> {
+    const tenantId = doc.tenantId.toHexString();
+    const assessmentId = doc._id.toHexString();
+    const send = (e: EventDoc, force: boolean) => this.append(
+      eventStreamKey(this.prefix, tenantId), publishedSeqKey(this.prefix, assessmentId), e.seq, JSON.stringify(publishedEvent(doc, e)),
+      this.maxLen, eventsDoorbell(this.prefix, tenantId), PUBLISHED_SEQ_TTL_S, force ? '1' : '0',
+    );
+    const [status, last] = await send(event, false);
+    if (status !== -1) return;
+    // Earlier events are missing from the stream (a failed publish, or another process not done yet):
+    // append them from the document first; a racing publisher appending them too is harmless.
+    for (const e of doc.events.filter((x) => x.seq > Number(last) && x.seq < event.seq)) await send(e, false);
+    // Forced: if the document lacked one of them, the stream goes on without it rather than stall.
+    await send(event, true);
   }
 }

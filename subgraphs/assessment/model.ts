@@ -1,5 +1,5 @@
 import { ObjectId } from 'mongodb';
-import type { AssessmentDoc, StepDoc, StepKind } from './repository';
+import { snapshotOf, type AssessmentDoc, type StepDoc, type StepKind } from './repository';
 
 export const VALIDATION = 'validation';
 export const SYNTHESIS = 'synthesis';
@@ -13,7 +13,7 @@ export function pendingStep(name: string, kind: StepKind): StepDoc {
 /** A new run's document: validation, the chosen agents, synthesis; QUEUED with its first event. */
 export function newAssessment(a: { candidateId: ObjectId; jobId: ObjectId; agents: string[]; idempotencyKey: string | null }): Omit<AssessmentDoc, 'tenantId'> {
   const now = new Date();
-  return {
+  const doc: Omit<AssessmentDoc, 'tenantId'> = {
     _id: new ObjectId(),
     candidateId: a.candidateId,
     jobId: a.jobId,
@@ -25,7 +25,9 @@ export function newAssessment(a: { candidateId: ObjectId; jobId: ObjectId; agent
     agents: a.agents,
     run: 1,
     eventSeq: 1,
-    events: [{ seq: 1, type: 'QUEUED', at: now, step: null }],
+    events: [],
     input: null,
   };
+  doc.events = [{ seq: 1, type: 'QUEUED', at: now, step: null, assessment: snapshotOf(doc as AssessmentDoc) }];
+  return doc;
 }

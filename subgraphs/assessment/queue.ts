@@ -58,7 +58,11 @@ export class RunQueue {
     if (this.opts.connection.status !== 'ready') throw new Error(`Redis is not connected (${this.opts.connection.status})`);
   }
 
-  /** Adds the run's validation job, or retries it if a previous delivery failed outright. */
+  /**
+   * Adds the run's validation job, or retries it if a previous delivery failed outright. A job
+   * already completed for a run that still asks for validation (the reconciler found it stuck) is
+   * replaced, so a deterministic job id never leaves a run without a job.
+   */
   async enqueue(data: RunJobData): Promise<void> {
     this.assertConnected();
     await withTimeout(this.enqueueNow(data), 5000, 'enqueue');
@@ -67,9 +71,11 @@ export class RunQueue {
   private async enqueueNow(data: RunJobData): Promise<void> {
     const id = jobId(data.assessmentId, data.run, 'validation');
     const existing = await this.queue.getJob(id);
-    if (existing && (await existing.isFailed())) {
-      await existing.retry('failed');
-      return;
+    if (existing) {
+      const state = await existing.getState();
+      if (state === 'failed') return void (await existing.retry('failed'));
+      if (state !== 'completed') return;
+      await existing.remove();
     }
     await this.queue.add('validation', data, { ...this.jobOpts, jobId: id });
   }
@@ -77,13 +83,15 @@ export class RunQueue {
   /**
    * Adds agents (children, in parallel) → synthesis (parent) for a run, unless that flow exists.
    * A child that fails outright does not block synthesis (ignoreDependencyOnFailure), so no run
-   * waits forever; a failed synthesis is replaced.
+   * waits forever. A failed synthesis is replaced, and so is a completed one: this is only asked
+   * for a run that is not over (validation, or the reconciler driving a stuck run on).
    */
   async ensureAgentsFlow(data: RunJobData, agents: string[]): Promise<void> {
     const parentId = jobId(data.assessmentId, data.run, 'synthesis');
     const existing = await this.queue.getJob(parentId);
     if (existing) {
-      if (!(await existing.isFailed())) return;
+      const state = await existing.getState();
+      if (state !== 'failed' && state !== 'completed') return;
       await existing.remove({ removeChildren: true });
     }
     await this.flows.add({

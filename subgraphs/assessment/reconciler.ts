@@ -15,7 +15,8 @@ export interface ReconcilerOptions {
 
 /**
  * Re-enqueues QUEUED or RUNNING runs that have made no progress for a while: a crash or a Redis
- * outage between the MongoDB write and the enqueue, or jobs lost from Redis. Enqueuing is
+ * outage between the MongoDB write and the enqueue, jobs lost from Redis, or a step (synthesis
+ * included) whose job ended without moving the run on. Enqueuing is
  * idempotent (deterministic job ids, steps that skip recorded work), so looking twice is harmless.
  */
 export class Reconciler {
@@ -33,7 +34,11 @@ export class Reconciler {
       let n = 0;
       try {
         for (const r of await this.recovery.stale(new Date(Date.now() - this.opts.afterMs))) {
-          await this.opts.queue.enqueue({ tenantId: r.tenantId.toHexString(), assessmentId: r.id.toHexString(), run: r.run });
+          const data = { tenantId: r.tenantId.toHexString(), assessmentId: r.id.toHexString(), run: r.run };
+          // Past validation, the agents → synthesis flow is what drives the run on (its jobs may be
+          // gone or done while the run is not): ensure it directly rather than through validation.
+          if (r.validated) await this.opts.queue.ensureAgentsFlow(data, r.agents);
+          else await this.opts.queue.enqueue(data);
           n++;
         }
         if (n) this.opts.log.info({ enqueued: n }, 'reconciler re-enqueued stale runs');

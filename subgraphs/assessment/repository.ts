@@ -14,8 +14,21 @@ export interface StepDoc {
   score: number | null; findings: string[]; error: string | null;
 }
 
-/** One entry of an assessment's event log; `step` is the step as it was after the change. */
-export interface EventDoc { seq: number; type: EventType; at: Date; step: StepDoc | null }
+/**
+ * The assessment's own fields as they were right after one event. Stored with the event, so
+ * publishing, replay and gap-fill tell what was true at that moment, not what is true now.
+ */
+export interface AssessmentSnapshot {
+  status: AssessmentStatus; steps: StepDoc[]; score: number | null; recommendation: Recommendation | null;
+  summary: string | null; error: string | null; createdAt: Date; startedAt: Date | null; completedAt: Date | null;
+}
+
+/**
+ * One entry of an assessment's event log: `step` is the step the event is about as it was right
+ * after it, `assessment` the assessment's own fields at the same moment. Events written before
+ * snapshots existed have no `assessment`; they are shown with the current document (see README).
+ */
+export interface EventDoc { seq: number; type: EventType; at: Date; step: StepDoc | null; assessment?: AssessmentSnapshot }
 
 export interface AssessmentDoc {
   _id: ObjectId; tenantId: ObjectId; candidateId: ObjectId; jobId: ObjectId; status: AssessmentStatus; steps: StepDoc[];
@@ -33,12 +46,18 @@ export interface AssessmentDoc {
   updatedAt: Date;
 }
 
-/** A state change: fields to set, step patches by name, and the events it appends in order. */
-export interface Change {
-  set?: Partial<Pick<AssessmentDoc, 'status' | 'score' | 'recommendation' | 'summary' | 'error' | 'startedAt' | 'completedAt' | 'input' | 'run'>>;
-  steps?: Record<string, Partial<StepDoc>>;
-  events: Array<{ type: EventType; step?: string }>;
-}
+export type FieldPatch = Partial<Pick<AssessmentDoc, 'status' | 'score' | 'recommendation' | 'summary' | 'error' | 'startedAt' | 'completedAt' | 'input' | 'run'>>;
+export type StepPatches = Record<string, Partial<StepDoc>>;
+
+/** One event of a change, with the patch that is its own: applied after the events before it. */
+export interface EventChange { type: EventType; step?: string; set?: FieldPatch; steps?: StepPatches }
+
+/**
+ * A state change: an optional patch that goes before every event (and belongs to none, e.g. the
+ * validated input), then its events in order, each applied with its own patch, so each event's
+ * snapshot is the state right after that event and not after the whole change.
+ */
+export interface Change { set?: FieldPatch; steps?: StepPatches; events: EventChange[] }
 
 export interface AssessmentQuery { status: AssessmentStatus | null; candidateId: ObjectId | null; jobId: ObjectId | null }
 
@@ -71,6 +90,17 @@ export class AssessmentRepository {
   /** The whole document, event log and input included (workers, subscriptions). */
   full(id: ObjectId): Promise<AssessmentDoc | null> {
     return this.scoped.findOne({ _id: id });
+  }
+
+  /** Each assessment's latest seq, by id, in one query (per-run subscriptions' catch-up). */
+  async eventSeqs(ids: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.scoped.findByIds(ids.map((id) => new ObjectId(id)), { projection: { eventSeq: 1 } });
+    return new Map(rows.map((r) => [r._id.toHexString(), r.eventSeq]));
+  }
+
+  /** Only the status: what a running agent checks to notice a cancel. */
+  async statusOf(id: ObjectId): Promise<AssessmentStatus | null> {
+    return (await this.scoped.findOne({ _id: id }, { projection: { status: 1 } }))?.status ?? null;
   }
 
   byIdempotencyKey(key: string): Promise<AssessmentDoc | null> {
@@ -123,19 +153,50 @@ export class AssessmentRepository {
       const change = decide(doc);
       if (!change) return { doc, events: [] };
       const now = new Date();
-      const steps = doc.steps.map((s) => (change.steps?.[s.name] ? { ...s, ...change.steps[s.name] } : s));
-      const events = change.events.map((e, k) => ({
-        seq: doc.eventSeq + k + 1, type: e.type, at: now, step: e.step ? steps.find((s) => s.name === e.step) ?? null : null,
-      }));
-      const eventSeq = doc.eventSeq + events.length;
+      const { state, events } = applyChange(doc, change, now);
+      const { status, steps, score, recommendation, summary, error, startedAt, completedAt, input, run, eventSeq } = state;
       const ok = await this.scoped.updateIf(
         { _id: id, eventSeq: doc.eventSeq },
-        { $set: { ...change.set, steps, eventSeq, updatedAt: now }, $push: { events: { $each: events } } },
+        {
+          $set: { status, steps, score, recommendation, summary, error, startedAt, completedAt, input, run, eventSeq, updatedAt: now },
+          $push: { events: { $each: events } },
+        },
       );
-      if (ok) return { doc: { ...doc, ...change.set, steps, eventSeq, updatedAt: now, events: [...doc.events, ...events] }, events };
+      if (ok) return { doc: { ...state, updatedAt: now, events: [...doc.events, ...events] }, events };
     }
     throw new Error(`assessment ${id.toHexString()} kept changing under ${MAX_CAS_TRIES} attempts to update it`);
   }
+}
+
+function patch(doc: AssessmentDoc, set: FieldPatch | undefined, steps: StepPatches | undefined): AssessmentDoc {
+  if (!set && !steps) return doc;
+  return { ...doc, ...set, steps: steps ? doc.steps.map((s) => (steps[s.name] ? { ...s, ...steps[s.name] } : s)) : doc.steps };
+}
+
+/** The assessment's own fields, copied so a later patch cannot reach into a stored snapshot. */
+export function snapshotOf(doc: AssessmentDoc): AssessmentSnapshot {
+  return {
+    status: doc.status, steps: doc.steps.map((s) => ({ ...s, findings: [...s.findings] })), score: doc.score, recommendation: doc.recommendation,
+    summary: doc.summary, error: doc.error, createdAt: doc.createdAt, startedAt: doc.startedAt, completedAt: doc.completedAt,
+  };
+}
+
+/**
+ * Applies a change in order: its shared patch, then each event with its own patch, recording the
+ * step and a snapshot right after each event. Pure, so the state each event carries is testable
+ * without a database.
+ */
+export function applyChange(doc: AssessmentDoc, change: Change, at: Date): { state: AssessmentDoc; events: EventDoc[] } {
+  let state = patch(doc, change.set, change.steps);
+  const events: EventDoc[] = [];
+  for (const e of change.events) {
+    state = patch(state, e.set, e.steps);
+    const snapshot = snapshotOf(state);
+    const step = e.step ? snapshot.steps.find((s) => s.name === e.step) : undefined;
+    if (e.step && !step) throw new Error(`assessment ${doc._id.toHexString()} has no step ${e.step} for a ${e.type} event`);
+    events.push({ seq: doc.eventSeq + events.length + 1, type: e.type, at, step: step ? { ...step } : null, assessment: snapshot });
+  }
+  return { state: { ...state, eventSeq: doc.eventSeq + events.length }, events };
 }
 
 /**
@@ -146,10 +207,13 @@ export class AssessmentRepository {
 export class RunRecovery {
   constructor(private readonly db: Db) {}
 
-  async stale(olderThan: Date, limit = 500): Promise<Array<{ tenantId: ObjectId; id: ObjectId; status: AssessmentStatus; run: number }>> {
+  async stale(olderThan: Date, limit = 500): Promise<Array<{ tenantId: ObjectId; id: ObjectId; status: AssessmentStatus; run: number; validated: boolean; agents: string[] }>> {
     const rows = await this.db.collection<AssessmentDoc>('assessments')
-      .find({ status: { $in: ['QUEUED', 'RUNNING'] }, updatedAt: { $lte: olderThan } }, { projection: { tenantId: 1, status: 1, run: 1 }, limit })
+      .find({ status: { $in: ['QUEUED', 'RUNNING'] }, updatedAt: { $lte: olderThan } }, { projection: { tenantId: 1, status: 1, run: 1, agents: 1, steps: 1 }, limit })
       .toArray();
-    return rows.map((r) => ({ tenantId: r.tenantId, id: r._id, status: r.status, run: r.run }));
+    return rows.map((r) => ({
+      tenantId: r.tenantId, id: r._id, status: r.status, run: r.run, agents: r.agents,
+      validated: r.steps.some((s) => s.kind === 'VALIDATION' && s.status === 'SUCCEEDED'),
+    }));
   }
 }

@@ -8,7 +8,7 @@ import type { Agent } from './agents/types';
 import type { AssessmentLoaders } from './loaders';
 import type { EventHub } from './event-hub';
 import type { RunService, StartInput } from './runs';
-import { assessmentEvents, assessmentProgress } from './subscriptions';
+import { assessmentEvents, assessmentProgress, type EventOptions } from './subscriptions';
 import type { AssessmentRepository, AssessmentStatus } from './repository';
 import { toAssessment } from './view';
 
@@ -18,6 +18,7 @@ export interface AssessmentContext extends RequestContext {
   runs: RunService;
   agents: Agent[];
   hub: EventHub;
+  events: EventOptions;
 }
 
 export const resolvers = {
@@ -28,6 +29,7 @@ export const resolvers = {
       ctx.tenant('read');
       return ctx.agents.map((a) => ({ name: a.name, description: a.description, builtIn: a.builtIn }));
     },
+    assessmentEventsCursor: (_: unknown, __: unknown, ctx: AssessmentContext) => ctx.hub.tail(ctx.tenant('read').toHexString(), ctx.events.streamMaxLen),
     assessments: async (_: unknown, args: { first?: number; after?: string; filter?: { status?: AssessmentStatus | null; candidateId?: string | null; jobId?: string | null } | null }, ctx: AssessmentContext) => {
       const repo = ctx.assessments('read');
       const page = parsePage(args.first, args.after);
@@ -43,10 +45,10 @@ export const resolvers = {
   Subscription: {
     assessmentProgress: {
       subscribe: (_: unknown, args: { id: string; afterSeq?: number | null }, ctx: AssessmentContext) =>
-        assessmentProgress(ctx.assessments('read'), ctx.hub, args.id, args.afterSeq),
+        assessmentProgress(ctx.assessments('read'), ctx.hub, args.id, args.afterSeq, ctx.events),
     },
     assessmentEvents: {
-      subscribe: (_: unknown, __: unknown, ctx: AssessmentContext) => assessmentEvents(ctx.assessments('read'), ctx.hub),
+      subscribe: (_: unknown, args: { after?: string | null }, ctx: AssessmentContext) => assessmentEvents(ctx.assessments('read'), ctx.hub, args.after),
     },
   },
   Mutation: {

@@ -6,6 +6,7 @@ import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
 import { createLogger } from '../../shared/logger';
 import { closeRedis, redisConnection } from '../../shared/redis';
 import { availableAgents } from './agents/registry';
+import { CatchUp } from './catch-up';
 import { EventHub } from './event-hub';
 import { EventPublisher } from './events';
 import { createLoaders } from './loaders';
@@ -27,10 +28,14 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
   const { config } = opts;
   const redis = redisConnection(config.REDIS_URL, 'producer');
   const queue = new RunQueue(runQueueOptions(config, redis));
-  const publisher = new EventPublisher(redis, config.QUEUE_PREFIX, createLogger('assessment', config.LOG_LEVEL));
+  const publisher = new EventPublisher(redis, config.QUEUE_PREFIX, createLogger('assessment', config.LOG_LEVEL), config.EVENT_STREAM_MAXLEN);
   const agents = availableAgents(config);
+  // Both retry forever: a subscription waits out a Redis outage and catches up after it.
   const subscriber = redisConnection(config.REDIS_URL, 'worker');
-  const hub = new EventHub(subscriber, config.QUEUE_PREFIX, createLogger('assessment', config.LOG_LEVEL), config.SUBSCRIPTION_MAX_QUEUED_EVENTS);
+  const reader = redisConnection(config.REDIS_URL, 'worker');
+  const hub = new EventHub(subscriber, reader, config.QUEUE_PREFIX, createLogger('assessment', config.LOG_LEVEL), config.SUBSCRIPTION_MAX_QUEUED_EVENTS, config.EVENT_POLL_MS);
+  const catchUp = new CatchUp(config.EVENT_CATCHUP_MS);
+  const events = { catchUp, streamMaxLen: config.EVENT_STREAM_MAXLEN };
   const runs = new RunService({
     queue, publisher, agents,
     candidateOwner: new EntityClient(opts.candidateUrl, 'Candidate'),
@@ -45,13 +50,16 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
     ensureIndexes: AssessmentRepository.ensureIndexes,
     context(base, db) {
       const assessments = (access: Parameters<typeof base.tenant>[0]) => new AssessmentRepository(db, base.tenant(access));
-      return { ...base, assessments, runs, agents, hub, loaders: createLoaders(() => assessments('read'), base.observeBatch) };
+      return { ...base, assessments, runs, agents, hub, events, loaders: createLoaders(() => assessments('read'), base.observeBatch) };
     },
     subscriptions: true,
     async close() {
       await queue.close();
       await closeRedis(redis);
+      hub.close();
+      catchUp.close();
       await closeRedis(subscriber);
+      await closeRedis(reader);
     },
   };
 }

@@ -18,6 +18,35 @@ export interface StepDeps {
   log: Logger;
   /** Aborted when the worker shuts down, so long agent calls stop. */
   signal: AbortSignal;
+  /** How often a running agent checks whether its run was cancelled, to abort its call (CANCEL_CHECK_MS). */
+  cancelCheckMs: number;
+}
+
+/**
+ * A signal that aborts on worker shutdown or once the run is over (cancelled) while the agent runs,
+ * checked every `cancelCheckMs` with a one-field read; stop() ends the checks.
+ */
+function runSignal(repo: AssessmentRepository, id: ObjectId, deps: StepDeps): { signal: AbortSignal; cancelled: () => boolean; stop: () => void } {
+  const ctl = new AbortController();
+  let cancelled = false;
+  const onShutdown = () => ctl.abort(deps.signal.reason);
+  deps.signal.addEventListener('abort', onShutdown, { once: true });
+  const timer = setInterval(() => {
+    repo.statusOf(id).then((status) => {
+      if (status !== null && !TERMINAL.has(status)) return;
+      cancelled = true;
+      ctl.abort(new Error(`the run is ${status ?? 'gone'}`));
+    }, () => undefined);
+  }, deps.cancelCheckMs);
+  timer.unref();
+  return {
+    signal: ctl.signal,
+    cancelled: () => cancelled,
+    stop: () => {
+      clearInterval(timer);
+      deps.signal.removeEventListener('abort', onShutdown);
+    },
+  };
 }
 
 /** Thrown when synthesis is delivered before every agent finished; BullMQ retries it later. */
@@ -56,7 +85,7 @@ export async function processRunJob(job: Job<RunJobData>, deps: StepDeps): Promi
   };
   const started = Date.now();
   if (job.name === 'validation') await validate(job, record, deps, log);
-  else if (job.name === 'agent') await runAgent(job, record, deps, log);
+  else if (job.name === 'agent') await runAgent(job, record, repo, deps, log);
   else if (job.name === 'synthesis') await synthesis(record, deps);
   else throw new Error(`unknown job ${job.name}`);
   // One line per processed job, carrying the request id (and trace id) of the call that started the run.
@@ -69,18 +98,13 @@ async function validate(job: Job<RunJobData>, record: Recorder, deps: StepDeps, 
   const now = new Date();
   const started = await record((doc) => {
     if (TERMINAL.has(doc.status) || doc.run !== job.data.run) return null;
-    const events: Change['events'] = [];
-    const change: Change = { set: {}, steps: {}, events };
-    if (doc.status === 'QUEUED') {
-      change.set = { status: 'RUNNING', startedAt: doc.startedAt ?? now };
-      events.push({ type: 'STARTED' });
-    }
+    const change: Change = { events: [] };
+    if (doc.status === 'QUEUED') change.events.push({ type: 'STARTED', set: { status: 'RUNNING', startedAt: doc.startedAt ?? now } });
     const v = step(doc, VALIDATION);
     if (v.status !== 'SUCCEEDED') {
-      change.steps![VALIDATION] = { status: 'RUNNING', attempts: v.attempts + 1, startedAt: now, error: null };
-      events.push({ type: 'STEP_STARTED', step: VALIDATION });
+      change.events.push({ type: 'STEP_STARTED', step: VALIDATION, steps: { [VALIDATION]: { status: 'RUNNING', attempts: v.attempts + 1, startedAt: now, error: null } } });
     }
-    return events.length ? change : null;
+    return change.events.length ? change : null;
   });
   const doc = started?.doc;
   if (!doc || TERMINAL.has(doc.status) || doc.run !== job.data.run) return;
@@ -96,9 +120,10 @@ async function validate(job: Job<RunJobData>, record: Recorder, deps: StepDeps, 
     if (problem) {
       log.info({ problem }, 'validation failed');
       await record((d) => (TERMINAL.has(d.status) ? null : {
-        set: { status: 'FAILED', error: `validation failed: ${problem}`, completedAt: new Date() },
-        steps: { ...skipRest(d, VALIDATION), [VALIDATION]: { status: 'FAILED', finishedAt: new Date(), error: problem } },
-        events: [{ type: 'STEP_FAILED', step: VALIDATION }, { type: 'FAILED' }],
+        events: [
+          { type: 'STEP_FAILED', step: VALIDATION, steps: { [VALIDATION]: { status: 'FAILED', finishedAt: new Date(), error: problem } } },
+          { type: 'FAILED', set: { status: 'FAILED', error: `validation failed: ${problem}`, completedAt: new Date() }, steps: skipRest(d, VALIDATION) },
+        ],
       }));
       return;
     }
@@ -116,7 +141,7 @@ async function validate(job: Job<RunJobData>, record: Recorder, deps: StepDeps, 
   await deps.queue.ensureAgentsFlow(job.data, doc.agents);
 }
 
-async function runAgent(job: Job<RunJobData>, record: Recorder, deps: StepDeps, log: Logger): Promise<void> {
+async function runAgent(job: Job<RunJobData>, record: Recorder, repo: AssessmentRepository, deps: StepDeps, log: Logger): Promise<void> {
   const name = job.data.agent!;
   const agent = deps.agents.get(name);
   const started = await record((doc) => {
@@ -127,16 +152,19 @@ async function runAgent(job: Job<RunJobData>, record: Recorder, deps: StepDeps, 
   });
   if (!started?.events.length) return;
   const input = started.doc.input;
+  const run = runSignal(repo, started.doc._id, deps);
   try {
     if (!agent) throw new Error(`agent ${name} is not available on this worker (is LLM_BASE_URL set?)`);
     if (!input) throw new Error('the run has no validated input');
-    const result = await agent.run(input, deps.signal);
+    const result = await agent.run(input, run.signal);
     await record((doc) => (TERMINAL.has(doc.status) || step(doc, name).status !== 'RUNNING' ? null : {
       steps: { [name]: { status: 'SUCCEEDED', finishedAt: new Date(), score: result.score, findings: result.findings, error: null } },
       events: [{ type: 'STEP_SUCCEEDED', step: name }],
     }));
   } catch (err) {
     if (deps.signal.aborted) throw err;
+    // Cancelled while it ran: cancel already marked the step SKIPPED; nothing to record or retry.
+    if (run.cancelled()) return void log.info('agent call aborted: the run was cancelled');
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     log.warn({ err: errorText(err), attempt: job.attemptsMade + 1, last }, 'agent attempt failed');
     await record((doc) => (TERMINAL.has(doc.status) || step(doc, name).status !== 'RUNNING' ? null : {
@@ -145,27 +173,41 @@ async function runAgent(job: Job<RunJobData>, record: Recorder, deps: StepDeps, 
     }));
     // Not the last attempt: BullMQ retries with backoff. The last one completes the job so synthesis runs.
     if (!last) throw err;
+  } finally {
+    run.stop();
   }
 }
 
+/**
+ * Synthesis is a step like the others: STEP_STARTED (RUNNING, one more attempt) is recorded on its
+ * own, then the outcome, so a subscriber sees it running and a crash in between is retried.
+ */
 async function synthesis(record: Recorder, deps: StepDeps): Promise<void> {
-  await record((doc) => {
+  const started = await record((doc) => {
     if (TERMINAL.has(doc.status) || STEP_DONE.has(step(doc, SYNTHESIS).status)) return null;
     const pending = doc.steps.filter((s) => s.kind === 'AGENT' && !STEP_DONE.has(s.status));
     if (pending.length) throw new NotReady(`agents still running: ${pending.map((s) => s.name).join(', ')}`);
+    const s = step(doc, SYNTHESIS);
+    return { events: [{ type: 'STEP_STARTED', step: SYNTHESIS, steps: { [SYNTHESIS]: { status: 'RUNNING', attempts: s.attempts + 1, startedAt: new Date(), error: null } } }] };
+  });
+  if (!started?.events.length) return;
+  await record((doc) => {
+    if (TERMINAL.has(doc.status) || step(doc, SYNTHESIS).status !== 'RUNNING') return null;
     const now = new Date();
     const result = synthesize(doc.steps, deps.agents);
     if (!result.ok) {
       return {
-        set: { status: 'FAILED', error: result.error, completedAt: now },
-        steps: { [SYNTHESIS]: { status: 'FAILED', attempts: 1, startedAt: now, finishedAt: now, error: result.error } },
-        events: [{ type: 'STEP_STARTED', step: SYNTHESIS }, { type: 'STEP_FAILED', step: SYNTHESIS }, { type: 'FAILED' }],
+        events: [
+          { type: 'STEP_FAILED', step: SYNTHESIS, steps: { [SYNTHESIS]: { status: 'FAILED', finishedAt: now, error: result.error } } },
+          { type: 'FAILED', set: { status: 'FAILED', error: result.error, completedAt: now } },
+        ],
       };
     }
     return {
-      set: { status: 'COMPLETED', score: result.score, recommendation: result.recommendation, summary: result.summary, completedAt: now },
-      steps: { [SYNTHESIS]: { status: 'SUCCEEDED', attempts: 1, startedAt: now, finishedAt: now, score: result.score, findings: result.findings } },
-      events: [{ type: 'STEP_STARTED', step: SYNTHESIS }, { type: 'STEP_SUCCEEDED', step: SYNTHESIS }, { type: 'COMPLETED' }],
+      events: [
+        { type: 'STEP_SUCCEEDED', step: SYNTHESIS, steps: { [SYNTHESIS]: { status: 'SUCCEEDED', finishedAt: now, score: result.score, findings: result.findings } } },
+        { type: 'COMPLETED', set: { status: 'COMPLETED', score: result.score, recommendation: result.recommendation, summary: result.summary, completedAt: now } },
+      ],
     };
   });
 }

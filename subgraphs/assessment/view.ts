@@ -1,9 +1,11 @@
-import type { AssessmentDoc, EventDoc } from './repository';
+import type { AssessmentDoc, AssessmentSnapshot, EventDoc } from './repository';
+
+type Identity = Pick<AssessmentDoc, '_id' | 'candidateId' | 'jobId'>;
 
 const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'SKIPPED']);
 
 /** An assessment as the graph shows it; also what events carry, so subscribers need no read. */
-export function toAssessment(doc: Omit<AssessmentDoc, 'events' | 'input'> & Partial<Pick<AssessmentDoc, 'events' | 'input'>>) {
+export function toAssessment(doc: Identity & AssessmentSnapshot) {
   const done = doc.steps.filter((s) => FINISHED.has(s.status)).length;
   return {
     id: doc._id.toHexString(),
@@ -24,7 +26,19 @@ export function toAssessment(doc: Omit<AssessmentDoc, 'events' | 'input'> & Part
 
 export type AssessmentView = ReturnType<typeof toAssessment>;
 
-/** An AssessmentEvent as the graph shows it. */
-export function toEvent(event: EventDoc, assessment: AssessmentView) {
-  return { seq: event.seq, type: event.type, at: event.at, step: event.step, assessment };
+/**
+ * The assessment as it was right after `event`: its ids from `doc`, its own fields from the
+ * snapshot stored with the event. Only events stored before snapshots existed fall back to `doc`.
+ */
+export function assessmentAt(doc: Identity & AssessmentSnapshot, event: EventDoc): AssessmentView {
+  if (!event.assessment) return toAssessment(doc);
+  return toAssessment({ _id: doc._id, candidateId: doc.candidateId, jobId: doc.jobId, ...event.assessment });
+}
+
+/**
+ * An AssessmentEvent as the graph shows it, given the assessment at that event and its cursor: a
+ * tenant stream position on assessmentEvents, `seq:<n>` on assessmentProgress (see the schema).
+ */
+export function toEvent(event: Pick<EventDoc, 'seq' | 'type' | 'at' | 'step'>, assessment: AssessmentView, cursor = `seq:${event.seq}`) {
+  return { seq: event.seq, type: event.type, at: event.at, step: event.step, assessment, cursor };
 }

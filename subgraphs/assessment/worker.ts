@@ -49,9 +49,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const queueOpts = runQueueOptions(config, producerRedis);
     const queue = new RunQueue(queueOpts);
     steps.unshift(() => queue.close());
-    const publisher = new EventPublisher(producerRedis, config.QUEUE_PREFIX, log);
+    const publisher = new EventPublisher(producerRedis, config.QUEUE_PREFIX, log, config.EVENT_STREAM_MAXLEN);
     const agents = new Map(availableAgents(config).map((a) => [a.name, a]));
-    const worker = new Worker<RunJobData>(QUEUE_NAME, (job) => processRunJob(job, { db, queue, publisher, agents, log, signal: abort.signal }), {
+    const worker = new Worker<RunJobData>(QUEUE_NAME, (job) => processRunJob(job, { db, queue, publisher, agents, log, signal: abort.signal, cancelCheckMs: config.CANCEL_CHECK_MS }), {
       connection: workerRedis,
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,

@@ -64,8 +64,9 @@ test('events published by any worker reach subscribers on every gateway', async 
   const b = await otherGateway();
   const clients = [wsClient(h.t.stack.gateway.url, h.token), wsClient(b.url, h.token)];
   try {
-    const subs = clients.map((c) => collect<{ assessmentEvents: { seq: number; type: string; assessment: { id: string } } }>(c, 'subscription { assessmentEvents { seq type assessment { id } } }'));
-    await new Promise((res) => setTimeout(res, 500));
+    // Subscribing from the stream's current end needs no wait for the subscriptions to be live.
+    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!.assessmentEventsCursor;
+    const subs = clients.map((c) => collect<{ assessmentEvents: { seq: number; type: string; assessment: { id: string } } }>(c, 'subscription($after: String) { assessmentEvents(after: $after) { seq type assessment { id } } }', { after }));
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push((await h.start({ agents: ['skills', 'profile'] })).data!.startAssessment.id);
     const completed = (s: (typeof subs)[number]) => new Set(s.events.filter((e) => e.assessmentEvents.type === 'COMPLETED').map((e) => e.assessmentEvents.assessment.id));

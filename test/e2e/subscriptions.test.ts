@@ -1,5 +1,5 @@
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { eventsChannel } from '../../subgraphs/assessment/events';
+import { eventsDoorbell } from '../../subgraphs/assessment/events';
 import { REAL_REDIS_URL, startRunHarness, type RunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';
 import { waitFor } from '../support/wait';
@@ -82,9 +82,9 @@ test('assessmentEvents streams every run of the tenant; unsubscribing tears the 
   const client = wsClient(h.t.stack.gateway.url, h.token);
   try {
     const seen: Array<{ assessmentEvents: { type: string; assessment: { id: string; job: { title: string } } } }> = [];
-    const sub = collect<(typeof seen)[number]>(client, 'subscription { assessmentEvents { seq type assessment { id job { title } } } }', {}, (e) => seen.push(e));
+    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!.assessmentEventsCursor;
+    const sub = collect<(typeof seen)[number]>(client, 'subscription($after: String) { assessmentEvents(after: $after) { seq type assessment { id job { title } } } }', { after }, (e) => seen.push(e));
     await waitFor(async () => h.t.stack.gateway.openSubscriptions() === 1, 5000, 'the subscription to open');
-    await new Promise((r) => setTimeout(r, 200));
     const r = await h.start({ agents: ['profile'] });
     const id = r.data!.startAssessment.id;
     await waitFor(async () => seen.some((e) => e.assessmentEvents.assessment.id === id && e.assessmentEvents.type === 'COMPLETED'), 20_000, 'the run\'s COMPLETED event');
@@ -94,7 +94,7 @@ test('assessmentEvents streams every run of the tenant; unsubscribing tears the 
     // ... and in the assessment subgraph: nobody listens on the tenant's Redis channel any more.
     const redis = redisConnection(REAL_REDIS_URL, 'worker');
     try {
-      const channel = eventsChannel(h.prefix, h.tenantId);
+      const channel = eventsDoorbell(h.prefix, h.tenantId);
       await waitFor(async () => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]) === 0, 5000, 'the Redis listener to go');
     } finally {
       await closeRedis(redis);

@@ -25,8 +25,12 @@ const sign = (key: KeyLike, claims: Record<string, unknown>, iss = 'https://id.e
 test('a token signed by a key in the JWKS is accepted', async () => {
   const verifier = new TokenVerifier({ jwksUrl: url, issuer: 'https://id.example', audience: 'hiregraph' });
   const tid = new ObjectId().toHexString();
-  const p = await verifier.verify(`Bearer ${await sign(privateKey, { tid, roles: ['recruiter'] })}`);
-  expect(p).toEqual({ userId: 'user-1', tenantId: new ObjectId(tid), roles: ['recruiter'] });
+  const exp = Math.floor(Date.now() / 1000) + 300;
+  const token = await new SignJWT({ tid, roles: ['recruiter'] }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('user-1')
+    .setIssuer('https://id.example').setAudience('hiregraph').setExpirationTime(exp).sign(privateKey);
+  const p = await verifier.verify(`Bearer ${token}`);
+  // The token's exp is kept: a subscription ends when it passes.
+  expect(p).toEqual({ userId: 'user-1', tenantId: new ObjectId(tid), roles: ['recruiter'], expiresAt: new Date(exp * 1000) });
 });
 
 test('another key, issuer or audience is UNAUTHENTICATED', async () => {

@@ -14,6 +14,8 @@ export class FakeLlm {
   readonly calls: LlmCall[] = [];
   /** Requests as they arrive (calls records them when answered). */
   readonly received: Array<{ agent: string; at: number }> = [];
+  /** Requests the caller gave up on (closed) before they were answered, when they closed. */
+  readonly abandoned: Array<{ agent: string; at: number }> = [];
   behaviour: Record<string, LlmBehaviour> = {};
   latencyMs = 0;
   slowMs = 10_000;
@@ -45,6 +47,8 @@ export class FakeLlm {
     const agent = /Rubric \((\w+)\)/.exec(system)?.[1] ?? 'unknown';
     const mode = this.behaviour[agent] ?? 'ok';
     this.received.push({ agent, at: start });
+    let answered = false;
+    res.once('close', () => { if (!answered) this.abandoned.push({ agent, at: Date.now() }); });
     await new Promise((r) => setTimeout(r, mode === 'slow' ? this.slowMs : this.latencyMs));
     let status = 200;
     let payload: unknown;
@@ -54,6 +58,7 @@ export class FakeLlm {
       const content = mode === 'garbage' ? 'I think this candidate is great!' : JSON.stringify({ score: this.score, findings: [`${agent} looks fine`] });
       payload = { id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] };
     }
+    answered = true;
     if (!res.destroyed) {
       res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after-ms': '10' } : {}) });
       res.end(JSON.stringify(payload));

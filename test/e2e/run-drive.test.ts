@@ -1,0 +1,64 @@
+import { Queue } from 'bullmq';
+import { ObjectId } from 'mongodb';
+import { closeRedis, redisConnection } from '../../shared/redis';
+import { jobId, QUEUE_NAME } from '../../subgraphs/assessment/queue';
+import { REAL_REDIS_URL, startRunHarness, type RunHarness } from '../support/runs';
+import { waitFor } from '../support/wait';
+
+/** Runs are driven to their end: a cancel stops a running LLM call; a run stuck after synthesis started moves on. */
+let h: RunHarness;
+const RECONCILE_AFTER_MS = 1500;
+const RECONCILE_INTERVAL_MS = 300;
+beforeAll(async () => {
+  h = await startRunHarness({ RECONCILE_AFTER_MS: String(RECONCILE_AFTER_MS), RECONCILE_INTERVAL_MS: String(RECONCILE_INTERVAL_MS), CANCEL_CHECK_MS: '200' });
+  await h.startWorker();
+});
+afterAll(async () => { await h?.close(); });
+
+test('cancelAssessment aborts the running LLM call within a second; the step is not retried', async () => {
+  h.llm.behaviour = { technical: 'slow' };
+  h.llm.slowMs = 30_000;
+  try {
+    const id = (await h.start({ agents: ['llm-technical'] })).data!.startAssessment.id;
+    await waitFor(async () => h.llm.received.some((c) => c.agent === 'technical'), 20_000, 'the LLM call to start');
+    const cancelledAt = Date.now();
+    const r = await h.t.gql<{ cancelAssessment: { status: string } }>('mutation($id: ID!) { cancelAssessment(id: $id) { status } }', { id }, h.token);
+    expect(r.data!.cancelAssessment.status).toBe('CANCELLED');
+    const gone = await waitFor(async () => h.llm.abandoned.find((c) => c.agent === 'technical'), 5000, 'the LLM call to be abandoned');
+    expect(gone.at - cancelledAt).toBeLessThan(1000);
+    // The agent's job ends (completed, not failed for a retry), the step stays SKIPPED and is not attempted again.
+    const connection = redisConnection(REAL_REDIS_URL, 'worker');
+    const queue = new Queue(QUEUE_NAME, { connection, prefix: h.prefix });
+    try {
+      const job = await queue.getJob(jobId(id, 1, 'agent-llm-technical'));
+      await waitFor(async () => (await job!.getState()) === 'completed', 5000, 'the agent job to complete');
+    } finally {
+      await queue.close();
+      await closeRedis(connection);
+    }
+    const a = await h.get(id);
+    expect(a.status).toBe('CANCELLED');
+    expect(a.steps.find((s) => s.name === 'llm-technical')).toMatchObject({ status: 'SKIPPED', attempts: 1 });
+    expect(h.llm.received.filter((c) => c.agent === 'technical')).toHaveLength(1);
+  } finally {
+    h.llm.behaviour = {};
+  }
+});
+
+test('a run stuck with synthesis RUNNING and its jobs done is driven to COMPLETED by the reconciler', async () => {
+  const id = (await h.start({ agents: ['skills'] })).data!.startAssessment.id;
+  const done = await h.waitFor(id, ['COMPLETED']);
+  // As a worker that died after synthesis started would leave it, with every job of the run finished in Redis.
+  const coll = h.t.stack.subgraphs.assessment.db.collection('assessments');
+  const stale = new Date(Date.now() - 60_000);
+  await coll.updateOne({ _id: new ObjectId(id) }, {
+    $set: { status: 'RUNNING', score: null, recommendation: null, summary: null, completedAt: null, 'steps.$[s].status': 'RUNNING', 'steps.$[s].finishedAt': null, updatedAt: stale },
+  }, { arrayFilters: [{ 's.name': 'synthesis' }] });
+  const stuckAt = Date.now();
+  const again = await h.waitFor(id, ['COMPLETED', 'FAILED'], RECONCILE_AFTER_MS + RECONCILE_INTERVAL_MS + 10_000);
+  expect(again.status).toBe('COMPLETED');
+  expect(again.score).toBe(done.score);
+  // Driven on by the reconciler's next pass: within one interval (plus the work itself), as the run was already stale.
+  expect(Date.now() - stuckAt).toBeLessThan(RECONCILE_INTERVAL_MS + 5000);
+  expect(again.steps.find((s) => s.name === 'synthesis')).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+});
