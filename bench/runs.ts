@@ -6,7 +6,7 @@ import { signToken } from '../shared/auth';
 import { DEV_JWT_SECRET, loadConfig, type Config } from '../shared/config';
 import { EmbeddedMongo } from '../shared/mongo/embedded';
 import { closeRedis, redisConnection } from '../shared/redis';
-import { startStack, type Stack } from '../shared/stack';
+import { startStack, type Stack } from '../scripts/stack';
 import { obliterateQueue } from '../subgraphs/assessment/queue';
 import { AssessmentRepository } from '../subgraphs/assessment/repository';
 import { FakeLlm } from '../test/support/fake-llm';
@@ -82,7 +82,7 @@ export async function benchRuns(): Promise<string> {
     const platform = await signToken(DEV_JWT_SECRET, { sub: 'bench', roles: ['platform-admin'] });
     const res = await fetch(stack.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${platform}` }, body: JSON.stringify({ query: 'mutation { createTenant(input: { slug: "bench-runs", name: "Bench", plan: ENTERPRISE }) { id } }' }) });
     const tenantId = ((await res.json()) as { data: { createTenant: { id: string } } }).data.createTenant.id;
-    const env: Env = { config, mongo, stack, token: await signToken(DEV_JWT_SECRET, { sub: 'bench', tid: tenantId, roles: ['admin'] }), tenant: new ObjectId(tenantId), candidateId: '', jobId: '', env: envVars };
+    const env: Env = { config, mongo, stack, token: await signToken(DEV_JWT_SECRET, { sub: 'bench', tid: tenantId, roles: ['admin'] }), tenant: new ObjectId(tenantId), candidateId: '', jobId: '', env: { ...envVars, CANDIDATE_URL: stack.subgraphs.candidate.url, JOB_URL: stack.subgraphs.job.url } };
     env.candidateId = (await gql(env, 'mutation { createCandidate(input: { name: "Bench", email: "bench@example.com", skills: ["TypeScript"], yearsExperience: 5, resumeText: "TypeScript GraphQL services" }) { id } }')).createCandidate!.id!;
     env.jobId = (await gql(env, 'mutation { createJob(input: { title: "Engineer", description: "TypeScript GraphQL", requiredSkills: ["TypeScript"] }) { id } }')).createJob!.id!;
 

@@ -6,7 +6,7 @@ import { signToken } from '../shared/auth';
 import { DEV_JWT_SECRET, loadConfig } from '../shared/config';
 import { EmbeddedMongo } from '../shared/mongo/embedded';
 import { closeRedis, redisConnection } from '../shared/redis';
-import { startStack } from '../shared/stack';
+import { startStack } from '../scripts/stack';
 import { createLogger } from '../shared/logger';
 import { EventPublisher } from '../subgraphs/assessment/events';
 import { newAssessment } from '../subgraphs/assessment/model';

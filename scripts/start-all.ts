@@ -4,7 +4,7 @@ import { jwtSecret } from '../shared/config';
 import { closeAll } from '../shared/graphql/close';
 import { createLogger } from '../shared/logger';
 import type { Config } from '../shared/config';
-import { startStack } from '../shared/stack';
+import { startStack } from './stack';
 import { seedDemo } from './demo-data';
 import { startWorker } from '../subgraphs/assessment/worker';
 import { localMongo } from './local-mongo';
@@ -26,7 +26,7 @@ export async function startAll(config: Config): Promise<{ close(): Promise<void>
     const cfg = { ...config, REDIS_URL: redis.url };
     const stack = await startStack({ config: cfg, mongoUri: mongo.uri });
     steps.unshift(() => stack.close());
-    const worker = await startWorker({ config: cfg, mongoUri: mongo.uri });
+    const worker = await startWorker({ config: cfg, mongoUri: mongo.uri, candidateUrl: stack.subgraphs.candidate.url, jobUrl: stack.subgraphs.job.url });
     steps.unshift(() => worker.close());
     const client = await MongoClient.connect(mongo.uri);
     const { tenant, created } = await seedDemo(client.db(config.MONGODB_DB)).finally(() => client.close());

@@ -25,22 +25,34 @@ const GRANTS: Record<Access, Role[]> = {
 };
 
 export interface VerifierOptions {
-  /** HS256 shared secret. */
+  /** HS256 shared secret. With a JWKS URL too, it verifies only HS256 tokens (the worker's own). */
   secret?: string;
-  /** JWKS endpoint for asymmetric keys; used when set. */
+  /** JWKS endpoint for asymmetric keys (users' tokens from an identity provider). */
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
 }
 
-/** Verifies bearer tokens (HS256 secret or JWKS) into a Principal; every failure is UNAUTHENTICATED. */
+/**
+ * Verifies bearer tokens into a Principal; every failure is UNAUTHENTICATED. HS256 tokens are
+ * checked against the secret, others against the JWKS; with both configured, users sign in through
+ * the identity provider while Hiregraph's own processes (the worker) sign short-lived HS256 tokens.
+ */
 export class TokenVerifier {
-  private readonly key: Uint8Array | JWTVerifyGetKey;
+  private readonly key: JWTVerifyGetKey;
+  private readonly algorithms: string[] | undefined;
 
   constructor(private readonly opts: VerifierOptions) {
-    if (opts.jwksUrl) this.key = createRemoteJWKSet(new URL(opts.jwksUrl));
-    else if (opts.secret) this.key = new TextEncoder().encode(opts.secret);
-    else throw new Error('TokenVerifier needs a secret or a JWKS URL');
+    const secret = opts.secret ? new TextEncoder().encode(opts.secret) : null;
+    const jwks = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : null;
+    if (!secret && !jwks) throw new Error('TokenVerifier needs a secret or a JWKS URL');
+    this.key = async (header, token) => {
+      if (header.alg === 'HS256' && secret) return secret;
+      if (jwks) return jwks(header, token);
+      throw new Error(`expected an HS256 token, received ${header.alg}`);
+    };
+    // Without a JWKS, only HS256 is accepted (no "none", no algorithm confusion).
+    this.algorithms = jwks ? undefined : ['HS256'];
   }
 
   async verify(authorization: string | undefined): Promise<Principal> {
@@ -49,11 +61,7 @@ export class TokenVerifier {
     if (!match) throw errors.unauthenticated('expected an Authorization header of the form "Bearer <JWT>"');
     let payload: JWTPayload;
     try {
-      const result = await jwtVerify(match[1]!, this.key as Uint8Array, {
-        issuer: this.opts.issuer,
-        audience: this.opts.audience,
-        algorithms: this.opts.jwksUrl ? undefined : ['HS256'],
-      });
+      const result = await jwtVerify(match[1]!, this.key, { issuer: this.opts.issuer, audience: this.opts.audience, algorithms: this.algorithms });
       payload = result.payload;
     } catch (err) {
       const reason = (err as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid';
@@ -102,4 +110,34 @@ export async function signToken(secret: string, claims: TokenClaims, opts: { exp
   if (opts.issuer) jwt = jwt.setIssuer(opts.issuer);
   if (opts.audience) jwt = jwt.setAudience(opts.audience);
   return jwt.sign(new TextEncoder().encode(secret));
+}
+
+/** The subject of tokens Hiregraph's worker signs for itself. */
+export const WORKER_SUBJECT = 'service:assessment-worker';
+
+/**
+ * Short-lived tenant `viewer` tokens for the worker, which reads candidates and jobs from their
+ * subgraphs like any client; one token per tenant is reused until a minute before it expires.
+ */
+export class ServiceTokens {
+  private readonly cache = new Map<string, { token: Promise<string>; until: number }>();
+
+  /**
+   * @param secret the HS256 secret the subgraphs verify (JWT_SECRET)
+   * @param opts issuer and audience the subgraphs expect (JWT_ISSUER, JWT_AUDIENCE)
+   */
+  constructor(private readonly secret: string, private readonly opts: { issuer?: string; audience?: string } = {}) {}
+
+  /** An Authorization header value for the tenant. */
+  async authorization(tenantId: string): Promise<string> {
+    const now = Date.now();
+    let entry = this.cache.get(tenantId);
+    if (!entry || entry.until < now) {
+      entry = { token: signToken(this.secret, { sub: WORKER_SUBJECT, tid: tenantId, roles: ['viewer'] }, { ...this.opts, expiresIn: '5m' }), until: now + 4 * 60_000 };
+      entry.token.catch(() => this.cache.delete(tenantId));
+      this.cache.set(tenantId, entry);
+      if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
+    }
+    return `Bearer ${await entry.token}`;
+  }
 }

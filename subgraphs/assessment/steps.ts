@@ -1,8 +1,8 @@
 import type { Job } from 'bullmq';
 import { ObjectId, type Db } from 'mongodb';
+import type { ServiceTokens } from '../../shared/auth';
+import type { EntityClient } from '../../shared/graphql/entity-client';
 import type { Logger } from '../../shared/logger';
-import { CandidateRepository } from '../candidate/repository';
-import { JobRepository } from '../job/repository';
 import type { Agent, AgentInput } from './agents/types';
 import type { EventPublisher } from './events';
 import { STEP_DONE, SYNTHESIS, TERMINAL, VALIDATION } from './model';
@@ -15,6 +15,10 @@ export interface StepDeps {
   queue: RunQueue;
   publisher: EventPublisher;
   agents: Map<string, Agent>;
+  /** The candidate and job subgraphs, read through `_entities` (this subgraph never reads their collections). */
+  owners: { candidate: EntityClient; job: EntityClient };
+  /** The worker's own tenant tokens for those reads. */
+  tokens: ServiceTokens;
   log: Logger;
   /** Aborted when the worker shuts down, so long agent calls stop. */
   signal: AbortSignal;
@@ -48,6 +52,10 @@ function runSignal(repo: AssessmentRepository, id: ObjectId, deps: StepDeps): { 
     },
   };
 }
+
+/** What agents read of the candidate and the job, as their subgraphs expose them. */
+const CANDIDATE_FIELDS = 'id name email phone location headline skills yearsExperience resumeText archivedAt';
+const JOB_FIELDS = 'id title description requiredSkills niceToHaveSkills minYearsExperience location status';
 
 /** Thrown when synthesis is delivered before every agent finished; BullMQ retries it later. */
 class NotReady extends Error {}
@@ -109,9 +117,10 @@ async function validate(job: Job<RunJobData>, record: Recorder, deps: StepDeps, 
   const doc = started?.doc;
   if (!doc || TERMINAL.has(doc.status) || doc.run !== job.data.run) return;
   if (step(doc, VALIDATION).status !== 'SUCCEEDED') {
-    const tenant = doc.tenantId;
-    const [candidate] = await new CandidateRepository(deps.db, tenant).byIds([doc.candidateId.toHexString()]);
-    const [jobDoc] = await new JobRepository(deps.db, tenant).jobsByIds([doc.jobId.toHexString()]);
+    // Re-checked from the owners when it runs (the job may have closed since the run started).
+    const caller = { requestId: job.data.requestId ?? `run-${job.data.assessmentId}`, authorization: await deps.tokens.authorization(job.data.tenantId), log };
+    const [candidate] = await deps.owners.candidate.fetch<AgentInput['candidate'] & { archivedAt: string | null }>(caller, [doc.candidateId.toHexString()], CANDIDATE_FIELDS);
+    const [jobDoc] = await deps.owners.job.fetch<AgentInput['job']>(caller, [doc.jobId.toHexString()], JOB_FIELDS);
     const problem = !candidate ? 'the candidate no longer exists'
       : candidate.archivedAt ? 'the candidate has been archived'
         : !jobDoc ? 'the job no longer exists'
@@ -127,10 +136,8 @@ async function validate(job: Job<RunJobData>, record: Recorder, deps: StepDeps, 
       }));
       return;
     }
-    const input: AgentInput = {
-      candidate: { id: candidate!._id.toHexString(), name: candidate!.name, email: candidate!.email, phone: candidate!.phone, location: candidate!.location, headline: candidate!.headline, skills: candidate!.skills, yearsExperience: candidate!.yearsExperience, resumeText: candidate!.resumeText },
-      job: { id: jobDoc!._id.toHexString(), title: jobDoc!.title, description: jobDoc!.description, requiredSkills: jobDoc!.requiredSkills, niceToHaveSkills: jobDoc!.niceToHaveSkills, minYearsExperience: jobDoc!.minYearsExperience, location: jobDoc!.location, status: jobDoc!.status },
-    };
+    const { archivedAt: _archived, ...candidateInput } = candidate!;
+    const input: AgentInput = { candidate: candidateInput, job: jobDoc! };
     const done = await record((d) => (TERMINAL.has(d.status) || step(d, VALIDATION).status !== 'RUNNING' ? null : {
       set: { input },
       steps: { [VALIDATION]: { status: 'SUCCEEDED', finishedAt: new Date(), findings: ['candidate and job checked'] } },

@@ -3,8 +3,10 @@ import { Worker } from 'bullmq';
 import express from 'express';
 import { Gauge, Histogram } from 'prom-client';
 import type { MongoClient } from 'mongodb';
-import type { Config } from '../../shared/config';
+import { ServiceTokens } from '../../shared/auth';
+import { jwtSecret, type Config } from '../../shared/config';
 import { closeAll } from '../../shared/graphql/close';
+import { EntityClient } from '../../shared/graphql/entity-client';
 import { addOpsRoutes, listen } from '../../shared/graphql/http';
 import { createLogger, type Logger } from '../../shared/logger';
 import { createMetrics } from '../../shared/metrics';
@@ -21,6 +23,10 @@ export interface WorkerOptions {
   mongoUri: string;
   /** Port of /healthz, /readyz and /metrics; 0 picks a free one, null serves none. Default: config.WORKER_PORT. */
   port?: number | null;
+  /** The candidate subgraph, whose `_entities` validation reads. Default: config.CANDIDATE_URL. */
+  candidateUrl?: string;
+  /** The job subgraph, likewise. Default: config.JOB_URL. */
+  jobUrl?: string;
   logger?: Logger;
 }
 
@@ -38,6 +44,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const log = opts.logger ?? createLogger('worker', config.LOG_LEVEL);
   const steps: Array<() => Promise<unknown> | unknown> = [];
   const abort = new AbortController();
+  const secret = jwtSecret(config);
+  // Users' tokens may come from an identity provider (JWKS); the worker signs its own with the shared secret.
+  if (!secret) throw new Error('JWT_SECRET: expected a secret for the worker to sign its own tokens to the candidate and job subgraphs (set it next to JWT_JWKS_URL)');
+  const owners = { candidate: new EntityClient(opts.candidateUrl ?? config.CANDIDATE_URL, 'Candidate'), job: new EntityClient(opts.jobUrl ?? config.JOB_URL, 'Job') };
+  const tokens = new ServiceTokens(secret, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   try {
     const metrics = createMetrics('worker');
     const mongo: MongoClient = await connectMongo(opts.mongoUri, metrics, 'hiregraph-worker');
@@ -51,7 +62,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     steps.unshift(() => queue.close());
     const publisher = new EventPublisher(producerRedis, config.QUEUE_PREFIX, log, config.EVENT_STREAM_MAXLEN);
     const agents = new Map(availableAgents(config).map((a) => [a.name, a]));
-    const worker = new Worker<RunJobData>(QUEUE_NAME, (job) => processRunJob(job, { db, queue, publisher, agents, log, signal: abort.signal, cancelCheckMs: config.CANCEL_CHECK_MS }), {
+    const worker = new Worker<RunJobData>(QUEUE_NAME, (job) => processRunJob(job, { db, queue, publisher, agents, owners, tokens, log, signal: abort.signal, cancelCheckMs: config.CANCEL_CHECK_MS }), {
       connection: workerRedis,
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,

@@ -62,7 +62,7 @@ test('Redis unreachable at startAssessment: the call still returns, and the reco
   expect(Date.now() - began).toBeLessThan(10_000);
   expect((await h.get(id)).status).toBe('QUEUED');
   // Redis "comes back": a worker on the real Redis, whose reconciler finds the QUEUED run.
-  const worker = await startWorker({ config: { ...h.t.config, REDIS_URL: REAL_REDIS_URL }, mongoUri: h.t.mongo.uri, port: 0 });
+  const worker = await startWorker({ config: { ...h.t.config, REDIS_URL: REAL_REDIS_URL }, mongoUri: h.t.mongo.uri, port: 0, candidateUrl: h.env.CANDIDATE_URL, jobUrl: h.env.JOB_URL });
   h.workers.push(worker);
   const done = await h.waitFor(id, ['COMPLETED', 'FAILED'], 30_000);
   expect(done.status).toBe('COMPLETED');

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { ObjectId } from 'mongodb';
-import { TokenVerifier } from '../../shared/auth';
+import { ServiceTokens, signToken, TokenVerifier, WORKER_SUBJECT } from '../../shared/auth';
 
 /** Asymmetric tokens verified against a JWKS endpoint, with issuer and audience checks. */
 let server: Server;
@@ -43,4 +43,21 @@ test('another key, issuer or audience is UNAUTHENTICATED', async () => {
   ]) {
     await expect(verifier.verify(`Bearer ${token}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
   }
+});
+
+test('with a JWKS and a secret, users sign in through the JWKS and the worker with its own HS256 tokens; JWKS alone refuses HS256', async () => {
+  const secret = 'worker-secret-0123456789abcdef0123456789';
+  const both = new TokenVerifier({ jwksUrl: url, secret, issuer: 'https://id.example', audience: 'hiregraph' });
+  const tid = new ObjectId().toHexString();
+  const worker = await new ServiceTokens(secret, { issuer: 'https://id.example', audience: 'hiregraph' }).authorization(tid);
+  const p = await both.verify(worker);
+  expect(p).toMatchObject({ userId: WORKER_SUBJECT, tenantId: new ObjectId(tid), roles: ['viewer'] });
+  // Five minutes, give or take the clock's second.
+  expect(Math.abs(p.expiresAt!.getTime() - Date.now() - 300_000)).toBeLessThan(2000);
+  expect((await both.verify(`Bearer ${await sign(privateKey, { tid, roles: ['admin'] })}`)).roles).toEqual(['admin']);
+  // An HS256 token signed with another secret is refused, and so is any HS256 token when only the JWKS is configured.
+  const forged = await signToken('another-secret-0123456789abcdef012345', { sub: WORKER_SUBJECT, tid, roles: ['admin'] }, { issuer: 'https://id.example', audience: 'hiregraph' });
+  await expect(both.verify(`Bearer ${forged}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  const jwksOnly = new TokenVerifier({ jwksUrl: url, issuer: 'https://id.example', audience: 'hiregraph' });
+  await expect(jwksOnly.verify(worker)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
 });

@@ -1,4 +1,4 @@
-import type { Stack } from '../../shared/stack';
+import type { Stack } from '../../scripts/stack';
 
 /** Sum of hiregraph_mongodb_commands_total over every subgraph's /metrics, by command. */
 export async function mongoCommandCounts(stack: Stack): Promise<Record<string, number>> {

@@ -45,6 +45,9 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
     RECONCILE_INTERVAL_MS: '300', RECONCILE_AFTER_MS: '1500', LLM_TIMEOUT_MS: '20000', ...extraEnv,
   };
   const t = await startTestStack(env);
+  // Workers read candidates and jobs from their subgraphs, wherever this stack put them.
+  const owners = { candidateUrl: t.stack.subgraphs.candidate.url, jobUrl: t.stack.subgraphs.job.url };
+  Object.assign(env, { CANDIDATE_URL: owners.candidateUrl, JOB_URL: owners.jobUrl });
   const workers: RunningWorker[] = [];
   const { id: tenantId, admin: token } = await t.newTenant();
   const c = await t.gql<{ createCandidate: { id: string } }>('mutation($i: CreateCandidateInput!) { createCandidate(input: $i) { id } }', {
@@ -59,7 +62,7 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
     candidateId: c.data!.createCandidate.id,
     jobId: j.data!.createJob.id,
     async startWorker() {
-      const w = await startWorker({ config: t.config, mongoUri: t.mongo.uri, port: 0 });
+      const w = await startWorker({ config: t.config, mongoUri: t.mongo.uri, port: 0, ...owners });
       workers.push(w);
       return w;
     },

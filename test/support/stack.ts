@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { signToken, type Role } from '../../shared/auth';
 import { DEV_JWT_SECRET, loadConfig, type Config } from '../../shared/config';
-import { startStack, type Stack } from '../../shared/stack';
+import { startStack, type Stack } from '../../scripts/stack';
 import { startTestMongo, uniqueDbName, type TestMongo } from './mongo';
 
 export interface GqlResult<T = Record<string, unknown>> {

@@ -3,10 +3,10 @@ import { assessmentSubgraph } from '../subgraphs/assessment/server';
 import { candidateSubgraph } from '../subgraphs/candidate/server';
 import { jobSubgraph } from '../subgraphs/job/server';
 import { tenantSubgraph } from '../subgraphs/tenant/server';
-import type { Config } from './config';
-import { closeAll } from './graphql/close';
-import { startSubgraph, type RunningSubgraph } from './graphql/subgraph-server';
-import type { Logger } from './logger';
+import type { Config } from '../shared/config';
+import { closeAll } from '../shared/graphql/close';
+import { startSubgraph, type RunningSubgraph } from '../shared/graphql/subgraph-server';
+import type { Logger } from '../shared/logger';
 
 export interface Stack {
   gateway: RunningGateway;
