@@ -1,5 +1,4 @@
 import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -16,7 +15,7 @@ const restrict = (files, names, message, extra = []) => ({
   files,
   rules: { 'no-restricted-imports': ['error', { patterns: [{ ...folder(names), message }, ...extra] }] },
 });
-const subgraphs = readdirSync(fileURLToPath(new globalThis.URL('./subgraphs', import.meta.url)), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+const subgraphs = readdirSync(`${import.meta.dirname}/subgraphs`, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
 const boundaries = [
   restrict(['shared/**/*.ts'], ['gateway', 'subgraphs', ...APP_ONLY], 'shared/ is the floor every process stands on: it imports no gateway, subgraph, script or test code', [devOnly]),
   restrict(['gateway/**/*.ts'], ['subgraphs', ...APP_ONLY], 'the gateway knows subgraphs only by their schema and URL, never by their code', [devOnly]),
