@@ -4,7 +4,7 @@ import { signToken } from '../shared/auth';
 import { DEV_JWT_SECRET, loadConfig, type Config } from '../shared/config';
 import type { RequestContext } from '../shared/graphql/context';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../shared/graphql/subgraph-server';
-import { EmbeddedMongo } from '../shared/mongo/embedded';
+import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
 import { startGateway } from '../gateway/server';
 import { assessmentSubgraph } from '../subgraphs/assessment/server';
 import { CandidateRepository } from '../subgraphs/candidate/repository';

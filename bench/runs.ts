@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { MongoClient, ObjectId } from 'mongodb';
 import { signToken } from '../shared/auth';
 import { DEV_JWT_SECRET, loadConfig, type Config } from '../shared/config';
-import { EmbeddedMongo } from '../shared/mongo/embedded';
+import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
 import { closeRedis, redisConnection } from '../shared/redis';
 import { startStack, type Stack } from '../scripts/stack';
 import { obliterateQueue } from '../subgraphs/assessment/queue';

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { ObjectId } from 'mongodb';
 import { signToken } from '../shared/auth';
 import { DEV_JWT_SECRET, loadConfig } from '../shared/config';
-import { EmbeddedMongo } from '../shared/mongo/embedded';
+import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
 import { closeRedis, redisConnection } from '../shared/redis';
 import { startStack } from '../scripts/stack';
 import { createLogger } from '../shared/logger';

@@ -1,7 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { signToken } from '../shared/auth';
 import { DEV_JWT_SECRET } from '../shared/config';
-import { EmbeddedMongo } from '../shared/mongo/embedded';
+import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
 import { startOtlpReceiver } from '../test/support/otlp-receiver';
 import { spawnService, type ServiceProcess } from '../test/support/service-process';
 import { QUERY, seed } from './graph';

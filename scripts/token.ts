@@ -3,7 +3,7 @@ import { MongoClient } from 'mongodb';
 import { ROLES, signToken, type Role } from '../shared/auth';
 import { ConfigError, jwtSecret, loadConfig } from '../shared/config';
 import { TenantRepository } from '../subgraphs/tenant/repository';
-import { runningMongoUri } from './local-mongo';
+import { runningMongoUri } from './running-mongo';
 
 /** `npm run token -- --tenant <id-or-slug> --role <role> [--sub <user>] [--expires 12h]`: a signed JWT for local use. */
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 import { MongoServerError, type Collection } from 'mongodb';
-import { uniqueDbName, useTestDatabase, type AnyDoc } from '../../support/mongo';
+import { uniqueDbName, useTestDatabase, type AnyDoc } from '../support/mongo';
 
 /** Each command the application relies on, through the official driver. */
 const t = useTestDatabase('cmds');

@@ -1,5 +1,5 @@
 import { Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, type Collection } from 'mongodb';
-import { useTestDatabase, type AnyDoc } from '../../support/mongo';
+import { useTestDatabase, type AnyDoc } from '../support/mongo';
 
 /** BSON type semantics through the official driver; the same assertions hold on a real MongoDB. */
 const t = useTestDatabase('bson');

@@ -1,5 +1,5 @@
 import type { Collection } from 'mongodb';
-import { useTestDatabase, type AnyDoc } from '../../support/mongo';
+import { useTestDatabase, type AnyDoc } from '../support/mongo';
 
 /** The aggregation stages Hiregraph uses, through the official driver. */
 const t = useTestDatabase('agg');

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, ObjectId } from 'mongodb';
-import { EmbeddedMongo } from '../shared/mongo/embedded';
+import { EmbeddedMongo } from '../src';
 import { fmt, percentile, table, timeEach } from './stats';
 
 /**

@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import { MongoClient } from 'mongodb';
 import pino from 'pino';
-import { EmbeddedMongo } from '../../../shared/mongo/embedded';
-import { useTestDatabase, type AnyDoc } from '../../support/mongo';
-import { header, opMsg, opQuery, RawWire, replyDoc } from '../../support/wire-client';
+import { EmbeddedMongo } from '../../src';
+import { useTestDatabase, type AnyDoc } from '../support/mongo';
+import { header, opMsg, opQuery, RawWire, replyDoc } from '../support/wire-client';
 
 /** Wire protocol framing with raw sockets: what any server speaking MongoDB's protocol must do. */
 const t = useTestDatabase('wire');

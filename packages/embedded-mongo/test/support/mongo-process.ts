@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
-const CLI = resolve(__dirname, '../../shared/mongo/embedded/cli.ts');
+const CLI = resolve(__dirname, '../../src/cli.ts');
 
 /** The embedded server in a child process (as `npm run mongo` runs it), so a test can kill -9 it. */
 export interface MongoProcess { uri: string; child: ChildProcess; exited: Promise<number | null> }

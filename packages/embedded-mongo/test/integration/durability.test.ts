@@ -2,8 +2,8 @@ import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import type { AnyDoc } from '../../support/mongo';
-import { killHard, spawnEmbeddedMongo, type MongoProcess } from '../../support/mongo-process';
+import type { AnyDoc } from '../support/mongo';
+import { killHard, spawnEmbeddedMongo, type MongoProcess } from '../support/mongo-process';
 
 /**
  * The embedded server's journal: every acknowledged write survives kill -9 of its process.

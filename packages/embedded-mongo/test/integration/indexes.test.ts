@@ -1,5 +1,5 @@
 import { MongoBulkWriteError, MongoServerError, ObjectId } from 'mongodb';
-import { useTestDatabase, type AnyDoc } from '../../support/mongo';
+import { useTestDatabase, type AnyDoc } from '../support/mongo';
 
 /** Unique and compound indexes, MongoDB's duplicate-key error shape, and index use for equality. */
 const t = useTestDatabase('idx');

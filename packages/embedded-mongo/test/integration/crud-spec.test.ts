@@ -7,7 +7,7 @@ import { startTestMongo, type TestMongo } from '../support/mongo';
  * MongoDB's own CRUD unified spec tests, run through the official driver against the embedded
  * server (or MONGODB_URI). The data lives beside the checkout in ../shared/mongo-spec.
  */
-const SPEC_DIR = resolve(__dirname, '../../../shared/mongo-spec/crud-unified');
+const SPEC_DIR = resolve(__dirname, '../../../../../shared/mongo-spec/crud-unified');
 
 if (!existsSync(SPEC_DIR)) {
   describe('MongoDB CRUD unified spec tests', () => {

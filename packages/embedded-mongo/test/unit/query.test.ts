@@ -1,8 +1,8 @@
 import { Decimal128, Double, Int32, Long, ObjectId } from 'bson';
-import { compileFilter } from '../../shared/mongo/embedded/query/match';
-import { arith, compareNumbers, numericKey } from '../../shared/mongo/embedded/query/numeric';
-import { applyUpdate } from '../../shared/mongo/embedded/query/update';
-import { compareValues, hashKey, valuesEqual } from '../../shared/mongo/embedded/query/values';
+import { compileFilter } from '../../src/query/match';
+import { arith, compareNumbers, numericKey } from '../../src/query/numeric';
+import { applyUpdate } from '../../src/query/update';
+import { compareValues, hashKey, valuesEqual } from '../../src/query/values';
 
 /** Query semantics without I/O: comparisons, hashing, matching and update operators. */
 describe('numbers', () => {
