@@ -11,19 +11,19 @@ import { TokenVerifier, type Principal } from '../shared/auth';
 import { jwtSecret, type Config } from '../shared/config';
 import { ErrorCode } from '../shared/errors';
 import { commonServerOptions } from '../shared/graphql/apollo';
-import { closeAll } from '../shared/graphql/close';
+import { closeAll, closeOnce } from '../shared/graphql/close';
 import { requestIdOf } from '../shared/graphql/context';
 import { addOpsRoutes, listen } from '../shared/graphql/http';
 import { httpMetrics, operationObservability } from '../shared/graphql/observability';
 import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
 import { SUBGRAPHS, type SubgraphName } from './compose';
-import { SubscriptionExecutor } from './subscriptions';
+import { SubscriptionExecutor } from './subscription-executor';
 import { bodyErrors, operationLimits } from './limits';
 import { tenantRates } from './rates';
 import { closeRedis, redisConnection } from '../shared/redis';
 import { TenantRateLimiter } from '../shared/rate-limits';
-import { serveGatewaySubscriptions, upstreamClient } from './ws';
+import { serveGatewaySubscriptions, upstreamClient } from './subscription-server';
 import { serveIde } from './ide';
 import { isIntrospectionOnly } from './introspection';
 
@@ -170,12 +170,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   const port = await listen(http, opts.port, config.BIND_HOST);
   log.info({ port }, 'gateway listening');
-  let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
     metrics,
     openSubscriptions: () => ws.openSubscriptions(),
-    close: () => (closing ??= closeAll([() => ws.close(), () => apollo.stop(), () => new Promise<void>((r) => http.close(() => r())), () => closeRedis(redis)])),
+    close: closeOnce(() => closeAll([() => ws.close(), () => apollo.stop(), () => new Promise<void>((r) => http.close(() => r())), () => closeRedis(redis)])),
   };
 }

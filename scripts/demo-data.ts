@@ -1,7 +1,8 @@
 import type { Db } from 'mongodb';
 import { CandidateRepository } from '../subgraphs/candidate/repository';
 import { JobRepository } from '../subgraphs/job/repository';
-import { TenantRepository, type TenantDoc } from '../subgraphs/tenant/repository';
+import { TenantRepository } from '../subgraphs/tenant/repository';
+import type { TenantDoc } from '../subgraphs/tenant/model';
 
 const CANDIDATES = [
   { name: 'Ada Lovelace', email: 'ada@example.com', headline: 'Analytical engine programmer', location: 'London', skills: ['Mathematics', 'Algorithms', 'Python'], yearsExperience: 9, resumeText: 'Designed the first published algorithm. Mathematics, algorithms, documentation and Python tooling for data teams.' },

@@ -4,7 +4,7 @@ import { candidateSubgraph } from '../subgraphs/candidate/server';
 import { jobSubgraph } from '../subgraphs/job/server';
 import { tenantSubgraph } from '../subgraphs/tenant/server';
 import type { Config } from '../shared/config';
-import { closeAll } from '../shared/graphql/close';
+import { closeAll, closeOnce } from '../shared/graphql/close';
 import { startSubgraph, type RunningSubgraph } from '../shared/graphql/subgraph-server';
 import type { Logger } from '../shared/logger';
 
@@ -50,11 +50,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       logger: logger('gateway'),
     });
     started.push(gateway);
-    let closing: Promise<void> | undefined;
     return {
       gateway,
       subgraphs: { tenant, candidate, job, assessment },
-      close: () => (closing ??= closeAll([...started].reverse().map((s) => () => s.close()))),
+      close: closeOnce(() => closeAll([...started].reverse().map((s) => () => s.close()))),
     };
   } catch (err) {
     await closeAll([...started].reverse().map((s) => () => s.close())).catch(() => undefined);

@@ -13,10 +13,10 @@ import { createMetrics, type Metrics } from '../metrics';
 import { connectMongo } from '../mongo/connect';
 import { commonServerOptions } from './apollo';
 import { buildRequestContext, type RequestContext } from './context';
-import { closeAll } from './close';
+import { closeAll, closeOnce } from './close';
 import { addOpsRoutes, listen } from './http';
 import { httpMetrics, operationObservability } from './observability';
-import { serveSubscriptions } from './ws';
+import { serveSubgraphSubscriptions } from './ws';
 
 /** What makes one subgraph: its schema, resolvers, indexes and per-request state. */
 export interface SubgraphDefinition<Ctx extends RequestContext> {
@@ -82,7 +82,8 @@ export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDef
       return { mongodb: 'ok' };
     });
     if (def.subscriptions) {
-      const ws = serveSubscriptions(http, schema, verifier, async (headers) => def.context(await buildRequestContext(headers, verifier, log, observeBatch), db));
+      const ws = serveSubgraphSubscriptions(http, schema, verifier, async (caller) =>
+        def.context(await buildRequestContext({ authorization: caller.authorization, 'x-request-id': caller.requestId }, verifier, log, observeBatch), db));
       cleanup.unshift(() => ws.close());
     }
     app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, {
@@ -92,14 +93,13 @@ export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDef
     const port = await listen(http, opts.port, config.BIND_HOST);
     log.info({ port }, `${def.name} subgraph listening`);
     const server = http;
-    let closing: Promise<void> | undefined;
     return {
       name: def.name,
       port,
       url: `http://127.0.0.1:${port}/graphql`,
       metrics,
       db,
-      close: () => (closing ??= closeAll([...cleanup, () => new Promise<void>((r) => server.close(() => r()))])),
+      close: closeOnce(() => closeAll([...cleanup, () => new Promise<void>((r) => server.close(() => r()))])),
     };
   } catch (err) {
     await closeAll(cleanup).catch(() => undefined);

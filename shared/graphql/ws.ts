@@ -1,47 +1,105 @@
-import type { IncomingHttpHeaders, Server } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
+import type { Server } from 'node:http';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { Context, ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import type { TokenVerifier } from '../auth';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Principal, TokenVerifier } from '../auth';
+import { closeOnce } from './close';
+import { requestIdOf } from './context';
 
-/** The graphql-ws connection_init payload: `{ authorization: "Bearer …" }`. */
+/** The graphql-ws connection_init payload: `{ authorization: "Bearer …", "x-request-id"?: … }`. */
 export function authorizationOf(params: Readonly<Record<string, unknown>> | undefined): string | undefined {
   const a = params?.authorization ?? params?.Authorization;
   return typeof a === 'string' ? a : undefined;
 }
 
+/** Who a graphql-ws connection is: its token as sent, as verified, and its request id. */
+export interface WsCaller {
+  authorization: string | undefined;
+  principal: Principal;
+  requestId: string;
+}
+
+type Extra = { socket: WebSocket };
+export type WsContext = Context<Record<string, unknown>, Extra>;
+
+/** What a server's own graphql-ws options get from the builder. */
+export interface WsTools<C extends WsCaller> {
+  /** The connection's state (set once its token was verified in connection_init). */
+  of(ctx: WsContext): C;
+  /** Verifies the connection's token again (it may have expired since connect) and updates its principal; UNAUTHENTICATED otherwise. */
+  reverify(conn: C): Promise<Principal>;
+}
+
+export interface WsServerOptions<C extends WsCaller> {
+  http: Server;
+  verifier: TokenVerifier;
+  /** Per-connection state, built from the verified caller. */
+  connection: (caller: WsCaller) => C;
+  /** The rest of graphql-ws's options (schema, hooks); authentication is the builder's. */
+  options: (tools: WsTools<C>) => Omit<ServerOptions<Record<string, unknown>, Extra>, 'onConnect'>;
+  /** Ping interval in ms. Default: 12000 (graphql-ws's own). */
+  keepAlive?: number;
+}
+
 /**
- * Serves a schema's subscriptions over graphql-ws on the server's /graphql path. The token in
- * connection_init is verified first (a bad one closes the socket with 4403), and each operation
- * gets a fresh context built as for HTTP.
+ * graphql-ws on the server's /graphql path, for the gateway and the subgraphs alike, with one
+ * authentication path: the token in connection_init is verified before anything else (a missing
+ * or bad one closes the socket with 4403), and `reverify` checks it again where an operation starts.
  */
-export function serveSubscriptions(
-  http: Server,
-  schema: GraphQLSchema,
-  verifier: TokenVerifier,
-  context: (headers: IncomingHttpHeaders) => Promise<unknown>,
-): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ server: http, path: '/graphql' });
-  const server = useServer({
-    schema,
+export function serveGraphqlWs<C extends WsCaller>(opts: WsServerOptions<C>): { close(): Promise<void> } {
+  const wss = new WebSocketServer({ server: opts.http, path: '/graphql' });
+  const connections = new WeakMap<WebSocket, C>();
+  const tools: WsTools<C> = {
+    of: (ctx) => connections.get(ctx.extra.socket)!,
+    async reverify(conn) {
+      conn.principal = await opts.verifier.verify(conn.authorization);
+      return conn.principal;
+    },
+  };
+  const server = useServer<Record<string, unknown>, Extra>({
+    ...opts.options(tools),
     onConnect: async (ctx) => {
+      const authorization = authorizationOf(ctx.connectionParams);
       try {
-        await verifier.verify(authorizationOf(ctx.connectionParams));
+        const principal = await opts.verifier.verify(authorization);
+        const given = ctx.connectionParams?.['x-request-id'];
+        const requestId = requestIdOf({ 'x-request-id': typeof given === 'string' ? given : undefined });
+        connections.set(ctx.extra.socket, opts.connection({ authorization, principal, requestId }));
         return true;
       } catch {
         return false;
       }
     },
-    context: (ctx) => context({
-      authorization: authorizationOf(ctx.connectionParams),
-      'x-request-id': typeof ctx.connectionParams?.['x-request-id'] === 'string' ? ctx.connectionParams['x-request-id'] : undefined,
-    }),
-  }, wss);
-  let closing: Promise<void> | undefined;
+  }, wss, opts.keepAlive ?? 12_000);
   return {
-    close: () => (closing ??= (async () => {
+    close: closeOnce(async () => {
       await server.dispose();
       await new Promise<void>((r) => wss.close(() => r()));
-    })()),
+    }),
   };
+}
+
+/**
+ * A subgraph's subscriptions: each operation's token is checked again, then it runs with a
+ * context built as for an HTTP request with the connection's token and request id.
+ */
+export function serveSubgraphSubscriptions(http: Server, schema: GraphQLSchema, verifier: TokenVerifier, context: (caller: WsCaller) => Promise<unknown>): { close(): Promise<void> } {
+  return serveGraphqlWs({
+    http,
+    verifier,
+    connection: (caller) => caller,
+    options: (tools) => ({
+      schema,
+      onSubscribe: async (ctx) => {
+        try {
+          await tools.reverify(tools.of(ctx));
+        } catch (err) {
+          return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
+        }
+        return undefined;
+      },
+      context: (ctx) => context(tools.of(ctx)),
+    }),
+  });
 }

@@ -10,6 +10,7 @@ import {
   BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type Sampler, type SamplingResult,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import { closeOnce } from '../graphql/close';
 
 export interface TracingOptions {
   /** OTLP/HTTP base URL (e.g. http://otel-collector:4318); spans are POSTed as JSON to `<endpoint>/v1/traces`. */
@@ -76,11 +77,10 @@ export function startTracing(opts: TracingOptions): Tracing {
       new GraphQLInstrumentation({ ignoreResolveSpans: true }),
     ],
   });
-  let stopping: Promise<void> | undefined;
   return {
-    shutdown: () => (stopping ??= (async () => {
+    shutdown: closeOnce(async () => {
       unregister();
       await provider.shutdown();
-    })()),
+    }),
   };
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { errors } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { eventsDoorbell, eventStreamKey, type PublishedEvent } from './events';
+import { eventsDoorbell, eventStreamKey, type PublishedEvent } from './event-publisher';
 
 /** Raised into a listener that fell too far behind; the subscriber resumes with afterSeq or after. */
 export class SlowConsumerError extends Error {}

@@ -1,6 +1,7 @@
 import type DataLoader from 'dataloader';
 import { batched, type BatchObserver } from '../../shared/graphql/loader';
-import type { AssessmentDoc, AssessmentRepository, AssessmentStatus } from './repository';
+import type { AssessmentRepository } from './repository';
+import type { AssessmentDoc, AssessmentStatus } from './model';
 
 export interface AssessmentLoaders {
   assessmentById: DataLoader<string, AssessmentDoc | null>;

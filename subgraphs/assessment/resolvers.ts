@@ -8,8 +8,9 @@ import type { Agent } from './agents/types';
 import type { AssessmentLoaders } from './loaders';
 import type { EventHub } from './event-hub';
 import type { RunService, StartInput } from './runs';
-import { assessmentEvents, assessmentProgress, type EventOptions } from './subscriptions';
-import type { AssessmentRepository, AssessmentStatus } from './repository';
+import { assessmentEvents, assessmentProgress, type EventOptions } from './subscription-resolvers';
+import type { AssessmentRepository } from './repository';
+import type { AssessmentStatus } from './model';
 import { toAssessment } from './view';
 
 export interface AssessmentContext extends RequestContext {

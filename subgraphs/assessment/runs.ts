@@ -5,10 +5,10 @@ import type { EntityClient } from '../../shared/graphql/entity-client';
 import { parseId } from '../../shared/mongo/ids';
 import type { TenantRateLimiter } from '../../shared/rate-limits';
 import type { Agent } from './agents/types';
-import type { EventPublisher } from './events';
-import { newAssessment, STEP_DONE } from './model';
+import type { EventPublisher } from './event-publisher';
+import { newAssessment, STEP_DONE, type AssessmentDoc } from './model';
 import type { RunQueue } from './queue';
-import type { AssessmentDoc, AssessmentRepository } from './repository';
+import type { AssessmentRepository } from './repository';
 
 export interface RunServiceDeps {
   queue: RunQueue;

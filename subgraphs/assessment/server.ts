@@ -8,7 +8,7 @@ import { closeRedis, redisConnection } from '../../shared/redis';
 import { availableAgents } from './agents/registry';
 import { CatchUp } from './catch-up';
 import { EventHub } from './event-hub';
-import { EventPublisher } from './events';
+import { EventPublisher } from './event-publisher';
 import { createLoaders } from './loaders';
 import { RunQueue, runQueueOptions } from './queue';
 import { AssessmentRepository } from './repository';

@@ -4,10 +4,10 @@ import type { ServiceTokens } from '../../shared/auth';
 import type { EntityClient } from '../../shared/graphql/entity-client';
 import type { Logger } from '../../shared/logger';
 import type { Agent, AgentInput } from './agents/types';
-import type { EventPublisher } from './events';
-import { STEP_DONE, SYNTHESIS, TERMINAL, VALIDATION } from './model';
+import type { EventPublisher } from './event-publisher';
+import { STEP_DONE, SYNTHESIS, TERMINAL, VALIDATION, type AssessmentDoc, type Change } from './model';
 import type { RunJobData, RunQueue } from './queue';
-import { AssessmentRepository, type AssessmentDoc, type Change } from './repository';
+import { AssessmentRepository } from './repository';
 import { synthesize } from './synthesis';
 
 export interface StepDeps {

@@ -1,5 +1,5 @@
 import type { Agent } from './agents/types';
-import type { Recommendation, StepDoc } from './repository';
+import type { Recommendation, StepDoc } from './model';
 
 /** Recommendation thresholds on the final score (0..100). */
 export const THRESHOLDS: Array<[number, Recommendation]> = [[80, 'STRONG_HIRE'], [65, 'HIRE'], [50, 'MAYBE'], [0, 'NO_HIRE']];

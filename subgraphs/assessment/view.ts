@@ -1,4 +1,4 @@
-import type { AssessmentDoc, AssessmentSnapshot, EventDoc } from './repository';
+import type { AssessmentDoc, AssessmentSnapshot, EventDoc } from './model';
 
 type Identity = Pick<AssessmentDoc, '_id' | 'candidateId' | 'jobId'>;
 

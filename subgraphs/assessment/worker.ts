@@ -5,7 +5,7 @@ import { Gauge, Histogram } from 'prom-client';
 import type { MongoClient } from 'mongodb';
 import { ServiceTokens } from '../../shared/auth';
 import { jwtSecret, type Config } from '../../shared/config';
-import { closeAll } from '../../shared/graphql/close';
+import { closeAll, closeOnce } from '../../shared/graphql/close';
 import { EntityClient } from '../../shared/graphql/entity-client';
 import { addOpsRoutes, listen } from '../../shared/graphql/http';
 import { createLogger, type Logger } from '../../shared/logger';
@@ -13,7 +13,7 @@ import { createMetrics } from '../../shared/metrics';
 import { connectMongo } from '../../shared/mongo/connect';
 import { closeRedis, redisConnection } from '../../shared/redis';
 import { availableAgents } from './agents/registry';
-import { EventPublisher } from './events';
+import { EventPublisher } from './event-publisher';
 import { QUEUE_NAME, RunQueue, runQueueOptions, type RunJobData } from './queue';
 import { Reconciler } from './reconciler';
 import { processRunJob } from './steps';
@@ -109,8 +109,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       steps.push(() => new Promise<void>((r) => http.close(() => r())));
     }
     log.info({ concurrency: config.WORKER_CONCURRENCY, agents: [...agents.keys()] }, 'assessment worker ready');
-    let closing: Promise<void> | undefined;
-    return { reconciler, opsUrl, close: () => (closing ??= closeAll(steps)) };
+    return { reconciler, opsUrl, close: closeOnce(() => closeAll(steps)) };
   } catch (err) {
     abort.abort();
     await closeAll(steps).catch(() => undefined);

@@ -1,6 +1,7 @@
 import type DataLoader from 'dataloader';
 import { batched, type BatchObserver } from '../../shared/graphql/loader';
-import type { CandidateDoc, CandidateRepository } from './repository';
+import type { CandidateRepository } from './repository';
+import type { CandidateDoc } from './model';
 
 export interface CandidateLoaders {
   candidateById: DataLoader<string, CandidateDoc | null>;

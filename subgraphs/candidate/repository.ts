@@ -2,28 +2,7 @@ import { MongoServerError, ObjectId, type Db, type Filter } from 'mongodb';
 import { errors } from '../../shared/errors';
 import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
 import { pageFilter, type Page } from '../../shared/pagination';
-
-export interface CandidateDoc {
-  _id: ObjectId;
-  tenantId: ObjectId;
-  name: string;
-  email: string;
-  emailLower: string;
-  phone: string | null;
-  location: string | null;
-  headline: string | null;
-  skills: string[];
-  skillsLower: string[];
-  yearsExperience: number;
-  resumeText: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  archivedAt: Date | null;
-}
-
-export type CandidateFields = Omit<CandidateDoc, '_id' | 'tenantId' | 'emailLower' | 'skillsLower' | 'createdAt' | 'updatedAt' | 'archivedAt'>;
-
-export interface CandidateQuery { search: RegExp | null; skills: string[]; minYearsExperience: number | null; includeArchived: boolean }
+import type { CandidateDoc, CandidateFields, CandidateQuery } from './model';
 
 function conflictOnDuplicate(err: unknown, email: string): never {
   if (err instanceof MongoServerError && err.code === 11000) throw errors.conflict(`a candidate with email "${email}" already exists in this tenant`);

@@ -8,7 +8,8 @@ import { parseId } from '../../shared/mongo/ids';
 import { parsePage, toConnection } from '../../shared/pagination';
 import { email, numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
 import type { CandidateLoaders } from './loaders';
-import type { CandidateDoc, CandidateFields, CandidateRepository } from './repository';
+import type { CandidateRepository } from './repository';
+import type { CandidateDoc, CandidateFields } from './model';
 
 export interface CandidateContext extends RequestContext {
   candidates(access: Access): CandidateRepository;

@@ -2,7 +2,8 @@ import type DataLoader from 'dataloader';
 import { batched, type BatchObserver } from '../../shared/graphql/loader';
 import { ObjectId } from 'mongodb';
 import { encodeCursor, type Page } from '../../shared/pagination';
-import type { ApplicationDoc, JobDoc, JobRepository } from './repository';
+import type { JobRepository } from './repository';
+import type { ApplicationDoc, JobDoc } from './model';
 
 export interface JobLoaders {
   jobById: DataLoader<string, JobDoc | null>;

@@ -1,17 +1,7 @@
 import { ObjectId, type Db, type Filter } from 'mongodb';
 import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
 import { pageFilter, type Page } from '../../shared/pagination';
-
-export type JobStatus = 'OPEN' | 'CLOSED';
-export type Stage = 'APPLIED' | 'SCREENING' | 'INTERVIEW' | 'OFFER' | 'HIRED' | 'REJECTED';
-
-export interface JobDoc {
-  _id: ObjectId; tenantId: ObjectId; title: string; description: string; requiredSkills: string[]; niceToHaveSkills: string[];
-  minYearsExperience: number; location: string | null; status: JobStatus; createdAt: Date; updatedAt: Date;
-}
-export type JobFields = Pick<JobDoc, 'title' | 'description' | 'requiredSkills' | 'niceToHaveSkills' | 'minYearsExperience' | 'location'>;
-
-export interface ApplicationDoc { _id: ObjectId; tenantId: ObjectId; jobId: ObjectId; candidateId: ObjectId; stage: Stage; createdAt: Date; updatedAt: Date }
+import type { ApplicationDoc, JobDoc, JobFields, JobStatus, Stage } from './model';
 
 /** Jobs and applications of one tenant: the only code that touches those collections. */
 export class JobRepository {

@@ -8,7 +8,8 @@ import { parseId } from '../../shared/mongo/ids';
 import { parsePage, toConnection } from '../../shared/pagination';
 import { numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
 import type { JobLoaders } from './loaders';
-import type { ApplicationDoc, JobDoc, JobFields, JobRepository, JobStatus, Stage } from './repository';
+import type { JobRepository } from './repository';
+import type { ApplicationDoc, JobDoc, JobFields, JobStatus, Stage } from './model';
 
 export interface JobContext extends RequestContext {
   jobs(access: Access): JobRepository;

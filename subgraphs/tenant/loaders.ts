@@ -1,7 +1,8 @@
 import type DataLoader from 'dataloader';
 import { batched } from '../../shared/graphql/loader';
 import type { RequestContext } from '../../shared/graphql/context';
-import type { TenantDoc, TenantRepository } from './repository';
+import type { TenantRepository } from './repository';
+import type { TenantDoc } from './model';
 
 export interface TenantLoaders {
   tenantById: DataLoader<string, TenantDoc | null>;

@@ -1,17 +1,7 @@
 import { MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
 import { errors } from '../../shared/errors';
 import { pageFilter, type Page } from '../../shared/pagination';
-
-export type Plan = 'FREE' | 'TEAM' | 'ENTERPRISE';
-export interface Limits { requestsPerMinute: number; assessmentsPerHour: number; maxCandidates: number }
-export interface TenantDoc { _id: ObjectId; slug: string; name: string; plan: Plan; limits: Limits; createdAt: Date }
-
-/** Each plan's starting limits; an admin may change them with updateTenant. */
-export const PLAN_LIMITS: Record<Plan, Limits> = {
-  FREE: { requestsPerMinute: 120, assessmentsPerHour: 20, maxCandidates: 500 },
-  TEAM: { requestsPerMinute: 1200, assessmentsPerHour: 200, maxCandidates: 20_000 },
-  ENTERPRISE: { requestsPerMinute: 12_000, assessmentsPerHour: 2000, maxCandidates: 1_000_000 },
-};
+import { PLAN_LIMITS, type Plan, type TenantDoc } from './model';
 
 /**
  * The tenants collection. A tenant document is its own scope (its _id is the tenant id), so reads

@@ -6,7 +6,8 @@ import { DateTime } from '../../shared/graphql/scalars';
 import { parsePage, toConnection } from '../../shared/pagination';
 import { numberInRange, requiredText } from '../../shared/validate';
 import type { TenantLoaders } from './loaders';
-import type { Limits, Plan, TenantDoc, TenantRepository } from './repository';
+import type { TenantRepository } from './repository';
+import type { Limits, Plan, TenantDoc } from './model';
 
 export interface TenantContext extends RequestContext {
   repo: TenantRepository;

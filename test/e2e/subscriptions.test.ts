@@ -1,5 +1,5 @@
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { eventsDoorbell } from '../../subgraphs/assessment/events';
+import { eventsDoorbell } from '../../subgraphs/assessment/event-publisher';
 import { REAL_REDIS_URL, startRunHarness, type RunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';
 import { waitFor } from '../support/wait';

@@ -3,9 +3,8 @@ import { ObjectId } from 'mongodb';
 import pino from 'pino';
 import { closeRedis, redisConnection } from '../../shared/redis';
 import { EventHub, SlowConsumerError, type HubItem, type Listener, type StreamEvent } from '../../subgraphs/assessment/event-hub';
-import { EventPublisher, eventsDoorbell } from '../../subgraphs/assessment/events';
-import { newAssessment } from '../../subgraphs/assessment/model';
-import { snapshotOf, type AssessmentDoc, type EventDoc } from '../../subgraphs/assessment/repository';
+import { EventPublisher, eventsDoorbell } from '../../subgraphs/assessment/event-publisher';
+import { newAssessment, snapshotOf, type AssessmentDoc, type EventDoc } from '../../subgraphs/assessment/model';
 import { REAL_REDIS_URL } from '../support/runs';
 import { waitFor } from '../support/wait';
 

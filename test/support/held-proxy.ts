@@ -1,3 +1,4 @@
+import { closeOnce } from '../../shared/graphql/close';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -36,7 +37,6 @@ export async function startHeldProxy(targetUrl: string): Promise<HeldProxy> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
-  let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}${target.pathname}`,
     held: () => waiting.length,
@@ -44,6 +44,6 @@ export async function startHeldProxy(targetUrl: string): Promise<HeldProxy> {
       released = true;
       for (const go of waiting.splice(0)) go();
     },
-    close: () => (closing ??= new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); })),
+    close: closeOnce(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); })),
   };
 }

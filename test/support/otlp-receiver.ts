@@ -1,3 +1,4 @@
+import { closeOnce } from '../../shared/graphql/close';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -48,10 +49,9 @@ export async function startOtlpReceiver(): Promise<{ url: string; spans: Receive
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     spans,
-    close: () => (closing ??= new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); })),
+    close: closeOnce(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); })),
   };
 }

@@ -1,6 +1,5 @@
 import { ObjectId } from 'mongodb';
-import { newAssessment } from '../../subgraphs/assessment/model';
-import { applyChange, type AssessmentDoc } from '../../subgraphs/assessment/repository';
+import { applyChange, newAssessment, type AssessmentDoc } from '../../subgraphs/assessment/model';
 import { assessmentAt } from '../../subgraphs/assessment/view';
 
 const base = (): AssessmentDoc => ({ ...newAssessment({ candidateId: new ObjectId(), jobId: new ObjectId(), agents: ['skills'], idempotencyKey: null }), tenantId: new ObjectId() });

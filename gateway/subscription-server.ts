@@ -1,14 +1,12 @@
 import type { Server } from 'node:http';
 import { getOperationAST, GraphQLError, parse, type DocumentNode, type ExecutionResult, type validate } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
-import WebSocket, { WebSocketServer } from 'ws';
+import WebSocket from 'ws';
 import type { Principal, TokenVerifier } from '../shared/auth';
 import { ErrorCode, errors } from '../shared/errors';
-import { requestIdOf } from '../shared/graphql/context';
-import { authorizationOf } from '../shared/graphql/ws';
+import { serveGraphqlWs, type WsCaller } from '../shared/graphql/ws';
 import type { Logger } from '../shared/logger';
-import type { SubscriptionCaller, SubscriptionExecutor } from './subscriptions';
+import type { SubscriptionCaller, SubscriptionExecutor } from './subscription-executor';
 
 /** Close code for a client that does not read its events fast enough; it should resume with afterSeq. */
 export const SLOW_CONSUMER_CLOSE = 4008;
@@ -26,7 +24,7 @@ export interface SubscriptionLimits {
 /** A subscription's place under the limits, taken before its first await and given back once. */
 interface Slot { tenant: string; released: boolean }
 
-interface Connection { authorization: string | undefined; principal: Principal; requestId: string; upstreams: Map<string, Client>; slots: Set<Slot> }
+interface Connection extends WsCaller { upstreams: Map<string, Client>; slots: Set<Slot> }
 
 /** A graphql-ws client to a subgraph, authenticated as the caller. */
 export function upstreamClient(url: string, authorization: string | undefined, requestId: string): Client {
@@ -63,8 +61,6 @@ export function serveGatewaySubscriptions(opts: {
   beforeSubscribe: (principal: Principal, authorization: string | undefined, requestId: string) => Promise<void>;
 }): { close(): Promise<void>; openSubscriptions(): number } {
   const { executor, verifier, limits, log } = opts;
-  const wss = new WebSocketServer({ server: opts.http, path: '/graphql' });
-  const connections = new WeakMap<object, Connection>();
   const perTenant = new Map<string, number>();
   let open = 0;
 
@@ -101,21 +97,15 @@ export function serveGatewaySubscriptions(opts: {
     return client;
   };
 
-  const server = useServer<Record<string, unknown>, { socket: WebSocket }>({
+  const server = serveGraphqlWs<Connection>({
+    http: opts.http,
+    verifier,
+    connection: (caller) => ({ ...caller, upstreams: new Map(), slots: new Set() }),
+    options: (tools) => ({
     schema: executor.schema,
     validate: opts.validate,
-    onConnect: async (ctx) => {
-      const authorization = authorizationOf(ctx.connectionParams);
-      try {
-        const principal = await verifier.verify(authorization);
-        connections.set(ctx.extra.socket, { authorization, principal, requestId: requestIdOf({}), upstreams: new Map(), slots: new Set() });
-        return true;
-      } catch {
-        return false;
-      }
-    },
     onSubscribe: async (ctx, _id, payload) => {
-      const conn = connections.get(ctx.extra.socket)!;
+      const conn = tools.of(ctx);
       const slot = reserve(conn);
       if (slot instanceof GraphQLError) return [slot];
       // From here every refusal gives the slot back; parsing and validation happen here rather
@@ -126,8 +116,7 @@ export function serveGatewaySubscriptions(opts: {
         return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
       };
       try {
-        conn.principal = await verifier.verify(conn.authorization);
-        await opts.beforeSubscribe(conn.principal, conn.authorization, conn.requestId);
+        await opts.beforeSubscribe(await tools.reverify(conn), conn.authorization, conn.requestId);
         let document: DocumentNode;
         try {
           document = parse(payload.query);
@@ -204,18 +193,13 @@ export function serveGatewaySubscriptions(opts: {
       }
     },
     onClose: (ctx) => {
-      const conn = connections.get(ctx.extra.socket);
+      // A socket refused in connection_init has no state.
+      const conn = tools.of(ctx) as Connection | undefined;
       for (const slot of [...(conn?.slots ?? [])]) release(conn!, slot);
       for (const c of conn?.upstreams.values() ?? []) void c.dispose();
     },
-  }, wss, 12_000);
+    }),
+  });
 
-  let closing: Promise<void> | undefined;
-  return {
-    openSubscriptions: () => open,
-    close: () => (closing ??= (async () => {
-      await server.dispose();
-      await new Promise<void>((r) => wss.close(() => r()));
-    })()),
-  };
+  return { openSubscriptions: () => open, close: server.close };
 }

@@ -2,8 +2,8 @@ import { errors } from '../../shared/errors';
 import { parseId } from '../../shared/mongo/ids';
 import type { CatchUp } from './catch-up';
 import { SlowConsumerError, type EventHub, type Listener } from './event-hub';
-import type { AssessmentDoc, AssessmentRepository } from './repository';
-import { TERMINAL } from './model';
+import type { AssessmentRepository } from './repository';
+import { TERMINAL, type AssessmentDoc } from './model';
 import { assessmentAt, toAssessment, toEvent } from './view';
 
 const TERMINAL_EVENTS = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../shared/logger';
-import type { AssessmentDoc, EventDoc } from './repository';
+import type { AssessmentDoc, EventDoc } from './model';
 import { assessmentAt, type AssessmentView } from './view';
 
 /** The Redis stream holding one tenant's assessment events, in order per assessment. */
