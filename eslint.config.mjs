@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import js from '@eslint/js';
+import prettier from 'eslint-config-prettier/flat';
 import tseslint from 'typescript-eslint';
 
 /**
@@ -49,4 +50,6 @@ export default tseslint.config(
     files: ['gateway/ide/**/*.js'],
     languageOptions: { sourceType: 'script', globals: { location: 'readonly', document: 'readonly', React: 'readonly', ReactDOM: 'readonly', GraphiQL: 'readonly', graphqlWs: 'readonly' } },
   },
+  // Formatting is Prettier's (`prettier --check .` in `npm run lint`); no ESLint rule argues with it.
+  prettier,
 );
