@@ -34,7 +34,10 @@ function oneQueryPerEntity(def: AnyDef): AnyDef {
       const names = Object.keys(ctx.loaders);
       const loaders: Record<string, DataLoader<unknown, unknown, unknown>> = {};
       for (const name of names) {
-        loaders[name] = new DataLoader((keys) => Promise.all(keys.map((k) => def.context(base, db).loaders[name]!.load(k))), { batch: false, cache: false });
+        loaders[name] = new DataLoader(
+          (keys) => Promise.all(keys.map((k) => def.context(base, db).loaders[name]!.load(k))),
+          { batch: false, cache: false },
+        );
       }
       return { ...ctx, loaders };
     },
@@ -43,14 +46,39 @@ function oneQueryPerEntity(def: AnyDef): AnyDef {
 
 /** A tenant with `applications` applications spread over up to 100 jobs; returns its id. */
 export async function seed(db: Db, applications: number): Promise<string> {
-  const tenant = await new TenantRepository(db).create({ slug: `bench-${applications}-${Date.now()}`, name: 'Bench', plan: 'ENTERPRISE' });
+  const tenant = await new TenantRepository(db).create({
+    slug: `bench-${applications}-${Date.now()}`,
+    name: 'Bench',
+    plan: 'ENTERPRISE',
+  });
   const jobs = new JobRepository(db, tenant._id);
   const candidates = new CandidateRepository(db, tenant._id);
   const jobCount = Math.max(1, Math.min(100, Math.round(applications / 10)));
   const jobIds: ObjectId[] = [];
-  for (let i = 0; i < jobCount; i++) jobIds.push((await jobs.createJob({ title: `Job ${i}`, description: 'd', requiredSkills: [], niceToHaveSkills: [], minYearsExperience: 0, location: null }))._id);
+  for (let i = 0; i < jobCount; i++)
+    jobIds.push(
+      (
+        await jobs.createJob({
+          title: `Job ${i}`,
+          description: 'd',
+          requiredSkills: [],
+          niceToHaveSkills: [],
+          minYearsExperience: 0,
+          location: null,
+        })
+      )._id,
+    );
   for (let i = 0; i < applications; i++) {
-    const c = await candidates.create({ name: `C${i}`, email: `c${i}@bench.io`, phone: null, location: null, headline: null, skills: [], yearsExperience: 1, resumeText: null });
+    const c = await candidates.create({
+      name: `C${i}`,
+      email: `c${i}@bench.io`,
+      phone: null,
+      location: null,
+      headline: null,
+      skills: [],
+      yearsExperience: 1,
+      resumeText: null,
+    });
     await jobs.apply(jobIds[i % jobCount]!, c._id);
   }
   return tenant._id.toHexString();
@@ -66,8 +94,14 @@ async function stackWith(config: Config, mongoUri: string, wrap: (d: AnyDef) => 
   const tenant = await start(tenantSubgraph() as never);
   const candidate = await start(candidateSubgraph({ tenantUrl: tenant.url }) as never);
   const job = await start(jobSubgraph({ candidateUrl: candidate.url }) as never);
-  const assessment = await start(assessmentSubgraph({ config, candidateUrl: candidate.url, jobUrl: job.url, tenantUrl: tenant.url }) as never);
-  const gateway = await startGateway({ config, port: 0, subgraphUrls: { tenant: tenant.url, candidate: candidate.url, job: job.url, assessment: assessment.url } });
+  const assessment = await start(
+    assessmentSubgraph({ config, candidateUrl: candidate.url, jobUrl: job.url, tenantUrl: tenant.url }) as never,
+  );
+  const gateway = await startGateway({
+    config,
+    port: 0,
+    subgraphUrls: { tenant: tenant.url, candidate: candidate.url, job: job.url, assessment: assessment.url },
+  });
   return {
     url: gateway.url,
     finds: async () => {
@@ -106,7 +140,11 @@ export async function benchGraph(): Promise<string> {
         for (const n of SIZES) {
           const token = await signToken(DEV_JWT_SECRET, { sub: 'bench', tid: tenants[n], roles: ['viewer'] });
           const run = async () => {
-            const res = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: QUERY }) });
+            const res = await fetch(stack.url, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+              body: JSON.stringify({ query: QUERY }),
+            });
             const body = (await res.json()) as { errors?: unknown };
             if (body.errors) throw new Error(JSON.stringify(body.errors));
           };
@@ -125,5 +163,8 @@ export async function benchGraph(): Promise<string> {
   } finally {
     await mongo.close();
   }
-  return ['### Federated deep query: DataLoader vs one query per entity', table(['applications', 'resolvers', 'MongoDB commands', 'p50 ms', 'p99 ms'], rows)].join('\n');
+  return [
+    '### Federated deep query: DataLoader vs one query per entity',
+    table(['applications', 'resolvers', 'MongoDB commands', 'p50 ms', 'p99 ms'], rows),
+  ].join('\n');
 }

@@ -4,7 +4,12 @@ import { benchRuns } from './runs';
 import { benchSubscriptions } from './subscriptions';
 import { benchTracing } from './tracing';
 
-const BENCHES: Record<string, () => Promise<string>> = { graph: benchGraph, runs: benchRuns, subscriptions: benchSubscriptions, tracing: benchTracing };
+const BENCHES: Record<string, () => Promise<string>> = {
+  graph: benchGraph,
+  runs: benchRuns,
+  subscriptions: benchSubscriptions,
+  tracing: benchTracing,
+};
 
 /** `npm run bench [-- name…]`: the benchmarks (all by default), printed as Markdown for bench/RESULTS.md. */
 async function main(): Promise<void> {

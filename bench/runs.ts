@@ -22,26 +22,58 @@ const LATENCY_MS = 300;
 const THROUGHPUT_RUNS = 40;
 const WORKER = resolve(__dirname, '../subgraphs/assessment/worker-index.ts');
 
-interface Env { config: Config; mongo: EmbeddedMongo; stack: Stack; token: string; tenant: ObjectId; candidateId: string; jobId: string; env: Record<string, string> }
+interface Env {
+  config: Config;
+  mongo: EmbeddedMongo;
+  stack: Stack;
+  token: string;
+  tenant: ObjectId;
+  candidateId: string;
+  jobId: string;
+  env: Record<string, string>;
+}
 
 type Data = Record<string, Record<string, string>>;
 
 async function gql(env: Env, query: string, variables: Record<string, unknown> = {}): Promise<Data> {
-  const res = await fetch(env.stack.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${env.token}` }, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(env.stack.gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${env.token}` },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await res.json()) as { data?: Data; errors?: unknown };
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data!;
 }
 
 function spawnWorkers(env: Env, n: number, concurrency: number): ChildProcess[] {
-  return Array.from({ length: n }, () => spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: { ...process.env, ...env.env, WORKER_CONCURRENCY: String(concurrency), WORKER_PORT: '0', LOG_LEVEL: 'error' },
-    stdio: 'ignore',
-  }));
+  return Array.from({ length: n }, () =>
+    spawn(process.execPath, ['--import', 'tsx', WORKER], {
+      env: {
+        ...process.env,
+        ...env.env,
+        WORKER_CONCURRENCY: String(concurrency),
+        WORKER_PORT: '0',
+        LOG_LEVEL: 'error',
+      },
+      stdio: 'ignore',
+    }),
+  );
 }
 
 async function stopWorkers(children: ChildProcess[]): Promise<void> {
-  await Promise.all(children.map((c) => new Promise<void>((r) => { if (c.exitCode !== null) r(); else { c.once('exit', () => r()); c.kill('SIGTERM'); } })));
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((r) => {
+          if (c.exitCode !== null) r();
+          else {
+            c.once('exit', () => r());
+            c.kill('SIGTERM');
+          }
+        }),
+    ),
+  );
 }
 
 async function runAll(env: Env, count: number): Promise<{ wallMs: number; perRunMs: number[] }> {
@@ -49,7 +81,9 @@ async function runAll(env: Env, count: number): Promise<{ wallMs: number; perRun
   const began = Date.now();
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
-    const d = await gql(env, 'mutation($i: StartAssessmentInput!) { startAssessment(input: $i) { id } }', { i: { candidateId: env.candidateId, jobId: env.jobId, agents: AGENTS } });
+    const d = await gql(env, 'mutation($i: StartAssessmentInput!) { startAssessment(input: $i) { id } }', {
+      i: { candidateId: env.candidateId, jobId: env.jobId, agents: AGENTS },
+    });
     ids.push(d.startAssessment!.id!);
   }
   const perRunMs: number[] = [];
@@ -72,7 +106,13 @@ export async function benchRuns(): Promise<string> {
   llm.latencyMs = LATENCY_MS;
   const mongo = await EmbeddedMongo.start();
   const prefix = `hgbench-${randomBytes(4).toString('hex')}`;
-  const envVars = { QUEUE_PREFIX: prefix, LLM_BASE_URL: llm.url, MONGODB_URI: mongo.uri, MONGODB_DB: 'bench_runs', RECONCILE_INTERVAL_MS: '60000' };
+  const envVars = {
+    QUEUE_PREFIX: prefix,
+    LLM_BASE_URL: llm.url,
+    MONGODB_URI: mongo.uri,
+    MONGODB_DB: 'bench_runs',
+    RECONCILE_INTERVAL_MS: '60000',
+  };
   const config = loadConfig({ ...envVars, LOG_LEVEL: 'silent' });
   const stack = await startStack({ config, mongoUri: mongo.uri, randomPorts: true });
   const client = await MongoClient.connect(mongo.uri);
@@ -80,13 +120,41 @@ export async function benchRuns(): Promise<string> {
   const throughput: Array<Array<string | number>> = [];
   try {
     const platform = await signToken(DEV_JWT_SECRET, { sub: 'bench', roles: ['platform-admin'] });
-    const res = await fetch(stack.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${platform}` }, body: JSON.stringify({ query: 'mutation { createTenant(input: { slug: "bench-runs", name: "Bench", plan: ENTERPRISE }) { id } }' }) });
+    const res = await fetch(stack.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${platform}` },
+      body: JSON.stringify({
+        query: 'mutation { createTenant(input: { slug: "bench-runs", name: "Bench", plan: ENTERPRISE }) { id } }',
+      }),
+    });
     const tenantId = ((await res.json()) as { data: { createTenant: { id: string } } }).data.createTenant.id;
-    const env: Env = { config, mongo, stack, token: await signToken(DEV_JWT_SECRET, { sub: 'bench', tid: tenantId, roles: ['admin'] }), tenant: new ObjectId(tenantId), candidateId: '', jobId: '', env: { ...envVars, CANDIDATE_URL: stack.subgraphs.candidate.url, JOB_URL: stack.subgraphs.job.url } };
-    env.candidateId = (await gql(env, 'mutation { createCandidate(input: { name: "Bench", email: "bench@example.com", skills: ["TypeScript"], yearsExperience: 5, resumeText: "TypeScript GraphQL services" }) { id } }')).createCandidate!.id!;
-    env.jobId = (await gql(env, 'mutation { createJob(input: { title: "Engineer", description: "TypeScript GraphQL", requiredSkills: ["TypeScript"] }) { id } }')).createJob!.id!;
+    const env: Env = {
+      config,
+      mongo,
+      stack,
+      token: await signToken(DEV_JWT_SECRET, { sub: 'bench', tid: tenantId, roles: ['admin'] }),
+      tenant: new ObjectId(tenantId),
+      candidateId: '',
+      jobId: '',
+      env: { ...envVars, CANDIDATE_URL: stack.subgraphs.candidate.url, JOB_URL: stack.subgraphs.job.url },
+    };
+    env.candidateId = (
+      await gql(
+        env,
+        'mutation { createCandidate(input: { name: "Bench", email: "bench@example.com", skills: ["TypeScript"], yearsExperience: 5, resumeText: "TypeScript GraphQL services" }) { id } }',
+      )
+    ).createCandidate!.id!;
+    env.jobId = (
+      await gql(
+        env,
+        'mutation { createJob(input: { title: "Engineer", description: "TypeScript GraphQL", requiredSkills: ["TypeScript"] }) { id } }',
+      )
+    ).createJob!.id!;
 
-    for (const [label, concurrency] of [['parallel (concurrency 8)', 8], ['sequential (concurrency 1)', 1]] as const) {
+    for (const [label, concurrency] of [
+      ['parallel (concurrency 8)', 8],
+      ['sequential (concurrency 1)', 1],
+    ] as const) {
       const workers = spawnWorkers(env, 1, concurrency);
       try {
         await runAll(env, 1);

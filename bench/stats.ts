@@ -4,7 +4,10 @@ export function percentile(samples: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-export async function timeEach(n: number, fn: (i: number) => Promise<unknown>): Promise<{ totalMs: number; samples: number[] }> {
+export async function timeEach(
+  n: number,
+  fn: (i: number) => Promise<unknown>,
+): Promise<{ totalMs: number; samples: number[] }> {
   const samples: number[] = [];
   const start = performance.now();
   for (let i = 0; i < n; i++) {

@@ -5,7 +5,14 @@ import WebSocket from 'ws';
  * The subscribers of the subscription benchmark, in their own process so their cost is not
  * counted against the gateway. Driven over IPC: 'open' → 'ready', 'report' → latency samples.
  */
-interface Open { kind: 'open'; url: string; token: string; n: number; query: string; variables: Array<Record<string, unknown>> }
+interface Open {
+  kind: 'open';
+  url: string;
+  token: string;
+  n: number;
+  query: string;
+  variables: Array<Record<string, unknown>>;
+}
 
 const clients: Client[] = [];
 let latencies: number[] = [];
@@ -24,18 +31,42 @@ async function open(msg: Open): Promise<void> {
   for (let i = 0; i < msg.n; i += 200) {
     const batch = [];
     for (let k = i; k < Math.min(msg.n, i + 200); k++) {
-      const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${msg.token}` }, lazy: false, retryAttempts: 0 });
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${msg.token}` },
+        lazy: false,
+        retryAttempts: 0,
+      });
       clients.push(client);
-      batch.push(new Promise<void>((resolve) => {
-        let first = true;
-        client.subscribe({ query: msg.query, variables: msg.variables[k % msg.variables.length] }, {
-          next: (r) => { if (first) { first = false; resolve(); } onEvent(r.data); },
-          error: () => resolve(),
-          complete: () => resolve(),
-        });
-        // assessmentEvents sends nothing until an event: count the subscription as open once connected.
-        client.on('connected', () => setTimeout(() => { if (first) { first = false; resolve(); } }, 50));
-      }));
+      batch.push(
+        new Promise<void>((resolve) => {
+          let first = true;
+          client.subscribe(
+            { query: msg.query, variables: msg.variables[k % msg.variables.length] },
+            {
+              next: (r) => {
+                if (first) {
+                  first = false;
+                  resolve();
+                }
+                onEvent(r.data);
+              },
+              error: () => resolve(),
+              complete: () => resolve(),
+            },
+          );
+          // assessmentEvents sends nothing until an event: count the subscription as open once connected.
+          client.on('connected', () =>
+            setTimeout(() => {
+              if (first) {
+                first = false;
+                resolve();
+              }
+            }, 50),
+          );
+        }),
+      );
     }
     await Promise.all(batch);
   }

@@ -33,7 +33,12 @@ function heap(): number {
 
 function ask<T>(child: ChildProcess, msg: object, reply: string): Promise<T> {
   return new Promise((ok) => {
-    const on = (m: { kind: string }) => { if (m.kind === reply) { child.off('message', on); ok(m as T); } };
+    const on = (m: { kind: string }) => {
+      if (m.kind === reply) {
+        child.off('message', on);
+        ok(m as T);
+      }
+    };
     child.on('message', on);
     child.send(msg);
   });
@@ -42,7 +47,12 @@ function ask<T>(child: ChildProcess, msg: object, reply: string): Promise<T> {
 export async function benchSubscriptions(sizes: number[] = SIZES): Promise<string> {
   const mongo = await EmbeddedMongo.start();
   const prefix = `hgbench-${randomBytes(4).toString('hex')}`;
-  const config = loadConfig({ MONGODB_DB: 'bench_subs', LOG_LEVEL: 'silent', QUEUE_PREFIX: prefix, SUBSCRIPTIONS_PER_TENANT: '100000' });
+  const config = loadConfig({
+    MONGODB_DB: 'bench_subs',
+    LOG_LEVEL: 'silent',
+    QUEUE_PREFIX: prefix,
+    SUBSCRIPTIONS_PER_TENANT: '100000',
+  });
   const stack = await startStack({ config, mongoUri: mongo.uri, randomPorts: true });
   const pub = redisConnection(config.REDIS_URL, 'worker');
   const rows: Array<Array<string | number>> = [];
@@ -52,19 +62,33 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
     const repo = new AssessmentRepository(stack.subgraphs.assessment.db, tenantId);
     const docs: AssessmentDoc[] = [];
     for (let i = 0; i < Math.max(...sizes); i++) {
-      docs.push((await repo.create({ ...newAssessment({ candidateId: new ObjectId(), jobId: new ObjectId(), agents: ['skills'], idempotencyKey: null }), status: 'RUNNING' })).doc);
+      docs.push(
+        (
+          await repo.create({
+            ...newAssessment({
+              candidateId: new ObjectId(),
+              jobId: new ObjectId(),
+              agents: ['skills'],
+              idempotencyKey: null,
+            }),
+            status: 'RUNNING',
+          })
+        ).doc,
+      );
     }
     // Seqs continue each assessment's log, as workers' would (a gap would make subscribers read MongoDB).
     const nextSeq = new Map<string, number>();
     const publisher = new EventPublisher(pub, prefix, createLogger('bench', 'silent'), config.EVENT_STREAM_MAXLEN);
     const publish = async (targets: typeof docs) => {
       const at = new Date();
-      await Promise.all(targets.map((d) => {
-        const id = d._id.toHexString();
-        const seq = (nextSeq.get(id) ?? d.eventSeq) + 1;
-        nextSeq.set(id, seq);
-        return publisher.publish(d, [{ seq, type: 'STEP_STARTED', at, step: null, assessment: snapshotOf(d) }]);
-      }));
+      await Promise.all(
+        targets.map((d) => {
+          const id = d._id.toHexString();
+          const seq = (nextSeq.get(id) ?? d.eventSeq) + 1;
+          nextSeq.set(id, seq);
+          return publisher.publish(d, [{ seq, type: 'STEP_STARTED', at, step: null, assessment: snapshotOf(d) }]);
+        }),
+      );
     };
     for (const mode of ['assessmentEvents', 'assessmentProgress'] as const) {
       for (const n of sizes) {
@@ -73,10 +97,12 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
           // Let the previous round's sockets close before the baseline.
           await new Promise((r) => setTimeout(r, 3000));
           const before = heap();
-          const query = mode === 'assessmentEvents'
-            ? 'subscription { assessmentEvents { seq type at assessment { id status } } }'
-            : 'subscription($id: ID!) { assessmentProgress(id: $id) { seq type at assessment { id status } } }';
-          const variables = mode === 'assessmentEvents' ? [{}] : docs.slice(0, n).map((d) => ({ id: d._id.toHexString() }));
+          const query =
+            mode === 'assessmentEvents'
+              ? 'subscription { assessmentEvents { seq type at assessment { id status } } }'
+              : 'subscription($id: ID!) { assessmentProgress(id: $id) { seq type at assessment { id status } } }';
+          const variables =
+            mode === 'assessmentEvents' ? [{}] : docs.slice(0, n).map((d) => ({ id: d._id.toHexString() }));
           await ask(child, { kind: 'open', url: stack.gateway.url, token, n, query, variables }, 'ready');
           await new Promise((r) => setTimeout(r, 1000));
           const perSub = (heap() - before) / n;
@@ -85,17 +111,33 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
           for (let round = 1; round <= ROUNDS; round++) {
             // assessmentEvents: one event reaches all n. Per-run: PER_RUN_BATCH of the n runs get an
             // event each round (a steady PER_RUN_BATCH / 0.4 s events per second across the runs).
-            const targets = mode === 'assessmentEvents' ? [docs[0]!] : docs.slice(0, n).filter((_, i) => i % Math.ceil(n / PER_RUN_BATCH) === round % Math.ceil(n / PER_RUN_BATCH));
+            const targets =
+              mode === 'assessmentEvents'
+                ? [docs[0]!]
+                : docs
+                    .slice(0, n)
+                    .filter((_, i) => i % Math.ceil(n / PER_RUN_BATCH) === round % Math.ceil(n / PER_RUN_BATCH));
             await publish(targets);
             published += mode === 'assessmentEvents' ? n : targets.length;
             await new Promise((r) => setTimeout(r, 400));
           }
           await new Promise((r) => setTimeout(r, 2000));
           const cpu = process.cpuUsage(cpu0);
-          const { latencies, received } = await ask<{ latencies: number[]; received: number }>(child, { kind: 'report' }, 'report');
+          const { latencies, received } = await ask<{ latencies: number[]; received: number }>(
+            child,
+            { kind: 'report' },
+            'report',
+          );
           const cpuMs = (cpu.user + cpu.system) / 1000;
-          rows.push([mode, n, `${received}/${published}`, fmt(percentile(latencies, 50)), fmt(percentile(latencies, 99)),
-            `${(perSub / 1024).toFixed(1)} KiB`, fmt(cpuMs / (received / 1000))]);
+          rows.push([
+            mode,
+            n,
+            `${received}/${published}`,
+            fmt(percentile(latencies, 50)),
+            fmt(percentile(latencies, 99)),
+            `${(perSub / 1024).toFixed(1)} KiB`,
+            fmt(cpuMs / (received / 1000)),
+          ]);
         } finally {
           const exited = new Promise((r) => child.once('exit', r));
           child.send({ kind: 'close' });
@@ -111,6 +153,17 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
   }
   return [
     '### Subscriptions on one gateway (publish on Redis → graphql-ws client)',
-    table(['subscription', 'subscribers', 'events delivered', 'p50 ms', 'p99 ms', 'memory per idle subscription', 'CPU ms per 1000 events'], rows),
+    table(
+      [
+        'subscription',
+        'subscribers',
+        'events delivered',
+        'p50 ms',
+        'p99 ms',
+        'memory per idle subscription',
+        'CPU ms per 1000 events',
+      ],
+      rows,
+    ),
   ].join('\n');
 }

@@ -18,7 +18,13 @@ const DB = 'bench_tracing';
 
 async function startProcesses(mongoUri: string, otlp: string | undefined): Promise<{ url: string; close(): void }> {
   // Logs stay at info, as in production: one operation line per request in every process.
-  const env: Record<string, string> = { MONGODB_URI: mongoUri, MONGODB_DB: DB, QUEUE_PREFIX: 'bench-tracing', LIMIT_MAX_COST: '10000000', ...(otlp ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlp } : {}) };
+  const env: Record<string, string> = {
+    MONGODB_URI: mongoUri,
+    MONGODB_DB: DB,
+    QUEUE_PREFIX: 'bench-tracing',
+    LIMIT_MAX_COST: '10000000',
+    ...(otlp ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlp } : {}),
+  };
   const procs: ServiceProcess[] = [];
   const start = async (entry: string, extra: Record<string, string>, msg: string) => {
     const p = await spawnService(entry, { ...env, ...extra }, msg);
@@ -27,12 +33,33 @@ async function startProcesses(mongoUri: string, otlp: string | undefined): Promi
   };
   try {
     const tenant = await start('subgraphs/tenant/index.ts', { TENANT_PORT: '0' }, 'tenant subgraph listening');
-    const candidate = await start('subgraphs/candidate/index.ts', { CANDIDATE_PORT: '0', TENANT_URL: tenant }, 'candidate subgraph listening');
-    const job = await start('subgraphs/job/index.ts', { JOB_PORT: '0', CANDIDATE_URL: candidate }, 'job subgraph listening');
+    const candidate = await start(
+      'subgraphs/candidate/index.ts',
+      { CANDIDATE_PORT: '0', TENANT_URL: tenant },
+      'candidate subgraph listening',
+    );
+    const job = await start(
+      'subgraphs/job/index.ts',
+      { JOB_PORT: '0', CANDIDATE_URL: candidate },
+      'job subgraph listening',
+    );
     const urls = { TENANT_URL: tenant, CANDIDATE_URL: candidate, JOB_URL: job };
-    const assessment = await start('subgraphs/assessment/index.ts', { ...urls, ASSESSMENT_PORT: '0' }, 'assessment subgraph listening');
-    const url = await start('gateway/index.ts', { ...urls, ASSESSMENT_URL: assessment, GATEWAY_PORT: '0' }, 'gateway listening');
-    return { url, close: () => { for (const p of procs) p.child.kill('SIGKILL'); } };
+    const assessment = await start(
+      'subgraphs/assessment/index.ts',
+      { ...urls, ASSESSMENT_PORT: '0' },
+      'assessment subgraph listening',
+    );
+    const url = await start(
+      'gateway/index.ts',
+      { ...urls, ASSESSMENT_URL: assessment, GATEWAY_PORT: '0' },
+      'gateway listening',
+    );
+    return {
+      url,
+      close: () => {
+        for (const p of procs) p.child.kill('SIGKILL');
+      },
+    };
   } catch (err) {
     for (const p of procs) p.child.kill('SIGKILL');
     throw err;
@@ -52,7 +79,11 @@ export async function benchTracing(): Promise<string> {
       const stack = await startProcesses(mongo.uri, traced ? receiver.url : undefined);
       try {
         const run = async () => {
-          const res = await fetch(stack.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: QUERY }) });
+          const res = await fetch(stack.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify({ query: QUERY }),
+          });
           const body = (await res.json()) as { errors?: unknown };
           if (body.errors) throw new Error(JSON.stringify(body.errors));
         };
@@ -62,12 +93,22 @@ export async function benchTracing(): Promise<string> {
         const clients = 8;
         const perClient = 40;
         const started = performance.now();
-        await Promise.all(Array.from({ length: clients }, async () => { for (let i = 0; i < perClient; i++) await run(); }));
+        await Promise.all(
+          Array.from({ length: clients }, async () => {
+            for (let i = 0; i < perClient; i++) await run();
+          }),
+        );
         const rps = (clients * perClient) / ((performance.now() - started) / 1000);
         // Let the last batch export before counting spans per request.
         await new Promise((r) => setTimeout(r, 3000));
         const spans = (receiver.spans.length - spansBefore) / (100 + clients * perClient);
-        rows.push([traced ? 'on (OTLP/HTTP to a local receiver)' : 'off', fmt(percentile(t.samples, 50)), fmt(percentile(t.samples, 99)), rps.toFixed(0), spans.toFixed(0)]);
+        rows.push([
+          traced ? 'on (OTLP/HTTP to a local receiver)' : 'off',
+          fmt(percentile(t.samples, 50)),
+          fmt(percentile(t.samples, 99)),
+          rps.toFixed(0),
+          spans.toFixed(0),
+        ]);
       } finally {
         stack.close();
       }
@@ -76,5 +117,8 @@ export async function benchTracing(): Promise<string> {
     await receiver.close();
     await mongo.close();
   }
-  return [`### Tracing overhead: the deep query at ${APPLICATIONS} applications, five processes`, table(['tracing', 'p50 ms', 'p99 ms', 'req/s (8 clients)', 'spans per request'], rows)].join('\n');
+  return [
+    `### Tracing overhead: the deep query at ${APPLICATIONS} applications, five processes`,
+    table(['tracing', 'p50 ms', 'p99 ms', 'req/s (8 clients)', 'spans per request'], rows),
+  ].join('\n');
 }

@@ -17,11 +17,13 @@ const ROOT = resolve(__dirname, '..');
 
 /** Composes the supergraph SDL from every subgraph's schema.graphql; throws with composition's errors. */
 export function composeSupergraph(root = ROOT): string {
-  const result = composeServices(SUBGRAPHS.map((s) => ({
-    name: s.name,
-    url: s.url,
-    typeDefs: parse(readFileSync(join(root, 'subgraphs', s.name, 'schema.graphql'), 'utf8')),
-  })));
+  const result = composeServices(
+    SUBGRAPHS.map((s) => ({
+      name: s.name,
+      url: s.url,
+      typeDefs: parse(readFileSync(join(root, 'subgraphs', s.name, 'schema.graphql'), 'utf8')),
+    })),
+  );
   if (result.errors) throw new Error(`composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}`);
   return result.supergraphSdl;
 }

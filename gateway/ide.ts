@@ -23,7 +23,8 @@ function assets(): Map<string, string> {
 }
 
 // GraphiQL's editors set inline styles; scripts and connections stay on this origin.
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'";
 
 /** A browser asking for a page, as opposed to a GET query (?query=...) or an API client. */
 const wantsPage = (req: Request) => !req.query.query && (req.headers.accept ?? '').includes('text/html');
@@ -36,14 +37,20 @@ export function serveIde(app: Express): void {
   const files = assets();
   const page = join(__dirname, 'ide', 'index.html');
   app.get('/graphql', (req: Request, res: Response, next: NextFunction) => {
-    if (!wantsPage(req)) { next(); return; }
+    if (!wantsPage(req)) {
+      next();
+      return;
+    }
     res.setHeader('content-security-policy', CSP);
     res.setHeader('cache-control', 'no-cache');
     res.sendFile(page);
   });
   app.get('/ide/:file', (req: Request, res: Response, next: NextFunction) => {
     const path = files.get(String(req.params.file));
-    if (!path) { next(); return; }
+    if (!path) {
+      next();
+      return;
+    }
     res.sendFile(path, { maxAge: '1h' });
   });
 }

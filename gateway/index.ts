@@ -6,6 +6,11 @@ runMain('gateway', async (config) => {
   return startGateway({
     config,
     port: config.GATEWAY_PORT,
-    subgraphUrls: { tenant: config.TENANT_URL, candidate: config.CANDIDATE_URL, job: config.JOB_URL, assessment: config.ASSESSMENT_URL },
+    subgraphUrls: {
+      tenant: config.TENANT_URL,
+      candidate: config.CANDIDATE_URL,
+      job: config.JOB_URL,
+      assessment: config.ASSESSMENT_URL,
+    },
   });
 });

@@ -32,10 +32,21 @@ export function operationLimits(config: Config) {
 export const bodyErrors: ErrorRequestHandler = (err, _req, res, next) => {
   const e = err as { type?: string; status?: number; limit?: number };
   if (e.type === 'entity.parse.failed') {
-    res.status(400).json({ errors: [{ message: 'the request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+    res
+      .status(400)
+      .json({ errors: [{ message: 'the request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
   } else if (e.type === 'entity.too.large') {
-    res.status(413).json({ errors: [{ message: `the request body is larger than the ${e.limit} bytes allowed`, extensions: { code: 'BAD_REQUEST' } }] });
+    res.status(413).json({
+      errors: [
+        {
+          message: `the request body is larger than the ${e.limit} bytes allowed`,
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ],
+    });
   } else if (e.status && e.status >= 400 && e.status < 500) {
-    res.status(e.status).json({ errors: [{ message: 'the request could not be read', extensions: { code: 'BAD_REQUEST' } }] });
+    res
+      .status(e.status)
+      .json({ errors: [{ message: 'the request could not be read', extensions: { code: 'BAD_REQUEST' } }] });
   } else next(err);
 };

@@ -7,7 +7,11 @@ import type { Logger } from '../shared/logger';
 import type { TenantRateLimiter } from '../shared/rate-limits';
 import { TenantLimitsCache } from './tenant-limits';
 
-interface RateContext { requestId: string; authorization: string | undefined; principal: Principal | null }
+interface RateContext {
+  requestId: string;
+  authorization: string | undefined;
+  principal: Principal | null;
+}
 
 function tenantOf(p: Principal | null): string | null {
   return p?.tenantId && p.roles.some((r) => r !== 'platform-admin') ? p.tenantId.toHexString() : null;
@@ -19,7 +23,11 @@ function tenantOf(p: Principal | null): string | null {
  */
 export function tenantRates(config: Config, limiter: TenantRateLimiter, tenantUrl: string, log: Logger) {
   const cache = new TenantLimitsCache(tenantUrl, config.TENANT_LIMITS_CACHE_MS, log);
-  const check = async (principal: Principal | null, authorization: string | undefined, requestId: string): Promise<void> => {
+  const check = async (
+    principal: Principal | null,
+    authorization: string | undefined,
+    requestId: string,
+  ): Promise<void> => {
     const tenant = tenantOf(principal);
     if (!tenant) return;
     const limits = await cache.get(tenant, authorization, requestId);
@@ -41,7 +49,9 @@ export function tenantRates(config: Config, limiter: TenantRateLimiter, tenantUr
         async willSendResponse({ contextValue, operation }) {
           // This gateway sees new limits at once; the others within TENANT_LIMITS_CACHE_MS.
           const tenant = tenantOf(contextValue.principal);
-          const updates = operation?.selectionSet.selections.some((s) => s.kind === 'Field' && s.name.value === 'updateTenant');
+          const updates = operation?.selectionSet.selections.some(
+            (s) => s.kind === 'Field' && s.name.value === 'updateTenant',
+          );
           if (tenant && updates) cache.forget(tenant);
         },
       };

@@ -46,9 +46,12 @@ const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
     return {
       async didResolveOperation({ operation }) {
         if (operation?.operation === 'subscription') {
-          throw new GraphQLError('subscriptions are served over graphql-ws (WebSocket) on this same /graphql URL, not over HTTP POST', {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-          });
+          throw new GraphQLError(
+            'subscriptions are served over graphql-ws (WebSocket) on this same /graphql URL, not over HTTP POST',
+            {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            },
+          );
         }
       },
     };
@@ -89,7 +92,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const { config } = opts;
   const log = opts.logger ?? createLogger('gateway', config.LOG_LEVEL);
   const metrics = createMetrics('gateway');
-  const verifier = new TokenVerifier({ secret: jwtSecret(config), jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const verifier = new TokenVerifier({
+    secret: jwtSecret(config),
+    jwksUrl: config.JWT_JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
   const supergraphSdl = opts.supergraphSdl ?? readFileSync(config.SUPERGRAPH_PATH, 'utf8');
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -99,15 +107,33 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   const app = express();
   const http: Server = createServer(app);
-  const services = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, new ForwardingDataSource({ url: opts.subgraphUrls[s.name] ?? s.url })]));
+  const services = Object.fromEntries(
+    SUBGRAPHS.map((s) => [s.name, new ForwardingDataSource({ url: opts.subgraphUrls[s.name] ?? s.url })]),
+  );
   const limits = operationLimits(config);
   const redis = redisConnection(config.REDIS_URL, 'producer');
-  const rates = tenantRates(config, new TenantRateLimiter(redis, config.QUEUE_PREFIX), subgraphUrlOf(opts, 'tenant'), log);
+  const rates = tenantRates(
+    config,
+    new TenantRateLimiter(redis, config.QUEUE_PREFIX),
+    subgraphUrlOf(opts, 'tenant'),
+    log,
+  );
   const subgraphUrl = (name: string) => subgraphUrlOf(opts, name);
   const subgraphWsUrl = (name: string) => subgraphUrl(name).replace(/^http/, 'ws');
-  const executor = new SubscriptionExecutor(supergraphSdl, services, log, (name, authorization, requestId) => upstreamClient(subgraphWsUrl(name), authorization, requestId), config.SUBSCRIPTION_MAX_QUEUED_EVENTS);
+  const executor = new SubscriptionExecutor(
+    supergraphSdl,
+    services,
+    log,
+    (name, authorization, requestId) => upstreamClient(subgraphWsUrl(name), authorization, requestId),
+    config.SUBSCRIPTION_MAX_QUEUED_EVENTS,
+  );
   const ws = serveGatewaySubscriptions({
-    http, executor, verifier, log, validate: limits.validateWithLimits, beforeSubscribe: rates.beforeSubscribe,
+    http,
+    executor,
+    verifier,
+    log,
+    validate: limits.validateWithLimits,
+    beforeSubscribe: rates.beforeSubscribe,
     subgraphWsUrl,
     limits: {
       perConnection: config.SUBSCRIPTIONS_PER_CONNECTION,
@@ -117,8 +143,15 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   const common = commonServerOptions(config, http, log);
   const apollo = new ApolloServer<GatewayContext>({
-    gateway, ...common,
-    plugins: [...common.plugins, ...limits.plugins, subscriptionsOverWebSocket, rates.plugin, operationObservability(metrics, log) as never],
+    gateway,
+    ...common,
+    plugins: [
+      ...common.plugins,
+      ...limits.plugins,
+      subscriptionsOverWebSocket,
+      rates.plugin,
+      operationObservability(metrics, log) as never,
+    ],
     validationRules: limits.validationRules,
     allowBatchedHttpRequests: false,
   });
@@ -133,40 +166,75 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   addOpsRoutes(app, 'gateway', metrics, async () => {
     const urls = Object.values(opts.subgraphUrls);
-    const oks = await Promise.all(urls.map((u) => fetch(new URL('/healthz', u), { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false)));
+    const oks = await Promise.all(
+      urls.map((u) =>
+        fetch(new URL('/healthz', u), { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      ),
+    );
     const down = urls.filter((_, i) => !oks[i]);
     if (down.length) throw new Error(`subgraphs not answering: ${down.join(', ')}`);
     return { subgraphs: urls.length };
   });
   if (config.GRAPHQL_IDE) serveIde(app);
-  app.use('/graphql', cors({
-    origin: config.CORS_ORIGINS.includes('*') ? true : config.CORS_ORIGINS,
-    allowedHeaders: ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight', 'apollographql-client-name', 'apollographql-client-version'],
-    exposedHeaders: ['x-request-id'],
-    maxAge: 600,
-  }));
-  app.use('/graphql', express.json({ limit: config.BODY_LIMIT_BYTES }), bodyErrors, expressMiddleware(apollo, {
-    context: async ({ req }) => {
-      const requestId = requestIdOf(req.headers);
-      const authorization = req.headers.authorization;
-      const body = (req.body ?? {}) as { query?: unknown; operationName?: unknown };
-      const query = body.query ?? req.query.query;
-      try {
-        const principal = await verifier.verify(authorization);
-        return { requestId, authorization, principal, log: log.child({ requestId, tenantId: principal.tenantId?.toHexString() }) };
-      } catch (err) {
-        if (!authorization && config.INTROSPECTION && isIntrospectionOnly(query, body.operationName ?? req.query.operationName)) {
-          return { requestId, authorization, principal: null, log: log.child({ requestId }) };
+  app.use(
+    '/graphql',
+    cors({
+      origin: config.CORS_ORIGINS.includes('*') ? true : config.CORS_ORIGINS,
+      allowedHeaders: [
+        'content-type',
+        'authorization',
+        'x-request-id',
+        'apollo-require-preflight',
+        'apollographql-client-name',
+        'apollographql-client-version',
+      ],
+      exposedHeaders: ['x-request-id'],
+      maxAge: 600,
+    }),
+  );
+  app.use(
+    '/graphql',
+    express.json({ limit: config.BODY_LIMIT_BYTES }),
+    bodyErrors,
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const requestId = requestIdOf(req.headers);
+        const authorization = req.headers.authorization;
+        const body = (req.body ?? {}) as { query?: unknown; operationName?: unknown };
+        const query = body.query ?? req.query.query;
+        try {
+          const principal = await verifier.verify(authorization);
+          return {
+            requestId,
+            authorization,
+            principal,
+            log: log.child({ requestId, tenantId: principal.tenantId?.toHexString() }),
+          };
+        } catch (err) {
+          if (
+            !authorization &&
+            config.INTROSPECTION &&
+            isIntrospectionOnly(query, body.operationName ?? req.query.operationName)
+          ) {
+            return { requestId, authorization, principal: null, log: log.child({ requestId }) };
+          }
+          const message = err instanceof GraphQLError ? err.message : 'the token is not valid';
+          throw new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
         }
-        const message = err instanceof GraphQLError ? err.message : 'the token is not valid';
-        throw new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
-      }
-    },
-  }));
+      },
+    }),
+  );
 
   new Gauge({
-    name: 'hiregraph_subscriptions_open', help: 'Subscriptions open on this gateway', registers: [metrics.registry],
-    collect() { this.set(ws.openSubscriptions()); },
+    name: 'hiregraph_subscriptions_open',
+    help: 'Subscriptions open on this gateway',
+    registers: [metrics.registry],
+    collect() {
+      this.set(ws.openSubscriptions());
+    },
   });
   const port = await listen(http, opts.port, config.BIND_HOST);
   log.info({ port }, 'gateway listening');
@@ -175,6 +243,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     port,
     metrics,
     openSubscriptions: () => ws.openSubscriptions(),
-    close: closeOnce(() => closeAll([() => ws.close(), () => apollo.stop(), () => new Promise<void>((r) => http.close(() => r())), () => closeRedis(redis)])),
+    close: closeOnce(() =>
+      closeAll([
+        () => ws.close(),
+        () => apollo.stop(),
+        () => new Promise<void>((r) => http.close(() => r())),
+        () => closeRedis(redis),
+      ]),
+    ),
   };
 }

@@ -4,7 +4,10 @@ import { errors } from '../shared/errors';
 
 /** The error a subscriber gets when more than `max` results wait for it; it resumes from its last event. */
 export function tooManyWaiting(max: number): Error {
-  return errors.rateLimited(`more than ${max} events waiting for this subscription; resubscribe with afterSeq (assessmentProgress) or after (assessmentEvents) from the last event received`, 0);
+  return errors.rateLimited(
+    `more than ${max} events waiting for this subscription; resubscribe with afterSeq (assessmentProgress) or after (assessmentEvents) from the last event received`,
+    0,
+  );
 }
 
 /**
@@ -21,7 +24,10 @@ export class PushIterator<T = ExecutionResult> implements AsyncIterableIterator<
   private failure: unknown = null;
   private returned = false;
 
-  constructor(private readonly onReturn: () => void, private readonly maxQueued = 1000) {}
+  constructor(
+    private readonly onReturn: () => void,
+    private readonly maxQueued = 1000,
+  ) {}
 
   push(r: T): void {
     if (this.ended) return;
@@ -51,8 +57,12 @@ export class PushIterator<T = ExecutionResult> implements AsyncIterableIterator<
 
   next(): Promise<IteratorResult<T, undefined>> {
     if (this.queue.length) return Promise.resolve({ value: this.queue.shift()!, done: false });
-    if (this.ended) return this.failure ? Promise.reject(this.failure) : Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => { this.waiting = resolve; this.failWaiting = reject; });
+    if (this.ended)
+      return this.failure ? Promise.reject(this.failure) : Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.failWaiting = reject;
+    });
   }
 
   async return(): Promise<IteratorResult<T, undefined>> {
@@ -78,7 +88,11 @@ export class PushIterator<T = ExecutionResult> implements AsyncIterableIterator<
  * iterate() queues without bound while the gateway resolves the previous event's other fields.
  * Its return(), or an overflow, unsubscribes upstream at once.
  */
-export function boundedUpstream(client: Client, payload: SubscribePayload, maxQueued: number): PushIterator<ExecutionResult> {
+export function boundedUpstream(
+  client: Client,
+  payload: SubscribePayload,
+  maxQueued: number,
+): PushIterator<ExecutionResult> {
   let unsubscribe = (): void => undefined;
   const it = new PushIterator<ExecutionResult>(() => unsubscribe(), maxQueued);
   unsubscribe = client.subscribe<Record<string, unknown>>(payload, {
@@ -100,7 +114,12 @@ export class SharedStream {
   private readonly subs = new Map<PushIterator, string | undefined>();
   private finished = false;
 
-  constructor(source: AsyncIterable<ExecutionResult>, private readonly stop: () => void, private readonly onIdle: () => void, private readonly maxQueued = 1000) {
+  constructor(
+    source: AsyncIterable<ExecutionResult>,
+    private readonly stop: () => void,
+    private readonly onIdle: () => void,
+    private readonly maxQueued = 1000,
+  ) {
     void (async () => {
       let failure: unknown;
       try {

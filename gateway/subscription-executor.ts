@@ -1,7 +1,20 @@
 import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
-import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan, type SubscriptionNode } from '@apollo/query-planner';
-import { GraphQLError, print, type DocumentNode, type ExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  QueryPlanner,
+  type FetchNode,
+  type PlanNode,
+  type QueryPlan,
+  type SubscriptionNode,
+} from '@apollo/query-planner';
+import {
+  GraphQLError,
+  print,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Client } from 'graphql-ws';
 import type { Logger } from '../shared/logger';
 import { boundedUpstream, SharedStream } from './shared-stream';
@@ -52,10 +65,14 @@ export class SubscriptionExecutor {
    * @param connect opens a graphql-ws client to a subgraph with a caller's token, for streams
    * shared by several connections (a connection's own streams use its own clients).
    */
-  constructor(supergraphSdl: string, private readonly services: ServiceMap, private readonly log: Logger,
+  constructor(
+    supergraphSdl: string,
+    private readonly services: ServiceMap,
+    private readonly log: Logger,
     private readonly connect: (service: string, authorization: string | undefined, requestId: string) => Client,
     /** Events one subscription may have waiting at the gateway (SUBSCRIPTION_MAX_QUEUED_EVENTS); default 1000. */
-    private readonly maxQueued = 1000) {
+    private readonly maxQueued = 1000,
+  ) {
     const supergraph = Supergraph.build(supergraphSdl);
     this.apiSchema = supergraph.apiSchema();
     this.schema = this.apiSchema.toGraphQLJSSchema();
@@ -70,7 +87,8 @@ export class SubscriptionExecutor {
     if (cached) return cached;
     const operation = operationFromDocument(this.apiSchema, document, { operationName });
     const plan = this.planner.buildQueryPlan(operation);
-    if (plan.node?.kind !== 'Subscription') throw new GraphQLError('expected a subscription operation', { extensions: { code: 'BAD_USER_INPUT' } });
+    if (plan.node?.kind !== 'Subscription')
+      throw new GraphQLError('expected a subscription operation', { extensions: { code: 'BAD_USER_INPUT' } });
     if (this.plans.size >= PLAN_CACHE_SIZE) this.plans.delete(this.plans.keys().next().value!);
     this.plans.set(key, plan.node);
     return plan.node;
@@ -81,12 +99,27 @@ export class SubscriptionExecutor {
    * variables and share key share one upstream stream and one plan execution per event. The
    * iterator's return() closes the upstream at once, even between events.
    */
-  subscribe(caller: SubscriptionCaller, document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined): AsyncIterableIterator<ExecutionResult> {
+  subscribe(
+    caller: SubscriptionCaller,
+    document: DocumentNode,
+    variables: Record<string, unknown>,
+    operationName: string | undefined,
+  ): AsyncIterableIterator<ExecutionResult> {
     const node = this.plan(document, operationName);
     const live = liveOnly(node.primary.operation);
     if (!caller.shareKey || !live) {
       let upstream: AsyncIterator<unknown> | undefined;
-      const gen = this.stream(caller, caller.upstream(node.primary.serviceName), node, document, variables, operationName, (it) => { upstream = it; });
+      const gen = this.stream(
+        caller,
+        caller.upstream(node.primary.serviceName),
+        node,
+        document,
+        variables,
+        operationName,
+        (it) => {
+          upstream = it;
+        },
+      );
       return {
         next: () => gen.next(),
         return: async () => {
@@ -94,7 +127,9 @@ export class SubscriptionExecutor {
           return gen.return(undefined);
         },
         throw: (err: unknown) => gen.throw(err),
-        [Symbol.asyncIterator]() { return this; },
+        [Symbol.asyncIterator]() {
+          return this;
+        },
       };
     }
     const key = `${caller.shareKey}\n${operationName ?? ''}\n${print(document)}\n${JSON.stringify(variables)}`;
@@ -102,11 +137,18 @@ export class SubscriptionExecutor {
     if (!shared) {
       const client = this.connect(node.primary.serviceName, caller.authorization, caller.requestId);
       // Entity fetches of a shared stream go with a current subscriber's token, not the opener's.
-      const current: SubscriptionCaller = { ...caller, get authorization() { return created.authorization() ?? caller.authorization; } };
+      const current: SubscriptionCaller = {
+        ...caller,
+        get authorization() {
+          return created.authorization() ?? caller.authorization;
+        },
+      };
       const created: SharedStream = new SharedStream(
         this.stream(current, client, node, document, variables, operationName),
         () => void client.dispose(),
-        () => { if (this.shared.get(key) === created) this.shared.delete(key); },
+        () => {
+          if (this.shared.get(key) === created) this.shared.delete(key);
+        },
         this.maxQueued,
       );
       shared = created;
@@ -120,14 +162,31 @@ export class SubscriptionExecutor {
     return this.shared.size;
   }
 
-  private async *stream(caller: SubscriptionCaller, client: Client, node: SubscriptionNode, document: DocumentNode, variables: Record<string, unknown>, operationName: string | undefined,
-    onUpstream?: (it: AsyncIterator<unknown>) => void): AsyncGenerator<ExecutionResult> {
+  private async *stream(
+    caller: SubscriptionCaller,
+    client: Client,
+    node: SubscriptionNode,
+    document: DocumentNode,
+    variables: Record<string, unknown>,
+    operationName: string | undefined,
+    onUpstream?: (it: AsyncIterator<unknown>) => void,
+  ): AsyncGenerator<ExecutionResult> {
     const primary = node.primary;
-    const primaryVars = Object.fromEntries((primary.variableUsages ?? []).filter((v) => v in variables).map((v) => [v, variables[v]]));
+    const primaryVars = Object.fromEntries(
+      (primary.variableUsages ?? []).filter((v) => v in variables).map((v) => [v, variables[v]]),
+    );
     const operationContext = buildOperationContext({ schema: this.schema, operationDocument: document, operationName });
-    const upstream = boundedUpstream(client, { query: primary.operation, variables: primaryVars, operationName: primary.operationName }, this.maxQueued);
+    const upstream = boundedUpstream(
+      client,
+      { query: primary.operation, variables: primaryVars, operationName: primary.operationName },
+      this.maxQueued,
+    );
     onUpstream?.(upstream);
-    const eventFetch: FetchNode = { ...primary, serviceName: PRIMARY, operationKind: 'query' as FetchNode['operationKind'] };
+    const eventFetch: FetchNode = {
+      ...primary,
+      serviceName: PRIMARY,
+      operationKind: 'query' as FetchNode['operationKind'],
+    };
     const root: PlanNode = node.rest ? { kind: 'Sequence', nodes: [eventFetch, node.rest] } : eventFetch;
     const plan: QueryPlan = { kind: 'QueryPlan', node: root };
     try {
@@ -136,7 +195,9 @@ export class SubscriptionExecutor {
           yield { errors: toErrors(event.errors) };
           continue;
         }
-        const source: GraphQLDataSource = { process: async () => ({ data: event.data as Record<string, unknown>, errors: event.errors as never }) };
+        const source: GraphQLDataSource = {
+          process: async () => ({ data: event.data as Record<string, unknown>, errors: event.errors as never }),
+        };
         const requestContext = {
           request: { query: primary.operation, variables, operationName },
           context: { requestId: caller.requestId, authorization: caller.authorization, principal: null },
@@ -144,7 +205,14 @@ export class SubscriptionExecutor {
           metrics: {},
           cache: undefined,
         };
-        const result = await executeQueryPlan(plan, { ...this.services, [PRIMARY]: source }, requestContext as never, operationContext, this.supergraphSchema, this.apiSchema);
+        const result = await executeQueryPlan(
+          plan,
+          { ...this.services, [PRIMARY]: source },
+          requestContext as never,
+          operationContext,
+          this.supergraphSchema,
+          this.apiSchema,
+        );
         yield { data: result.data, errors: result.errors, extensions: result.extensions };
       }
     } finally {

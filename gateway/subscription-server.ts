@@ -22,9 +22,15 @@ export interface SubscriptionLimits {
 }
 
 /** A subscription's place under the limits, taken before its first await and given back once. */
-interface Slot { tenant: string; released: boolean }
+interface Slot {
+  tenant: string;
+  released: boolean;
+}
 
-interface Connection extends WsCaller { upstreams: Map<string, Client>; slots: Set<Slot> }
+interface Connection extends WsCaller {
+  upstreams: Map<string, Client>;
+  slots: Set<Slot>;
+}
 
 /** A graphql-ws client to a subgraph, authenticated as the caller. */
 export function upstreamClient(url: string, authorization: string | undefined, requestId: string): Client {
@@ -41,7 +47,12 @@ export function upstreamClient(url: string, authorization: string | undefined, r
 /** The error as it is, with a contract code unless it has one. */
 function withCode(err: GraphQLError, code: string): GraphQLError {
   if (err.extensions?.code) return err;
-  return new GraphQLError(err.message, { nodes: err.nodes, source: err.source, positions: err.positions, extensions: { ...err.extensions, code } });
+  return new GraphQLError(err.message, {
+    nodes: err.nodes,
+    source: err.source,
+    positions: err.positions,
+    extensions: { ...err.extensions, code },
+  });
 }
 
 function limitError(message: string): GraphQLError {
@@ -54,7 +65,12 @@ function limitError(message: string): GraphQLError {
  * through the federated executor, and tears upstream subscriptions down with the client's.
  */
 export function serveGatewaySubscriptions(opts: {
-  http: Server; executor: SubscriptionExecutor; verifier: TokenVerifier; subgraphWsUrl: (service: string) => string; limits: SubscriptionLimits; log: Logger;
+  http: Server;
+  executor: SubscriptionExecutor;
+  verifier: TokenVerifier;
+  subgraphWsUrl: (service: string) => string;
+  limits: SubscriptionLimits;
+  log: Logger;
   /** Validation of subscribe operations, with the gateway's operation limits. */
   validate: typeof validate;
   /** Runs before each subscribe (rate limits); throwing refuses it with that error. */
@@ -70,8 +86,10 @@ export function serveGatewaySubscriptions(opts: {
    */
   const reserve = (conn: Connection): Slot | GraphQLError => {
     const tenant = conn.principal.tenantId?.toHexString() ?? '-';
-    if (conn.slots.size >= limits.perConnection) return limitError(`at most ${limits.perConnection} subscriptions per connection`);
-    if ((perTenant.get(tenant) ?? 0) >= limits.perTenant) return limitError(`at most ${limits.perTenant} subscriptions per tenant on this gateway`);
+    if (conn.slots.size >= limits.perConnection)
+      return limitError(`at most ${limits.perConnection} subscriptions per connection`);
+    if ((perTenant.get(tenant) ?? 0) >= limits.perTenant)
+      return limitError(`at most ${limits.perTenant} subscriptions per tenant on this gateway`);
     const slot: Slot = { tenant, released: false };
     conn.slots.add(slot);
     perTenant.set(tenant, (perTenant.get(tenant) ?? 0) + 1);
@@ -102,102 +120,132 @@ export function serveGatewaySubscriptions(opts: {
     verifier,
     connection: (caller) => ({ ...caller, upstreams: new Map(), slots: new Set() }),
     options: (tools) => ({
-    schema: executor.schema,
-    validate: opts.validate,
-    onSubscribe: async (ctx, _id, payload) => {
-      const conn = tools.of(ctx);
-      const slot = reserve(conn);
-      if (slot instanceof GraphQLError) return [slot];
-      // From here every refusal gives the slot back; parsing and validation happen here rather
-      // than in graphql-ws, which would refuse after this hook without telling us.
-      const refuse = (err: unknown): GraphQLError[] => {
-        release(conn, slot);
-        if (Array.isArray(err)) return err as GraphQLError[];
-        return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
-      };
-      try {
-        await opts.beforeSubscribe(await tools.reverify(conn), conn.authorization, conn.requestId);
-        let document: DocumentNode;
+      schema: executor.schema,
+      validate: opts.validate,
+      onSubscribe: async (ctx, _id, payload) => {
+        const conn = tools.of(ctx);
+        const slot = reserve(conn);
+        if (slot instanceof GraphQLError) return [slot];
+        // From here every refusal gives the slot back; parsing and validation happen here rather
+        // than in graphql-ws, which would refuse after this hook without telling us.
+        const refuse = (err: unknown): GraphQLError[] => {
+          release(conn, slot);
+          if (Array.isArray(err)) return err as GraphQLError[];
+          return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
+        };
         try {
-          document = parse(payload.query);
-        } catch (err) {
-          return refuse(withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED'));
-        }
-        const invalid = opts.validate(executor.schema, document);
-        if (invalid.length) return refuse(invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')));
-        const operationName = payload.operationName ?? undefined;
-        if (!getOperationAST(document, operationName)) return refuse(errors.badInput(`expected one operation${operationName ? ` named ${operationName}` : ''} in the document`));
-        return { schema: executor.schema, document, operationName, variableValues: payload.variables ?? {}, contextValue: { conn, slot } };
-      } catch (err) {
-        return refuse(err);
-      }
-    },
-    subscribe: (args) => {
-      const { conn, slot } = args.contextValue as { conn: Connection; slot: Slot };
-      const tenant = conn.principal.tenantId?.toHexString() ?? '-';
-      const canRead = conn.principal.roles.some((r) => r !== 'platform-admin');
-      const caller: SubscriptionCaller = {
-        requestId: conn.requestId, authorization: conn.authorization, upstream: (s) => upstream(conn, s),
-        shareKey: canRead && conn.principal.tenantId ? `tenant:${tenant}` : undefined,
-      };
-      let source: AsyncIterableIterator<ExecutionResult>;
-      try {
-        source = executor.subscribe(caller, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName ?? undefined);
-      } catch (err) {
-        release(conn, slot);
-        return { errors: [err instanceof GraphQLError ? err : new GraphQLError(String(err))] };
-      }
-      // A subscription lives no longer than its token: at `exp` this one (only) ends UNAUTHENTICATED,
-      // and a shared upstream it joined goes on for the others.
-      let timer: NodeJS.Timeout | undefined;
-      let expired: Promise<never> | null = null;
-      if (conn.principal.expiresAt) {
-        const ms = Math.min(Math.max(conn.principal.expiresAt.getTime() - Date.now(), 0), 2 ** 31 - 1);
-        expired = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            reject(errors.unauthenticated('the token expired during this subscription; reconnect with a fresh token and resume with afterSeq or after'));
-            void source.return?.();
-          }, ms);
-        });
-        expired.catch(() => undefined);
-      }
-      const end = (): void => {
-        clearTimeout(timer);
-        release(conn, slot);
-      };
-      // Counted until it ends, fails, expires or the client leaves; return() reaches the upstream at once.
-      return {
-        next: async () => {
+          await opts.beforeSubscribe(await tools.reverify(conn), conn.authorization, conn.requestId);
+          let document: DocumentNode;
           try {
-            const r = await (expired ? Promise.race([source.next(), expired]) : source.next());
-            if (r.done) end();
-            return r;
+            document = parse(payload.query);
           } catch (err) {
-            end();
-            throw err;
+            return refuse(withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED'));
           }
-        },
-        return: async () => {
-          end();
-          return source.return!();
-        },
-        [Symbol.asyncIterator]() { return this; },
-      } as never;
-    },
-    execute: () => ({ errors: [new GraphQLError('queries and mutations go over HTTP POST /graphql; this socket serves subscriptions', { extensions: { code: 'BAD_REQUEST' } })] }),
-    onNext: (ctx) => {
-      // Never let a slow reader grow memory: close it so it resumes with afterSeq.
-      if (ctx.extra.socket.bufferedAmount > limits.maxBufferedBytes) {
-        log.warn({ buffered: ctx.extra.socket.bufferedAmount }, 'closing a slow subscription consumer');
-        ctx.extra.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer: reconnect and resume with afterSeq');
-      }
-    },
-    onClose: (ctx) => {
-      // A socket refused in connection_init has no state.
-      const conn = tools.of(ctx) as Connection | undefined;
-      for (const slot of [...(conn?.slots ?? [])]) release(conn!, slot);
-      for (const c of conn?.upstreams.values() ?? []) void c.dispose();
-    },
+          const invalid = opts.validate(executor.schema, document);
+          if (invalid.length) return refuse(invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')));
+          const operationName = payload.operationName ?? undefined;
+          if (!getOperationAST(document, operationName))
+            return refuse(
+              errors.badInput(
+                `expected one operation${operationName ? ` named ${operationName}` : ''} in the document`,
+              ),
+            );
+          return {
+            schema: executor.schema,
+            document,
+            operationName,
+            variableValues: payload.variables ?? {},
+            contextValue: { conn, slot },
+          };
+        } catch (err) {
+          return refuse(err);
+        }
+      },
+      subscribe: (args) => {
+        const { conn, slot } = args.contextValue as { conn: Connection; slot: Slot };
+        const tenant = conn.principal.tenantId?.toHexString() ?? '-';
+        const canRead = conn.principal.roles.some((r) => r !== 'platform-admin');
+        const caller: SubscriptionCaller = {
+          requestId: conn.requestId,
+          authorization: conn.authorization,
+          upstream: (s) => upstream(conn, s),
+          shareKey: canRead && conn.principal.tenantId ? `tenant:${tenant}` : undefined,
+        };
+        let source: AsyncIterableIterator<ExecutionResult>;
+        try {
+          source = executor.subscribe(
+            caller,
+            args.document,
+            (args.variableValues ?? {}) as Record<string, unknown>,
+            args.operationName ?? undefined,
+          );
+        } catch (err) {
+          release(conn, slot);
+          return { errors: [err instanceof GraphQLError ? err : new GraphQLError(String(err))] };
+        }
+        // A subscription lives no longer than its token: at `exp` this one (only) ends UNAUTHENTICATED,
+        // and a shared upstream it joined goes on for the others.
+        let timer: NodeJS.Timeout | undefined;
+        let expired: Promise<never> | null = null;
+        if (conn.principal.expiresAt) {
+          const ms = Math.min(Math.max(conn.principal.expiresAt.getTime() - Date.now(), 0), 2 ** 31 - 1);
+          expired = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              reject(
+                errors.unauthenticated(
+                  'the token expired during this subscription; reconnect with a fresh token and resume with afterSeq or after',
+                ),
+              );
+              void source.return?.();
+            }, ms);
+          });
+          expired.catch(() => undefined);
+        }
+        const end = (): void => {
+          clearTimeout(timer);
+          release(conn, slot);
+        };
+        // Counted until it ends, fails, expires or the client leaves; return() reaches the upstream at once.
+        return {
+          next: async () => {
+            try {
+              const r = await (expired ? Promise.race([source.next(), expired]) : source.next());
+              if (r.done) end();
+              return r;
+            } catch (err) {
+              end();
+              throw err;
+            }
+          },
+          return: async () => {
+            end();
+            return source.return!();
+          },
+          [Symbol.asyncIterator]() {
+            return this;
+          },
+        } as never;
+      },
+      execute: () => ({
+        errors: [
+          new GraphQLError('queries and mutations go over HTTP POST /graphql; this socket serves subscriptions', {
+            extensions: { code: 'BAD_REQUEST' },
+          }),
+        ],
+      }),
+      onNext: (ctx) => {
+        // Never let a slow reader grow memory: close it so it resumes with afterSeq.
+        if (ctx.extra.socket.bufferedAmount > limits.maxBufferedBytes) {
+          log.warn({ buffered: ctx.extra.socket.bufferedAmount }, 'closing a slow subscription consumer');
+          ctx.extra.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer: reconnect and resume with afterSeq');
+        }
+      },
+      onClose: (ctx) => {
+        // A socket refused in connection_init has no state.
+        const conn = tools.of(ctx) as Connection | undefined;
+        for (const slot of [...(conn?.slots ?? [])]) release(conn!, slot);
+        for (const c of conn?.upstreams.values() ?? []) void c.dispose();
+      },
     }),
   });
 

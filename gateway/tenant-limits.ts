@@ -1,7 +1,11 @@
 import { EntityClient } from '../shared/graphql/entity-client';
 import type { Logger } from '../shared/logger';
 
-export interface TenantLimits { requestsPerMinute: number; assessmentsPerHour: number; maxCandidates: number }
+export interface TenantLimits {
+  requestsPerMinute: number;
+  assessmentsPerHour: number;
+  maxCandidates: number;
+}
 
 /**
  * A tenant's limits as the tenant subgraph reports them (its `_entities`), asked with the caller's token and
@@ -13,7 +17,11 @@ export class TenantLimitsCache {
 
   private readonly owner: EntityClient;
 
-  constructor(tenantUrl: string, private readonly ttlMs: number, private readonly log: Logger) {
+  constructor(
+    tenantUrl: string,
+    private readonly ttlMs: number,
+    private readonly log: Logger,
+  ) {
     this.owner = new EntityClient(tenantUrl, 'Tenant');
   }
 
@@ -29,10 +37,17 @@ export class TenantLimitsCache {
     this.entries.delete(tenantId);
   }
 
-  private async fetch(tenantId: string, authorization: string | undefined, requestId: string): Promise<TenantLimits | null> {
+  private async fetch(
+    tenantId: string,
+    authorization: string | undefined,
+    requestId: string,
+  ): Promise<TenantLimits | null> {
     try {
       const [tenant] = await this.owner.fetch<{ id: string; limits: TenantLimits }>(
-        { authorization, requestId, log: this.log }, [tenantId], 'id limits { requestsPerMinute assessmentsPerHour maxCandidates }');
+        { authorization, requestId, log: this.log },
+        [tenantId],
+        'id limits { requestsPerMinute assessmentsPerHour maxCandidates }',
+      );
       return tenant?.limits ?? null;
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'could not read tenant limits; not rate limiting this request');

@@ -5,7 +5,13 @@ import type { Config } from '../shared/config';
 
 /** Whether a Redis answers PING at `url` (within about a second). */
 export async function answers(url: string): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const r = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   r.on('error', () => undefined);
   try {
     await r.connect();
@@ -36,10 +42,16 @@ export function freePort(): Promise<number> {
 export async function localRedis(config: Config): Promise<{ url: string; close(): Promise<void> }> {
   if (await answers(config.REDIS_URL)) return { url: config.REDIS_URL, close: async () => undefined };
   if (spawnSync('redis-server', ['--version']).status !== 0) {
-    throw new Error(`no Redis answers at ${config.REDIS_URL} and redis-server is not installed. Start one (e.g. \`docker run -p 6379:6379 redis:7\`, or install your system's redis-server package) or set REDIS_URL.`);
+    throw new Error(
+      `no Redis answers at ${config.REDIS_URL} and redis-server is not installed. Start one (e.g. \`docker run -p 6379:6379 redis:7\`, or install your system's redis-server package) or set REDIS_URL.`,
+    );
   }
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 50 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 100));
   if (!(await answers(url))) {
@@ -48,10 +60,11 @@ export async function localRedis(config: Config): Promise<{ url: string; close()
   }
   return {
     url,
-    close: () => new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }

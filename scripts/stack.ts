@@ -34,13 +34,31 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const started: Array<{ close(): Promise<void> }> = [];
   const logger = (s: string) => opts.logger?.(s);
   try {
-    const tenant = await startSubgraph(tenantSubgraph(), { config, mongoUri, port: port(config.TENANT_PORT), logger: logger('tenant') });
+    const tenant = await startSubgraph(tenantSubgraph(), {
+      config,
+      mongoUri,
+      port: port(config.TENANT_PORT),
+      logger: logger('tenant'),
+    });
     started.push(tenant);
-    const candidate = await startSubgraph(candidateSubgraph({ tenantUrl: tenant.url }), { config, mongoUri, port: port(config.CANDIDATE_PORT), logger: logger('candidate') });
+    const candidate = await startSubgraph(candidateSubgraph({ tenantUrl: tenant.url }), {
+      config,
+      mongoUri,
+      port: port(config.CANDIDATE_PORT),
+      logger: logger('candidate'),
+    });
     started.push(candidate);
-    const job = await startSubgraph(jobSubgraph({ candidateUrl: candidate.url }), { config, mongoUri, port: port(config.JOB_PORT), logger: logger('job') });
+    const job = await startSubgraph(jobSubgraph({ candidateUrl: candidate.url }), {
+      config,
+      mongoUri,
+      port: port(config.JOB_PORT),
+      logger: logger('job'),
+    });
     started.push(job);
-    const assessment = await startSubgraph(assessmentSubgraph({ config, candidateUrl: candidate.url, jobUrl: job.url, tenantUrl: tenant.url }), { config, mongoUri, port: port(config.ASSESSMENT_PORT), logger: logger('assessment') });
+    const assessment = await startSubgraph(
+      assessmentSubgraph({ config, candidateUrl: candidate.url, jobUrl: job.url, tenantUrl: tenant.url }),
+      { config, mongoUri, port: port(config.ASSESSMENT_PORT), logger: logger('assessment') },
+    );
     started.push(assessment);
     const gateway = await startGateway({
       config,

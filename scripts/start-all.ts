@@ -17,7 +17,8 @@ import { localRedis } from './local-redis';
  */
 export async function startAll(config: Config): Promise<{ close(): Promise<void> }> {
   const log = createLogger('start', config.LOG_LEVEL);
-  if (!config.JWT_SECRET && !config.JWT_JWKS_URL) log.warn('JWT_SECRET is not set: using the development secret; never do this in production');
+  if (!config.JWT_SECRET && !config.JWT_JWKS_URL)
+    log.warn('JWT_SECRET is not set: using the development secret; never do this in production');
   const mongo = await localMongo(config);
   const steps: Array<() => Promise<unknown>> = [() => mongo.close()];
   try {
@@ -26,33 +27,42 @@ export async function startAll(config: Config): Promise<{ close(): Promise<void>
     const cfg = { ...config, REDIS_URL: redis.url };
     const stack = await startStack({ config: cfg, mongoUri: mongo.uri });
     steps.unshift(() => stack.close());
-    const worker = await startWorker({ config: cfg, mongoUri: mongo.uri, candidateUrl: stack.subgraphs.candidate.url, jobUrl: stack.subgraphs.job.url });
+    const worker = await startWorker({
+      config: cfg,
+      mongoUri: mongo.uri,
+      candidateUrl: stack.subgraphs.candidate.url,
+      jobUrl: stack.subgraphs.job.url,
+    });
     steps.unshift(() => worker.close());
     const client = await MongoClient.connect(mongo.uri);
     const { tenant, created } = await seedDemo(client.db(config.MONGODB_DB)).finally(() => client.close());
     const secret = jwtSecret(config);
-    const token = secret ? await signToken(secret, { sub: 'demo-admin', tid: tenant._id.toHexString(), roles: ['admin'] }) : '(JWKS configured: bring your own token)';
+    const token = secret
+      ? await signToken(secret, { sub: 'demo-admin', tid: tenant._id.toHexString(), roles: ['admin'] })
+      : '(JWKS configured: bring your own token)';
     const url = `http://localhost:${stack.gateway.port}/graphql`;
-    process.stdout.write([
-      '',
-      `Hiregraph is running${created ? ' (demo tenant "demo" created)' : ''}.`,
-      `  GraphQL:  ${url}`,
-      `  IDE:      ${url} (open in a browser)`,
-      `  MongoDB:  ${config.MONGODB_URI ? 'MONGODB_URI' : `${mongo.uri} (embedded, data in ${config.DATA_DIR}/mongo)`}`,
-      `  Redis:    ${redis.url}${redis.url === config.REDIS_URL ? '' : ' (private redis-server; nothing persisted)'}`,
-      `  Worker:   ${config.WORKER_CONCURRENCY} concurrent steps; agents: ${config.LLM_BASE_URL ? 'built-in + LLM' : 'built-in (set LLM_BASE_URL for the LLM agents)'}`,
-      '',
-      'Admin token for the demo tenant (12 h):',
-      `  ${token}`,
-      '',
-      'A first query (paste into a shell):',
-      `  TOKEN=${token}`,
-      `  curl -s ${url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
-      `    -d '{"query":"{ tenant { name } jobs { edges { node { title applications { edges { node { stage candidate { name skills } } } } } } } }"}'`,
-      '',
-      'Ctrl-C stops everything.',
-      '',
-    ].join('\n'));
+    process.stdout.write(
+      [
+        '',
+        `Hiregraph is running${created ? ' (demo tenant "demo" created)' : ''}.`,
+        `  GraphQL:  ${url}`,
+        `  IDE:      ${url} (open in a browser)`,
+        `  MongoDB:  ${config.MONGODB_URI ? 'MONGODB_URI' : `${mongo.uri} (embedded, data in ${config.DATA_DIR}/mongo)`}`,
+        `  Redis:    ${redis.url}${redis.url === config.REDIS_URL ? '' : ' (private redis-server; nothing persisted)'}`,
+        `  Worker:   ${config.WORKER_CONCURRENCY} concurrent steps; agents: ${config.LLM_BASE_URL ? 'built-in + LLM' : 'built-in (set LLM_BASE_URL for the LLM agents)'}`,
+        '',
+        'Admin token for the demo tenant (12 h):',
+        `  ${token}`,
+        '',
+        'A first query (paste into a shell):',
+        `  TOKEN=${token}`,
+        `  curl -s ${url} -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \\`,
+        `    -d '{"query":"{ tenant { name } jobs { edges { node { title applications { edges { node { stage candidate { name skills } } } } } } } }"}'`,
+        '',
+        'Ctrl-C stops everything.',
+        '',
+      ].join('\n'),
+    );
     return { close: () => closeAll(steps) };
   } catch (err) {
     await closeAll(steps).catch(() => undefined);

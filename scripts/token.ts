@@ -7,18 +7,29 @@ import { runningMongoUri } from './running-mongo';
 
 /** `npm run token -- --tenant <id-or-slug> --role <role> [--sub <user>] [--expires 12h]`: a signed JWT for local use. */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { tenant: { type: 'string' }, role: { type: 'string' }, sub: { type: 'string', default: 'local-user' }, expires: { type: 'string', default: '12h' } } });
+  const { values } = parseArgs({
+    options: {
+      tenant: { type: 'string' },
+      role: { type: 'string' },
+      sub: { type: 'string', default: 'local-user' },
+      expires: { type: 'string', default: '12h' },
+    },
+  });
   const config = loadConfig(process.env);
   const secret = jwtSecret(config);
   if (!secret) throw new Error('JWT_JWKS_URL is set without JWT_SECRET: tokens come from your identity provider');
   const role = values.role as Role;
-  if (!ROLES.includes(role)) throw new Error(`--role must be one of ${ROLES.join(', ')}, received ${values.role ?? 'nothing'}`);
+  if (!ROLES.includes(role))
+    throw new Error(`--role must be one of ${ROLES.join(', ')}, received ${values.role ?? 'nothing'}`);
   let tid: string | undefined;
   if (values.tenant) {
     if (/^[0-9a-f]{24}$/.test(values.tenant)) tid = values.tenant;
     else {
       const uri = runningMongoUri(config);
-      if (!uri) throw new Error('a tenant slug needs the database: start Hiregraph with `npm start` or set MONGODB_URI, or pass the tenant id');
+      if (!uri)
+        throw new Error(
+          'a tenant slug needs the database: start Hiregraph with `npm start` or set MONGODB_URI, or pass the tenant id',
+        );
       const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 3000 });
       try {
         const doc = await new TenantRepository(client.db(config.MONGODB_DB)).findBySlug(values.tenant);
@@ -29,7 +40,9 @@ async function main(): Promise<void> {
       }
     }
   } else if (role !== 'platform-admin') throw new Error('--tenant is required for every role but platform-admin');
-  process.stdout.write(`${await signToken(secret, { sub: values.sub!, tid, roles: [role] }, { expiresIn: values.expires, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE })}\n`);
+  process.stdout.write(
+    `${await signToken(secret, { sub: values.sub!, tid, roles: [role] }, { expiresIn: values.expires, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE })}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

@@ -61,10 +61,15 @@ export class TokenVerifier {
     if (!match) throw errors.unauthenticated('expected an Authorization header of the form "Bearer <JWT>"');
     let payload: JWTPayload;
     try {
-      const result = await jwtVerify(match[1]!, this.key, { issuer: this.opts.issuer, audience: this.opts.audience, algorithms: this.algorithms });
+      const result = await jwtVerify(match[1]!, this.key, {
+        issuer: this.opts.issuer,
+        audience: this.opts.audience,
+        algorithms: this.algorithms,
+      });
       payload = result.payload;
     } catch (err) {
-      const reason = (err as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid';
+      const reason =
+        (err as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid';
       throw errors.unauthenticated(`${reason}; sign in again`);
     }
     return principalFrom(payload);
@@ -79,17 +84,28 @@ function principalFrom(payload: JWTPayload): Principal {
   }
   let tenantId: ObjectId | null = null;
   if (tid !== undefined && tid !== null) {
-    if (typeof tid !== 'string' || !ObjectId.isValid(tid) || tid.length !== 24) throw errors.unauthenticated('expected "tid" to be a tenant id (24 hex characters)');
+    if (typeof tid !== 'string' || !ObjectId.isValid(tid) || tid.length !== 24)
+      throw errors.unauthenticated('expected "tid" to be a tenant id (24 hex characters)');
     tenantId = new ObjectId(tid);
   }
-  return { userId: sub, tenantId, roles, expiresAt: typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : null };
+  return {
+    userId: sub,
+    tenantId,
+    roles,
+    expiresAt: typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : null,
+  };
 }
 
 /** The caller's tenant, if its roles allow `access` there; FORBIDDEN otherwise. */
 export function tenantFor(principal: Principal, access: Access): ObjectId {
-  if (!principal.tenantId) throw errors.forbidden(`expected a token for a tenant; this token (roles: ${principal.roles.join(', ') || 'none'}) has none`);
+  if (!principal.tenantId)
+    throw errors.forbidden(
+      `expected a token for a tenant; this token (roles: ${principal.roles.join(', ') || 'none'}) has none`,
+    );
   if (!principal.roles.some((r) => GRANTS[access].includes(r))) {
-    throw errors.forbidden(`expected one of the roles ${GRANTS[access].join(', ')} to ${access === 'read' ? 'read' : 'change'} this; the token has ${principal.roles.join(', ') || 'none'}`);
+    throw errors.forbidden(
+      `expected one of the roles ${GRANTS[access].join(', ')} to ${access === 'read' ? 'read' : 'change'} this; the token has ${principal.roles.join(', ') || 'none'}`,
+    );
   }
   return principal.tenantId;
 }
@@ -98,10 +114,18 @@ export function requirePlatformAdmin(principal: Principal): void {
   if (!principal.roles.includes('platform-admin')) throw errors.forbidden('expected the platform-admin role');
 }
 
-export interface TokenClaims { sub: string; tid?: string; roles: Role[] }
+export interface TokenClaims {
+  sub: string;
+  tid?: string;
+  roles: Role[];
+}
 
 /** Signs an HS256 token, for `npm run token`, the demo printout and tests. */
-export async function signToken(secret: string, claims: TokenClaims, opts: { expiresIn?: string; issuer?: string; audience?: string } = {}): Promise<string> {
+export async function signToken(
+  secret: string,
+  claims: TokenClaims,
+  opts: { expiresIn?: string; issuer?: string; audience?: string } = {},
+): Promise<string> {
   let jwt = new SignJWT({ tid: claims.tid, roles: claims.roles })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.sub)
@@ -126,14 +150,24 @@ export class ServiceTokens {
    * @param secret the HS256 secret the subgraphs verify (JWT_SECRET)
    * @param opts issuer and audience the subgraphs expect (JWT_ISSUER, JWT_AUDIENCE)
    */
-  constructor(private readonly secret: string, private readonly opts: { issuer?: string; audience?: string } = {}) {}
+  constructor(
+    private readonly secret: string,
+    private readonly opts: { issuer?: string; audience?: string } = {},
+  ) {}
 
   /** An Authorization header value for the tenant. */
   async authorization(tenantId: string): Promise<string> {
     const now = Date.now();
     let entry = this.cache.get(tenantId);
     if (!entry || entry.until < now) {
-      entry = { token: signToken(this.secret, { sub: WORKER_SUBJECT, tid: tenantId, roles: ['viewer'] }, { ...this.opts, expiresIn: '5m' }), until: now + 4 * 60_000 };
+      entry = {
+        token: signToken(
+          this.secret,
+          { sub: WORKER_SUBJECT, tid: tenantId, roles: ['viewer'] },
+          { ...this.opts, expiresIn: '5m' },
+        ),
+        until: now + 4 * 60_000,
+      };
       entry.token.catch(() => this.cache.delete(tenantId));
       this.cache.set(tenantId, entry);
       if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);

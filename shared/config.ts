@@ -7,14 +7,19 @@ type Env = Record<string, string | undefined>;
 
 class Bad extends Error {}
 
-const str = (def: string): Parser<string> => (raw) => (raw === undefined || raw === '' ? def : raw);
+const str =
+  (def: string): Parser<string> =>
+  (raw) =>
+    raw === undefined || raw === '' ? def : raw;
 const optStr: Parser<string | undefined> = (raw) => (raw === undefined || raw === '' ? undefined : raw);
-const port = (def: number): Parser<number> => (raw) => {
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Bad(`expected a port number 0-65535, received "${raw}"`);
-  return n;
-};
+const port =
+  (def: number): Parser<number> =>
+  (raw) => {
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Bad(`expected a port number 0-65535, received "${raw}"`);
+    return n;
+  };
 const optUrl: Parser<string | undefined> = (raw) => {
   if (raw === undefined || raw === '') return undefined;
   try {
@@ -24,46 +29,64 @@ const optUrl: Parser<string | undefined> = (raw) => {
   }
   return raw;
 };
-const subgraphUrl = (portVar: string, def: number): Parser<string> => (raw, env) => {
-  if (raw !== undefined && raw !== '') return optUrl(raw, env)!;
-  return `http://127.0.0.1:${port(def)(env[portVar], env)}/graphql`;
-};
-const int = (def: number, min: number, max: number): Parser<number> => (raw) => {
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Bad(`expected a whole number from ${min} to ${max}, received "${raw}"`);
-  return n;
-};
-const origins = (def: string[]): Parser<string[]> => (raw) => {
-  if (raw === undefined || raw === '') return def;
-  const list = raw.split(',').map((o) => o.trim()).filter(Boolean);
-  for (const o of list) {
-    if (o === '*') continue;
-    try {
-      if (new URL(o).origin !== o) throw new Error();
-    } catch {
-      throw new Bad(`expected a comma-separated list of origins like https://app.example.com (or *), received "${o}"`);
+const subgraphUrl =
+  (portVar: string, def: number): Parser<string> =>
+  (raw, env) => {
+    if (raw !== undefined && raw !== '') return optUrl(raw, env)!;
+    return `http://127.0.0.1:${port(def)(env[portVar], env)}/graphql`;
+  };
+const int =
+  (def: number, min: number, max: number): Parser<number> =>
+  (raw) => {
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new Bad(`expected a whole number from ${min} to ${max}, received "${raw}"`);
+    return n;
+  };
+const origins =
+  (def: string[]): Parser<string[]> =>
+  (raw) => {
+    if (raw === undefined || raw === '') return def;
+    const list = raw
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+    for (const o of list) {
+      if (o === '*') continue;
+      try {
+        if (new URL(o).origin !== o) throw new Error();
+      } catch {
+        throw new Bad(
+          `expected a comma-separated list of origins like https://app.example.com (or *), received "${o}"`,
+        );
+      }
     }
-  }
-  return list;
-};
-const ratio = (def: number): Parser<number> => (raw) => {
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new Bad(`expected a number from 0 to 1, received "${raw}"`);
-  return n;
-};
-const oneOf = <T extends string>(values: readonly T[], def: T): Parser<T> => (raw) => {
-  if (raw === undefined || raw === '') return def;
-  if (!values.includes(raw as T)) throw new Bad(`expected one of ${values.join(', ')}, received "${raw}"`);
-  return raw as T;
-};
-const bool = (def: (env: Env) => boolean): Parser<boolean> => (raw, env) => {
-  if (raw === undefined || raw === '') return def(env);
-  if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
-  if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
-  throw new Bad(`expected true or false, received "${raw}"`);
-};
+    return list;
+  };
+const ratio =
+  (def: number): Parser<number> =>
+  (raw) => {
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < 0 || n > 1) throw new Bad(`expected a number from 0 to 1, received "${raw}"`);
+    return n;
+  };
+const oneOf =
+  <T extends string>(values: readonly T[], def: T): Parser<T> =>
+  (raw) => {
+    if (raw === undefined || raw === '') return def;
+    if (!values.includes(raw as T)) throw new Bad(`expected one of ${values.join(', ')}, received "${raw}"`);
+    return raw as T;
+  };
+const bool =
+  (def: (env: Env) => boolean): Parser<boolean> =>
+  (raw, env) => {
+    if (raw === undefined || raw === '') return def(env);
+    if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
+    throw new Bad(`expected true or false, received "${raw}"`);
+  };
 const production = (env: Env): boolean => env.NODE_ENV === 'production';
 
 /** The table: variable name → how to read it (with its default). */
@@ -173,8 +196,10 @@ export function loadConfig(env: Env): Config {
     }
   }
   const isProd = production(env);
-  if (isProd && !out.JWT_SECRET && !out.JWT_JWKS_URL) problems.push('JWT_SECRET or JWT_JWKS_URL: one is required when NODE_ENV=production');
-  if (typeof out.JWT_SECRET === 'string' && out.JWT_SECRET.length < 32) problems.push('JWT_SECRET: expected at least 32 characters for HS256');
+  if (isProd && !out.JWT_SECRET && !out.JWT_JWKS_URL)
+    problems.push('JWT_SECRET or JWT_JWKS_URL: one is required when NODE_ENV=production');
+  if (typeof out.JWT_SECRET === 'string' && out.JWT_SECRET.length < 32)
+    problems.push('JWT_SECRET: expected at least 32 characters for HS256');
   if (problems.length) throw new ConfigError(problems);
   return { ...(out as Omit<Config, 'production'>), production: isProd };
 }

@@ -12,7 +12,15 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const KNOWN = new Set<string>([...Object.values(ErrorCode), 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+const KNOWN = new Set<string>([
+  ...Object.values(ErrorCode),
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
 
 function make(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { ...extensions, code } });
@@ -26,7 +34,8 @@ export const errors = {
   notFound: (type: string, id: string) => make(ErrorCode.NOT_FOUND, `${type} ${id} was not found`),
   conflict: (message: string) => make(ErrorCode.CONFLICT, message),
   /** retryAfterSeconds is null for a quota (not a rate): it frees when usage drops or the limit is raised. */
-  rateLimited: (message: string, retryAfterSeconds: number | null) => make(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds }),
+  rateLimited: (message: string, retryAfterSeconds: number | null) =>
+    make(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds }),
   internal: (message = 'internal server error') => make(ErrorCode.INTERNAL_SERVER_ERROR, message),
 };
 
@@ -34,7 +43,9 @@ export const errors = {
  * Shapes every error leaving a server: known codes pass through, anything else becomes
  * INTERNAL_SERVER_ERROR; stack traces never leave in production.
  */
-export function formatError(production: boolean): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+export function formatError(
+  production: boolean,
+): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
   return (formatted) => {
     const code = String(formatted.extensions?.code ?? '');
     const extensions = { ...(formatted.extensions ?? {}) };

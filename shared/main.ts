@@ -25,40 +25,52 @@ export function runMain(service: string, start: (config: Config) => Promise<{ cl
   const begin = async () => {
     if (config.OTEL_EXPORTER_OTLP_ENDPOINT) {
       const { startTracing } = await import('./tracing/start.js');
-      tracing = startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME ?? `hiregraph-${service}`, sampleRatio: config.OTEL_TRACES_SAMPLER_ARG });
+      tracing = startTracing({
+        endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+        serviceName: config.OTEL_SERVICE_NAME ?? `hiregraph-${service}`,
+        sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+      });
       log.info({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }, 'exporting traces');
     }
     return start(config);
   };
-  begin().then((running) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      log.info({ signal }, 'shutting down');
-      const timer = setTimeout(() => {
-        log.error({ shutdownMs }, 'shutdown took too long; exiting');
-        process.exit(1);
-      }, shutdownMs);
-      timer.unref();
-      // Spans are flushed last, so the shutdown's own spans are exported too.
-      closeAll([() => running.close(), () => tracing?.shutdown()]).then(() => process.exit(0), (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  }, async (err: unknown) => {
-    log.fatal({ err }, `${service} failed to start`);
-    await tracing?.shutdown().catch(() => undefined);
-    process.exit(1);
-  });
+  begin().then(
+    (running) => {
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'shutting down');
+        const timer = setTimeout(() => {
+          log.error({ shutdownMs }, 'shutdown took too long; exiting');
+          process.exit(1);
+        }, shutdownMs);
+        timer.unref();
+        // Spans are flushed last, so the shutdown's own spans are exported too.
+        closeAll([() => running.close(), () => tracing?.shutdown()]).then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    },
+    async (err: unknown) => {
+      log.fatal({ err }, `${service} failed to start`);
+      await tracing?.shutdown().catch(() => undefined);
+      process.exit(1);
+    },
+  );
 }
 
 /** Subgraphs and workers run as their own processes need a MongoDB to share: MONGODB_URI. */
 export function requireMongoUri(config: Config, service: string): string {
   if (config.MONGODB_URI) return config.MONGODB_URI;
-  process.stderr.write(`${service}: MONGODB_URI is not set. Run everything with \`npm start\` (which provides an embedded MongoDB), or set MONGODB_URI.\n`);
+  process.stderr.write(
+    `${service}: MONGODB_URI is not set. Run everything with \`npm start\` (which provides an embedded MongoDB), or set MONGODB_URI.\n`,
+  );
   process.exit(2);
 }

@@ -41,23 +41,44 @@ export function createMetrics(service: string, withDefaults = true, maxOperation
   if (withDefaults) collectDefaultMetrics({ register: registry });
   const mongoCommands = new Counter({
     name: 'hiregraph_mongodb_commands_total',
-    help: 'MongoDB commands sent, by command and collection (from the driver\'s command monitoring)',
+    help: "MongoDB commands sent, by command and collection (from the driver's command monitoring)",
     labelNames: ['command', 'collection'] as const,
     registers: [registry],
   });
   const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets = SECONDS) =>
     new Histogram<L>({ name, help, labelNames, buckets, registers: [registry] });
-  const operations = histogram('hiregraph_graphql_operation_duration_seconds', 'GraphQL operations, by operation name, type and outcome code', ['operation', 'type', 'code'] as const);
-  const httpRequests = histogram('hiregraph_http_request_duration_seconds', 'HTTP requests, by method, path and status', ['method', 'path', 'status'] as const);
-  const loaderBatches = histogram('hiregraph_dataloader_batch_size', 'Keys per DataLoader batch (one MongoDB query each), by loader', ['loader'] as const,
-    [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]);
+  const operations = histogram(
+    'hiregraph_graphql_operation_duration_seconds',
+    'GraphQL operations, by operation name, type and outcome code',
+    ['operation', 'type', 'code'] as const,
+  );
+  const httpRequests = histogram(
+    'hiregraph_http_request_duration_seconds',
+    'HTTP requests, by method, path and status',
+    ['method', 'path', 'status'] as const,
+  );
+  const loaderBatches = histogram(
+    'hiregraph_dataloader_batch_size',
+    'Keys per DataLoader batch (one MongoDB query each), by loader',
+    ['loader'] as const,
+    [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+  );
   const names = boundedLabel(maxOperationNames);
   // Only names the server parsed out of a document reach here, so they are GraphQL names; still cut long ones.
   const operationLabel = (name: string | null | undefined) => (name ? names(name.slice(0, 64)) : 'anonymous');
   return { registry, mongoCommands, operations, httpRequests, loaderBatches, operationLabel };
 }
 
-const IGNORED = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions', 'buildInfo', 'saslStart', 'saslContinue']);
+const IGNORED = new Set([
+  'hello',
+  'isMaster',
+  'ismaster',
+  'ping',
+  'endSessions',
+  'buildInfo',
+  'saslStart',
+  'saslContinue',
+]);
 
 /** Counts every command the client sends (the client must be created with monitorCommands: true). */
 export function countMongoCommands(client: MongoClient, counter: Metrics['mongoCommands']): void {

@@ -3,8 +3,14 @@ import { errors } from './errors';
 
 const PREFIX = 'hg1:';
 
-export interface Page { first: number; after: ObjectId | null }
-export interface Connection<N> { edges: Array<{ cursor: string; node: N }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } }
+export interface Page {
+  first: number;
+  after: ObjectId | null;
+}
+export interface Connection<N> {
+  edges: Array<{ cursor: string; node: N }>;
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
 
 export function encodeCursor(id: ObjectId): string {
   return Buffer.from(`${PREFIX}${id.toHexString()}`).toString('base64url');
@@ -13,12 +19,16 @@ export function encodeCursor(id: ObjectId): string {
 /** Validates `first` (1..100) and decodes `after`; both wrong ways are BAD_USER_INPUT. */
 export function parsePage(first: number | null | undefined, after: string | null | undefined): Page {
   const n = first ?? 20;
-  if (!Number.isInteger(n) || n < 1 || n > 100) throw errors.badInput(`expected first to be between 1 and 100, received ${n}`, 'first');
+  if (!Number.isInteger(n) || n < 1 || n > 100)
+    throw errors.badInput(`expected first to be between 1 and 100, received ${n}`, 'first');
   if (after === undefined || after === null) return { first: n, after: null };
   const text = Buffer.from(after, 'base64url').toString('utf8');
   const hex = text.startsWith(PREFIX) ? text.slice(PREFIX.length) : '';
   if (!/^[0-9a-f]{24}$/.test(hex) || encodeCursor(new ObjectId(hex)) !== after) {
-    throw errors.badInput(`expected after to be a cursor from a previous page, received "${after.slice(0, 40)}"`, 'after');
+    throw errors.badInput(
+      `expected after to be a cursor from a previous page, received "${after.slice(0, 40)}"`,
+      'after',
+    );
   }
   return { first: n, after: new ObjectId(hex) };
 }
@@ -33,6 +43,9 @@ export function toConnection<R extends { _id: ObjectId }, N>(rows: R[], page: Pa
   const slice = rows.slice(0, page.first);
   return {
     edges: slice.map((r) => ({ cursor: encodeCursor(r._id), node: node(r) })),
-    pageInfo: { hasNextPage: rows.length > page.first, endCursor: slice.length ? encodeCursor(slice[slice.length - 1]!._id) : null },
+    pageInfo: {
+      hasNextPage: rows.length > page.first,
+      endCursor: slice.length ? encodeCursor(slice[slice.length - 1]!._id) : null,
+    },
   };
 }

@@ -10,7 +10,10 @@ import { errors } from './errors';
 export class TenantRateLimiter {
   private readonly limiters = new Map<string, RateLimiterRedis>();
 
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
 
   private limiter(kind: string, points: number, durationSeconds: number): RateLimiterRedis {
     const key = `${kind}:${points}:${durationSeconds}`;
@@ -35,7 +38,10 @@ export class TenantRateLimiter {
     } catch (res) {
       if (!(res instanceof RateLimiterRes)) throw res;
       const retryAfterSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-      throw errors.rateLimited(`the tenant's limit of ${points} ${what} is used up; retry in ${retryAfterSeconds} s`, retryAfterSeconds);
+      throw errors.rateLimited(
+        `the tenant's limit of ${points} ${what} is used up; retry in ${retryAfterSeconds} s`,
+        retryAfterSeconds,
+      );
     }
   }
 }

@@ -6,9 +6,10 @@ import { Redis, type RedisOptions } from 'ioredis';
  * Redis is away (no offline queue), so an API call never hangs on it.
  */
 export function redisConnection(url: string, role: 'worker' | 'producer'): Redis {
-  const opts: RedisOptions = role === 'worker'
-    ? { maxRetriesPerRequest: null, enableReadyCheck: false }
-    : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 };
+  const opts: RedisOptions =
+    role === 'worker'
+      ? { maxRetriesPerRequest: null, enableReadyCheck: false }
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 };
   const redis = new Redis(url, { ...opts, lazyConnect: false });
   // Connection errors are retried by ioredis; callers see failures on their commands.
   redis.on('error', () => undefined);

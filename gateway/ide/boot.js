@@ -45,12 +45,14 @@
     '',
   ].join('\n');
 
-  ReactDOM.createRoot(document.getElementById('ide')).render(React.createElement(GraphiQL, {
-    fetcher: fetcher,
-    defaultQuery: defaultQuery,
-    defaultHeaders: '{\n  "authorization": ""\n}',
-    shouldPersistHeaders: true,
-    isHeadersEditorEnabled: true,
-    defaultEditorToolsVisibility: 'headers',
-  }));
+  ReactDOM.createRoot(document.getElementById('ide')).render(
+    React.createElement(GraphiQL, {
+      fetcher: fetcher,
+      defaultQuery: defaultQuery,
+      defaultHeaders: '{\n  "authorization": ""\n}',
+      shouldPersistHeaders: true,
+      isHeadersEditorEnabled: true,
+      defaultEditorToolsVisibility: 'headers',
+    }),
+  );
 })();

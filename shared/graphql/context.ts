@@ -27,7 +27,12 @@ export function requestIdOf(headers: IncomingHttpHeaders): string {
   return id && /^[\w.:-]{1,128}$/.test(id) ? id : randomUUID();
 }
 
-export async function buildRequestContext(headers: IncomingHttpHeaders, verifier: TokenVerifier, log: Logger, observeBatch: BatchObserver = () => undefined): Promise<RequestContext> {
+export async function buildRequestContext(
+  headers: IncomingHttpHeaders,
+  verifier: TokenVerifier,
+  log: Logger,
+  observeBatch: BatchObserver = () => undefined,
+): Promise<RequestContext> {
   const requestId = requestIdOf(headers);
   const authorization = headers.authorization;
   let principal: Principal | null = null;
@@ -42,5 +47,12 @@ export async function buildRequestContext(headers: IncomingHttpHeaders, verifier
     if (!principal) throw failure;
     return principal;
   };
-  return { requestId, authorization, log: child, principal: who, tenant: (access) => tenantFor(who(), access), observeBatch };
+  return {
+    requestId,
+    authorization,
+    log: child,
+    principal: who,
+    tenant: (access) => tenantFor(who(), access),
+    observeBatch,
+  };
 }

@@ -11,27 +11,45 @@ export function schemaIn(dir: string): DocumentNode {
 }
 
 /** An entity by a GraphQL id argument: malformed is BAD_USER_INPUT, missing or another tenant's is null. */
-export async function loadById<D, N>(loader: DataLoader<string, D | null>, id: string, toNode: (d: D) => N): Promise<N | null> {
+export async function loadById<D, N>(
+  loader: DataLoader<string, D | null>,
+  id: string,
+  toNode: (d: D) => N,
+): Promise<N | null> {
   const doc = await loader.load(parseId(id).toHexString());
   return doc ? toNode(doc) : null;
 }
 
 /** An entity a mutation needs: malformed is BAD_USER_INPUT (naming `field`), missing or another tenant's is NOT_FOUND. */
-export async function loadOrNotFound<D>(loader: DataLoader<string, D | null>, id: string, type: string, field = 'id'): Promise<D> {
+export async function loadOrNotFound<D>(
+  loader: DataLoader<string, D | null>,
+  id: string,
+  type: string,
+  field = 'id',
+): Promise<D> {
   const doc = await loader.load(parseId(id, field).toHexString());
   if (!doc) throw errors.notFound(type, id);
   return doc;
 }
 
 /** An entity reference (__resolveReference): null for a malformed, missing or foreign id, never an invented entity. */
-export async function loadReference<D, N>(loader: DataLoader<string, D | null>, id: unknown, toNode: (d: D) => N): Promise<N | null> {
+export async function loadReference<D, N>(
+  loader: DataLoader<string, D | null>,
+  id: unknown,
+  toNode: (d: D) => N,
+): Promise<N | null> {
   const oid = tryParseId(id);
   const doc = oid && (await loader.load(oid.toHexString()));
   return doc ? toNode(doc) : null;
 }
 
 /** The children a subgraph keeps for another's entity (by parent id); none for an id that cannot exist. */
-export async function loadChildren<K, D, N>(loader: DataLoader<K, D[], unknown>, parentId: unknown, key: (hex: string) => K, toNode: (d: D) => N): Promise<N[]> {
+export async function loadChildren<K, D, N>(
+  loader: DataLoader<K, D[], unknown>,
+  parentId: unknown,
+  key: (hex: string) => K,
+  toNode: (d: D) => N,
+): Promise<N[]> {
   const oid = tryParseId(parentId);
   return oid ? (await loader.load(key(oid.toHexString()))).map(toNode) : [];
 }

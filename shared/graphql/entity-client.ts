@@ -11,10 +11,17 @@ export type Caller = Pick<RequestContext, 'requestId' | 'authorization' | 'log'>
  * reference to another's entity without touching the other's collection.
  */
 export class EntityClient {
-  constructor(private readonly url: string, private readonly typename: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly typename: string,
+  ) {}
 
   /** The entities for `ids`, in order; null where the owner says there is none (missing or another tenant's). */
-  async fetch<T extends { id: string }>(ctx: Caller, ids: readonly string[], selection: string): Promise<Array<T | null>> {
+  async fetch<T extends { id: string }>(
+    ctx: Caller,
+    ids: readonly string[],
+    selection: string,
+  ): Promise<Array<T | null>> {
     if (ids.length === 0) return [];
     const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on ${this.typename} { ${selection} } } }`;
     let res: Response;
@@ -33,17 +40,22 @@ export class EntityClient {
       ctx.log.error({ err, url: this.url }, `could not reach the ${this.typename} owner`);
       throw errors.internal(`could not check ${this.typename} references`);
     }
-    const body = (await res.json().catch(() => ({}))) as { data?: { _entities?: Array<T | null> }; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+    const body = (await res.json().catch(() => ({}))) as {
+      data?: { _entities?: Array<T | null> };
+      errors?: Array<{ message: string; extensions?: { code?: string } }>;
+    };
     const first = body.errors?.[0];
     if (first) {
       const code = first.extensions?.code;
       // The caller's own auth problems keep their code; anything else is ours.
-      if (code === ErrorCode.UNAUTHENTICATED || code === ErrorCode.FORBIDDEN) throw new GraphQLError(first.message, { extensions: { code } });
+      if (code === ErrorCode.UNAUTHENTICATED || code === ErrorCode.FORBIDDEN)
+        throw new GraphQLError(first.message, { extensions: { code } });
       ctx.log.error({ errors: body.errors, url: this.url }, `${this.typename} owner answered with errors`);
       throw errors.internal(`could not check ${this.typename} references`);
     }
     const out = body.data?._entities;
-    if (!Array.isArray(out) || out.length !== ids.length) throw errors.internal(`the ${this.typename} owner gave an unexpected answer`);
+    if (!Array.isArray(out) || out.length !== ids.length)
+      throw errors.internal(`the ${this.typename} owner gave an unexpected answer`);
     return out.map((e) => (e && e.id ? e : null));
   }
 }

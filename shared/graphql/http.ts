@@ -7,16 +7,27 @@ import type { Metrics } from '../metrics';
  * The operational endpoints every process serves: /healthz (alive), /readyz (its dependencies
  * answer; `ready` throws or resolves false otherwise) and /metrics (Prometheus).
  */
-export function addOpsRoutes(app: Express, service: string, metrics: Metrics, ready: () => Promise<Record<string, unknown>>): void {
-  app.get('/healthz', (_req, res) => { res.json({ status: 'ok', service }); });
+export function addOpsRoutes(
+  app: Express,
+  service: string,
+  metrics: Metrics,
+  ready: () => Promise<Record<string, unknown>>,
+): void {
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', service });
+  });
   app.get('/readyz', (_req, res) => {
     ready().then(
       (details) => res.json({ status: 'ready', ...details }),
-      (err: unknown) => res.status(503).json({ status: 'unavailable', reason: err instanceof Error ? err.message : String(err) }),
+      (err: unknown) =>
+        res.status(503).json({ status: 'unavailable', reason: err instanceof Error ? err.message : String(err) }),
     );
   });
   app.get('/metrics', (_req, res) => {
-    metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text), () => res.status(500).end());
+    metrics.registry.metrics().then(
+      (text) => res.type(metrics.registry.contentType).send(text),
+      () => res.status(500).end(),
+    );
   });
 }
 

@@ -8,13 +8,19 @@ const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
 /** Times every HTTP request (paths outside the known few are grouped, to keep labels bounded). */
 export function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    const end = metrics.httpRequests.startTimer({ method: req.method, path: KNOWN_PATHS.has(req.path) ? req.path : 'other' });
+    const end = metrics.httpRequests.startTimer({
+      method: req.method,
+      path: KNOWN_PATHS.has(req.path) ? req.path : 'other',
+    });
     res.on('finish', () => end({ status: String(res.statusCode) }));
     next();
   };
 }
 
-interface Identified { requestId?: string; log?: Logger }
+interface Identified {
+  requestId?: string;
+  log?: Logger;
+}
 
 /**
  * Times every GraphQL operation by name and outcome, and logs one line per operation with the
@@ -27,14 +33,24 @@ export function operationObservability(metrics: Metrics, fallback: Logger): Apol
       return {
         async willSendResponse({ operation, operationName, errors, response }) {
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          const codes = [...(errors ?? []), ...(body?.errors ?? [])].map((e) => String((e as { extensions?: { code?: unknown } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+          const codes = [...(errors ?? []), ...(body?.errors ?? [])].map((e) =>
+            String((e as { extensions?: { code?: unknown } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
+          );
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
           const name = operationName ?? request.operationName ?? 'anonymous';
           const type = operation?.operation ?? 'unknown';
           const code = codes[0] ?? 'OK';
           metrics.operations.observe({ operation: metrics.operationLabel(operationName), type, code }, seconds);
           const log = contextValue?.log ?? fallback;
-          log.info({ operationName: name.slice(0, 200), operationType: type, durationMs: Math.round(seconds * 1000), errors: codes.length ? codes : undefined }, 'operation');
+          log.info(
+            {
+              operationName: name.slice(0, 200),
+              operationType: type,
+              durationMs: Math.round(seconds * 1000),
+              errors: codes.length ? codes : undefined,
+            },
+            'operation',
+          );
         },
       };
     },

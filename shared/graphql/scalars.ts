@@ -12,7 +12,8 @@ export const DateTime = new GraphQLScalarType({
   },
   parseValue(value) {
     const d = typeof value === 'string' ? new Date(value) : new Date(NaN);
-    if (Number.isNaN(d.getTime())) throw errors.badInput(`expected an ISO-8601 date-time, received ${JSON.stringify(value)}`);
+    if (Number.isNaN(d.getTime()))
+      throw errors.badInput(`expected an ISO-8601 date-time, received ${JSON.stringify(value)}`);
     return d;
   },
   parseLiteral(ast) {

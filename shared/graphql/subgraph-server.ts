@@ -52,12 +52,20 @@ export interface SubgraphOptions {
 }
 
 /** Builds and starts a subgraph: /graphql, /healthz, /readyz and /metrics on one port. */
-export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDefinition<Ctx>, opts: SubgraphOptions): Promise<RunningSubgraph> {
+export async function startSubgraph<Ctx extends RequestContext>(
+  def: SubgraphDefinition<Ctx>,
+  opts: SubgraphOptions,
+): Promise<RunningSubgraph> {
   const { config } = opts;
   const log = opts.logger ?? createLogger(def.name, config.LOG_LEVEL);
   const metrics = createMetrics(def.name);
   const observeBatch = (loader: string, size: number) => metrics.loaderBatches.observe({ loader }, size);
-  const verifier = new TokenVerifier({ secret: jwtSecret(config), jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const verifier = new TokenVerifier({
+    secret: jwtSecret(config),
+    jwksUrl: config.JWT_JWKS_URL,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+  });
   const cleanup: Array<() => Promise<unknown> | unknown> = [];
   let client: MongoClient | undefined;
   let http: Server | undefined;
@@ -72,7 +80,11 @@ export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDef
     http = createServer(app);
     const schema = buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as never });
     const common = commonServerOptions(config, http, log);
-    const apollo = new ApolloServer<Ctx>({ schema, ...common, plugins: [...common.plugins, operationObservability(metrics, log) as never] });
+    const apollo = new ApolloServer<Ctx>({
+      schema,
+      ...common,
+      plugins: [...common.plugins, operationObservability(metrics, log) as never],
+    });
     await apollo.start();
     cleanup.unshift(() => apollo.stop());
 
@@ -83,12 +95,26 @@ export async function startSubgraph<Ctx extends RequestContext>(def: SubgraphDef
     });
     if (def.subscriptions) {
       const ws = serveSubgraphSubscriptions(http, schema, verifier, async (caller) =>
-        def.context(await buildRequestContext({ authorization: caller.authorization, 'x-request-id': caller.requestId }, verifier, log, observeBatch), db));
+        def.context(
+          await buildRequestContext(
+            { authorization: caller.authorization, 'x-request-id': caller.requestId },
+            verifier,
+            log,
+            observeBatch,
+          ),
+          db,
+        ),
+      );
       cleanup.unshift(() => ws.close());
     }
-    app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo, {
-      context: async ({ req }) => def.context(await buildRequestContext(req.headers, verifier, log, observeBatch), db),
-    }));
+    app.use(
+      '/graphql',
+      express.json({ limit: '1mb' }),
+      expressMiddleware(apollo, {
+        context: async ({ req }) =>
+          def.context(await buildRequestContext(req.headers, verifier, log, observeBatch), db),
+      }),
+    );
 
     const port = await listen(http, opts.port, config.BIND_HOST);
     log.info({ port }, `${def.name} subgraph listening`);

@@ -57,21 +57,25 @@ export function serveGraphqlWs<C extends WsCaller>(opts: WsServerOptions<C>): { 
       return conn.principal;
     },
   };
-  const server = useServer<Record<string, unknown>, Extra>({
-    ...opts.options(tools),
-    onConnect: async (ctx) => {
-      const authorization = authorizationOf(ctx.connectionParams);
-      try {
-        const principal = await opts.verifier.verify(authorization);
-        const given = ctx.connectionParams?.['x-request-id'];
-        const requestId = requestIdOf({ 'x-request-id': typeof given === 'string' ? given : undefined });
-        connections.set(ctx.extra.socket, opts.connection({ authorization, principal, requestId }));
-        return true;
-      } catch {
-        return false;
-      }
+  const server = useServer<Record<string, unknown>, Extra>(
+    {
+      ...opts.options(tools),
+      onConnect: async (ctx) => {
+        const authorization = authorizationOf(ctx.connectionParams);
+        try {
+          const principal = await opts.verifier.verify(authorization);
+          const given = ctx.connectionParams?.['x-request-id'];
+          const requestId = requestIdOf({ 'x-request-id': typeof given === 'string' ? given : undefined });
+          connections.set(ctx.extra.socket, opts.connection({ authorization, principal, requestId }));
+          return true;
+        } catch {
+          return false;
+        }
+      },
     },
-  }, wss, opts.keepAlive ?? 12_000);
+    wss,
+    opts.keepAlive ?? 12_000,
+  );
   return {
     close: closeOnce(async () => {
       await server.dispose();
@@ -84,7 +88,12 @@ export function serveGraphqlWs<C extends WsCaller>(opts: WsServerOptions<C>): { 
  * A subgraph's subscriptions: each operation's token is checked again, then it runs with a
  * context built as for an HTTP request with the connection's token and request id.
  */
-export function serveSubgraphSubscriptions(http: Server, schema: GraphQLSchema, verifier: TokenVerifier, context: (caller: WsCaller) => Promise<unknown>): { close(): Promise<void> } {
+export function serveSubgraphSubscriptions(
+  http: Server,
+  schema: GraphQLSchema,
+  verifier: TokenVerifier,
+  context: (caller: WsCaller) => Promise<unknown>,
+): { close(): Promise<void> } {
   return serveGraphqlWs({
     http,
     verifier,

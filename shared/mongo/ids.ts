@@ -6,7 +6,10 @@ const HEX24 = /^[0-9a-f]{24}$/i;
 /** A GraphQL ID as an ObjectId; anything but 24 hex characters is BAD_USER_INPUT, never a 500. */
 export function parseId(id: string, field = 'id'): ObjectId {
   if (typeof id !== 'string' || !HEX24.test(id)) {
-    throw errors.badInput(`expected ${field} to be 24 hexadecimal characters, received "${String(id).slice(0, 40)}"`, field);
+    throw errors.badInput(
+      `expected ${field} to be 24 hexadecimal characters, received "${String(id).slice(0, 40)}"`,
+      field,
+    );
   }
   return new ObjectId(id);
 }

@@ -1,11 +1,23 @@
-import type { Collection, Document, Filter, FindOptions, ObjectId, OptionalUnlessRequiredId, UpdateFilter, WithId } from 'mongodb';
+import type {
+  Collection,
+  Document,
+  Filter,
+  FindOptions,
+  ObjectId,
+  OptionalUnlessRequiredId,
+  UpdateFilter,
+  WithId,
+} from 'mongodb';
 
 /**
  * A collection seen from one tenant: every filter gets `tenantId`, every insert carries it.
  * Repositories reach their collections only through this, so an unscoped query cannot be written.
  */
 export class TenantScoped<T extends Document & { tenantId: ObjectId }> {
-  constructor(private readonly coll: Collection<T>, readonly tenantId: ObjectId) {}
+  constructor(
+    private readonly coll: Collection<T>,
+    readonly tenantId: ObjectId,
+  ) {}
 
   private scope(filter: Filter<T>): Filter<T> {
     return { ...filter, tenantId: this.tenantId } as Filter<T>;

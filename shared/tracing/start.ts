@@ -4,10 +4,22 @@ import { GraphQLInstrumentation } from '@opentelemetry/instrumentation-graphql';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  detectResources,
+  envDetector,
+  hostDetector,
+  processDetector,
+  resourceFromAttributes,
+} from '@opentelemetry/resources';
 import { SpanKind, type Attributes, type Context, type Link } from '@opentelemetry/api';
 import {
-  BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler, type Sampler, type SamplingResult,
+  BatchSpanProcessor,
+  NodeTracerProvider,
+  ParentBasedSampler,
+  SamplingDecision,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SamplingResult,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { closeOnce } from '../graphql/close';
@@ -39,7 +51,14 @@ const OPS_PATH = /^\/(healthz|readyz|metrics)(\?|$)/;
 class WorkArrivesSampler implements Sampler {
   constructor(private readonly next: Sampler) {}
 
-  shouldSample(ctx: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+  shouldSample(
+    ctx: Context,
+    traceId: string,
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingResult {
     if (kind !== SpanKind.SERVER && kind !== SpanKind.CONSUMER) return { decision: SamplingDecision.NOT_RECORD };
     return this.next.shouldSample(ctx, traceId, name, kind, attributes, links);
   }
@@ -56,15 +75,19 @@ class WorkArrivesSampler implements Sampler {
  * from the gateway through every subgraph it calls; BullMQ jobs carry it through `queueTelemetry`.
  */
 export function startTracing(opts: TracingOptions): Tracing {
-  const resource = detectResources({ detectors: [envDetector, hostDetector, processDetector] })
-    .merge(resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }));
+  const resource = detectResources({ detectors: [envDetector, hostDetector, processDetector] }).merge(
+    resourceFromAttributes({ [ATTR_SERVICE_NAME]: opts.serviceName }),
+  );
   const provider = new NodeTracerProvider({
     resource,
-    sampler: new ParentBasedSampler({ root: new WorkArrivesSampler(new TraceIdRatioBasedSampler(opts.sampleRatio ?? 1)) }),
-    spanProcessors: [new BatchSpanProcessor(
-      new OTLPTraceExporter({ url: `${opts.endpoint.replace(/\/+$/, '')}/v1/traces` }),
-      { scheduledDelayMillis: opts.exportDelayMs ?? 2000 },
-    )],
+    sampler: new ParentBasedSampler({
+      root: new WorkArrivesSampler(new TraceIdRatioBasedSampler(opts.sampleRatio ?? 1)),
+    }),
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${opts.endpoint.replace(/\/+$/, '')}/v1/traces` }), {
+        scheduledDelayMillis: opts.exportDelayMs ?? 2000,
+      }),
+    ],
   });
   provider.register();
   const unregister = registerInstrumentations({

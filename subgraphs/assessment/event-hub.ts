@@ -79,8 +79,14 @@ export class EventHub {
    * @param maxBuffered events one listener may have waiting (SUBSCRIPTION_MAX_QUEUED_EVENTS)
    * @param pollMs how often every followed stream is read even without a doorbell (EVENT_POLL_MS)
    */
-  constructor(private readonly subscriber: Redis, private readonly reader: Redis, private readonly prefix: string, private readonly log: Logger,
-    private readonly maxBuffered = 1000, pollMs = 5000) {
+  constructor(
+    private readonly subscriber: Redis,
+    private readonly reader: Redis,
+    private readonly prefix: string,
+    private readonly log: Logger,
+    private readonly maxBuffered = 1000,
+    pollMs = 5000,
+  ) {
     subscriber.on('message', (channel: string) => {
       const feed = this.feeds.get(channel);
       if (feed) void this.pull(feed);
@@ -95,7 +101,9 @@ export class EventHub {
     };
     subscriber.on('ready', caughtUp);
     reader.on('ready', caughtUp);
-    this.timer = setInterval(() => { for (const feed of this.feeds.values()) void this.pull(feed); }, pollMs);
+    this.timer = setInterval(() => {
+      for (const feed of this.feeds.values()) void this.pull(feed);
+    }, pollMs);
     this.timer.unref();
   }
 
@@ -106,7 +114,11 @@ export class EventHub {
    */
   async listen(tenantId: string, opts: ListenOptions = {}): Promise<Listener> {
     const after = opts.after ?? null;
-    if (after !== null && !STREAM_ID.test(after)) throw errors.badInput(`expected a cursor of assessmentEvents (such as 1732450000000-0), received "${after.slice(0, 60)}"`, 'after');
+    if (after !== null && !STREAM_ID.test(after))
+      throw errors.badInput(
+        `expected a cursor of assessmentEvents (such as 1732450000000-0), received "${after.slice(0, 60)}"`,
+        'after',
+      );
     const queue: HubItem[] = [];
     let wake: (() => void) | null = null;
     let failure: Error | null = null;
@@ -116,7 +128,8 @@ export class EventHub {
     const pending: StreamEvent[] = [];
     const push = (item: HubItem): void => {
       if (closed || failure) return;
-      if (queue.length >= this.maxBuffered) failure = new SlowConsumerError(`more than ${this.maxBuffered} events waiting; resume with afterSeq or after`);
+      if (queue.length >= this.maxBuffered)
+        failure = new SlowConsumerError(`more than ${this.maxBuffered} events waiting; resume with afterSeq or after`);
       else queue.push(item);
       wake?.();
     };
@@ -154,10 +167,17 @@ export class EventHub {
         // after it may be gone, so the cursor has expired.
         const entries = await this.reader.xrange(feed.key, after, '+');
         if (entries[0]?.[0] !== after) {
-          throw errors.badInput(`cursor ${after} has expired: this tenant's event stream no longer holds it; subscribe without after and reload the assessments you show`, 'after');
+          throw errors.badInput(
+            `cursor ${after} has expired: this tenant's event stream no longer holds it; subscribe without after and reload the assessments you show`,
+            'after',
+          );
         }
         backlogDone = true;
-        for (const e of entries.slice(1).map(([id, fields]) => parseEntry(id, fields)).filter((e): e is StreamEvent => e !== null)) sub.deliver(e);
+        for (const e of entries
+          .slice(1)
+          .map(([id, fields]) => parseEntry(id, fields))
+          .filter((e): e is StreamEvent => e !== null))
+          sub.deliver(e);
         for (const e of pending.splice(0)) sub.deliver(e);
       }
     } catch (err) {
@@ -176,7 +196,9 @@ export class EventHub {
             while (queue.length) yield queue.shift()!;
             if (failure) throw failure;
             if (closed) return;
-            await new Promise<void>((r) => { wake = r; });
+            await new Promise<void>((r) => {
+              wake = r;
+            });
             wake = null;
           }
         } finally {
@@ -191,8 +213,14 @@ export class EventHub {
     const existing = this.feeds.get(channel);
     if (existing) return existing;
     const feed: Feed = {
-      key, channel, subs: new Map(), size: 0,
-      position: '0-0', ready: Promise.resolve(), reading: false, again: false,
+      key,
+      channel,
+      subs: new Map(),
+      size: 0,
+      position: '0-0',
+      ready: Promise.resolve(),
+      reading: false,
+      again: false,
     };
     feed.ready = (async () => {
       try {
@@ -222,7 +250,9 @@ export class EventHub {
       await feed.ready;
       for (;;) {
         feed.again = false;
-        const res = (await this.reader.xread('COUNT', READ_BATCH, 'STREAMS', feed.key, feed.position)) as Array<[string, Array<[string, string[]]>]> | null;
+        const res = (await this.reader.xread('COUNT', READ_BATCH, 'STREAMS', feed.key, feed.position)) as Array<
+          [string, Array<[string, string[]]>]
+        > | null;
         const entries = res?.[0]?.[1] ?? [];
         for (const [id, fields] of entries) {
           feed.position = id;
@@ -233,7 +263,11 @@ export class EventHub {
         if (entries.length < READ_BATCH && !feed.again) break;
       }
     } catch (err) {
-      if (!this.closed) this.log.warn({ err: (err as Error).message, stream: feed.key }, 'could not read the event stream; will read again on reconnect or at the next poll');
+      if (!this.closed)
+        this.log.warn(
+          { err: (err as Error).message, stream: feed.key },
+          'could not read the event stream; will read again on reconnect or at the next poll',
+        );
     } finally {
       feed.reading = false;
     }

@@ -22,11 +22,19 @@ function publishedSeqKey(prefix: string, assessmentId: string): string {
  * What a stream entry holds: the event and the assessment as it was right after it, from the
  * snapshot stored with the event (JSON: ids and dates as strings).
  */
-export interface PublishedEvent { assessmentId: string; event: Pick<EventDoc, 'seq' | 'type' | 'at' | 'step'>; assessment: AssessmentView }
+export interface PublishedEvent {
+  assessmentId: string;
+  event: Pick<EventDoc, 'seq' | 'type' | 'at' | 'step'>;
+  assessment: AssessmentView;
+}
 
 /** The message for one stored event: built from that event's own snapshot, never the current document. */
 export function publishedEvent(doc: AssessmentDoc, e: EventDoc): PublishedEvent {
-  return { assessmentId: doc._id.toHexString(), event: { seq: e.seq, type: e.type, at: e.at, step: e.step }, assessment: assessmentAt(doc, e) };
+  return {
+    assessmentId: doc._id.toHexString(),
+    event: { seq: e.seq, type: e.type, at: e.at, step: e.step },
+    assessment: assessmentAt(doc, e),
+  };
 }
 
 /**
@@ -52,7 +60,16 @@ return {1, id}
 /** How long Redis remembers an assessment's last published seq (a run rarely outlives a week). */
 const PUBLISHED_SEQ_TTL_S = 7 * 24 * 3600;
 
-type AppendFn = (stream: string, seqKey: string, seq: number, payload: string, maxLen: number, channel: string, ttl: number, force: string) => Promise<[number, string]>;
+type AppendFn = (
+  stream: string,
+  seqKey: string,
+  seq: number,
+  payload: string,
+  maxLen: number,
+  channel: string,
+  ttl: number,
+  force: string,
+) => Promise<[number, string]>;
 
 /**
  * Appends events to the tenant's Redis stream after they are stored in MongoDB. Events a failed
@@ -64,8 +81,14 @@ export class EventPublisher {
   private readonly append: AppendFn;
 
   /** @param maxLen entries kept per tenant stream (EVENT_STREAM_MAXLEN), approximately. */
-  constructor(redis: Redis, private readonly prefix: string, private readonly log: Logger, private readonly maxLen = 10_000) {
-    if (!('hiregraphAppendEvent' in redis)) redis.defineCommand('hiregraphAppendEvent', { numberOfKeys: 2, lua: APPEND });
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+    private readonly log: Logger,
+    private readonly maxLen = 10_000,
+  ) {
+    if (!('hiregraphAppendEvent' in redis))
+      redis.defineCommand('hiregraphAppendEvent', { numberOfKeys: 2, lua: APPEND });
     this.append = (redis as unknown as { hiregraphAppendEvent: AppendFn }).hiregraphAppendEvent.bind(redis);
   }
 
@@ -74,7 +97,10 @@ export class EventPublisher {
       try {
         await this.appendInOrder(doc, event);
       } catch (err) {
-        this.log.warn({ err: (err as Error).message, assessmentId: doc._id.toHexString(), seq: event.seq }, 'could not publish an assessment event; it is in MongoDB and the next event re-publishes it');
+        this.log.warn(
+          { err: (err as Error).message, assessmentId: doc._id.toHexString(), seq: event.seq },
+          'could not publish an assessment event; it is in MongoDB and the next event re-publishes it',
+        );
       }
     }
   }
@@ -82,10 +108,17 @@ export class EventPublisher {
   private async appendInOrder(doc: AssessmentDoc, event: EventDoc): Promise<void> {
     const tenantId = doc.tenantId.toHexString();
     const assessmentId = doc._id.toHexString();
-    const send = (e: EventDoc, force: boolean) => this.append(
-      eventStreamKey(this.prefix, tenantId), publishedSeqKey(this.prefix, assessmentId), e.seq, JSON.stringify(publishedEvent(doc, e)),
-      this.maxLen, eventsDoorbell(this.prefix, tenantId), PUBLISHED_SEQ_TTL_S, force ? '1' : '0',
-    );
+    const send = (e: EventDoc, force: boolean) =>
+      this.append(
+        eventStreamKey(this.prefix, tenantId),
+        publishedSeqKey(this.prefix, assessmentId),
+        e.seq,
+        JSON.stringify(publishedEvent(doc, e)),
+        this.maxLen,
+        eventsDoorbell(this.prefix, tenantId),
+        PUBLISHED_SEQ_TTL_S,
+        force ? '1' : '0',
+      );
     const [status, last] = await send(event, false);
     if (status !== -1) return;
     // Earlier events are missing from the stream (a failed publish, or another process not done yet):

@@ -15,15 +15,22 @@ export function createLoaders(repo: () => AssessmentRepository, observe: BatchOb
   return {
     assessmentById: batched('assessmentById', observe, (ids) => repo().byIds(ids)),
     ofCandidate: batched('assessmentsOfCandidate', observe, (ids) => repo().byParents('candidateId', ids, null)),
-    ofJob: batched('assessmentsOfJob', observe, async (keys: readonly { jobId: string; status: AssessmentStatus | null }[]) => {
-      const statuses = [...new Set(keys.map((k) => k.status))];
-      const results = new Map<AssessmentStatus | null, Map<string, AssessmentDoc[]>>();
-      await Promise.all(statuses.map(async (status) => {
-        const ids = [...new Set(keys.filter((k) => k.status === status).map((k) => k.jobId))];
-        const lists = await repo().byParents('jobId', ids, status);
-        results.set(status, new Map(ids.map((id, i) => [id, lists[i]!])));
-      }));
-      return keys.map((k) => results.get(k.status)!.get(k.jobId) ?? []);
-    }, { cacheKeyFn: (k) => `${k.jobId}|${k.status ?? ''}` }),
+    ofJob: batched(
+      'assessmentsOfJob',
+      observe,
+      async (keys: readonly { jobId: string; status: AssessmentStatus | null }[]) => {
+        const statuses = [...new Set(keys.map((k) => k.status))];
+        const results = new Map<AssessmentStatus | null, Map<string, AssessmentDoc[]>>();
+        await Promise.all(
+          statuses.map(async (status) => {
+            const ids = [...new Set(keys.filter((k) => k.status === status).map((k) => k.jobId))];
+            const lists = await repo().byParents('jobId', ids, status);
+            results.set(status, new Map(ids.map((id, i) => [id, lists[i]!])));
+          }),
+        );
+        return keys.map((k) => results.get(k.status)!.get(k.jobId) ?? []);
+      },
+      { cacheKeyFn: (k) => `${k.jobId}|${k.status ?? ''}` },
+    ),
   };
 }

@@ -5,11 +5,27 @@ export type AssessmentStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | '
 export type StepKind = 'VALIDATION' | 'AGENT' | 'SYNTHESIS';
 export type StepStatus = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'SKIPPED';
 export type Recommendation = 'STRONG_HIRE' | 'HIRE' | 'MAYBE' | 'NO_HIRE';
-export type EventType = 'QUEUED' | 'STARTED' | 'STEP_STARTED' | 'STEP_SUCCEEDED' | 'STEP_FAILED' | 'STEP_RETRYING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+export type EventType =
+  | 'QUEUED'
+  | 'STARTED'
+  | 'STEP_STARTED'
+  | 'STEP_SUCCEEDED'
+  | 'STEP_FAILED'
+  | 'STEP_RETRYING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELLED';
 
 export interface StepDoc {
-  name: string; kind: StepKind; status: StepStatus; attempts: number; startedAt: Date | null; finishedAt: Date | null;
-  score: number | null; findings: string[]; error: string | null;
+  name: string;
+  kind: StepKind;
+  status: StepStatus;
+  attempts: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  score: number | null;
+  findings: string[];
+  error: string | null;
 }
 
 /**
@@ -17,8 +33,15 @@ export interface StepDoc {
  * publishing, replay and gap-fill tell what was true at that moment, not what is true now.
  */
 export interface AssessmentSnapshot {
-  status: AssessmentStatus; steps: StepDoc[]; score: number | null; recommendation: Recommendation | null;
-  summary: string | null; error: string | null; createdAt: Date; startedAt: Date | null; completedAt: Date | null;
+  status: AssessmentStatus;
+  steps: StepDoc[];
+  score: number | null;
+  recommendation: Recommendation | null;
+  summary: string | null;
+  error: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
 }
 
 /**
@@ -26,12 +49,29 @@ export interface AssessmentSnapshot {
  * after it, `assessment` the assessment's own fields at the same moment. Events written before
  * snapshots existed have no `assessment`; they are shown with the current document (see README).
  */
-export interface EventDoc { seq: number; type: EventType; at: Date; step: StepDoc | null; assessment?: AssessmentSnapshot }
+export interface EventDoc {
+  seq: number;
+  type: EventType;
+  at: Date;
+  step: StepDoc | null;
+  assessment?: AssessmentSnapshot;
+}
 
 export interface AssessmentDoc {
-  _id: ObjectId; tenantId: ObjectId; candidateId: ObjectId; jobId: ObjectId; status: AssessmentStatus; steps: StepDoc[];
-  score: number | null; recommendation: Recommendation | null; summary: string | null; error: string | null;
-  idempotencyKey: string | null; createdAt: Date; startedAt: Date | null; completedAt: Date | null;
+  _id: ObjectId;
+  tenantId: ObjectId;
+  candidateId: ObjectId;
+  jobId: ObjectId;
+  status: AssessmentStatus;
+  steps: StepDoc[];
+  score: number | null;
+  recommendation: Recommendation | null;
+  summary: string | null;
+  error: string | null;
+  idempotencyKey: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
   /** The agents chosen at start. */
   agents: string[];
   /** 1 for the first run, +1 per retry; part of every BullMQ job id of the run. */
@@ -44,18 +84,32 @@ export interface AssessmentDoc {
   updatedAt: Date;
 }
 
-export type FieldPatch = Partial<Pick<AssessmentDoc, 'status' | 'score' | 'recommendation' | 'summary' | 'error' | 'startedAt' | 'completedAt' | 'input' | 'run'>>;
+export type FieldPatch = Partial<
+  Pick<
+    AssessmentDoc,
+    'status' | 'score' | 'recommendation' | 'summary' | 'error' | 'startedAt' | 'completedAt' | 'input' | 'run'
+  >
+>;
 export type StepPatches = Record<string, Partial<StepDoc>>;
 
 /** One event of a change, with the patch that is its own: applied after the events before it. */
-export interface EventChange { type: EventType; step?: string; set?: FieldPatch; steps?: StepPatches }
+export interface EventChange {
+  type: EventType;
+  step?: string;
+  set?: FieldPatch;
+  steps?: StepPatches;
+}
 
 /**
  * A state change: an optional patch that goes before every event (and belongs to none, e.g. the
  * validated input), then its events in order, each applied with its own patch, so each event's
  * snapshot is the state right after that event and not after the whole change.
  */
-export interface Change { set?: FieldPatch; steps?: StepPatches; events: EventChange[] }
+export interface Change {
+  set?: FieldPatch;
+  steps?: StepPatches;
+  events: EventChange[];
+}
 
 export const VALIDATION = 'validation';
 export const SYNTHESIS = 'synthesis';
@@ -63,21 +117,46 @@ export const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 export const STEP_DONE = new Set(['SUCCEEDED', 'FAILED', 'SKIPPED']);
 
 export function pendingStep(name: string, kind: StepKind): StepDoc {
-  return { name, kind, status: 'PENDING', attempts: 0, startedAt: null, finishedAt: null, score: null, findings: [], error: null };
+  return {
+    name,
+    kind,
+    status: 'PENDING',
+    attempts: 0,
+    startedAt: null,
+    finishedAt: null,
+    score: null,
+    findings: [],
+    error: null,
+  };
 }
 
 /** A new run's document: validation, the chosen agents, synthesis; QUEUED with its first event. */
-export function newAssessment(a: { candidateId: ObjectId; jobId: ObjectId; agents: string[]; idempotencyKey: string | null }): Omit<AssessmentDoc, 'tenantId'> {
+export function newAssessment(a: {
+  candidateId: ObjectId;
+  jobId: ObjectId;
+  agents: string[];
+  idempotencyKey: string | null;
+}): Omit<AssessmentDoc, 'tenantId'> {
   const now = new Date();
   const doc: Omit<AssessmentDoc, 'tenantId'> = {
     _id: new ObjectId(),
     candidateId: a.candidateId,
     jobId: a.jobId,
     status: 'QUEUED',
-    steps: [pendingStep(VALIDATION, 'VALIDATION'), ...a.agents.map((n) => pendingStep(n, 'AGENT')), pendingStep(SYNTHESIS, 'SYNTHESIS')],
-    score: null, recommendation: null, summary: null, error: null,
+    steps: [
+      pendingStep(VALIDATION, 'VALIDATION'),
+      ...a.agents.map((n) => pendingStep(n, 'AGENT')),
+      pendingStep(SYNTHESIS, 'SYNTHESIS'),
+    ],
+    score: null,
+    recommendation: null,
+    summary: null,
+    error: null,
     idempotencyKey: a.idempotencyKey,
-    createdAt: now, startedAt: null, completedAt: null, updatedAt: now,
+    createdAt: now,
+    startedAt: null,
+    completedAt: null,
+    updatedAt: now,
     agents: a.agents,
     run: 1,
     eventSeq: 1,
@@ -90,14 +169,25 @@ export function newAssessment(a: { candidateId: ObjectId; jobId: ObjectId; agent
 
 function patch(doc: AssessmentDoc, set: FieldPatch | undefined, steps: StepPatches | undefined): AssessmentDoc {
   if (!set && !steps) return doc;
-  return { ...doc, ...set, steps: steps ? doc.steps.map((s) => (steps[s.name] ? { ...s, ...steps[s.name] } : s)) : doc.steps };
+  return {
+    ...doc,
+    ...set,
+    steps: steps ? doc.steps.map((s) => (steps[s.name] ? { ...s, ...steps[s.name] } : s)) : doc.steps,
+  };
 }
 
 /** The assessment's own fields, copied so a later patch cannot reach into a stored snapshot. */
 export function snapshotOf(doc: AssessmentDoc): AssessmentSnapshot {
   return {
-    status: doc.status, steps: doc.steps.map((s) => ({ ...s, findings: [...s.findings] })), score: doc.score, recommendation: doc.recommendation,
-    summary: doc.summary, error: doc.error, createdAt: doc.createdAt, startedAt: doc.startedAt, completedAt: doc.completedAt,
+    status: doc.status,
+    steps: doc.steps.map((s) => ({ ...s, findings: [...s.findings] })),
+    score: doc.score,
+    recommendation: doc.recommendation,
+    summary: doc.summary,
+    error: doc.error,
+    createdAt: doc.createdAt,
+    startedAt: doc.startedAt,
+    completedAt: doc.completedAt,
   };
 }
 
@@ -106,15 +196,26 @@ export function snapshotOf(doc: AssessmentDoc): AssessmentSnapshot {
  * step and a snapshot right after each event. Pure, so the state each event carries is testable
  * without a database.
  */
-export function applyChange(doc: AssessmentDoc, change: Change, at: Date): { state: AssessmentDoc; events: EventDoc[] } {
+export function applyChange(
+  doc: AssessmentDoc,
+  change: Change,
+  at: Date,
+): { state: AssessmentDoc; events: EventDoc[] } {
   let state = patch(doc, change.set, change.steps);
   const events: EventDoc[] = [];
   for (const e of change.events) {
     state = patch(state, e.set, e.steps);
     const snapshot = snapshotOf(state);
     const step = e.step ? snapshot.steps.find((s) => s.name === e.step) : undefined;
-    if (e.step && !step) throw new Error(`assessment ${doc._id.toHexString()} has no step ${e.step} for a ${e.type} event`);
-    events.push({ seq: doc.eventSeq + events.length + 1, type: e.type, at, step: step ? { ...step } : null, assessment: snapshot });
+    if (e.step && !step)
+      throw new Error(`assessment ${doc._id.toHexString()} has no step ${e.step} for a ${e.type} event`);
+    events.push({
+      seq: doc.eventSeq + events.length + 1,
+      type: e.type,
+      at,
+      step: step ? { ...step } : null,
+      assessment: snapshot,
+    });
   }
   return { state: { ...state, eventSeq: doc.eventSeq + events.length }, events };
 }

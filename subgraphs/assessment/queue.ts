@@ -7,7 +7,13 @@ import { withTimeout } from '../../shared/timeout';
 export const QUEUE_NAME = 'assessment-runs';
 
 /** What every job of a run carries; the rest is read from MongoDB. */
-export interface RunJobData { tenantId: string; assessmentId: string; run: number; requestId?: string; agent?: string }
+export interface RunJobData {
+  tenantId: string;
+  assessmentId: string;
+  run: number;
+  requestId?: string;
+  agent?: string;
+}
 
 /** Job ids derive from the assessment, the run number and the step, so enqueuing twice adds nothing. */
 export function jobId(assessmentId: string, run: number, step: string): string {
@@ -30,7 +36,10 @@ export interface RunQueueOptions {
 /** The run queue as configured: attempts, backoff, prefix and, when tracing is on, trace propagation. */
 export function runQueueOptions(config: Config, connection: Redis): RunQueueOptions {
   return {
-    connection, prefix: config.QUEUE_PREFIX, attempts: config.STEP_ATTEMPTS, backoffMs: config.STEP_BACKOFF_MS,
+    connection,
+    prefix: config.QUEUE_PREFIX,
+    attempts: config.STEP_ATTEMPTS,
+    backoffMs: config.STEP_BACKOFF_MS,
     telemetry: queueTelemetry(Boolean(config.OTEL_EXPORTER_OTLP_ENDPOINT)),
   };
 }
@@ -55,7 +64,8 @@ export class RunQueue {
 
   /** Fails at once when Redis is not connected, so a caller on the request path never waits for it. */
   private assertConnected(): void {
-    if (this.opts.connection.status !== 'ready') throw new Error(`Redis is not connected (${this.opts.connection.status})`);
+    if (this.opts.connection.status !== 'ready')
+      throw new Error(`Redis is not connected (${this.opts.connection.status})`);
   }
 
   /**
@@ -95,10 +105,19 @@ export class RunQueue {
       await existing.remove({ removeChildren: true });
     }
     await this.flows.add({
-      name: 'synthesis', queueName: QUEUE_NAME, data, opts: { ...this.jobOpts, jobId: parentId },
+      name: 'synthesis',
+      queueName: QUEUE_NAME,
+      data,
+      opts: { ...this.jobOpts, jobId: parentId },
       children: agents.map((agent) => ({
-        name: 'agent', queueName: QUEUE_NAME, data: { ...data, agent },
-        opts: { ...this.jobOpts, jobId: jobId(data.assessmentId, data.run, `agent-${agent}`), ignoreDependencyOnFailure: true },
+        name: 'agent',
+        queueName: QUEUE_NAME,
+        data: { ...data, agent },
+        opts: {
+          ...this.jobOpts,
+          jobId: jobId(data.assessmentId, data.run, `agent-${agent}`),
+          ignoreDependencyOnFailure: true,
+        },
       })),
     });
   }
@@ -107,16 +126,23 @@ export class RunQueue {
   async removeWaiting(assessmentId: string, run: number, steps: string[]): Promise<void> {
     this.assertConnected();
     const names = ['validation', 'synthesis', ...steps.map((s) => `agent-${s}`)];
-    await Promise.all(names.map(async (n) => {
-      const job = await this.queue.getJob(jobId(assessmentId, run, n));
-      const state = job ? await job.getState() : null;
-      if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized')) await job.remove().catch(() => undefined);
-    }));
+    await Promise.all(
+      names.map(async (n) => {
+        const job = await this.queue.getJob(jobId(assessmentId, run, n));
+        const state = job ? await job.getState() : null;
+        if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized'))
+          await job.remove().catch(() => undefined);
+      }),
+    );
   }
 
   /** Closes within 5 s even when Redis is away (BullMQ would otherwise wait to connect). */
   async close(): Promise<void> {
-    await withTimeout(Promise.allSettled([this.flows.close(), this.queue.close()]), 5000, 'closing the run queue').catch(() => {
+    await withTimeout(
+      Promise.allSettled([this.flows.close(), this.queue.close()]),
+      5000,
+      'closing the run queue',
+    ).catch(() => {
       this.opts.connection.disconnect();
     });
   }

@@ -3,8 +3,11 @@ import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
 import { pageFilter, type Page } from '../../shared/pagination';
 import { applyChange, type AssessmentDoc, type AssessmentStatus, type Change, type EventDoc } from './model';
 
-
-export interface AssessmentQuery { status: AssessmentStatus | null; candidateId: ObjectId | null; jobId: ObjectId | null }
+export interface AssessmentQuery {
+  status: AssessmentStatus | null;
+  candidateId: ObjectId | null;
+  jobId: ObjectId | null;
+}
 
 /** Reads for the API leave out the event log and the input snapshot. */
 const SUMMARY = { projection: { events: 0, input: 0 } };
@@ -14,7 +17,10 @@ const MAX_CAS_TRIES = 50;
 export class AssessmentRepository {
   private readonly scoped: TenantScoped<AssessmentDoc>;
 
-  constructor(db: Db, readonly tenantId: ObjectId) {
+  constructor(
+    db: Db,
+    readonly tenantId: ObjectId,
+  ) {
     this.scoped = new TenantScoped(db.collection<AssessmentDoc>('assessments'), tenantId);
   }
 
@@ -23,13 +29,26 @@ export class AssessmentRepository {
     await c.createIndex({ tenantId: 1, candidateId: 1, _id: -1 }, { name: 'tenant_candidate' });
     await c.createIndex({ tenantId: 1, jobId: 1, status: 1, _id: -1 }, { name: 'tenant_job_status' });
     await c.createIndex({ tenantId: 1, status: 1, _id: -1 }, { name: 'tenant_status' });
-    await c.createIndex({ tenantId: 1, idempotencyKey: 1 }, { unique: true, name: 'tenant_idempotency_key', partialFilterExpression: { idempotencyKey: { $type: 'string' } } });
+    await c.createIndex(
+      { tenantId: 1, idempotencyKey: 1 },
+      {
+        unique: true,
+        name: 'tenant_idempotency_key',
+        partialFilterExpression: { idempotencyKey: { $type: 'string' } },
+      },
+    );
     // Used only by RunRecovery, the one deliberately cross-tenant reader.
     await c.createIndex({ status: 1, updatedAt: 1 }, { name: 'recovery_status_updated' });
   }
 
   async byIds(ids: readonly string[]): Promise<Array<AssessmentDoc | null>> {
-    return byKeys(ids, await this.scoped.findByIds(ids.map((id) => new ObjectId(id)), SUMMARY));
+    return byKeys(
+      ids,
+      await this.scoped.findByIds(
+        ids.map((id) => new ObjectId(id)),
+        SUMMARY,
+      ),
+    );
   }
 
   /** The whole document, event log and input included (workers, subscriptions). */
@@ -39,7 +58,10 @@ export class AssessmentRepository {
 
   /** Each assessment's latest seq, by id, in one query (per-run subscriptions' catch-up). */
   async eventSeqs(ids: readonly string[]): Promise<Map<string, number>> {
-    const rows = await this.scoped.findByIds(ids.map((id) => new ObjectId(id)), { projection: { eventSeq: 1 } });
+    const rows = await this.scoped.findByIds(
+      ids.map((id) => new ObjectId(id)),
+      { projection: { eventSeq: 1 } },
+    );
     return new Map(rows.map((r) => [r._id.toHexString(), r.eventSeq]));
   }
 
@@ -61,7 +83,11 @@ export class AssessmentRepository {
   }
 
   /** Every assessment of each parent, in one query; `field` is candidateId or jobId. */
-  async byParents(field: 'candidateId' | 'jobId', parentIds: readonly string[], status: AssessmentStatus | null): Promise<AssessmentDoc[][]> {
+  async byParents(
+    field: 'candidateId' | 'jobId',
+    parentIds: readonly string[],
+    status: AssessmentStatus | null,
+  ): Promise<AssessmentDoc[][]> {
     const filter: Filter<AssessmentDoc> = { [field]: { $in: parentIds.map((id) => new ObjectId(id)) } };
     if (status) filter.status = status;
     const rows = await this.scoped.find(filter, { sort: { _id: -1 }, ...SUMMARY });
@@ -91,7 +117,10 @@ export class AssessmentRepository {
    * lands if the assessment is still at the version it was read at (eventSeq), else it re-reads
    * and asks `decide` again. `decide` returns null to change nothing (e.g. a step already done).
    */
-  async transition(id: ObjectId, decide: (doc: AssessmentDoc) => Change | null): Promise<{ doc: AssessmentDoc; events: EventDoc[] } | null> {
+  async transition(
+    id: ObjectId,
+    decide: (doc: AssessmentDoc) => Change | null,
+  ): Promise<{ doc: AssessmentDoc; events: EventDoc[] } | null> {
     for (let i = 0; i < MAX_CAS_TRIES; i++) {
       const doc = await this.full(id);
       if (!doc) return null;
@@ -99,11 +128,25 @@ export class AssessmentRepository {
       if (!change) return { doc, events: [] };
       const now = new Date();
       const { state, events } = applyChange(doc, change, now);
-      const { status, steps, score, recommendation, summary, error, startedAt, completedAt, input, run, eventSeq } = state;
+      const { status, steps, score, recommendation, summary, error, startedAt, completedAt, input, run, eventSeq } =
+        state;
       const ok = await this.scoped.updateIf(
         { _id: id, eventSeq: doc.eventSeq },
         {
-          $set: { status, steps, score, recommendation, summary, error, startedAt, completedAt, input, run, eventSeq, updatedAt: now },
+          $set: {
+            status,
+            steps,
+            score,
+            recommendation,
+            summary,
+            error,
+            startedAt,
+            completedAt,
+            input,
+            run,
+            eventSeq,
+            updatedAt: now,
+          },
           $push: { events: { $each: events } },
         },
       );
@@ -121,12 +164,32 @@ export class AssessmentRepository {
 export class RunRecovery {
   constructor(private readonly db: Db) {}
 
-  async stale(olderThan: Date, limit = 500): Promise<Array<{ tenantId: ObjectId; id: ObjectId; status: AssessmentStatus; run: number; validated: boolean; agents: string[] }>> {
-    const rows = await this.db.collection<AssessmentDoc>('assessments')
-      .find({ status: { $in: ['QUEUED', 'RUNNING'] }, updatedAt: { $lte: olderThan } }, { projection: { tenantId: 1, status: 1, run: 1, agents: 1, steps: 1 }, limit })
+  async stale(
+    olderThan: Date,
+    limit = 500,
+  ): Promise<
+    Array<{
+      tenantId: ObjectId;
+      id: ObjectId;
+      status: AssessmentStatus;
+      run: number;
+      validated: boolean;
+      agents: string[];
+    }>
+  > {
+    const rows = await this.db
+      .collection<AssessmentDoc>('assessments')
+      .find(
+        { status: { $in: ['QUEUED', 'RUNNING'] }, updatedAt: { $lte: olderThan } },
+        { projection: { tenantId: 1, status: 1, run: 1, agents: 1, steps: 1 }, limit },
+      )
       .toArray();
     return rows.map((r) => ({
-      tenantId: r.tenantId, id: r._id, status: r.status, run: r.run, agents: r.agents,
+      tenantId: r.tenantId,
+      id: r._id,
+      status: r.status,
+      run: r.run,
+      agents: r.agents,
       validated: r.steps.some((s) => s.kind === 'VALIDATION' && s.status === 'SUCCEEDED'),
     }));
   }

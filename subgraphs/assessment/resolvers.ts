@@ -25,21 +25,34 @@ export interface AssessmentContext extends RequestContext {
 export const resolvers = {
   DateTime,
   Query: {
-    assessment: (_: unknown, { id }: { id: string }, ctx: AssessmentContext) => loadById(ctx.loaders.assessmentById, id, toAssessment),
+    assessment: (_: unknown, { id }: { id: string }, ctx: AssessmentContext) =>
+      loadById(ctx.loaders.assessmentById, id, toAssessment),
     agents: (_: unknown, __: unknown, ctx: AssessmentContext) => {
       ctx.tenant('read');
       return ctx.agents.map((a) => ({ name: a.name, description: a.description, builtIn: a.builtIn }));
     },
-    assessmentEventsCursor: (_: unknown, __: unknown, ctx: AssessmentContext) => ctx.hub.tail(ctx.tenant('read').toHexString(), ctx.events.streamMaxLen),
-    assessments: async (_: unknown, args: { first?: number; after?: string; filter?: { status?: AssessmentStatus | null; candidateId?: string | null; jobId?: string | null } | null }, ctx: AssessmentContext) => {
+    assessmentEventsCursor: (_: unknown, __: unknown, ctx: AssessmentContext) =>
+      ctx.hub.tail(ctx.tenant('read').toHexString(), ctx.events.streamMaxLen),
+    assessments: async (
+      _: unknown,
+      args: {
+        first?: number;
+        after?: string;
+        filter?: { status?: AssessmentStatus | null; candidateId?: string | null; jobId?: string | null } | null;
+      },
+      ctx: AssessmentContext,
+    ) => {
       const repo = ctx.assessments('read');
       const page = parsePage(args.first, args.after);
       const f = args.filter ?? {};
-      const rows = await repo.list({
-        status: f.status ?? null,
-        candidateId: f.candidateId ? parseId(f.candidateId, 'filter.candidateId') : null,
-        jobId: f.jobId ? parseId(f.jobId, 'filter.jobId') : null,
-      }, page);
+      const rows = await repo.list(
+        {
+          status: f.status ?? null,
+          candidateId: f.candidateId ? parseId(f.candidateId, 'filter.candidateId') : null,
+          jobId: f.jobId ? parseId(f.jobId, 'filter.jobId') : null,
+        },
+        page,
+      );
       return toConnection(rows, page, toAssessment);
     },
   },
@@ -49,7 +62,8 @@ export const resolvers = {
         assessmentProgress(ctx.assessments('read'), ctx.hub, args.id, args.afterSeq, ctx.events),
     },
     assessmentEvents: {
-      subscribe: (_: unknown, args: { after?: string | null }, ctx: AssessmentContext) => assessmentEvents(ctx.assessments('read'), ctx.hub, args.after),
+      subscribe: (_: unknown, args: { after?: string | null }, ctx: AssessmentContext) =>
+        assessmentEvents(ctx.assessments('read'), ctx.hub, args.after),
     },
   },
   Mutation: {
@@ -61,13 +75,15 @@ export const resolvers = {
       toAssessment(await ctx.runs.retry(ctx, ctx.assessments('write'), id)),
   },
   Assessment: {
-    __resolveReference: (ref: { id: string }, ctx: AssessmentContext) => loadReference(ctx.loaders.assessmentById, ref.id, toAssessment),
+    __resolveReference: (ref: { id: string }, ctx: AssessmentContext) =>
+      loadReference(ctx.loaders.assessmentById, ref.id, toAssessment),
   },
   // This subgraph only adds `assessments` to candidates and jobs; those lists are tenant-scoped,
   // so a missing id and another tenant's id both resolve to an empty list (see README).
   Candidate: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    assessments: (c: { id: string }, _: unknown, ctx: AssessmentContext) => loadChildren(ctx.loaders.ofCandidate, c.id, (id) => id, toAssessment),
+    assessments: (c: { id: string }, _: unknown, ctx: AssessmentContext) =>
+      loadChildren(ctx.loaders.ofCandidate, c.id, (id) => id, toAssessment),
   },
   Job: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),

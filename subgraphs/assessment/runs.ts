@@ -21,7 +21,12 @@ export interface RunServiceDeps {
   rates: TenantRateLimiter;
 }
 
-export interface StartInput { candidateId: string; jobId: string; agents?: string[] | null; idempotencyKey?: string | null }
+export interface StartInput {
+  candidateId: string;
+  jobId: string;
+  agents?: string[] | null;
+  idempotencyKey?: string | null;
+}
 
 /**
  * Starting, cancelling and retrying runs. The assessment is written to MongoDB before anything is
@@ -37,7 +42,11 @@ export class RunService {
     const names = [...new Set(requested.map((n) => n.trim()))];
     if (names.length === 0) throw errors.badInput('expected at least one agent, received an empty list', 'agents');
     const unknown = names.filter((n) => !available.has(n));
-    if (unknown.length) throw errors.badInput(`expected agents among ${[...available.keys()].join(', ')}, received unknown ${unknown.join(', ')}`, 'agents');
+    if (unknown.length)
+      throw errors.badInput(
+        `expected agents among ${[...available.keys()].join(', ')}, received unknown ${unknown.join(', ')}`,
+        'agents',
+      );
     return names;
   }
 
@@ -46,19 +55,33 @@ export class RunService {
     const jobId = parseId(input.jobId, 'jobId');
     const agents = this.chooseAgents(input.agents);
     const key = input.idempotencyKey?.trim() || null;
-    if (key && key.length > 200) throw errors.badInput(`expected idempotencyKey to be at most 200 characters, received ${key.length}`, 'idempotencyKey');
+    if (key && key.length > 200)
+      throw errors.badInput(
+        `expected idempotencyKey to be at most 200 characters, received ${key.length}`,
+        'idempotencyKey',
+      );
     if (key) {
       const existing = await repo.byIdempotencyKey(key);
       if (existing) return this.sameOrConflict(existing, candidateId, jobId, agents);
     }
     const [candidate] = await this.deps.candidateOwner.fetch<{ id: string }>(ctx, [candidateId.toHexString()], 'id');
     if (!candidate) throw errors.notFound('Candidate', input.candidateId);
-    const [job] = await this.deps.jobOwner.fetch<{ id: string; status: string }>(ctx, [jobId.toHexString()], 'id status');
+    const [job] = await this.deps.jobOwner.fetch<{ id: string; status: string }>(
+      ctx,
+      [jobId.toHexString()],
+      'id status',
+    );
     if (!job) throw errors.notFound('Job', input.jobId);
-    if (job.status !== 'OPEN') throw errors.badInput(`expected an OPEN job, received job ${input.jobId} which is ${job.status}`, 'jobId');
+    if (job.status !== 'OPEN')
+      throw errors.badInput(`expected an OPEN job, received job ${input.jobId} which is ${job.status}`, 'jobId');
     const tenantId = repo.tenantId.toHexString();
-    const [tenant] = await this.deps.tenantOwner.fetch<{ id: string; limits: { assessmentsPerHour: number } }>(ctx, [tenantId], 'id limits { assessmentsPerHour }');
-    if (tenant) await this.deps.rates.consume(tenantId, 'aph', tenant.limits.assessmentsPerHour, 3600, 'assessments per hour');
+    const [tenant] = await this.deps.tenantOwner.fetch<{ id: string; limits: { assessmentsPerHour: number } }>(
+      ctx,
+      [tenantId],
+      'id limits { assessmentsPerHour }',
+    );
+    if (tenant)
+      await this.deps.rates.consume(tenantId, 'aph', tenant.limits.assessmentsPerHour, 3600, 'assessments per hour');
     const { doc, created } = await repo.create(newAssessment({ candidateId, jobId, agents, idempotencyKey: key }));
     if (!created) return this.sameOrConflict(doc, candidateId, jobId, agents);
     await this.deps.publisher.publish(doc, doc.events);
@@ -66,25 +89,48 @@ export class RunService {
     return doc;
   }
 
-  private sameOrConflict(existing: AssessmentDoc, candidateId: ObjectId, jobId: ObjectId, agents: string[]): AssessmentDoc {
-    const same = existing.candidateId.equals(candidateId) && existing.jobId.equals(jobId)
-      && existing.agents.length === agents.length && existing.agents.every((a, i) => a === agents[i]);
-    if (!same) throw errors.conflict(`idempotencyKey "${existing.idempotencyKey}" was already used for another assessment input`);
+  private sameOrConflict(
+    existing: AssessmentDoc,
+    candidateId: ObjectId,
+    jobId: ObjectId,
+    agents: string[],
+  ): AssessmentDoc {
+    const same =
+      existing.candidateId.equals(candidateId) &&
+      existing.jobId.equals(jobId) &&
+      existing.agents.length === agents.length &&
+      existing.agents.every((a, i) => a === agents[i]);
+    if (!same)
+      throw errors.conflict(
+        `idempotencyKey "${existing.idempotencyKey}" was already used for another assessment input`,
+      );
     return existing;
   }
 
   private async enqueue(ctx: RequestContext, doc: AssessmentDoc): Promise<void> {
     try {
-      await this.deps.queue.enqueue({ tenantId: doc.tenantId.toHexString(), assessmentId: doc._id.toHexString(), run: doc.run, requestId: ctx.requestId });
+      await this.deps.queue.enqueue({
+        tenantId: doc.tenantId.toHexString(),
+        assessmentId: doc._id.toHexString(),
+        run: doc.run,
+        requestId: ctx.requestId,
+      });
     } catch (err) {
-      ctx.log.warn({ err: (err as Error).message, assessmentId: doc._id.toHexString() }, 'enqueue failed; the reconciler will enqueue this run');
+      ctx.log.warn(
+        { err: (err as Error).message, assessmentId: doc._id.toHexString() },
+        'enqueue failed; the reconciler will enqueue this run',
+      );
     }
   }
 
   async cancel(repo: AssessmentRepository, id: string): Promise<AssessmentDoc> {
     const out = await repo.transition(parseId(id), (doc) => {
       if (doc.status === 'CANCELLED') return null;
-      if (doc.status !== 'QUEUED' && doc.status !== 'RUNNING') throw errors.badInput(`expected a QUEUED or RUNNING assessment to cancel, received one that is ${doc.status}`, 'id');
+      if (doc.status !== 'QUEUED' && doc.status !== 'RUNNING')
+        throw errors.badInput(
+          `expected a QUEUED or RUNNING assessment to cancel, received one that is ${doc.status}`,
+          'id',
+        );
       const steps: Record<string, { status: 'SKIPPED' }> = {};
       for (const s of doc.steps) if (!STEP_DONE.has(s.status)) steps[s.name] = { status: 'SKIPPED' };
       return { set: { status: 'CANCELLED', completedAt: new Date() }, steps, events: [{ type: 'CANCELLED' }] };
@@ -98,12 +144,23 @@ export class RunService {
 
   async retry(ctx: RequestContext, repo: AssessmentRepository, id: string): Promise<AssessmentDoc> {
     const out = await repo.transition(parseId(id), (doc) => {
-      if (doc.status !== 'FAILED') throw errors.badInput(`expected a FAILED assessment to retry, received one that is ${doc.status}`, 'id');
+      if (doc.status !== 'FAILED')
+        throw errors.badInput(`expected a FAILED assessment to retry, received one that is ${doc.status}`, 'id');
       const steps: Record<string, { status: 'PENDING'; error: null; finishedAt: null }> = {};
-      for (const s of doc.steps) if (s.status !== 'SUCCEEDED') steps[s.name] = { status: 'PENDING', error: null, finishedAt: null };
+      for (const s of doc.steps)
+        if (s.status !== 'SUCCEEDED') steps[s.name] = { status: 'PENDING', error: null, finishedAt: null };
       return {
-        set: { status: 'QUEUED', run: doc.run + 1, error: null, completedAt: null, score: null, recommendation: null, summary: null },
-        steps, events: [{ type: 'QUEUED' }],
+        set: {
+          status: 'QUEUED',
+          run: doc.run + 1,
+          error: null,
+          completedAt: null,
+          score: null,
+          recommendation: null,
+          summary: null,
+        },
+        steps,
+        events: [{ type: 'QUEUED' }],
       };
     });
     if (!out) throw errors.notFound('Assessment', id);

@@ -28,16 +28,30 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
   const { config } = opts;
   const redis = redisConnection(config.REDIS_URL, 'producer');
   const queue = new RunQueue(runQueueOptions(config, redis));
-  const publisher = new EventPublisher(redis, config.QUEUE_PREFIX, createLogger('assessment', config.LOG_LEVEL), config.EVENT_STREAM_MAXLEN);
+  const publisher = new EventPublisher(
+    redis,
+    config.QUEUE_PREFIX,
+    createLogger('assessment', config.LOG_LEVEL),
+    config.EVENT_STREAM_MAXLEN,
+  );
   const agents = availableAgents(config);
   // Both retry forever: a subscription waits out a Redis outage and catches up after it.
   const subscriber = redisConnection(config.REDIS_URL, 'worker');
   const reader = redisConnection(config.REDIS_URL, 'worker');
-  const hub = new EventHub(subscriber, reader, config.QUEUE_PREFIX, createLogger('assessment', config.LOG_LEVEL), config.SUBSCRIPTION_MAX_QUEUED_EVENTS, config.EVENT_POLL_MS);
+  const hub = new EventHub(
+    subscriber,
+    reader,
+    config.QUEUE_PREFIX,
+    createLogger('assessment', config.LOG_LEVEL),
+    config.SUBSCRIPTION_MAX_QUEUED_EVENTS,
+    config.EVENT_POLL_MS,
+  );
   const catchUp = new CatchUp(config.EVENT_CATCHUP_MS);
   const events = { catchUp, streamMaxLen: config.EVENT_STREAM_MAXLEN };
   const runs = new RunService({
-    queue, publisher, agents,
+    queue,
+    publisher,
+    agents,
     candidateOwner: new EntityClient(opts.candidateUrl, 'Candidate'),
     jobOwner: new EntityClient(opts.jobUrl, 'Job'),
     tenantOwner: new EntityClient(opts.tenantUrl, 'Tenant'),
@@ -49,8 +63,17 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
     resolvers: resolvers as never,
     ensureIndexes: AssessmentRepository.ensureIndexes,
     context(base, db) {
-      const assessments = (access: Parameters<typeof base.tenant>[0]) => new AssessmentRepository(db, base.tenant(access));
-      return { ...base, assessments, runs, agents, hub, events, loaders: createLoaders(() => assessments('read'), base.observeBatch) };
+      const assessments = (access: Parameters<typeof base.tenant>[0]) =>
+        new AssessmentRepository(db, base.tenant(access));
+      return {
+        ...base,
+        assessments,
+        runs,
+        agents,
+        hub,
+        events,
+        loaders: createLoaders(() => assessments('read'), base.observeBatch),
+      };
     },
     subscriptions: true,
     async close() {

@@ -30,17 +30,24 @@ export interface StepDeps {
  * A signal that aborts on worker shutdown or once the run is over (cancelled) while the agent runs,
  * checked every `cancelCheckMs` with a one-field read; stop() ends the checks.
  */
-function runSignal(repo: AssessmentRepository, id: ObjectId, deps: StepDeps): { signal: AbortSignal; cancelled: () => boolean; stop: () => void } {
+function runSignal(
+  repo: AssessmentRepository,
+  id: ObjectId,
+  deps: StepDeps,
+): { signal: AbortSignal; cancelled: () => boolean; stop: () => void } {
   const ctl = new AbortController();
   let cancelled = false;
   const onShutdown = () => ctl.abort(deps.signal.reason);
   deps.signal.addEventListener('abort', onShutdown, { once: true });
   const timer = setInterval(() => {
-    repo.statusOf(id).then((status) => {
-      if (status !== null && !TERMINAL.has(status)) return;
-      cancelled = true;
-      ctl.abort(new Error(`the run is ${status ?? 'gone'}`));
-    }, () => undefined);
+    repo.statusOf(id).then(
+      (status) => {
+        if (status !== null && !TERMINAL.has(status)) return;
+        cancelled = true;
+        ctl.abort(new Error(`the run is ${status ?? 'gone'}`));
+      },
+      () => undefined,
+    );
   }, deps.cancelCheckMs);
   timer.unref();
   return {
@@ -85,7 +92,13 @@ export async function processRunJob(job: Job<RunJobData>, deps: StepDeps): Promi
   const { tenantId, assessmentId } = job.data;
   const repo = new AssessmentRepository(deps.db, new ObjectId(tenantId));
   const id = new ObjectId(assessmentId);
-  const log = deps.log.child({ tenantId, assessmentId, requestId: job.data.requestId, jobId: job.id, step: job.data.agent ?? job.name });
+  const log = deps.log.child({
+    tenantId,
+    assessmentId,
+    requestId: job.data.requestId,
+    jobId: job.id,
+    step: job.data.agent ?? job.name,
+  });
   const record = async (decide: (doc: AssessmentDoc) => Change | null) => {
     const out = await repo.transition(id, decide);
     if (out?.events.length) await deps.publisher.publish(out.doc, out.events);
@@ -100,17 +113,24 @@ export async function processRunJob(job: Job<RunJobData>, deps: StepDeps): Promi
   log.info({ attempt: job.attemptsMade + 1, ms: Date.now() - started }, 'job processed');
 }
 
-type Recorder = (decide: (doc: AssessmentDoc) => Change | null) => Promise<{ doc: AssessmentDoc; events: unknown[] } | null>;
+type Recorder = (
+  decide: (doc: AssessmentDoc) => Change | null,
+) => Promise<{ doc: AssessmentDoc; events: unknown[] } | null>;
 
 async function validate(job: Job<RunJobData>, record: Recorder, deps: StepDeps, log: Logger): Promise<void> {
   const now = new Date();
   const started = await record((doc) => {
     if (TERMINAL.has(doc.status) || doc.run !== job.data.run) return null;
     const change: Change = { events: [] };
-    if (doc.status === 'QUEUED') change.events.push({ type: 'STARTED', set: { status: 'RUNNING', startedAt: doc.startedAt ?? now } });
+    if (doc.status === 'QUEUED')
+      change.events.push({ type: 'STARTED', set: { status: 'RUNNING', startedAt: doc.startedAt ?? now } });
     const v = step(doc, VALIDATION);
     if (v.status !== 'SUCCEEDED') {
-      change.events.push({ type: 'STEP_STARTED', step: VALIDATION, steps: { [VALIDATION]: { status: 'RUNNING', attempts: v.attempts + 1, startedAt: now, error: null } } });
+      change.events.push({
+        type: 'STEP_STARTED',
+        step: VALIDATION,
+        steps: { [VALIDATION]: { status: 'RUNNING', attempts: v.attempts + 1, startedAt: now, error: null } },
+      });
     }
     return change.events.length ? change : null;
   });
@@ -118,44 +138,85 @@ async function validate(job: Job<RunJobData>, record: Recorder, deps: StepDeps, 
   if (!doc || TERMINAL.has(doc.status) || doc.run !== job.data.run) return;
   if (step(doc, VALIDATION).status !== 'SUCCEEDED') {
     // Re-checked from the owners when it runs (the job may have closed since the run started).
-    const caller = { requestId: job.data.requestId ?? `run-${job.data.assessmentId}`, authorization: await deps.tokens.authorization(job.data.tenantId), log };
-    const [candidate] = await deps.owners.candidate.fetch<AgentInput['candidate'] & { archivedAt: string | null }>(caller, [doc.candidateId.toHexString()], CANDIDATE_FIELDS);
+    const caller = {
+      requestId: job.data.requestId ?? `run-${job.data.assessmentId}`,
+      authorization: await deps.tokens.authorization(job.data.tenantId),
+      log,
+    };
+    const [candidate] = await deps.owners.candidate.fetch<AgentInput['candidate'] & { archivedAt: string | null }>(
+      caller,
+      [doc.candidateId.toHexString()],
+      CANDIDATE_FIELDS,
+    );
     const [jobDoc] = await deps.owners.job.fetch<AgentInput['job']>(caller, [doc.jobId.toHexString()], JOB_FIELDS);
-    const problem = !candidate ? 'the candidate no longer exists'
-      : candidate.archivedAt ? 'the candidate has been archived'
-        : !jobDoc ? 'the job no longer exists'
-          : jobDoc.status !== 'OPEN' ? `the job is ${jobDoc.status}`
-            : !candidate.resumeText?.trim() ? 'the candidate has no resume text' : null;
+    const problem = !candidate
+      ? 'the candidate no longer exists'
+      : candidate.archivedAt
+        ? 'the candidate has been archived'
+        : !jobDoc
+          ? 'the job no longer exists'
+          : jobDoc.status !== 'OPEN'
+            ? `the job is ${jobDoc.status}`
+            : !candidate.resumeText?.trim()
+              ? 'the candidate has no resume text'
+              : null;
     if (problem) {
       log.info({ problem }, 'validation failed');
-      await record((d) => (TERMINAL.has(d.status) ? null : {
-        events: [
-          { type: 'STEP_FAILED', step: VALIDATION, steps: { [VALIDATION]: { status: 'FAILED', finishedAt: new Date(), error: problem } } },
-          { type: 'FAILED', set: { status: 'FAILED', error: `validation failed: ${problem}`, completedAt: new Date() }, steps: skipRest(d, VALIDATION) },
-        ],
-      }));
+      await record((d) =>
+        TERMINAL.has(d.status)
+          ? null
+          : {
+              events: [
+                {
+                  type: 'STEP_FAILED',
+                  step: VALIDATION,
+                  steps: { [VALIDATION]: { status: 'FAILED', finishedAt: new Date(), error: problem } },
+                },
+                {
+                  type: 'FAILED',
+                  set: { status: 'FAILED', error: `validation failed: ${problem}`, completedAt: new Date() },
+                  steps: skipRest(d, VALIDATION),
+                },
+              ],
+            },
+      );
       return;
     }
     const { archivedAt: _archived, ...candidateInput } = candidate!;
     const input: AgentInput = { candidate: candidateInput, job: jobDoc! };
-    const done = await record((d) => (TERMINAL.has(d.status) || step(d, VALIDATION).status !== 'RUNNING' ? null : {
-      set: { input },
-      steps: { [VALIDATION]: { status: 'SUCCEEDED', finishedAt: new Date(), findings: ['candidate and job checked'] } },
-      events: [{ type: 'STEP_SUCCEEDED', step: VALIDATION }],
-    }));
+    const done = await record((d) =>
+      TERMINAL.has(d.status) || step(d, VALIDATION).status !== 'RUNNING'
+        ? null
+        : {
+            set: { input },
+            steps: {
+              [VALIDATION]: { status: 'SUCCEEDED', finishedAt: new Date(), findings: ['candidate and job checked'] },
+            },
+            events: [{ type: 'STEP_SUCCEEDED', step: VALIDATION }],
+          },
+    );
     if (!done || TERMINAL.has(done.doc.status)) return;
   }
   await deps.queue.ensureAgentsFlow(job.data, doc.agents);
 }
 
-async function runAgent(job: Job<RunJobData>, record: Recorder, repo: AssessmentRepository, deps: StepDeps, log: Logger): Promise<void> {
+async function runAgent(
+  job: Job<RunJobData>,
+  record: Recorder,
+  repo: AssessmentRepository,
+  deps: StepDeps,
+  log: Logger,
+): Promise<void> {
   const name = job.data.agent!;
   const agent = deps.agents.get(name);
   const started = await record((doc) => {
     if (TERMINAL.has(doc.status) || doc.run !== job.data.run) return null;
     const s = step(doc, name);
     if (STEP_DONE.has(s.status)) return null;
-    return { steps: { [name]: { status: 'RUNNING', attempts: s.attempts + 1, startedAt: new Date(), error: null } }, events: [{ type: 'STEP_STARTED', step: name }] };
+    return {
+      steps: { [name]: { status: 'RUNNING', attempts: s.attempts + 1, startedAt: new Date(), error: null } },
+      events: [{ type: 'STEP_STARTED', step: name }],
+    };
   });
   if (!started?.events.length) return;
   const input = started.doc.input;
@@ -164,20 +225,40 @@ async function runAgent(job: Job<RunJobData>, record: Recorder, repo: Assessment
     if (!agent) throw new Error(`agent ${name} is not available on this worker (is LLM_BASE_URL set?)`);
     if (!input) throw new Error('the run has no validated input');
     const result = await agent.run(input, run.signal);
-    await record((doc) => (TERMINAL.has(doc.status) || step(doc, name).status !== 'RUNNING' ? null : {
-      steps: { [name]: { status: 'SUCCEEDED', finishedAt: new Date(), score: result.score, findings: result.findings, error: null } },
-      events: [{ type: 'STEP_SUCCEEDED', step: name }],
-    }));
+    await record((doc) =>
+      TERMINAL.has(doc.status) || step(doc, name).status !== 'RUNNING'
+        ? null
+        : {
+            steps: {
+              [name]: {
+                status: 'SUCCEEDED',
+                finishedAt: new Date(),
+                score: result.score,
+                findings: result.findings,
+                error: null,
+              },
+            },
+            events: [{ type: 'STEP_SUCCEEDED', step: name }],
+          },
+    );
   } catch (err) {
     if (deps.signal.aborted) throw err;
     // Cancelled while it ran: cancel already marked the step SKIPPED; nothing to record or retry.
     if (run.cancelled()) return void log.info('agent call aborted: the run was cancelled');
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     log.warn({ err: errorText(err), attempt: job.attemptsMade + 1, last }, 'agent attempt failed');
-    await record((doc) => (TERMINAL.has(doc.status) || step(doc, name).status !== 'RUNNING' ? null : {
-      steps: { [name]: last ? { status: 'FAILED', finishedAt: new Date(), error: errorText(err) } : { status: 'PENDING', error: errorText(err) } },
-      events: [{ type: last ? 'STEP_FAILED' : 'STEP_RETRYING', step: name }],
-    }));
+    await record((doc) =>
+      TERMINAL.has(doc.status) || step(doc, name).status !== 'RUNNING'
+        ? null
+        : {
+            steps: {
+              [name]: last
+                ? { status: 'FAILED', finishedAt: new Date(), error: errorText(err) }
+                : { status: 'PENDING', error: errorText(err) },
+            },
+            events: [{ type: last ? 'STEP_FAILED' : 'STEP_RETRYING', step: name }],
+          },
+    );
     // Not the last attempt: BullMQ retries with backoff. The last one completes the job so synthesis runs.
     if (!last) throw err;
   } finally {
@@ -195,7 +276,15 @@ async function synthesis(record: Recorder, deps: StepDeps): Promise<void> {
     const pending = doc.steps.filter((s) => s.kind === 'AGENT' && !STEP_DONE.has(s.status));
     if (pending.length) throw new NotReady(`agents still running: ${pending.map((s) => s.name).join(', ')}`);
     const s = step(doc, SYNTHESIS);
-    return { events: [{ type: 'STEP_STARTED', step: SYNTHESIS, steps: { [SYNTHESIS]: { status: 'RUNNING', attempts: s.attempts + 1, startedAt: new Date(), error: null } } }] };
+    return {
+      events: [
+        {
+          type: 'STEP_STARTED',
+          step: SYNTHESIS,
+          steps: { [SYNTHESIS]: { status: 'RUNNING', attempts: s.attempts + 1, startedAt: new Date(), error: null } },
+        },
+      ],
+    };
   });
   if (!started?.events.length) return;
   await record((doc) => {
@@ -205,15 +294,34 @@ async function synthesis(record: Recorder, deps: StepDeps): Promise<void> {
     if (!result.ok) {
       return {
         events: [
-          { type: 'STEP_FAILED', step: SYNTHESIS, steps: { [SYNTHESIS]: { status: 'FAILED', finishedAt: now, error: result.error } } },
+          {
+            type: 'STEP_FAILED',
+            step: SYNTHESIS,
+            steps: { [SYNTHESIS]: { status: 'FAILED', finishedAt: now, error: result.error } },
+          },
           { type: 'FAILED', set: { status: 'FAILED', error: result.error, completedAt: now } },
         ],
       };
     }
     return {
       events: [
-        { type: 'STEP_SUCCEEDED', step: SYNTHESIS, steps: { [SYNTHESIS]: { status: 'SUCCEEDED', finishedAt: now, score: result.score, findings: result.findings } } },
-        { type: 'COMPLETED', set: { status: 'COMPLETED', score: result.score, recommendation: result.recommendation, summary: result.summary, completedAt: now } },
+        {
+          type: 'STEP_SUCCEEDED',
+          step: SYNTHESIS,
+          steps: {
+            [SYNTHESIS]: { status: 'SUCCEEDED', finishedAt: now, score: result.score, findings: result.findings },
+          },
+        },
+        {
+          type: 'COMPLETED',
+          set: {
+            status: 'COMPLETED',
+            score: result.score,
+            recommendation: result.recommendation,
+            summary: result.summary,
+            completedAt: now,
+          },
+        },
       ],
     };
   });

@@ -24,62 +24,88 @@ export interface EventOptions {
  * Bad input and a missing (or another tenant's) assessment fail here, before the stream starts,
  * so the error reaches the client with its code.
  */
-export async function assessmentProgress(repo: AssessmentRepository, hub: EventHub, idArg: string, afterSeq: number | null | undefined, opts: EventOptions) {
+export async function assessmentProgress(
+  repo: AssessmentRepository,
+  hub: EventHub,
+  idArg: string,
+  afterSeq: number | null | undefined,
+  opts: EventOptions,
+) {
   const id = parseId(idArg);
   if (afterSeq !== null && afterSeq !== undefined && (!Number.isInteger(afterSeq) || afterSeq < 0)) {
     throw errors.badInput(`expected afterSeq to be a whole number >= 0, received ${afterSeq}`, 'afterSeq');
   }
   const listener = await hub.listen(repo.tenantId.toHexString(), { assessmentId: id.toHexString() });
-  const doc = await repo.full(id).catch((err: unknown) => { listener.close(); throw err; });
+  const doc = await repo.full(id).catch((err: unknown) => {
+    listener.close();
+    throw err;
+  });
   if (!doc) {
     listener.close();
     throw errors.notFound('Assessment', idArg);
   }
   let last = afterSeq ?? doc.eventSeq;
   let heardAt = Date.now();
-  const unwatch = opts.catchUp.watch({ repo, id: id.toHexString(), last: () => last, heardAt: () => heardAt, nudge: () => listener.nudge() });
-  return closingWith(listener, unwatch, (async function* stream() {
-    /** Stored events after `last` (up to `before`), each with its own snapshot. */
-    const stored = function* (from: AssessmentDoc, before = Infinity) {
-      for (const e of from.events) {
-        if (e.seq <= last || e.seq >= before) continue;
-        last = e.seq;
-        yield { assessmentProgress: toEvent(e, assessmentAt(from, e)) };
-      }
-    };
-    const over = (d: AssessmentDoc) => TERMINAL.has(d.status) && last >= d.eventSeq;
-    try {
-      if (afterSeq === null || afterSeq === undefined) {
-        yield { assessmentProgress: toEvent({ seq: doc.eventSeq, type: 'SNAPSHOT' as never, at: new Date(), step: null }, toAssessment(doc)) };
-      } else {
-        yield* stored(doc);
-      }
-      if (over(doc)) return;
-      for await (const item of listener) {
-        heardAt = Date.now();
-        if ('resync' in item) {
-          const fresh = await repo.full(id);
-          if (!fresh) return;
-          yield* stored(fresh);
-          if (over(fresh)) return;
-          continue;
+  const unwatch = opts.catchUp.watch({
+    repo,
+    id: id.toHexString(),
+    last: () => last,
+    heardAt: () => heardAt,
+    nudge: () => listener.nudge(),
+  });
+  return closingWith(
+    listener,
+    unwatch,
+    (async function* stream() {
+      /** Stored events after `last` (up to `before`), each with its own snapshot. */
+      const stored = function* (from: AssessmentDoc, before = Infinity) {
+        for (const e of from.events) {
+          if (e.seq <= last || e.seq >= before) continue;
+          last = e.seq;
+          yield { assessmentProgress: toEvent(e, assessmentAt(from, e)) };
         }
-        if (item.event.seq <= last) continue;
-        if (item.event.seq > last + 1) {
-          const fresh = await repo.full(id);
-          if (fresh) yield* stored(fresh, item.event.seq);
+      };
+      const over = (d: AssessmentDoc) => TERMINAL.has(d.status) && last >= d.eventSeq;
+      try {
+        if (afterSeq === null || afterSeq === undefined) {
+          yield {
+            assessmentProgress: toEvent(
+              { seq: doc.eventSeq, type: 'SNAPSHOT' as never, at: new Date(), step: null },
+              toAssessment(doc),
+            ),
+          };
+        } else {
+          yield* stored(doc);
         }
-        yield { assessmentProgress: toEvent(item.event, item.assessment) };
-        last = item.event.seq;
-        if (TERMINAL_EVENTS.has(item.event.type)) return;
+        if (over(doc)) return;
+        for await (const item of listener) {
+          heardAt = Date.now();
+          if ('resync' in item) {
+            const fresh = await repo.full(id);
+            if (!fresh) return;
+            yield* stored(fresh);
+            if (over(fresh)) return;
+            continue;
+          }
+          if (item.event.seq <= last) continue;
+          if (item.event.seq > last + 1) {
+            const fresh = await repo.full(id);
+            if (fresh) yield* stored(fresh, item.event.seq);
+          }
+          yield { assessmentProgress: toEvent(item.event, item.assessment) };
+          last = item.event.seq;
+          if (TERMINAL_EVENTS.has(item.event.type)) return;
+        }
+      } catch (err) {
+        throw err instanceof SlowConsumerError
+          ? errors.rateLimited(`${err.message}: resubscribe with afterSeq ${last}`, 0)
+          : err;
+      } finally {
+        unwatch();
+        listener.close();
       }
-    } catch (err) {
-      throw err instanceof SlowConsumerError ? errors.rateLimited(`${err.message}: resubscribe with afterSeq ${last}`, 0) : err;
-    } finally {
-      unwatch();
-      listener.close();
-    }
-  })());
+    })(),
+  );
 }
 
 /**
@@ -89,20 +115,26 @@ export async function assessmentProgress(repo: AssessmentRepository, hub: EventH
  */
 export async function assessmentEvents(repo: AssessmentRepository, hub: EventHub, after: string | null | undefined) {
   const listener = await hub.listen(repo.tenantId.toHexString(), { after: after ?? null });
-  return closingWith(listener, () => undefined, (async function* stream() {
-    let last = after ?? null;
-    try {
-      for await (const item of listener) {
-        if ('resync' in item) continue;
-        last = item.cursor;
-        yield { assessmentEvents: toEvent(item.event, item.assessment, item.cursor) };
+  return closingWith(
+    listener,
+    () => undefined,
+    (async function* stream() {
+      let last = after ?? null;
+      try {
+        for await (const item of listener) {
+          if ('resync' in item) continue;
+          last = item.cursor;
+          yield { assessmentEvents: toEvent(item.event, item.assessment, item.cursor) };
+        }
+      } catch (err) {
+        throw err instanceof SlowConsumerError
+          ? errors.rateLimited(`${err.message}: resubscribe with after ${last ?? 'the last cursor you saw'}`, 0)
+          : err;
+      } finally {
+        listener.close();
       }
-    } catch (err) {
-      throw err instanceof SlowConsumerError ? errors.rateLimited(`${err.message}: resubscribe with after ${last ?? 'the last cursor you saw'}`, 0) : err;
-    } finally {
-      listener.close();
-    }
-  })());
+    })(),
+  );
 }
 
 /**

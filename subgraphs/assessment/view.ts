@@ -39,6 +39,10 @@ export function assessmentAt(doc: Identity & AssessmentSnapshot, event: EventDoc
  * An AssessmentEvent as the graph shows it, given the assessment at that event and its cursor: a
  * tenant stream position on assessmentEvents, `seq:<n>` on assessmentProgress (see the schema).
  */
-export function toEvent(event: Pick<EventDoc, 'seq' | 'type' | 'at' | 'step'>, assessment: AssessmentView, cursor = `seq:${event.seq}`) {
+export function toEvent(
+  event: Pick<EventDoc, 'seq' | 'type' | 'at' | 'step'>,
+  assessment: AssessmentView,
+  cursor = `seq:${event.seq}`,
+) {
   return { seq: event.seq, type: event.type, at: event.at, step: event.step, assessment, cursor };
 }

@@ -46,8 +46,14 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const abort = new AbortController();
   const secret = jwtSecret(config);
   // Users' tokens may come from an identity provider (JWKS); the worker signs its own with the shared secret.
-  if (!secret) throw new Error('JWT_SECRET: expected a secret for the worker to sign its own tokens to the candidate and job subgraphs (set it next to JWT_JWKS_URL)');
-  const owners = { candidate: new EntityClient(opts.candidateUrl ?? config.CANDIDATE_URL, 'Candidate'), job: new EntityClient(opts.jobUrl ?? config.JOB_URL, 'Job') };
+  if (!secret)
+    throw new Error(
+      'JWT_SECRET: expected a secret for the worker to sign its own tokens to the candidate and job subgraphs (set it next to JWT_JWKS_URL)',
+    );
+  const owners = {
+    candidate: new EntityClient(opts.candidateUrl ?? config.CANDIDATE_URL, 'Candidate'),
+    job: new EntityClient(opts.jobUrl ?? config.JOB_URL, 'Job'),
+  };
   const tokens = new ServiceTokens(secret, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   try {
     const metrics = createMetrics('worker');
@@ -56,42 +62,76 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const db = mongo.db(config.MONGODB_DB);
     const workerRedis = redisConnection(config.REDIS_URL, 'worker');
     const producerRedis = redisConnection(config.REDIS_URL, 'worker');
-    steps.push(() => closeRedis(producerRedis), () => closeRedis(workerRedis));
+    steps.push(
+      () => closeRedis(producerRedis),
+      () => closeRedis(workerRedis),
+    );
     const queueOpts = runQueueOptions(config, producerRedis);
     const queue = new RunQueue(queueOpts);
     steps.unshift(() => queue.close());
     const publisher = new EventPublisher(producerRedis, config.QUEUE_PREFIX, log, config.EVENT_STREAM_MAXLEN);
     const agents = new Map(availableAgents(config).map((a) => [a.name, a]));
-    const worker = new Worker<RunJobData>(QUEUE_NAME, (job) => processRunJob(job, { db, queue, publisher, agents, owners, tokens, log, signal: abort.signal, cancelCheckMs: config.CANCEL_CHECK_MS }), {
-      connection: workerRedis,
-      prefix: config.QUEUE_PREFIX,
-      concurrency: config.WORKER_CONCURRENCY,
-      lockDuration: config.JOB_LOCK_MS,
-      stalledInterval: Math.max(250, Math.floor(config.JOB_LOCK_MS / 2)),
-      maxStalledCount: 5,
-      telemetry: queueOpts.telemetry,
-    });
-    worker.on('failed', (job, err) => log.warn({ jobId: job?.id, requestId: job?.data.requestId, err: err.message }, 'job attempt failed'));
+    const worker = new Worker<RunJobData>(
+      QUEUE_NAME,
+      (job) =>
+        processRunJob(job, {
+          db,
+          queue,
+          publisher,
+          agents,
+          owners,
+          tokens,
+          log,
+          signal: abort.signal,
+          cancelCheckMs: config.CANCEL_CHECK_MS,
+        }),
+      {
+        connection: workerRedis,
+        prefix: config.QUEUE_PREFIX,
+        concurrency: config.WORKER_CONCURRENCY,
+        lockDuration: config.JOB_LOCK_MS,
+        stalledInterval: Math.max(250, Math.floor(config.JOB_LOCK_MS / 2)),
+        maxStalledCount: 5,
+        telemetry: queueOpts.telemetry,
+      },
+    );
+    worker.on('failed', (job, err) =>
+      log.warn({ jobId: job?.id, requestId: job?.data.requestId, err: err.message }, 'job attempt failed'),
+    );
     const durations = new Histogram({
-      name: 'hiregraph_job_duration_seconds', help: 'Run steps processed by this worker, by step and outcome',
-      labelNames: ['step', 'outcome'] as const, buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120], registers: [metrics.registry],
+      name: 'hiregraph_job_duration_seconds',
+      help: 'Run steps processed by this worker, by step and outcome',
+      labelNames: ['step', 'outcome'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [metrics.registry],
     });
     const observe = (job: { name: string; processedOn?: number; finishedOn?: number } | undefined, outcome: string) => {
-      if (job?.processedOn && job.finishedOn) durations.observe({ step: job.name, outcome }, (job.finishedOn - job.processedOn) / 1000);
+      if (job?.processedOn && job.finishedOn)
+        durations.observe({ step: job.name, outcome }, (job.finishedOn - job.processedOn) / 1000);
     };
     worker.on('completed', (job) => observe(job, 'completed'));
     worker.on('failed', (job) => observe(job, 'failed'));
     new Gauge({
-      name: 'hiregraph_queue_jobs', help: 'Jobs in the run queue, by state (read from Redis when scraped)',
-      labelNames: ['state'] as const, registers: [metrics.registry],
+      name: 'hiregraph_queue_jobs',
+      help: 'Jobs in the run queue, by state (read from Redis when scraped)',
+      labelNames: ['state'] as const,
+      registers: [metrics.registry],
       async collect() {
-        const counts = await queue.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized').catch(() => ({}));
+        const counts = await queue.queue
+          .getJobCounts('waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized')
+          .catch(() => ({}));
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
       },
     });
     worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
     steps.unshift(() => worker.close());
-    const reconciler = new Reconciler({ db, queue, log, intervalMs: config.RECONCILE_INTERVAL_MS, afterMs: config.RECONCILE_AFTER_MS });
+    const reconciler = new Reconciler({
+      db,
+      queue,
+      log,
+      intervalMs: config.RECONCILE_INTERVAL_MS,
+      afterMs: config.RECONCILE_AFTER_MS,
+    });
     reconciler.start();
     steps.unshift(() => reconciler.stop());
     await worker.waitUntilReady();

@@ -19,6 +19,14 @@ export interface CandidateDoc {
   archivedAt: Date | null;
 }
 
-export type CandidateFields = Omit<CandidateDoc, '_id' | 'tenantId' | 'emailLower' | 'skillsLower' | 'createdAt' | 'updatedAt' | 'archivedAt'>;
+export type CandidateFields = Omit<
+  CandidateDoc,
+  '_id' | 'tenantId' | 'emailLower' | 'skillsLower' | 'createdAt' | 'updatedAt' | 'archivedAt'
+>;
 
-export interface CandidateQuery { search: RegExp | null; skills: string[]; minYearsExperience: number | null; includeArchived: boolean }
+export interface CandidateQuery {
+  search: RegExp | null;
+  skills: string[];
+  minYearsExperience: number | null;
+  includeArchived: boolean;
+}

@@ -5,7 +5,8 @@ import { pageFilter, type Page } from '../../shared/pagination';
 import type { CandidateDoc, CandidateFields, CandidateQuery } from './model';
 
 function conflictOnDuplicate(err: unknown, email: string): never {
-  if (err instanceof MongoServerError && err.code === 11000) throw errors.conflict(`a candidate with email "${email}" already exists in this tenant`);
+  if (err instanceof MongoServerError && err.code === 11000)
+    throw errors.conflict(`a candidate with email "${email}" already exists in this tenant`);
   throw err;
 }
 
@@ -45,8 +46,13 @@ export class CandidateRepository {
     const now = new Date();
     try {
       return await this.scoped.insert({
-        _id: new ObjectId(), ...fields, emailLower: fields.email.toLowerCase(), skillsLower: fields.skills.map((s) => s.toLowerCase()),
-        createdAt: now, updatedAt: now, archivedAt: null,
+        _id: new ObjectId(),
+        ...fields,
+        emailLower: fields.email.toLowerCase(),
+        skillsLower: fields.skills.map((s) => s.toLowerCase()),
+        createdAt: now,
+        updatedAt: now,
+        archivedAt: null,
       });
     } catch (err) {
       return conflictOnDuplicate(err, fields.email);
@@ -67,7 +73,9 @@ export class CandidateRepository {
   /** Archives once; archiving again keeps the first archivedAt. */
   async archive(id: ObjectId): Promise<CandidateDoc | null> {
     const now = new Date();
-    return (await this.scoped.updateOne({ _id: id, archivedAt: null }, { $set: { archivedAt: now, updatedAt: now } }))
-      ?? this.scoped.findOne({ _id: id });
+    return (
+      (await this.scoped.updateOne({ _id: id, archivedAt: null }, { $set: { archivedAt: now, updatedAt: now } })) ??
+      this.scoped.findOne({ _id: id })
+    );
   }
 }

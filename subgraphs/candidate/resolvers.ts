@@ -19,8 +19,14 @@ export interface CandidateContext extends RequestContext {
 }
 
 interface CandidateInput {
-  name?: string | null; email?: string | null; phone?: string | null; location?: string | null; headline?: string | null;
-  skills?: string[] | null; yearsExperience?: number | null; resumeText?: string | null;
+  name?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  location?: string | null;
+  headline?: string | null;
+  skills?: string[] | null;
+  yearsExperience?: number | null;
+  resumeText?: string | null;
 }
 
 export function toCandidate(doc: CandidateDoc) {
@@ -38,44 +44,83 @@ function fields(input: CandidateInput, required: boolean): Partial<CandidateFiel
   }
   if (input.resumeText !== undefined) out.resumeText = optionalText(input.resumeText, 'resumeText', 100_000);
   if (input.skills !== undefined && input.skills !== null) out.skills = stringList(input.skills, 'skills');
-  if (input.yearsExperience !== undefined && input.yearsExperience !== null) out.yearsExperience = numberInRange(input.yearsExperience, 'yearsExperience', 0, 80);
+  if (input.yearsExperience !== undefined && input.yearsExperience !== null)
+    out.yearsExperience = numberInRange(input.yearsExperience, 'yearsExperience', 0, 80);
   return out;
 }
 
-const loadOrFail = (ctx: CandidateContext, id: string): Promise<CandidateDoc> => loadOrNotFound(ctx.loaders.candidateById, id, 'Candidate');
+const loadOrFail = (ctx: CandidateContext, id: string): Promise<CandidateDoc> =>
+  loadOrNotFound(ctx.loaders.candidateById, id, 'Candidate');
 
 export const resolvers = {
   DateTime,
   Query: {
-    candidate: (_: unknown, { id }: { id: string }, ctx: CandidateContext) => loadById(ctx.loaders.candidateById, id, toCandidate),
-    candidates: async (_: unknown, args: { first?: number; after?: string; filter?: { search?: string; skills?: string[]; minYearsExperience?: number; includeArchived?: boolean } | null }, ctx: CandidateContext) => {
+    candidate: (_: unknown, { id }: { id: string }, ctx: CandidateContext) =>
+      loadById(ctx.loaders.candidateById, id, toCandidate),
+    candidates: async (
+      _: unknown,
+      args: {
+        first?: number;
+        after?: string;
+        filter?: { search?: string; skills?: string[]; minYearsExperience?: number; includeArchived?: boolean } | null;
+      },
+      ctx: CandidateContext,
+    ) => {
       const repo = ctx.candidates('read');
       const page = parsePage(args.first, args.after);
       const f = args.filter ?? {};
-      const rows = await repo.list({
-        search: searchRegex(f.search),
-        skills: stringList(f.skills, 'filter.skills'),
-        minYearsExperience: f.minYearsExperience === undefined || f.minYearsExperience === null ? null : numberInRange(f.minYearsExperience, 'filter.minYearsExperience', 0, 80),
-        includeArchived: f.includeArchived === true,
-      }, page);
+      const rows = await repo.list(
+        {
+          search: searchRegex(f.search),
+          skills: stringList(f.skills, 'filter.skills'),
+          minYearsExperience:
+            f.minYearsExperience === undefined || f.minYearsExperience === null
+              ? null
+              : numberInRange(f.minYearsExperience, 'filter.minYearsExperience', 0, 80),
+          includeArchived: f.includeArchived === true,
+        },
+        page,
+      );
       return toConnection(rows, page, toCandidate);
     },
   },
   Candidate: {
-    __resolveReference: (ref: { id: string }, ctx: CandidateContext) => loadReference(ctx.loaders.candidateById, ref.id, toCandidate),
+    __resolveReference: (ref: { id: string }, ctx: CandidateContext) =>
+      loadReference(ctx.loaders.candidateById, ref.id, toCandidate),
   },
   Mutation: {
     createCandidate: async (_: unknown, { input }: { input: CandidateInput }, ctx: CandidateContext) => {
       const repo = ctx.candidates('write');
       const values = fields(input, true);
       const tenantId = ctx.tenant('write').toHexString();
-      const [tenant] = await ctx.tenantOwner.fetch<{ id: string; limits: { maxCandidates: number } }>(ctx, [tenantId], 'id limits { maxCandidates }');
+      const [tenant] = await ctx.tenantOwner.fetch<{ id: string; limits: { maxCandidates: number } }>(
+        ctx,
+        [tenantId],
+        'id limits { maxCandidates }',
+      );
       if (tenant && (await repo.countActive()) >= tenant.limits.maxCandidates) {
-        throw errors.rateLimited(`the tenant's limit of ${tenant.limits.maxCandidates} candidates is reached; archive some or raise maxCandidates`, null);
+        throw errors.rateLimited(
+          `the tenant's limit of ${tenant.limits.maxCandidates} candidates is reached; archive some or raise maxCandidates`,
+          null,
+        );
       }
-      return toCandidate(await repo.create({ phone: null, location: null, headline: null, resumeText: null, skills: [], yearsExperience: 0, ...values } as CandidateFields));
+      return toCandidate(
+        await repo.create({
+          phone: null,
+          location: null,
+          headline: null,
+          resumeText: null,
+          skills: [],
+          yearsExperience: 0,
+          ...values,
+        } as CandidateFields),
+      );
     },
-    updateCandidate: async (_: unknown, { id, input }: { id: string; input: CandidateInput }, ctx: CandidateContext) => {
+    updateCandidate: async (
+      _: unknown,
+      { id, input }: { id: string; input: CandidateInput },
+      ctx: CandidateContext,
+    ) => {
       const repo = ctx.candidates('write');
       const oid = parseId(id);
       const patch = fields(input, false);

@@ -14,7 +14,8 @@ export function candidateSubgraph(opts: { tenantUrl: string }): SubgraphDefiniti
     resolvers: resolvers as never,
     ensureIndexes: CandidateRepository.ensureIndexes,
     context(base, db) {
-      const candidates = (access: Parameters<typeof base.tenant>[0]) => new CandidateRepository(db, base.tenant(access));
+      const candidates = (access: Parameters<typeof base.tenant>[0]) =>
+        new CandidateRepository(db, base.tenant(access));
       return { ...base, candidates, tenantOwner, loaders: createLoaders(() => candidates('read'), base.observeBatch) };
     },
   };

@@ -22,17 +22,24 @@ export function createLoaders(repo: () => JobRepository, observe: BatchObserver)
   return {
     jobById: batched('jobById', observe, (ids) => repo().jobsByIds(ids)),
     applicationById: batched('applicationById', observe, (ids) => repo().applicationsByIds(ids)),
-    applicationPage: batched('applicationPage', observe, async (keys: readonly { jobId: string; page: Page }[]) => {
-      const groups = new Map<string, { page: Page; jobIds: ObjectId[] }>();
-      for (const k of keys) {
-        const g = groups.get(pageKey(k.page)) ?? { page: k.page, jobIds: [] };
-        g.jobIds.push(new ObjectId(k.jobId));
-        groups.set(pageKey(k.page), g);
-      }
-      const results = new Map<string, Map<string, ApplicationDoc[]>>();
-      await Promise.all([...groups].map(async ([key, g]) => results.set(key, await repo().applicationPages(g.jobIds, g.page))));
-      return keys.map((k) => results.get(pageKey(k.page))!.get(k.jobId) ?? []);
-    }, { cacheKeyFn: (k) => `${k.jobId}|${pageKey(k.page)}` }),
+    applicationPage: batched(
+      'applicationPage',
+      observe,
+      async (keys: readonly { jobId: string; page: Page }[]) => {
+        const groups = new Map<string, { page: Page; jobIds: ObjectId[] }>();
+        for (const k of keys) {
+          const g = groups.get(pageKey(k.page)) ?? { page: k.page, jobIds: [] };
+          g.jobIds.push(new ObjectId(k.jobId));
+          groups.set(pageKey(k.page), g);
+        }
+        const results = new Map<string, Map<string, ApplicationDoc[]>>();
+        await Promise.all(
+          [...groups].map(async ([key, g]) => results.set(key, await repo().applicationPages(g.jobIds, g.page))),
+        );
+        return keys.map((k) => results.get(pageKey(k.page))!.get(k.jobId) ?? []);
+      },
+      { cacheKeyFn: (k) => `${k.jobId}|${pageKey(k.page)}` },
+    ),
     applicationsOfCandidate: batched('applicationsOfCandidate', observe, (ids) => repo().applicationsOfCandidates(ids)),
   };
 }

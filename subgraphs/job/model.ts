@@ -5,9 +5,29 @@ export type JobStatus = 'OPEN' | 'CLOSED';
 export type Stage = 'APPLIED' | 'SCREENING' | 'INTERVIEW' | 'OFFER' | 'HIRED' | 'REJECTED';
 
 export interface JobDoc {
-  _id: ObjectId; tenantId: ObjectId; title: string; description: string; requiredSkills: string[]; niceToHaveSkills: string[];
-  minYearsExperience: number; location: string | null; status: JobStatus; createdAt: Date; updatedAt: Date;
+  _id: ObjectId;
+  tenantId: ObjectId;
+  title: string;
+  description: string;
+  requiredSkills: string[];
+  niceToHaveSkills: string[];
+  minYearsExperience: number;
+  location: string | null;
+  status: JobStatus;
+  createdAt: Date;
+  updatedAt: Date;
 }
-export type JobFields = Pick<JobDoc, 'title' | 'description' | 'requiredSkills' | 'niceToHaveSkills' | 'minYearsExperience' | 'location'>;
+export type JobFields = Pick<
+  JobDoc,
+  'title' | 'description' | 'requiredSkills' | 'niceToHaveSkills' | 'minYearsExperience' | 'location'
+>;
 
-export interface ApplicationDoc { _id: ObjectId; tenantId: ObjectId; jobId: ObjectId; candidateId: ObjectId; stage: Stage; createdAt: Date; updatedAt: Date }
+export interface ApplicationDoc {
+  _id: ObjectId;
+  tenantId: ObjectId;
+  jobId: ObjectId;
+  candidateId: ObjectId;
+  stage: Stage;
+  createdAt: Date;
+  updatedAt: Date;
+}

@@ -16,7 +16,10 @@ export class JobRepository {
   static async ensureIndexes(db: Db): Promise<void> {
     await db.collection('jobs').createIndex({ tenantId: 1, status: 1, _id: -1 }, { name: 'tenant_status_list' });
     const apps = db.collection('applications');
-    await apps.createIndex({ tenantId: 1, jobId: 1, candidateId: 1 }, { unique: true, name: 'tenant_job_candidate_unique' });
+    await apps.createIndex(
+      { tenantId: 1, jobId: 1, candidateId: 1 },
+      { unique: true, name: 'tenant_job_candidate_unique' },
+    );
     await apps.createIndex({ tenantId: 1, candidateId: 1, _id: -1 }, { name: 'tenant_candidate' });
   }
 
@@ -37,7 +40,10 @@ export class JobRepository {
 
   /** One query for a page of applications of every job asked for: up to first+1 per job. */
   async applicationPages(jobIds: readonly ObjectId[], page: Page): Promise<Map<string, ApplicationDoc[]>> {
-    const rows = await this.applications.find({ jobId: { $in: [...jobIds] }, ...pageFilter<ApplicationDoc>(page) }, { sort: { _id: -1 } });
+    const rows = await this.applications.find(
+      { jobId: { $in: [...jobIds] }, ...pageFilter<ApplicationDoc>(page) },
+      { sort: { _id: -1 } },
+    );
     const out = new Map<string, ApplicationDoc[]>();
     for (const r of rows) {
       const list = out.get(r.jobId.toHexString()) ?? [];
@@ -49,7 +55,10 @@ export class JobRepository {
 
   /** Every application of each candidate asked for, in one query. */
   async applicationsOfCandidates(candidateIds: readonly string[]): Promise<ApplicationDoc[][]> {
-    const rows = await this.applications.find({ candidateId: { $in: candidateIds.map((id) => new ObjectId(id)) } }, { sort: { _id: -1 } });
+    const rows = await this.applications.find(
+      { candidateId: { $in: candidateIds.map((id) => new ObjectId(id)) } },
+      { sort: { _id: -1 } },
+    );
     const by = new Map<string, ApplicationDoc[]>();
     for (const r of rows) by.set(r.candidateId.toHexString(), [...(by.get(r.candidateId.toHexString()) ?? []), r]);
     return candidateIds.map((id) => by.get(id) ?? []);

@@ -19,8 +19,12 @@ export interface JobContext extends RequestContext {
 }
 
 interface JobInput {
-  title?: string | null; description?: string | null; requiredSkills?: string[] | null; niceToHaveSkills?: string[] | null;
-  minYearsExperience?: number | null; location?: string | null;
+  title?: string | null;
+  description?: string | null;
+  requiredSkills?: string[] | null;
+  niceToHaveSkills?: string[] | null;
+  minYearsExperience?: number | null;
+  location?: string | null;
 }
 
 function toJob(doc: JobDoc) {
@@ -29,30 +33,49 @@ function toJob(doc: JobDoc) {
 }
 
 function toApplication(doc: ApplicationDoc) {
-  return { id: doc._id.toHexString(), jobId: doc.jobId.toHexString(), candidateId: doc.candidateId.toHexString(), stage: doc.stage, createdAt: doc.createdAt };
+  return {
+    id: doc._id.toHexString(),
+    jobId: doc.jobId.toHexString(),
+    candidateId: doc.candidateId.toHexString(),
+    stage: doc.stage,
+    createdAt: doc.createdAt,
+  };
 }
 
 function jobFields(input: JobInput, required: boolean): Partial<JobFields> {
   const out: Partial<JobFields> = {};
-  if (required || (input.title !== undefined && input.title !== null)) out.title = requiredText(input.title ?? '', 'title');
-  if (required || (input.description !== undefined && input.description !== null)) out.description = requiredText(input.description ?? '', 'description', 50_000);
-  if (input.requiredSkills !== undefined && input.requiredSkills !== null) out.requiredSkills = stringList(input.requiredSkills, 'requiredSkills');
-  if (input.niceToHaveSkills !== undefined && input.niceToHaveSkills !== null) out.niceToHaveSkills = stringList(input.niceToHaveSkills, 'niceToHaveSkills');
-  if (input.minYearsExperience !== undefined && input.minYearsExperience !== null) out.minYearsExperience = numberInRange(input.minYearsExperience, 'minYearsExperience', 0, 80);
+  if (required || (input.title !== undefined && input.title !== null))
+    out.title = requiredText(input.title ?? '', 'title');
+  if (required || (input.description !== undefined && input.description !== null))
+    out.description = requiredText(input.description ?? '', 'description', 50_000);
+  if (input.requiredSkills !== undefined && input.requiredSkills !== null)
+    out.requiredSkills = stringList(input.requiredSkills, 'requiredSkills');
+  if (input.niceToHaveSkills !== undefined && input.niceToHaveSkills !== null)
+    out.niceToHaveSkills = stringList(input.niceToHaveSkills, 'niceToHaveSkills');
+  if (input.minYearsExperience !== undefined && input.minYearsExperience !== null)
+    out.minYearsExperience = numberInRange(input.minYearsExperience, 'minYearsExperience', 0, 80);
   if (input.location !== undefined) out.location = optionalText(input.location, 'location', 200);
   return out;
 }
 
-const jobOrFail = (ctx: JobContext, id: string): Promise<JobDoc> => loadOrNotFound(ctx.loaders.jobById, id, 'Job', 'jobId');
+const jobOrFail = (ctx: JobContext, id: string): Promise<JobDoc> =>
+  loadOrNotFound(ctx.loaders.jobById, id, 'Job', 'jobId');
 
 export const resolvers = {
   DateTime,
   Query: {
     job: (_: unknown, { id }: { id: string }, ctx: JobContext) => loadById(ctx.loaders.jobById, id, toJob),
-    jobs: async (_: unknown, args: { first?: number; after?: string; filter?: { status?: JobStatus | null; search?: string | null } | null }, ctx: JobContext) => {
+    jobs: async (
+      _: unknown,
+      args: { first?: number; after?: string; filter?: { status?: JobStatus | null; search?: string | null } | null },
+      ctx: JobContext,
+    ) => {
       const repo = ctx.jobs('read');
       const page = parsePage(args.first, args.after);
-      const rows = await repo.listJobs({ status: args.filter?.status ?? null, search: searchRegex(args.filter?.search) }, page);
+      const rows = await repo.listJobs(
+        { status: args.filter?.status ?? null, search: searchRegex(args.filter?.search) },
+        page,
+      );
       return toConnection(rows, page, toJob);
     },
   },
@@ -64,7 +87,8 @@ export const resolvers = {
     },
   },
   Application: {
-    __resolveReference: (ref: { id: string }, ctx: JobContext) => loadReference(ctx.loaders.applicationById, ref.id, toApplication),
+    __resolveReference: (ref: { id: string }, ctx: JobContext) =>
+      loadReference(ctx.loaders.applicationById, ref.id, toApplication),
     job: async (app: { jobId: string }, _: unknown, ctx: JobContext) => {
       const doc = await ctx.loaders.jobById.load(app.jobId);
       if (!doc) throw errors.internal(`application refers to a missing job ${app.jobId}`);
@@ -82,7 +106,15 @@ export const resolvers = {
   Mutation: {
     createJob: async (_: unknown, { input }: { input: JobInput }, ctx: JobContext) => {
       const repo = ctx.jobs('write');
-      return toJob(await repo.createJob({ requiredSkills: [], niceToHaveSkills: [], minYearsExperience: 0, location: null, ...jobFields(input, true) } as JobFields));
+      return toJob(
+        await repo.createJob({
+          requiredSkills: [],
+          niceToHaveSkills: [],
+          minYearsExperience: 0,
+          location: null,
+          ...jobFields(input, true),
+        } as JobFields),
+      );
     },
     updateJob: async (_: unknown, { id, input }: { id: string; input: JobInput }, ctx: JobContext) => {
       const repo = ctx.jobs('write');
@@ -101,7 +133,8 @@ export const resolvers = {
       const jobId = parseId(args.jobId, 'jobId');
       const candidateId = parseId(args.candidateId, 'candidateId');
       const job = await jobOrFail(ctx, args.jobId);
-      if (job.status !== 'OPEN') throw errors.badInput(`expected an OPEN job, received job ${args.jobId} which is ${job.status}`, 'jobId');
+      if (job.status !== 'OPEN')
+        throw errors.badInput(`expected an OPEN job, received job ${args.jobId} which is ${job.status}`, 'jobId');
       const [candidate] = await ctx.candidateOwner.fetch(ctx, [candidateId.toHexString()], 'id');
       if (!candidate) throw errors.notFound('Candidate', args.candidateId);
       return toApplication(await repo.apply(jobId, candidateId));

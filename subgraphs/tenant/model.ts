@@ -2,8 +2,19 @@ import type { ObjectId } from 'mongodb';
 
 /** Tenants, their plans and limits. */
 export type Plan = 'FREE' | 'TEAM' | 'ENTERPRISE';
-export interface Limits { requestsPerMinute: number; assessmentsPerHour: number; maxCandidates: number }
-export interface TenantDoc { _id: ObjectId; slug: string; name: string; plan: Plan; limits: Limits; createdAt: Date }
+export interface Limits {
+  requestsPerMinute: number;
+  assessmentsPerHour: number;
+  maxCandidates: number;
+}
+export interface TenantDoc {
+  _id: ObjectId;
+  slug: string;
+  name: string;
+  plan: Plan;
+  limits: Limits;
+  createdAt: Date;
+}
 
 /** Each plan's starting limits; an admin may change them with updateTenant. */
 export const PLAN_LIMITS: Record<Plan, Limits> = {

@@ -28,7 +28,11 @@ export class TenantRepository {
 
   /** Platform-wide listing, for platform admins only. */
   list(page: Page): Promise<TenantDoc[]> {
-    return this.coll.find(pageFilter<TenantDoc>(page)).sort({ _id: -1 }).limit(page.first + 1).toArray();
+    return this.coll
+      .find(pageFilter<TenantDoc>(page))
+      .sort({ _id: -1 })
+      .limit(page.first + 1)
+      .toArray();
   }
 
   async create(input: { slug: string; name: string; plan: Plan }): Promise<TenantDoc> {
@@ -36,13 +40,17 @@ export class TenantRepository {
     try {
       await this.coll.insertOne(doc);
     } catch (err) {
-      if (err instanceof MongoServerError && err.code === 11000) throw errors.conflict(`a tenant with slug "${input.slug}" already exists`);
+      if (err instanceof MongoServerError && err.code === 11000)
+        throw errors.conflict(`a tenant with slug "${input.slug}" already exists`);
       throw err;
     }
     return doc;
   }
 
-  update(own: ObjectId, set: Partial<Pick<TenantDoc, 'name' | 'plan'>> & Record<string, unknown>): Promise<TenantDoc | null> {
+  update(
+    own: ObjectId,
+    set: Partial<Pick<TenantDoc, 'name' | 'plan'>> & Record<string, unknown>,
+  ): Promise<TenantDoc | null> {
     return this.coll.findOneAndUpdate({ _id: own }, { $set: set }, { returnDocument: 'after' });
   }
 

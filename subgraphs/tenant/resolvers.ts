@@ -17,7 +17,14 @@ export interface TenantContext extends RequestContext {
 const SLUG = /^[a-z0-9-]{3,40}$/;
 
 function toTenant(doc: TenantDoc) {
-  return { id: doc._id.toHexString(), slug: doc.slug, name: doc.name, plan: doc.plan, limits: doc.limits, createdAt: doc.createdAt };
+  return {
+    id: doc._id.toHexString(),
+    slug: doc.slug,
+    name: doc.name,
+    plan: doc.plan,
+    limits: doc.limits,
+    createdAt: doc.createdAt,
+  };
 }
 
 async function ownTenant(ctx: TenantContext) {
@@ -32,7 +39,8 @@ function limitsPatch(input: Partial<Record<keyof Limits, number | null>> | null 
   for (const key of ['requestsPerMinute', 'assessmentsPerHour', 'maxCandidates'] as const) {
     const v = input?.[key];
     if (v === undefined || v === null) continue;
-    if (!Number.isInteger(v)) throw errors.badInput(`expected limits.${key} to be a whole number, received ${v}`, `limits.${key}`);
+    if (!Number.isInteger(v))
+      throw errors.badInput(`expected limits.${key} to be a whole number, received ${v}`, `limits.${key}`);
     set[`limits.${key}`] = numberInRange(v, `limits.${key}`, 1, 1_000_000_000);
   }
   return set;
@@ -60,20 +68,42 @@ export const resolvers = {
     },
   },
   Tenant: {
-    __resolveReference: (ref: { id: string }, ctx: TenantContext) => loadReference(ctx.loaders.tenantById, ref.id, toTenant),
+    __resolveReference: (ref: { id: string }, ctx: TenantContext) =>
+      loadReference(ctx.loaders.tenantById, ref.id, toTenant),
   },
   Mutation: {
-    createTenant: async (_: unknown, { input }: { input: { slug: string; name: string; plan?: Plan } }, ctx: TenantContext) => {
+    createTenant: async (
+      _: unknown,
+      { input }: { input: { slug: string; name: string; plan?: Plan } },
+      ctx: TenantContext,
+    ) => {
       requirePlatformAdmin(ctx.principal());
-      if (!SLUG.test(input.slug)) throw errors.badInput(`expected slug to match [a-z0-9-]{3,40}, received "${input.slug.slice(0, 60)}"`, 'slug');
-      return toTenant(await ctx.repo.create({ slug: input.slug, name: requiredText(input.name, 'name'), plan: input.plan ?? 'FREE' }));
+      if (!SLUG.test(input.slug))
+        throw errors.badInput(`expected slug to match [a-z0-9-]{3,40}, received "${input.slug.slice(0, 60)}"`, 'slug');
+      return toTenant(
+        await ctx.repo.create({ slug: input.slug, name: requiredText(input.name, 'name'), plan: input.plan ?? 'FREE' }),
+      );
     },
-    updateTenant: async (_: unknown, { input }: { input: { name?: string | null; plan?: Plan | null; limits?: Partial<Record<keyof Limits, number | null>> | null } }, ctx: TenantContext) => {
+    updateTenant: async (
+      _: unknown,
+      {
+        input,
+      }: {
+        input: {
+          name?: string | null;
+          plan?: Plan | null;
+          limits?: Partial<Record<keyof Limits, number | null>> | null;
+        };
+      },
+      ctx: TenantContext,
+    ) => {
       const own = ctx.tenant('admin');
       const set: Record<string, unknown> = { ...limitsPatch(input.limits) };
       if (input.name !== undefined && input.name !== null) set.name = requiredText(input.name, 'name');
       if (input.plan) set.plan = input.plan;
-      const doc = Object.keys(set).length ? await ctx.repo.update(own, set) : await ctx.loaders.tenantById.load(own.toHexString());
+      const doc = Object.keys(set).length
+        ? await ctx.repo.update(own, set)
+        : await ctx.loaders.tenantById.load(own.toHexString());
       if (!doc) throw errors.notFound('Tenant', own.toHexString());
       return toTenant(doc);
     },

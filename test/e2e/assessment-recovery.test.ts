@@ -14,7 +14,14 @@ afterEach(async () => {
 });
 
 function spawnWorker(h: RunHarness): ChildProcess {
-  const env = { ...process.env, ...h.env, MONGODB_URI: h.t.mongo.uri, MONGODB_DB: h.t.config.MONGODB_DB, LOG_LEVEL: 'warn', WORKER_PORT: '0' };
+  const env = {
+    ...process.env,
+    ...h.env,
+    MONGODB_URI: h.t.mongo.uri,
+    MONGODB_DB: h.t.config.MONGODB_DB,
+    LOG_LEVEL: 'warn',
+    WORKER_PORT: '0',
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(child);
   return child;
@@ -28,11 +35,19 @@ test('kill -9 of a worker while an agent runs: another worker finishes, every st
   const first = spawnWorker(h);
   const r = await h.start({ agents: ['llm-technical', 'llm-communication', 'skills'] });
   const id = r.data!.startAssessment.id;
-  await waitFor(async () => h.llm.received.some((c) => c.agent === 'technical'), 30_000, 'the slow agent to call the LLM');
-  await waitFor(async () => {
-    const a = await h.get(id);
-    return ['llm-communication', 'skills'].every((n) => a.steps.find((s) => s.name === n)!.status === 'SUCCEEDED');
-  }, 30_000, 'the fast agents to succeed');
+  await waitFor(
+    async () => h.llm.received.some((c) => c.agent === 'technical'),
+    30_000,
+    'the slow agent to call the LLM',
+  );
+  await waitFor(
+    async () => {
+      const a = await h.get(id);
+      return ['llm-communication', 'skills'].every((n) => a.steps.find((s) => s.name === n)!.status === 'SUCCEEDED');
+    },
+    30_000,
+    'the fast agents to succeed',
+  );
   first.kill('SIGKILL');
   await new Promise((res) => first.once('exit', res));
   h.llm.behaviour = {};
@@ -47,7 +62,8 @@ test('kill -9 of a worker while an agent runs: another worker finishes, every st
   expect(h.llm.received.filter((c) => c.agent === 'technical')).toHaveLength(2);
   const full = await h.full(id);
   expectContiguous(full);
-  for (const s of done.steps) expect(full.events.filter((e) => e.type === 'STEP_SUCCEEDED' && e.step?.name === s.name)).toHaveLength(1);
+  for (const s of done.steps)
+    expect(full.events.filter((e) => e.type === 'STEP_SUCCEEDED' && e.step?.name === s.name)).toHaveLength(1);
   expect(full.events.filter((e) => e.type === 'COMPLETED')).toHaveLength(1);
 });
 
@@ -62,7 +78,13 @@ test('Redis unreachable at startAssessment: the call still returns, and the reco
   expect(Date.now() - began).toBeLessThan(10_000);
   expect((await h.get(id)).status).toBe('QUEUED');
   // Redis "comes back": a worker on the real Redis, whose reconciler finds the QUEUED run.
-  const worker = await startWorker({ config: { ...h.t.config, REDIS_URL: REAL_REDIS_URL }, mongoUri: h.t.mongo.uri, port: 0, candidateUrl: h.env.CANDIDATE_URL, jobUrl: h.env.JOB_URL });
+  const worker = await startWorker({
+    config: { ...h.t.config, REDIS_URL: REAL_REDIS_URL },
+    mongoUri: h.t.mongo.uri,
+    port: 0,
+    candidateUrl: h.env.CANDIDATE_URL,
+    jobUrl: h.env.JOB_URL,
+  });
   h.workers.push(worker);
   const done = await h.waitFor(id, ['COMPLETED', 'FAILED'], 30_000);
   expect(done.status).toBe('COMPLETED');
@@ -71,5 +93,6 @@ test('Redis unreachable at startAssessment: the call still returns, and the reco
   expectContiguous(full);
   expect(full.events.filter((e) => e.type === 'STARTED')).toHaveLength(1);
   expect(full.events.filter((e) => e.type === 'COMPLETED')).toHaveLength(1);
-  for (const s of done.steps) expect(full.events.filter((e) => e.type === 'STEP_SUCCEEDED' && e.step?.name === s.name)).toHaveLength(1);
+  for (const s of done.steps)
+    expect(full.events.filter((e) => e.type === 'STEP_SUCCEEDED' && e.step?.name === s.name)).toHaveLength(1);
 });

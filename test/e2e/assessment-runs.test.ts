@@ -6,15 +6,26 @@ beforeAll(async () => {
   h = await startRunHarness();
   await h.startWorker();
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.errors?.[0]?.extensions?.code;
 
 test('agents lists the built-ins and, with an LLM configured, the LLM agents', async () => {
-  const r = await h.t.gql<{ agents: Array<{ name: string; builtIn: boolean }> }>('{ agents { name builtIn description } }', {}, h.token);
+  const r = await h.t.gql<{ agents: Array<{ name: string; builtIn: boolean }> }>(
+    '{ agents { name builtIn description } }',
+    {},
+    h.token,
+  );
   expect(r.data?.agents.map((a) => [a.name, a.builtIn])).toEqual([
-    ['skills', true], ['experience', true], ['keywords', true], ['profile', true],
-    ['llm-technical', false], ['llm-communication', false], ['llm-risk', false],
+    ['skills', true],
+    ['experience', true],
+    ['keywords', true],
+    ['profile', true],
+    ['llm-technical', false],
+    ['llm-communication', false],
+    ['llm-risk', false],
   ]);
 });
 
@@ -24,7 +35,17 @@ test('startAssessment returns QUEUED at once; the run completes with every step 
   expect(r.errors).toBeUndefined();
   const started = r.data!.startAssessment;
   expect(started.status).toBe('QUEUED');
-  expect(started.steps.map((s) => s.name)).toEqual(['validation', 'skills', 'experience', 'keywords', 'profile', 'llm-technical', 'llm-communication', 'llm-risk', 'synthesis']);
+  expect(started.steps.map((s) => s.name)).toEqual([
+    'validation',
+    'skills',
+    'experience',
+    'keywords',
+    'profile',
+    'llm-technical',
+    'llm-communication',
+    'llm-risk',
+    'synthesis',
+  ]);
   const done = await h.waitFor(started.id, ['COMPLETED', 'FAILED']);
   expect(done.status).toBe('COMPLETED');
   expect(done.progress).toBe(1);
@@ -60,14 +81,29 @@ test('the same idempotency key returns the first assessment; another input with 
   expect(b.data!.startAssessment.id).toBe(a.data!.startAssessment.id);
   expect(codeOf(await h.start({ agents: ['profile'], idempotencyKey: 'key-1' }))).toBe('CONFLICT');
   await h.waitFor(a.data!.startAssessment.id, ['COMPLETED']);
-  const list = await h.t.gql<{ assessments: { edges: unknown[] } }>('{ assessments(first: 100) { edges { cursor } } }', {}, h.token);
-  const ids = await h.t.gql<{ assessments: { edges: Array<{ node: { id: string } }> } }>('{ assessments(first: 100) { edges { node { id } } } }', {}, h.token);
+  const list = await h.t.gql<{ assessments: { edges: unknown[] } }>(
+    '{ assessments(first: 100) { edges { cursor } } }',
+    {},
+    h.token,
+  );
+  const ids = await h.t.gql<{ assessments: { edges: Array<{ node: { id: string } }> } }>(
+    '{ assessments(first: 100) { edges { node { id } } } }',
+    {},
+    h.token,
+  );
   expect(ids.data!.assessments.edges.filter((e) => e.node.id === a.data!.startAssessment.id)).toHaveLength(1);
   expect(list.data!.assessments.edges.length).toBeGreaterThan(0);
 });
 
 test('bad input is refused before anything is written', async () => {
-  const count = async () => (await h.t.gql<{ assessments: { edges: unknown[] } }>('{ assessments(first: 100) { edges { cursor } } }', {}, h.token)).data!.assessments.edges.length;
+  const count = async () =>
+    (
+      await h.t.gql<{ assessments: { edges: unknown[] } }>(
+        '{ assessments(first: 100) { edges { cursor } } }',
+        {},
+        h.token,
+      )
+    ).data!.assessments.edges.length;
   const before = await count();
   expect(codeOf(await h.start({ agents: ['nope'] }))).toBe('BAD_USER_INPUT');
   expect(codeOf(await h.start({ agents: [] }))).toBe('BAD_USER_INPUT');
@@ -75,9 +111,17 @@ test('bad input is refused before anything is written', async () => {
   expect(codeOf(await h.start({ jobId: '0123456789abcdef01234567' }))).toBe('NOT_FOUND');
   expect(codeOf(await h.start({ jobId: 'bad' }))).toBe('BAD_USER_INPUT');
   const viewer = await h.t.token('viewer', h.tenantId);
-  const v = await h.t.gql('mutation($i: StartAssessmentInput!) { startAssessment(input: $i) { id } }', { i: { candidateId: h.candidateId, jobId: h.jobId } }, viewer);
+  const v = await h.t.gql(
+    'mutation($i: StartAssessmentInput!) { startAssessment(input: $i) { id } }',
+    { i: { candidateId: h.candidateId, jobId: h.jobId } },
+    viewer,
+  );
   expect(codeOf(v)).toBe('FORBIDDEN');
-  const closedJob = await h.t.gql<{ createJob: { id: string } }>('mutation { createJob(input: { title: "Closed", description: "x" }) { id } }', {}, h.token);
+  const closedJob = await h.t.gql<{ createJob: { id: string } }>(
+    'mutation { createJob(input: { title: "Closed", description: "x" }) { id } }',
+    {},
+    h.token,
+  );
   await h.t.gql('mutation($id: ID!) { closeJob(id: $id) { id } }', { id: closedJob.data!.createJob.id }, h.token);
   expect(codeOf(await h.start({ jobId: closedJob.data!.createJob.id }))).toBe('BAD_USER_INPUT');
   expect(await count()).toBe(before);
@@ -109,14 +153,20 @@ test('no agent succeeded: the run FAILS; retry re-runs only what did not succeed
   expect(failed.status).toBe('FAILED');
   expect(failed.error).toMatch(/no agent succeeded/);
   h.llm.behaviour = {};
-  const retried = await h.t.gql<{ retryAssessment: { status: string } }>('mutation($id: ID!) { retryAssessment(id: $id) { status } }', { id: failed.id }, h.token);
+  const retried = await h.t.gql<{ retryAssessment: { status: string } }>(
+    'mutation($id: ID!) { retryAssessment(id: $id) { status } }',
+    { id: failed.id },
+    h.token,
+  );
   expect(retried.data?.retryAssessment.status).toBe('QUEUED');
   const done = await h.waitFor(failed.id, ['COMPLETED']);
   const step = (n: string) => done.steps.find((s) => s.name === n)!;
   expect(step('validation').attempts).toBe(1);
   expect(step('llm-technical')).toMatchObject({ status: 'SUCCEEDED', attempts: 4 });
   expectContiguous(await h.full(done.id));
-  expect(codeOf(await h.t.gql('mutation($id: ID!) { retryAssessment(id: $id) { id } }', { id: done.id }, h.token))).toBe('BAD_USER_INPUT');
+  expect(
+    codeOf(await h.t.gql('mutation($id: ID!) { retryAssessment(id: $id) { id } }', { id: done.id }, h.token)),
+  ).toBe('BAD_USER_INPUT');
 });
 
 test('cancel: no further step starts and the run ends CANCELLED', async () => {
@@ -126,7 +176,11 @@ test('cancel: no further step starts and the run ends CANCELLED', async () => {
     const r = await h.start({ agents: ['llm-technical', 'skills'] });
     const id = r.data!.startAssessment.id;
     await h.waitFor(id, ['RUNNING']);
-    const c = await h.t.gql<{ cancelAssessment: { status: string } }>('mutation($id: ID!) { cancelAssessment(id: $id) { status } }', { id }, h.token);
+    const c = await h.t.gql<{ cancelAssessment: { status: string } }>(
+      'mutation($id: ID!) { cancelAssessment(id: $id) { status } }',
+      { id },
+      h.token,
+    );
     expect(c.data?.cancelAssessment.status).toBe('CANCELLED');
     await new Promise((res) => setTimeout(res, 2000));
     const after = await h.get(id);
@@ -136,7 +190,11 @@ test('cancel: no further step starts and the run ends CANCELLED', async () => {
     const full = await h.full(id);
     expectContiguous(full);
     expect(full.events[full.events.length - 1]!.type).toBe('CANCELLED');
-    const again = await h.t.gql<{ cancelAssessment: { status: string } }>('mutation($id: ID!) { cancelAssessment(id: $id) { status } }', { id }, h.token);
+    const again = await h.t.gql<{ cancelAssessment: { status: string } }>(
+      'mutation($id: ID!) { cancelAssessment(id: $id) { status } }',
+      { id },
+      h.token,
+    );
     expect(again.data?.cancelAssessment.status).toBe('CANCELLED');
   } finally {
     h.llm.behaviour = {};
@@ -144,7 +202,11 @@ test('cancel: no further step starts and the run ends CANCELLED', async () => {
 });
 
 test('validation re-checks its inputs when it runs: a candidate without a resume fails the run', async () => {
-  const c = await h.t.gql<{ createCandidate: { id: string } }>('mutation { createCandidate(input: { name: "No Resume", email: "noresume@example.com" }) { id } }', {}, h.token);
+  const c = await h.t.gql<{ createCandidate: { id: string } }>(
+    'mutation { createCandidate(input: { name: "No Resume", email: "noresume@example.com" }) { id } }',
+    {},
+    h.token,
+  );
   const r = await h.start({ candidateId: c.data!.createCandidate.id, agents: ['skills'] });
   const done = await h.waitFor(r.data!.startAssessment.id, ['FAILED', 'COMPLETED']);
   expect(done.status).toBe('FAILED');

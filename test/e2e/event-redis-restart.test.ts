@@ -29,14 +29,23 @@ test('Redis killed mid-run, events recorded while it is down, then restarted: no
   h.llm.latencyMs = 300;
   const client = wsClient(h.t.stack.gateway.url, h.token);
   try {
-    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!.assessmentEventsCursor;
+    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!
+      .assessmentEventsCursor;
     const tenant = collect<Tenant>(client, EVENTS, { after });
     // A second dashboard that leaves before the outage and comes back after it with its cursor.
     const leaver = collect<Tenant>(client, EVENTS, { after });
-    const id = (await h.start({ agents: ['skills', 'llm-technical', 'llm-communication', 'llm-risk'] })).data!.startAssessment.id;
+    const id = (await h.start({ agents: ['skills', 'llm-technical', 'llm-communication', 'llm-risk'] })).data!
+      .startAssessment.id;
     const run = collect<Run>(client, PROGRESS, { id });
-    const llmRunning = (s: typeof tenant) => s.events.some((e) => e.assessmentEvents.type === 'STEP_STARTED' && e.assessmentEvents.step?.name.startsWith('llm-'));
-    await waitFor(async () => llmRunning(tenant) && llmRunning(leaver), 20_000, 'an LLM agent running, seen by both dashboards');
+    const llmRunning = (s: typeof tenant) =>
+      s.events.some(
+        (e) => e.assessmentEvents.type === 'STEP_STARTED' && e.assessmentEvents.step?.name.startsWith('llm-'),
+      );
+    await waitFor(
+      async () => llmRunning(tenant) && llmRunning(leaver),
+      20_000,
+      'an LLM agent running, seen by both dashboards',
+    );
     leaver.stop();
     const leftAt = leaver.events[leaver.events.length - 1]!.assessmentEvents;
     // Down long enough for the running agents to record their results in MongoDB meanwhile.
@@ -45,7 +54,11 @@ test('Redis killed mid-run, events recorded while it is down, then restarted: no
     await waitFor(async () => (await h.full(id)).eventSeq > before, 20_000, 'an event recorded while Redis is down');
     await redis.start();
     await run.done;
-    await waitFor(async () => tenant.events.some((e) => e.assessmentEvents.type === 'COMPLETED'), 30_000, 'COMPLETED on the tenant subscription');
+    await waitFor(
+      async () => tenant.events.some((e) => e.assessmentEvents.type === 'COMPLETED'),
+      30_000,
+      'COMPLETED on the tenant subscription',
+    );
     tenant.stop();
     expect(tenant.errors).toEqual([]);
     expect(run.errors).toEqual([]);
@@ -56,13 +69,21 @@ test('Redis killed mid-run, events recorded while it is down, then restarted: no
     expectTruthfulStory(ofRun);
     // The dashboard that left resumes from its cursor: the rest of the run, once, in order.
     const back = collect<Tenant>(client, EVENTS, { after: leftAt.cursor });
-    await waitFor(async () => back.events.some((e) => e.assessmentEvents.type === 'COMPLETED'), 10_000, 'the resumed dashboard to see COMPLETED');
+    await waitFor(
+      async () => back.events.some((e) => e.assessmentEvents.type === 'COMPLETED'),
+      10_000,
+      'the resumed dashboard to see COMPLETED',
+    );
     back.stop();
     expect(back.errors).toEqual([]);
-    expect(back.events.map((e) => [e.assessmentEvents.seq, e.assessmentEvents.type])).toEqual(stored.filter(([seq]) => (seq as number) > leftAt.seq));
+    expect(back.events.map((e) => [e.assessmentEvents.seq, e.assessmentEvents.type])).toEqual(
+      stored.filter(([seq]) => (seq as number) > leftAt.seq),
+    );
     const progress = run.events.map((e) => e.assessmentProgress);
     expect(progress[0]!.type).toBe('SNAPSHOT');
-    expect(progress.slice(1).map((e) => [e.seq, e.type])).toEqual(stored.filter(([seq]) => (seq as number) > progress[0]!.seq));
+    expect(progress.slice(1).map((e) => [e.seq, e.type])).toEqual(
+      stored.filter(([seq]) => (seq as number) > progress[0]!.seq),
+    );
     expect(progress[progress.length - 1]!.type).toBe('COMPLETED');
   } finally {
     await client.dispose();

@@ -19,9 +19,12 @@ afterAll(async () => {
 });
 
 const EVENTS = `subscription($after: String) { assessmentEvents(after: $after) { cursor ${STORY_FIELDS} assessment { id candidate { name } } } }`;
-type Ev = { assessmentEvents: StoryEvent & { cursor: string; assessment: { id: string; candidate: { name: string } } } };
+type Ev = {
+  assessmentEvents: StoryEvent & { cursor: string; assessment: { id: string; candidate: { name: string } } };
+};
 
-const completedIds = (s: Collected<Ev>) => new Set(s.events.filter((e) => e.assessmentEvents.type === 'COMPLETED').map((e) => e.assessmentEvents.assessment.id));
+const completedIds = (s: Collected<Ev>) =>
+  new Set(s.events.filter((e) => e.assessmentEvents.type === 'COMPLETED').map((e) => e.assessmentEvents.assessment.id));
 
 /** Per assessment: its events in the order received. */
 function byAssessment(events: Ev[]): Map<string, Ev['assessmentEvents'][]> {
@@ -39,8 +42,13 @@ async function streamEnd(): Promise<string> {
 async function otherGateway(): Promise<string> {
   const s = h.t.stack.subgraphs;
   const g = await spawnGateway({
-    ...h.env, MONGODB_DB: h.t.config.MONGODB_DB, SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
-    TENANT_URL: s.tenant.url, CANDIDATE_URL: s.candidate.url, JOB_URL: s.job.url, ASSESSMENT_URL: s.assessment.url,
+    ...h.env,
+    MONGODB_DB: h.t.config.MONGODB_DB,
+    SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
+    TENANT_URL: s.tenant.url,
+    CANDIDATE_URL: s.candidate.url,
+    JOB_URL: s.job.url,
+    ASSESSMENT_URL: s.assessment.url,
   });
   children.push(g.child);
   return g.url;
@@ -52,7 +60,11 @@ test('two runs finish while nobody listens: resuming from the last cursor, on an
   try {
     const first = collect<Ev>(clientA, EVENTS, { after: await streamEnd() });
     const r0 = (await h.start({ agents: ['skills', 'llm-technical'] })).data!.startAssessment.id;
-    await waitFor(async () => completedIds(first).has(r0), 30_000, 'the first run to complete on the live subscription');
+    await waitFor(
+      async () => completedIds(first).has(r0),
+      30_000,
+      'the first run to complete on the live subscription',
+    );
     first.stop();
     expect(first.errors).toEqual([]);
     cursor = first.events[first.events.length - 1]!.assessmentEvents.cursor;
@@ -60,7 +72,8 @@ test('two runs finish while nobody listens: resuming from the last cursor, on an
     await clientA.dispose();
   }
   const missed: string[] = [];
-  for (let i = 0; i < 2; i++) missed.push((await h.start({ agents: ['skills', 'experience'] })).data!.startAssessment.id);
+  for (let i = 0; i < 2; i++)
+    missed.push((await h.start({ agents: ['skills', 'experience'] })).data!.startAssessment.id);
   for (const id of missed) await h.waitFor(id, ['COMPLETED']);
 
   const urlB = await otherGateway();
@@ -92,7 +105,10 @@ test('two runs finish while nobody listens: resuming from the last cursor, on an
 test('a cursor the stream does not hold is refused with BAD_USER_INPUT, and a per-run cursor is pointed to afterSeq', async () => {
   const client = wsClient(h.t.stack.gateway.url, h.token);
   try {
-    for (const [after, message] of [['1-0', /has expired/], ['seq:3', /expected a cursor of assessmentEvents/]] as const) {
+    for (const [after, message] of [
+      ['1-0', /has expired/],
+      ['seq:3', /expected a cursor of assessmentEvents/],
+    ] as const) {
       const s = collect<Ev>(client, EVENTS, { after });
       await s.done;
       const err = s.errors[0] as { message: string; extensions?: { code?: string } };
@@ -107,22 +123,50 @@ test('a cursor the stream does not hold is refused with BAD_USER_INPUT, and a pe
 
 test('the stream end of a tenant with no events yet is a cursor subscriptions accept: its first run arrives whole', async () => {
   const { admin } = await h.t.newTenant();
-  const cursor = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, admin)).data!.assessmentEventsCursor;
+  const cursor = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, admin)).data!
+    .assessmentEventsCursor;
   expect(cursor).toMatch(/^\d+-\d+$/);
   // The same end is answered again while nothing happened.
-  expect((await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, admin)).data!.assessmentEventsCursor).toBe(cursor);
-  const c = await h.t.gql<{ createCandidate: { id: string } }>('mutation($i: CreateCandidateInput!) { createCandidate(input: $i) { id } }', {
-    i: { name: 'Ada Lovelace', email: 'ada@example.com', skills: ['TypeScript'], yearsExperience: 9, resumeText: 'Wrote the first published program; TypeScript services since.' },
-  }, admin);
-  const j = await h.t.gql<{ createJob: { id: string } }>('mutation($i: CreateJobInput!) { createJob(input: $i) { id } }', {
-    i: { title: 'Engineer', description: 'TypeScript', requiredSkills: ['TypeScript'], niceToHaveSkills: [], minYearsExperience: 2 },
-  }, admin);
+  expect(
+    (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, admin)).data!
+      .assessmentEventsCursor,
+  ).toBe(cursor);
+  const c = await h.t.gql<{ createCandidate: { id: string } }>(
+    'mutation($i: CreateCandidateInput!) { createCandidate(input: $i) { id } }',
+    {
+      i: {
+        name: 'Ada Lovelace',
+        email: 'ada@example.com',
+        skills: ['TypeScript'],
+        yearsExperience: 9,
+        resumeText: 'Wrote the first published program; TypeScript services since.',
+      },
+    },
+    admin,
+  );
+  const j = await h.t.gql<{ createJob: { id: string } }>(
+    'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }',
+    {
+      i: {
+        title: 'Engineer',
+        description: 'TypeScript',
+        requiredSkills: ['TypeScript'],
+        niceToHaveSkills: [],
+        minYearsExperience: 2,
+      },
+    },
+    admin,
+  );
   const client = wsClient(h.t.stack.gateway.url, admin);
   try {
     const sub = collect<Ev>(client, EVENTS, { after: cursor });
-    const started = await h.t.gql<{ startAssessment: { id: string } }>('mutation($i: StartAssessmentInput!) { startAssessment(input: $i) { id } }', {
-      i: { candidateId: c.data!.createCandidate.id, jobId: j.data!.createJob.id, agents: ['skills'] },
-    }, admin);
+    const started = await h.t.gql<{ startAssessment: { id: string } }>(
+      'mutation($i: StartAssessmentInput!) { startAssessment(input: $i) { id } }',
+      {
+        i: { candidateId: c.data!.createCandidate.id, jobId: j.data!.createJob.id, agents: ['skills'] },
+      },
+      admin,
+    );
     const id = started.data!.startAssessment.id;
     await waitFor(async () => completedIds(sub).has(id), 30_000, 'the first run of the tenant');
     sub.stop();

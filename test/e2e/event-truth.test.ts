@@ -11,7 +11,9 @@ beforeAll(async () => {
   h = await startRunHarness();
   await h.startWorker();
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 afterEach(() => {
   h.llm.latencyMs = 0;
   h.llm.behaviour = {};
@@ -20,7 +22,12 @@ afterEach(() => {
 const PROGRESS = `subscription($id: ID!, $after: Int) {
   assessmentProgress(id: $id, afterSeq: $after) { ${STORY_FIELDS} at assessment { id completedAt candidate { name } job { title } } }
 }`;
-type Ev = { assessmentProgress: StoryEvent & { at: string; assessment: { id: string; completedAt: string | null; candidate: { name: string }; job: { title: string } } } };
+type Ev = {
+  assessmentProgress: StoryEvent & {
+    at: string;
+    assessment: { id: string; completedAt: string | null; candidate: { name: string }; job: { title: string } };
+  };
+};
 
 /** Live from a SNAPSHOT taken right after start, then a replay of the whole log once the run is over. */
 async function liveAndReplay(id: string) {
@@ -32,7 +39,10 @@ async function liveAndReplay(id: string) {
     await replay.done;
     expect(live.errors).toEqual([]);
     expect(replay.errors).toEqual([]);
-    return { live: live.events.map((e) => e.assessmentProgress), replay: replay.events.map((e) => e.assessmentProgress) };
+    return {
+      live: live.events.map((e) => e.assessmentProgress),
+      replay: replay.events.map((e) => e.assessmentProgress),
+    };
   } finally {
     await client.dispose();
   }
@@ -51,12 +61,16 @@ test('a run with a retried and a failed agent: each event carries its own state,
   expectTruthfulStory(replay);
   // The replay is the whole log from seq 1, and the first event says QUEUED, not how the run ended.
   expect(replay.map((e) => e.seq)).toEqual(replay.map((_, i) => i + 1));
-  expect(replay[0]).toMatchObject({ type: 'QUEUED', assessment: { status: 'QUEUED', progress: 0, score: null, completedAt: null } });
+  expect(replay[0]).toMatchObject({
+    type: 'QUEUED',
+    assessment: { status: 'QUEUED', progress: 0, score: null, completedAt: null },
+  });
   // Live and replay tell the same story for every event both saw.
   expect(liveEvents.length).toBeGreaterThan(3);
   expect(liveEvents).toEqual(replay.filter((e) => e.seq > live[0]!.seq));
   // Fields of the other subgraphs still resolve through the gateway on every event.
-  for (const e of replay) expect([e.assessment.candidate.name, e.assessment.job.title]).toEqual(['Grace Hopper', 'Senior Backend Engineer']);
+  for (const e of replay)
+    expect([e.assessment.candidate.name, e.assessment.job.title]).toEqual(['Grace Hopper', 'Senior Backend Engineer']);
 
   const types = replay.map((e) => `${e.type}${e.step ? `:${e.step.name}:${e.step.status}` : ''}`);
   expect(types.filter((t) => t === 'STEP_RETRYING:llm-risk:PENDING')).toHaveLength(2);
@@ -86,13 +100,19 @@ test('a failed run and its retry: the replay shows the failure, then a new run f
   expectTruthfulStory(replay);
   const runEvents = replay.filter((e) => !e.step).map((e) => [e.type, e.assessment.status]);
   expect(runEvents).toEqual([
-    ['QUEUED', 'QUEUED'], ['STARTED', 'RUNNING'], ['FAILED', 'FAILED'],
-    ['QUEUED', 'QUEUED'], ['STARTED', 'RUNNING'], ['COMPLETED', 'COMPLETED'],
+    ['QUEUED', 'QUEUED'],
+    ['STARTED', 'RUNNING'],
+    ['FAILED', 'FAILED'],
+    ['QUEUED', 'QUEUED'],
+    ['STARTED', 'RUNNING'],
+    ['COMPLETED', 'COMPLETED'],
   ]);
   const failed = replay.find((e) => e.type === 'FAILED')!;
   expect(failed.assessment.steps.find((s) => s.name === 'synthesis')!.status).toBe('FAILED');
   // The second run's synthesis is its second attempt, and the first run's events still say FAILED.
-  const synthStarts = replay.filter((e) => e.type === 'STEP_STARTED' && e.step!.name === 'synthesis').map((e) => e.step!.attempts);
+  const synthStarts = replay
+    .filter((e) => e.type === 'STEP_STARTED' && e.step!.name === 'synthesis')
+    .map((e) => e.step!.attempts);
   expect(synthStarts).toEqual([1, 2]);
 });
 

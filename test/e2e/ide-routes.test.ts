@@ -2,8 +2,12 @@ import { startTestStack, type TestStack } from '../support/stack';
 
 /** Which GET /graphql requests get the IDE page, and what the page may load. */
 let t: TestStack;
-beforeAll(async () => { t = await startTestStack(); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestStack();
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 test('a browser gets the page; a GET query and an API client still get GraphQL', async () => {
   const page = await fetch(t.stack.gateway.url, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
@@ -19,7 +23,9 @@ test('a browser gets the page; a GET query and an API client still get GraphQL',
     expect([ref, res.status]).toEqual([ref, 200]);
   }
 
-  const get = await fetch(`${t.stack.gateway.url}?query=${encodeURIComponent('{ __typename }')}`, { headers: { accept: 'text/html, application/json', 'apollo-require-preflight': 'true' } });
+  const get = await fetch(`${t.stack.gateway.url}?query=${encodeURIComponent('{ __typename }')}`, {
+    headers: { accept: 'text/html, application/json', 'apollo-require-preflight': 'true' },
+  });
   expect(await get.json()).toEqual({ data: { __typename: 'Query' } });
   const api = await fetch(t.stack.gateway.url, { headers: { accept: 'application/json' } });
   expect(api.headers.get('content-type')).toContain('application/json');

@@ -5,10 +5,18 @@ import { collect, wsClient } from '../support/ws-client';
 let t: TestStack;
 let token: string;
 beforeAll(async () => {
-  t = await startTestStack({ LIMIT_MAX_DEPTH: '6', LIMIT_MAX_ALIASES: '3', LIMIT_MAX_TOKENS: '200', LIMIT_MAX_DIRECTIVES: '5', BODY_LIMIT_BYTES: '4096' });
+  t = await startTestStack({
+    LIMIT_MAX_DEPTH: '6',
+    LIMIT_MAX_ALIASES: '3',
+    LIMIT_MAX_TOKENS: '200',
+    LIMIT_MAX_DIRECTIVES: '5',
+    BODY_LIMIT_BYTES: '4096',
+  });
   token = (await t.newTenant()).admin;
 });
-afterAll(async () => { await t?.close(); });
+afterAll(async () => {
+  await t?.close();
+});
 
 const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.errors?.[0]?.extensions?.code;
 const DEEP = '{ jobs { edges { node { applications { edges { node { candidate { name } } } } } } } }';
@@ -21,15 +29,22 @@ test('a query deeper than LIMIT_MAX_DEPTH is refused; a shallow one is not', asy
 });
 
 test('too many aliases, directives or tokens are refused', async () => {
-  expect(codeOf(await t.gql('{ a: tenant { id } b: tenant { id } c: tenant { id } d: tenant { id } }', {}, token))).toBe('GRAPHQL_VALIDATION_FAILED');
-  expect(codeOf(await t.gql(`{ tenant { id ${'@include(if: true) '.repeat(6)} } }`, {}, token))).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect(
+    codeOf(await t.gql('{ a: tenant { id } b: tenant { id } c: tenant { id } d: tenant { id } }', {}, token)),
+  ).toBe('GRAPHQL_VALIDATION_FAILED');
+  expect(codeOf(await t.gql(`{ tenant { id ${'@include(if: true) '.repeat(6)} } }`, {}, token))).toBe(
+    'GRAPHQL_VALIDATION_FAILED',
+  );
   expect(codeOf(await t.gql(`{ tenant { ${'id '.repeat(300)} } }`, {}, token))).toBe('GRAPHQL_VALIDATION_FAILED');
 });
 
 test('limits apply to subscriptions too', async () => {
   const client = wsClient(t.stack.gateway.url, token);
   try {
-    const sub = collect(client, 'subscription { assessmentEvents { assessment { candidate { applications { job { applications { stage } } } } } } }');
+    const sub = collect(
+      client,
+      'subscription { assessmentEvents { assessment { candidate { applications { job { applications { stage } } } } } } }',
+    );
     await sub.done;
     expect((sub.errors[0] as { message?: string }).message).toMatch(/depth/i);
   } finally {
@@ -38,27 +53,45 @@ test('limits apply to subscriptions too', async () => {
 });
 
 test('malformed JSON is a 400 and an oversized body a 413, both as GraphQL errors', async () => {
-  const post = (body: string) => fetch(t.stack.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
+  const post = (body: string) =>
+    fetch(t.stack.gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+    });
   const bad = await post('{"query": "{ tenant { id } }"');
   expect(bad.status).toBe(400);
-  expect(((await bad.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe('BAD_REQUEST');
+  expect(((await bad.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]!.extensions.code).toBe(
+    'BAD_REQUEST',
+  );
   const big = await post(JSON.stringify({ query: `{ tenant { id } } # ${'x'.repeat(5000)}` }));
   expect(big.status).toBe(413);
-  expect(((await big.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toMatch(/larger than the 4096 bytes/);
+  expect(((await big.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toMatch(
+    /larger than the 4096 bytes/,
+  );
   const ok = await post(JSON.stringify({ query: '{ tenant { id } }' }));
   expect(ok.status).toBe(200);
 });
 
 test('batched HTTP requests are refused', async () => {
-  const res = await fetch(t.stack.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify([{ query: '{ tenant { id } }' }, { query: '{ tenant { id } }' }]) });
+  const res = await fetch(t.stack.gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify([{ query: '{ tenant { id } }' }, { query: '{ tenant { id } }' }]),
+  });
   expect(res.status).toBe(400);
 });
 
 test('CORS lets Apollo Studio (the default origin) call the gateway from a browser, and no one else', async () => {
-  const preflight = (origin: string) => fetch(t.stack.gateway.url, {
-    method: 'OPTIONS',
-    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
-  });
+  const preflight = (origin: string) =>
+    fetch(t.stack.gateway.url, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,authorization',
+      },
+    });
   const studio = await preflight('https://studio.apollographql.com');
   expect(studio.status).toBeLessThan(300);
   expect(studio.headers.get('access-control-allow-origin')).toBe('https://studio.apollographql.com');

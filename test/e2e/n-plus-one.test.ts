@@ -6,8 +6,12 @@ import { startTestStack, type TestStack } from '../support/stack';
 let t: TestStack;
 // Tenant limits stay cached for the whole file: a per-request lookup when the cache expires (seeding
 // 30 jobs can outlast the default 10 s on a loaded machine) is not what this test measures.
-beforeAll(async () => { t = await startTestStack({ TENANT_LIMITS_CACHE_MS: '600000' }); });
-afterAll(async () => { await t?.close(); });
+beforeAll(async () => {
+  t = await startTestStack({ TENANT_LIMITS_CACHE_MS: '600000' });
+});
+afterAll(async () => {
+  await t?.close();
+});
 
 test('jobs → applications → candidate → applications → job: commands do not grow with list sizes', async () => {
   const small = await seedJobsWithApplicants(t, 3, 2);
@@ -15,7 +19,11 @@ test('jobs → applications → candidate → applications → job: commands do 
   const run = async (token: string, n: number) => {
     let jobs = 0;
     const cost = await commandsDuring(t.stack, async () => {
-      const r = await t.gql<{ jobs: { edges: Array<{ node: { applications: { edges: unknown[] } } }> } }>(DEEP_QUERY, { n }, token);
+      const r = await t.gql<{ jobs: { edges: Array<{ node: { applications: { edges: unknown[] } } }> } }>(
+        DEEP_QUERY,
+        { n },
+        token,
+      );
       expect(r.errors).toBeUndefined();
       jobs = r.data!.jobs.edges.length;
       for (const e of r.data!.jobs.edges) expect(e.node.applications.edges.length).toBe(4);
@@ -31,7 +39,12 @@ test('jobs → applications → candidate → applications → job: commands do 
   expect(a.cost).toEqual({ find: 5 });
   // The job subgraph's loaders say the same: one batch of 3 jobs' applications, then one of 30.
   const m = await (await fetch(new URL('/metrics', t.stack.subgraphs.job.url))).text();
-  const series = (stat: string) => Number(new RegExp(`^hiregraph_dataloader_batch_size_${stat}\\{[^}]*loader="applicationPage"[^}]*\\} (\\d+)`, 'm').exec(m)?.[1]);
+  const series = (stat: string) =>
+    Number(
+      new RegExp(`^hiregraph_dataloader_batch_size_${stat}\\{[^}]*loader="applicationPage"[^}]*\\} (\\d+)`, 'm').exec(
+        m,
+      )?.[1],
+    );
   expect(series('count')).toBe(2);
   expect(series('sum')).toBe(33);
 });

@@ -5,7 +5,9 @@ let t: TestStack;
 beforeAll(async () => {
   t = await startTestStack({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(48) });
 });
-afterAll(async () => { await t?.close(); });
+afterAll(async () => {
+  await t?.close();
+});
 
 test('introspection is off and errors carry no stack trace or field suggestions', async () => {
   const admin = (await t.newTenant()).admin;

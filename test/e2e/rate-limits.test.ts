@@ -6,7 +6,9 @@ import { startRunHarness, type RunHarness } from '../support/runs';
 /** Per-tenant budgets in Redis: two gateways share one; assessmentsPerHour guards startAssessment. */
 let h: RunHarness;
 const children: ChildProcess[] = [];
-beforeAll(async () => { h = await startRunHarness({ TENANT_LIMITS_CACHE_MS: '0' }); });
+beforeAll(async () => {
+  h = await startRunHarness({ TENANT_LIMITS_CACHE_MS: '0' });
+});
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await h?.close();
@@ -17,8 +19,14 @@ const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.
 test('requestsPerMinute is one budget across two gateway instances', async () => {
   const s = h.t.stack.subgraphs;
   const other = await spawnGateway({
-    ...h.env, TENANT_LIMITS_CACHE_MS: '0', MONGODB_DB: h.t.config.MONGODB_DB, SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
-    TENANT_URL: s.tenant.url, CANDIDATE_URL: s.candidate.url, JOB_URL: s.job.url, ASSESSMENT_URL: s.assessment.url,
+    ...h.env,
+    TENANT_LIMITS_CACHE_MS: '0',
+    MONGODB_DB: h.t.config.MONGODB_DB,
+    SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
+    TENANT_URL: s.tenant.url,
+    CANDIDATE_URL: s.candidate.url,
+    JOB_URL: s.job.url,
+    ASSESSMENT_URL: s.assessment.url,
   });
   children.push(other.child);
   const { admin } = await h.t.newTenant();
@@ -43,7 +51,11 @@ test('requestsPerMinute is one budget across two gateway instances', async () =>
 });
 
 test('assessmentsPerHour refuses startAssessment past the limit', async () => {
-  const set = await h.t.gql('mutation { updateTenant(input: { limits: { assessmentsPerHour: 2 } }) { id } }', {}, h.token);
+  const set = await h.t.gql(
+    'mutation { updateTenant(input: { limits: { assessmentsPerHour: 2 } }) { id } }',
+    {},
+    h.token,
+  );
   expect(set.errors).toBeUndefined();
   expect((await h.start({ agents: ['skills'] })).errors).toBeUndefined();
   expect((await h.start({ agents: ['skills'] })).errors).toBeUndefined();
@@ -55,12 +67,21 @@ test('assessmentsPerHour refuses startAssessment past the limit', async () => {
 test('maxCandidates: createCandidate past the quota is RATE_LIMITED; archiving frees room', async () => {
   const { admin } = await h.t.newTenant();
   await h.t.gql('mutation { updateTenant(input: { limits: { maxCandidates: 2 } }) { id } }', {}, admin);
-  const create = (n: number) => h.t.gql<{ createCandidate: { id: string } }>(`mutation { createCandidate(input: { name: "Q${n}", email: "q${n}@example.com" }) { id } }`, {}, admin);
+  const create = (n: number) =>
+    h.t.gql<{ createCandidate: { id: string } }>(
+      `mutation { createCandidate(input: { name: "Q${n}", email: "q${n}@example.com" }) { id } }`,
+      {},
+      admin,
+    );
   const first = await create(1);
   expect((await create(2)).errors).toBeUndefined();
   const third = await create(3);
   expect(codeOf(third)).toBe('RATE_LIMITED');
   expect(third.errors![0]!.extensions!.retryAfterSeconds).toBeNull();
-  await h.t.gql('mutation($id: ID!) { archiveCandidate(id: $id) { id } }', { id: first.data!.createCandidate.id }, admin);
+  await h.t.gql(
+    'mutation($id: ID!) { archiveCandidate(id: $id) { id } }',
+    { id: first.data!.createCandidate.id },
+    admin,
+  );
   expect((await create(3)).errors).toBeUndefined();
 });

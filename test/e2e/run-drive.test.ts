@@ -10,10 +10,16 @@ let h: RunHarness;
 const RECONCILE_AFTER_MS = 1500;
 const RECONCILE_INTERVAL_MS = 300;
 beforeAll(async () => {
-  h = await startRunHarness({ RECONCILE_AFTER_MS: String(RECONCILE_AFTER_MS), RECONCILE_INTERVAL_MS: String(RECONCILE_INTERVAL_MS), CANCEL_CHECK_MS: '200' });
+  h = await startRunHarness({
+    RECONCILE_AFTER_MS: String(RECONCILE_AFTER_MS),
+    RECONCILE_INTERVAL_MS: String(RECONCILE_INTERVAL_MS),
+    CANCEL_CHECK_MS: '200',
+  });
   await h.startWorker();
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 test('cancelAssessment aborts the running LLM call within a second; the step is not retried', async () => {
   h.llm.behaviour = { technical: 'slow' };
@@ -22,9 +28,17 @@ test('cancelAssessment aborts the running LLM call within a second; the step is 
     const id = (await h.start({ agents: ['llm-technical'] })).data!.startAssessment.id;
     await waitFor(async () => h.llm.received.some((c) => c.agent === 'technical'), 20_000, 'the LLM call to start');
     const cancelledAt = Date.now();
-    const r = await h.t.gql<{ cancelAssessment: { status: string } }>('mutation($id: ID!) { cancelAssessment(id: $id) { status } }', { id }, h.token);
+    const r = await h.t.gql<{ cancelAssessment: { status: string } }>(
+      'mutation($id: ID!) { cancelAssessment(id: $id) { status } }',
+      { id },
+      h.token,
+    );
     expect(r.data!.cancelAssessment.status).toBe('CANCELLED');
-    const gone = await waitFor(async () => h.llm.abandoned.find((c) => c.agent === 'technical'), 5000, 'the LLM call to be abandoned');
+    const gone = await waitFor(
+      async () => h.llm.abandoned.find((c) => c.agent === 'technical'),
+      5000,
+      'the LLM call to be abandoned',
+    );
     expect(gone.at - cancelledAt).toBeLessThan(1000);
     // The agent's job ends (completed, not failed for a retry), the step stays SKIPPED and is not attempted again.
     const connection = redisConnection(REAL_REDIS_URL, 'worker');
@@ -51,9 +65,22 @@ test('a run stuck with synthesis RUNNING and its jobs done is driven to COMPLETE
   // As a worker that died after synthesis started would leave it, with every job of the run finished in Redis.
   const coll = h.t.stack.subgraphs.assessment.db.collection('assessments');
   const stale = new Date(Date.now() - 60_000);
-  await coll.updateOne({ _id: new ObjectId(id) }, {
-    $set: { status: 'RUNNING', score: null, recommendation: null, summary: null, completedAt: null, 'steps.$[s].status': 'RUNNING', 'steps.$[s].finishedAt': null, updatedAt: stale },
-  }, { arrayFilters: [{ 's.name': 'synthesis' }] });
+  await coll.updateOne(
+    { _id: new ObjectId(id) },
+    {
+      $set: {
+        status: 'RUNNING',
+        score: null,
+        recommendation: null,
+        summary: null,
+        completedAt: null,
+        'steps.$[s].status': 'RUNNING',
+        'steps.$[s].finishedAt': null,
+        updatedAt: stale,
+      },
+    },
+    { arrayFilters: [{ 's.name': 'synthesis' }] },
+  );
   const stuckAt = Date.now();
   const again = await h.waitFor(id, ['COMPLETED', 'FAILED'], RECONCILE_AFTER_MS + RECONCILE_INTERVAL_MS + 10_000);
   expect(again.status).toBe('COMPLETED');

@@ -9,21 +9,36 @@ import { waitFor } from '../support/wait';
 /** SIGTERM: workers finish the step they run; gateways answer what is in flight and close subscriptions with a reconnect code. */
 let h: RunHarness;
 const children: ChildProcess[] = [];
-beforeAll(async () => { h = await startRunHarness(); });
+beforeAll(async () => {
+  h = await startRunHarness();
+});
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   await h?.close();
 });
 
-const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
+const exited = (c: ChildProcess) =>
+  new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
 
 test('SIGTERM drains a worker: the running step finishes and is recorded, then the process exits 0', async () => {
   h.llm.behaviour = { technical: 'slow' };
   h.llm.slowMs = 1500;
-  const worker = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../subgraphs/assessment/worker-index.ts')], {
-    env: { ...process.env, ...h.env, MONGODB_URI: h.t.mongo.uri, MONGODB_DB: h.t.config.MONGODB_DB, LOG_LEVEL: 'warn', WORKER_PORT: '0', SHUTDOWN_TIMEOUT_MS: '15000' },
-    stdio: 'ignore',
-  });
+  const worker = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(__dirname, '../../subgraphs/assessment/worker-index.ts')],
+    {
+      env: {
+        ...process.env,
+        ...h.env,
+        MONGODB_URI: h.t.mongo.uri,
+        MONGODB_DB: h.t.config.MONGODB_DB,
+        LOG_LEVEL: 'warn',
+        WORKER_PORT: '0',
+        SHUTDOWN_TIMEOUT_MS: '15000',
+      },
+      stdio: 'ignore',
+    },
+  );
   children.push(worker);
   try {
     const r = await h.start({ agents: ['llm-technical'] });
@@ -45,16 +60,32 @@ test('SIGTERM past SHUTDOWN_TIMEOUT_MS: the worker exits anyway, and the step it
   h.llm.slowMs = 6000;
   // Only the worker under test may take the job.
   for (const w of h.workers.splice(0)) await w.close();
-  const worker = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../subgraphs/assessment/worker-index.ts')], {
-    env: { ...process.env, ...h.env, MONGODB_URI: h.t.mongo.uri, MONGODB_DB: h.t.config.MONGODB_DB, LOG_LEVEL: 'warn', WORKER_PORT: '0', SHUTDOWN_TIMEOUT_MS: '500' },
-    stdio: 'ignore',
-  });
+  const worker = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(__dirname, '../../subgraphs/assessment/worker-index.ts')],
+    {
+      env: {
+        ...process.env,
+        ...h.env,
+        MONGODB_URI: h.t.mongo.uri,
+        MONGODB_DB: h.t.config.MONGODB_DB,
+        LOG_LEVEL: 'warn',
+        WORKER_PORT: '0',
+        SHUTDOWN_TIMEOUT_MS: '500',
+      },
+      stdio: 'ignore',
+    },
+  );
   children.push(worker);
   try {
     const calls = h.llm.received.length;
     const r = await h.start({ agents: ['llm-technical'] });
     const id = r.data!.startAssessment.id;
-    await waitFor(async () => h.llm.received.slice(calls).some((c) => c.agent === 'technical'), 30_000, 'the agent to call the LLM');
+    await waitFor(
+      async () => h.llm.received.slice(calls).some((c) => c.agent === 'technical'),
+      30_000,
+      'the agent to call the LLM',
+    );
     const stopped = Date.now();
     worker.kill('SIGTERM');
     expect(await exited(worker)).toBe(1);
@@ -74,18 +105,33 @@ test('SIGTERM on a gateway answers the request in flight, then refuses new conne
   const proxy = await startHeldProxy(s.candidate.url);
   try {
     const g = await spawnGateway({
-      ...h.env, MONGODB_DB: h.t.config.MONGODB_DB, SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
-      TENANT_URL: s.tenant.url, CANDIDATE_URL: proxy.url, JOB_URL: s.job.url, ASSESSMENT_URL: s.assessment.url, SHUTDOWN_TIMEOUT_MS: '15000',
+      ...h.env,
+      MONGODB_DB: h.t.config.MONGODB_DB,
+      SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
+      TENANT_URL: s.tenant.url,
+      CANDIDATE_URL: proxy.url,
+      JOB_URL: s.job.url,
+      ASSESSMENT_URL: s.assessment.url,
+      SHUTDOWN_TIMEOUT_MS: '15000',
     });
     children.push(g.child);
     const inFlight = fetch(g.url, {
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.token}` },
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${h.token}` },
       body: JSON.stringify({ query: `{ candidate(id: "${h.candidateId}") { id name } }` }),
     });
     await waitFor(async () => proxy.held() > 0, 20_000, 'the query to reach the candidate subgraph');
     g.child.kill('SIGTERM');
     // The gateway has stopped listening while the query is still held upstream.
-    await waitFor(async () => fetch(new URL('/healthz', g.url)).then(() => false, () => true), 10_000, 'the gateway to stop accepting connections');
+    await waitFor(
+      async () =>
+        fetch(new URL('/healthz', g.url)).then(
+          () => false,
+          () => true,
+        ),
+      10_000,
+      'the gateway to stop accepting connections',
+    );
     expect(g.child.exitCode).toBeNull();
     proxy.release();
     const res = await inFlight;
@@ -100,12 +146,19 @@ test('SIGTERM on a gateway answers the request in flight, then refuses new conne
 test('SIGTERM on a gateway closes its subscriptions with 1001 (going away: reconnect) and exits 0', async () => {
   const s = h.t.stack.subgraphs;
   const g = await spawnGateway({
-    ...h.env, MONGODB_DB: h.t.config.MONGODB_DB, SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
-    TENANT_URL: s.tenant.url, CANDIDATE_URL: s.candidate.url, JOB_URL: s.job.url, ASSESSMENT_URL: s.assessment.url,
+    ...h.env,
+    MONGODB_DB: h.t.config.MONGODB_DB,
+    SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
+    TENANT_URL: s.tenant.url,
+    CANDIDATE_URL: s.candidate.url,
+    JOB_URL: s.job.url,
+    ASSESSMENT_URL: s.assessment.url,
   });
   children.push(g.child);
   let code = 0;
-  const client = wsClient(g.url, h.token, (c) => { code = c; });
+  const client = wsClient(g.url, h.token, (c) => {
+    code = c;
+  });
   const sub = collect(client, 'subscription { assessmentEvents { seq } }');
   await new Promise((r) => setTimeout(r, 500));
   g.child.kill('SIGTERM');

@@ -13,13 +13,22 @@ import { collect, wsClient, type Collected } from '../support/ws-client';
 let h: RunHarness;
 let assessmentId: string;
 beforeAll(async () => {
-  h = await startRunHarness({ SUBSCRIPTIONS_PER_CONNECTION: '50', SUBSCRIPTIONS_PER_TENANT: '70', EVENT_CATCHUP_MS: '500' });
+  h = await startRunHarness({
+    SUBSCRIPTIONS_PER_CONNECTION: '50',
+    SUBSCRIPTIONS_PER_TENANT: '70',
+    EVENT_CATCHUP_MS: '500',
+  });
   assessmentId = (await h.start({ agents: ['skills'] })).data!.startAssessment.id;
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
-const PROGRESS = 'subscription($id: ID!) { assessmentProgress(id: $id) { seq type assessment { status candidate { name } } } }';
-type Ev = { assessmentProgress: { seq: number; type: string; assessment: { status: string; candidate: { name: string } } } };
+const PROGRESS =
+  'subscription($id: ID!) { assessmentProgress(id: $id) { seq type assessment { status candidate { name } } } }';
+type Ev = {
+  assessmentProgress: { seq: number; type: string; assessment: { status: string; candidate: { name: string } } };
+};
 type Sub = Collected<Ev>;
 
 const codeOf = (s: Sub) => (s.errors[0] as { extensions?: { code?: string } } | undefined)?.extensions?.code;
@@ -27,7 +36,11 @@ const codeOf = (s: Sub) => (s.errors[0] as { extensions?: { code?: string } } | 
 /** Sends `n` subscribes on a client at once and waits until each is either live (SNAPSHOT) or refused. */
 async function burst(client: Client, n: number): Promise<Sub[]> {
   const subs = Array.from({ length: n }, () => collect<Ev>(client, PROGRESS, { id: assessmentId }));
-  await waitFor(async () => subs.every((s) => s.events.length > 0 || s.errors.length > 0), 20_000, `${n} subscribes answered`);
+  await waitFor(
+    async () => subs.every((s) => s.events.length > 0 || s.errors.length > 0),
+    20_000,
+    `${n} subscribes answered`,
+  );
   return subs;
 }
 
@@ -40,7 +53,11 @@ test('60 subscribes at once on one connection with a limit of 50: 50 served, 10 
     expect(served).toHaveLength(50);
     expect(refused).toHaveLength(10);
     for (const s of refused) expect(codeOf(s)).toBe('RATE_LIMITED');
-    for (const s of served) expect(s.events[0]!.assessmentProgress).toMatchObject({ type: 'SNAPSHOT', assessment: { status: 'QUEUED', candidate: { name: 'Grace Hopper' } } });
+    for (const s of served)
+      expect(s.events[0]!.assessmentProgress).toMatchObject({
+        type: 'SNAPSHOT',
+        assessment: { status: 'QUEUED', candidate: { name: 'Grace Hopper' } },
+      });
     expect(h.t.stack.gateway.openSubscriptions()).toBe(50);
     // A freed slot is usable again at once, and the limit still holds after it.
     served[0]!.stop();
@@ -96,10 +113,16 @@ test('a per-run subscription whose terminal event was never published still ends
     await waitFor(async () => sub.events.length > 0, 5000, 'the SNAPSHOT');
     // Cancelled as RunService does, but never published: as if Redis had been away at that moment.
     const repo = new AssessmentRepository(h.t.stack.subgraphs.assessment.db, new ObjectId(h.tenantId));
-    await repo.transition(new ObjectId(id), () => ({ set: { status: 'CANCELLED', completedAt: new Date() }, events: [{ type: 'CANCELLED' }] }));
+    await repo.transition(new ObjectId(id), () => ({
+      set: { status: 'CANCELLED', completedAt: new Date() },
+      events: [{ type: 'CANCELLED' }],
+    }));
     await sub.done;
     expect(sub.errors).toEqual([]);
-    expect(sub.events.map((e) => [e.assessmentProgress.type, e.assessmentProgress.assessment.status])).toEqual([['SNAPSHOT', 'QUEUED'], ['CANCELLED', 'CANCELLED']]);
+    expect(sub.events.map((e) => [e.assessmentProgress.type, e.assessmentProgress.assessment.status])).toEqual([
+      ['SNAPSHOT', 'QUEUED'],
+      ['CANCELLED', 'CANCELLED'],
+    ]);
   } finally {
     await client.dispose();
   }

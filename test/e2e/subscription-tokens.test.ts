@@ -10,13 +10,19 @@ beforeAll(async () => {
   h = await startRunHarness();
   await h.startWorker();
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 const EVENTS = 'subscription { assessmentEvents { seq type assessment { id candidate { name } } } }';
 type Ev = { assessmentEvents: { seq: number; type: string; assessment: { id: string; candidate: { name: string } } } };
 
-test('the opener\'s token expires: its subscription ends UNAUTHENTICATED, the other subscriber of the same stream keeps getting events', async () => {
-  const short = await signToken(DEV_JWT_SECRET, { sub: 'short-lived', tid: h.tenantId, roles: ['viewer'] }, { expiresIn: '2s' });
+test("the opener's token expires: its subscription ends UNAUTHENTICATED, the other subscriber of the same stream keeps getting events", async () => {
+  const short = await signToken(
+    DEV_JWT_SECRET,
+    { sub: 'short-lived', tid: h.tenantId, roles: ['viewer'] },
+    { expiresIn: '2s' },
+  );
   const opener = wsClient(h.t.stack.gateway.url, short);
   const other = wsClient(h.t.stack.gateway.url, h.token);
   try {
@@ -30,7 +36,12 @@ test('the opener\'s token expires: its subscription ends UNAUTHENTICATED, the ot
     expect(err.message).toMatch(/token expired/);
     expect(h.t.stack.gateway.openSubscriptions()).toBe(1);
     const id = (await h.start({ agents: ['skills'] })).data!.startAssessment.id;
-    await waitFor(async () => second.events.some((e) => e.assessmentEvents.type === 'COMPLETED' && e.assessmentEvents.assessment.id === id), 30_000, 'the run on the remaining subscriber');
+    await waitFor(
+      async () =>
+        second.events.some((e) => e.assessmentEvents.type === 'COMPLETED' && e.assessmentEvents.assessment.id === id),
+      30_000,
+      'the run on the remaining subscriber',
+    );
     expect(second.errors).toEqual([]);
     expect(second.events.every((e) => e.assessmentEvents.assessment.candidate.name === 'Grace Hopper')).toBe(true);
     second.stop();

@@ -18,14 +18,20 @@ afterAll(async () => {
   await h?.close();
 });
 
-const PROGRESS = 'subscription($id: ID!, $after: Int) { assessmentProgress(id: $id, afterSeq: $after) { seq type assessment { status candidate { name } } } }';
+const PROGRESS =
+  'subscription($id: ID!, $after: Int) { assessmentProgress(id: $id, afterSeq: $after) { seq type assessment { status candidate { name } } } }';
 type Ev = { assessmentProgress: { seq: number; type: string; assessment: { candidate: { name: string } } } };
 
 async function otherGateway(): Promise<{ url: string; child: ChildProcess }> {
   const s = h.t.stack.subgraphs;
   const g = await spawnGateway({
-    ...h.env, MONGODB_DB: h.t.config.MONGODB_DB, SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
-    TENANT_URL: s.tenant.url, CANDIDATE_URL: s.candidate.url, JOB_URL: s.job.url, ASSESSMENT_URL: s.assessment.url,
+    ...h.env,
+    MONGODB_DB: h.t.config.MONGODB_DB,
+    SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
+    TENANT_URL: s.tenant.url,
+    CANDIDATE_URL: s.candidate.url,
+    JOB_URL: s.job.url,
+    ASSESSMENT_URL: s.assessment.url,
   });
   children.push(g.child);
   return g;
@@ -65,12 +71,26 @@ test('events published by any worker reach subscribers on every gateway', async 
   const clients = [wsClient(h.t.stack.gateway.url, h.token), wsClient(b.url, h.token)];
   try {
     // Subscribing from the stream's current end needs no wait for the subscriptions to be live.
-    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!.assessmentEventsCursor;
-    const subs = clients.map((c) => collect<{ assessmentEvents: { seq: number; type: string; assessment: { id: string } } }>(c, 'subscription($after: String) { assessmentEvents(after: $after) { seq type assessment { id } } }', { after }));
+    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!
+      .assessmentEventsCursor;
+    const subs = clients.map((c) =>
+      collect<{ assessmentEvents: { seq: number; type: string; assessment: { id: string } } }>(
+        c,
+        'subscription($after: String) { assessmentEvents(after: $after) { seq type assessment { id } } }',
+        { after },
+      ),
+    );
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) ids.push((await h.start({ agents: ['skills', 'profile'] })).data!.startAssessment.id);
-    const completed = (s: (typeof subs)[number]) => new Set(s.events.filter((e) => e.assessmentEvents.type === 'COMPLETED').map((e) => e.assessmentEvents.assessment.id));
-    await waitFor(async () => subs.every((s) => ids.every((id) => completed(s).has(id))), 30_000, 'every COMPLETED on both gateways');
+    const completed = (s: (typeof subs)[number]) =>
+      new Set(
+        s.events.filter((e) => e.assessmentEvents.type === 'COMPLETED').map((e) => e.assessmentEvents.assessment.id),
+      );
+    await waitFor(
+      async () => subs.every((s) => ids.every((id) => completed(s).has(id))),
+      30_000,
+      'every COMPLETED on both gateways',
+    );
     for (const s of subs) {
       for (const id of ids) {
         const seqs = s.events.filter((e) => e.assessmentEvents.assessment.id === id).map((e) => e.assessmentEvents.seq);

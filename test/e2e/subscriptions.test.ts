@@ -10,12 +10,21 @@ beforeAll(async () => {
   h = await startRunHarness();
   await h.startWorker();
 });
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 const PROGRESS = `subscription($id: ID!, $after: Int) {
   assessmentProgress(id: $id, afterSeq: $after) { seq type step { name status } assessment { id status progress candidate { name email } job { title requiredSkills } } }
 }`;
-type Ev = { assessmentProgress: { seq: number; type: string; step: { name: string } | null; assessment: { status: string; candidate: { name: string }; job: { title: string } } } };
+type Ev = {
+  assessmentProgress: {
+    seq: number;
+    type: string;
+    step: { name: string } | null;
+    assessment: { status: string; candidate: { name: string }; job: { title: string } };
+  };
+};
 
 test('a SNAPSHOT, then every event in seq order, with fields from the candidate and job subgraphs', async () => {
   const client = wsClient(h.t.stack.gateway.url, h.token);
@@ -38,7 +47,9 @@ test('a SNAPSHOT, then every event in seq order, with fields from the candidate 
     // afterSeq replays what was stored after it, then completes (the run is over).
     const replay = collect<Ev>(client, PROGRESS, { id, after: 3 });
     await replay.done;
-    expect(replay.events.map((e) => e.assessmentProgress.seq)).toEqual(full.events.filter((e) => e.seq > 3).map((e) => e.seq));
+    expect(replay.events.map((e) => e.assessmentProgress.seq)).toEqual(
+      full.events.filter((e) => e.seq > 3).map((e) => e.seq),
+    );
   } finally {
     await client.dispose();
   }
@@ -53,7 +64,9 @@ test('a subscription sent over HTTP is pointed to graphql-ws', async () => {
 test('a bad or missing token closes the socket with 4403', async () => {
   for (const token of [undefined, 'not-a-jwt']) {
     let code = 0;
-    const client = wsClient(h.t.stack.gateway.url, token, (c) => { code = c; });
+    const client = wsClient(h.t.stack.gateway.url, token, (c) => {
+      code = c;
+    });
     const sub = collect(client, 'subscription { assessmentEvents { seq } }');
     await sub.done;
     expect(code).toBe(4403);
@@ -61,7 +74,7 @@ test('a bad or missing token closes the socket with 4403', async () => {
   }
 });
 
-test('another tenant\'s assessment yields nothing but the same error a missing one gives', async () => {
+test("another tenant's assessment yields nothing but the same error a missing one gives", async () => {
   const r = await h.start({ agents: ['skills'] });
   const other = await h.t.newTenant();
   const client = wsClient(h.t.stack.gateway.url, other.admin);
@@ -70,7 +83,8 @@ test('another tenant\'s assessment yields nothing but the same error a missing o
     const missing = collect<Ev>(client, PROGRESS, { id: '0123456789abcdef01234567' });
     await Promise.all([foreign.done, missing.done]);
     expect(foreign.events).toEqual([]);
-    const codes = (x: typeof foreign) => x.errors.map((e) => (e as { extensions?: { code?: string } }).extensions?.code);
+    const codes = (x: typeof foreign) =>
+      x.errors.map((e) => (e as { extensions?: { code?: string } }).extensions?.code);
     expect(codes(foreign)).toEqual(['NOT_FOUND']);
     expect(codes(missing)).toEqual(codes(foreign));
   } finally {
@@ -82,12 +96,22 @@ test('assessmentEvents streams every run of the tenant; unsubscribing tears the 
   const client = wsClient(h.t.stack.gateway.url, h.token);
   try {
     const seen: Array<{ assessmentEvents: { type: string; assessment: { id: string; job: { title: string } } } }> = [];
-    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!.assessmentEventsCursor;
-    const sub = collect<(typeof seen)[number]>(client, 'subscription($after: String) { assessmentEvents(after: $after) { seq type assessment { id job { title } } } }', { after }, (e) => seen.push(e));
+    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!
+      .assessmentEventsCursor;
+    const sub = collect<(typeof seen)[number]>(
+      client,
+      'subscription($after: String) { assessmentEvents(after: $after) { seq type assessment { id job { title } } } }',
+      { after },
+      (e) => seen.push(e),
+    );
     await waitFor(async () => h.t.stack.gateway.openSubscriptions() === 1, 5000, 'the subscription to open');
     const r = await h.start({ agents: ['profile'] });
     const id = r.data!.startAssessment.id;
-    await waitFor(async () => seen.some((e) => e.assessmentEvents.assessment.id === id && e.assessmentEvents.type === 'COMPLETED'), 20_000, 'the run\'s COMPLETED event');
+    await waitFor(
+      async () => seen.some((e) => e.assessmentEvents.assessment.id === id && e.assessmentEvents.type === 'COMPLETED'),
+      20_000,
+      "the run's COMPLETED event",
+    );
     expect(seen.every((e) => e.assessmentEvents.assessment.job.title === 'Senior Backend Engineer')).toBe(true);
     sub.stop();
     await waitFor(async () => h.t.stack.gateway.openSubscriptions() === 0, 5000, 'the subscription to close');
@@ -95,7 +119,11 @@ test('assessmentEvents streams every run of the tenant; unsubscribing tears the 
     const redis = redisConnection(REAL_REDIS_URL, 'worker');
     try {
       const channel = eventsDoorbell(h.prefix, h.tenantId);
-      await waitFor(async () => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]) === 0, 5000, 'the Redis listener to go');
+      await waitFor(
+        async () => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]) === 0,
+        5000,
+        'the Redis listener to go',
+      );
     } finally {
       await closeRedis(redis);
     }

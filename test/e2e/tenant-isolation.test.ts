@@ -22,17 +22,38 @@ beforeAll(async () => {
   tokenA = a.admin;
   tokenB = b.admin;
   A.tenant = a.id;
-  const c = await t.gql<{ createCandidate: { id: string } }>('mutation { createCandidate(input: { name: "Alice A", email: "alice@a.com" }) { id } }', {}, tokenA);
+  const c = await t.gql<{ createCandidate: { id: string } }>(
+    'mutation { createCandidate(input: { name: "Alice A", email: "alice@a.com" }) { id } }',
+    {},
+    tokenA,
+  );
   A.candidate = c.data!.createCandidate.id;
-  const j = await t.gql<{ createJob: { id: string } }>('mutation { createJob(input: { title: "A job", description: "secret" }) { id } }', {}, tokenA);
+  const j = await t.gql<{ createJob: { id: string } }>(
+    'mutation { createJob(input: { title: "A job", description: "secret" }) { id } }',
+    {},
+    tokenA,
+  );
   A.job = j.data!.createJob.id;
-  const app = await t.gql<{ applyToJob: { id: string } }>(`mutation { applyToJob(jobId: "${A.job}", candidateId: "${A.candidate}") { id } }`, {}, tokenA);
+  const app = await t.gql<{ applyToJob: { id: string } }>(
+    `mutation { applyToJob(jobId: "${A.job}", candidateId: "${A.candidate}") { id } }`,
+    {},
+    tokenA,
+  );
   A.application = app.data!.applyToJob.id;
   const repo = new AssessmentRepository(t.stack.subgraphs.assessment.db, new ObjectId(a.id));
-  const { doc } = await repo.create(newAssessment({ candidateId: new ObjectId(A.candidate), jobId: new ObjectId(A.job), agents: ['skills'], idempotencyKey: null }));
+  const { doc } = await repo.create(
+    newAssessment({
+      candidateId: new ObjectId(A.candidate),
+      jobId: new ObjectId(A.job),
+      agents: ['skills'],
+      idempotencyKey: null,
+    }),
+  );
   A.assessment = doc._id.toHexString();
 });
-afterAll(async () => { await t?.close(); });
+afterAll(async () => {
+  await t?.close();
+});
 
 /** Runs `query` for A's id and for a missing id with B's token; both answers must be equal. */
 async function sameAsMissing(query: string, key: string, url?: string) {
@@ -44,20 +65,35 @@ async function sameAsMissing(query: string, key: string, url?: string) {
 }
 
 test('queries by id answer null', async () => {
-  expect((await sameAsMissing('query($id: ID!) { candidate(id: $id) { id name } }', 'candidate')).data).toEqual({ candidate: null });
+  expect((await sameAsMissing('query($id: ID!) { candidate(id: $id) { id name } }', 'candidate')).data).toEqual({
+    candidate: null,
+  });
   expect((await sameAsMissing('query($id: ID!) { job(id: $id) { id title } }', 'job')).data).toEqual({ job: null });
-  expect((await sameAsMissing('query($id: ID!) { assessment(id: $id) { id } }', 'assessment')).data).toEqual({ assessment: null });
+  expect((await sameAsMissing('query($id: ID!) { assessment(id: $id) { id } }', 'assessment')).data).toEqual({
+    assessment: null,
+  });
 });
 
 test('lists and filters show nothing of the other tenant', async () => {
-  const r = await t.gql<Record<string, { edges: unknown[] }>>('{ candidates(filter: { includeArchived: true }) { edges { cursor } } jobs { edges { cursor } } assessments { edges { cursor } } }', {}, tokenB);
+  const r = await t.gql<Record<string, { edges: unknown[] }>>(
+    '{ candidates(filter: { includeArchived: true }) { edges { cursor } } jobs { edges { cursor } } assessments { edges { cursor } } }',
+    {},
+    tokenB,
+  );
   expect(r.data).toEqual({ candidates: { edges: [] }, jobs: { edges: [] }, assessments: { edges: [] } });
-  expect((await sameAsMissing('query($id: ID) { assessments(filter: { candidateId: $id }) { edges { cursor } } }', 'candidate')).data).toEqual({ assessments: { edges: [] } });
+  expect(
+    (
+      await sameAsMissing(
+        'query($id: ID) { assessments(filter: { candidateId: $id }) { edges { cursor } } }',
+        'candidate',
+      )
+    ).data,
+  ).toEqual({ assessments: { edges: [] } });
   const tenant = await t.gql<{ tenant: { id: string } }>('{ tenant { id } }', {}, tokenB);
   expect(tenant.data?.tenant.id).not.toBe(A.tenant);
 });
 
-test('mutations on another tenant\'s ids answer NOT_FOUND and change nothing', async () => {
+test("mutations on another tenant's ids answer NOT_FOUND and change nothing", async () => {
   for (const [q, key] of [
     ['mutation($id: ID!) { updateCandidate(id: $id, input: { name: "Mallory" }) { id } }', 'candidate'],
     ['mutation($id: ID!) { archiveCandidate(id: $id) { id } }', 'candidate'],
@@ -67,19 +103,39 @@ test('mutations on another tenant\'s ids answer NOT_FOUND and change nothing', a
   ] as const) {
     expect(codeOf(await sameAsMissing(q, key))).toBe('NOT_FOUND');
   }
-  const bApply = await t.gql<{ createJob: { id: string } }>('mutation { createJob(input: { title: "B job", description: "d" }) { id } }', {}, tokenB);
-  const apply = await t.gql(`mutation { applyToJob(jobId: "${bApply.data!.createJob.id}", candidateId: "${A.candidate}") { id } }`, {}, tokenB);
+  const bApply = await t.gql<{ createJob: { id: string } }>(
+    'mutation { createJob(input: { title: "B job", description: "d" }) { id } }',
+    {},
+    tokenB,
+  );
+  const apply = await t.gql(
+    `mutation { applyToJob(jobId: "${bApply.data!.createJob.id}", candidateId: "${A.candidate}") { id } }`,
+    {},
+    tokenB,
+  );
   expect(codeOf(apply)).toBe('NOT_FOUND');
-  expect(codeOf(await t.gql(`mutation { applyToJob(jobId: "${A.job}", candidateId: "${A.candidate}") { id } }`, {}, tokenB))).toBe('NOT_FOUND');
-  const after = await t.gql<{ candidate: { name: string; archivedAt: null }; job: { title: string; status: string; applications: { edges: Array<{ node: { stage: string } }> } } }>(
-    `{ candidate(id: "${A.candidate}") { name archivedAt } job(id: "${A.job}") { title status applications { edges { node { stage } } } } }`, {}, tokenA);
-  expect(after.data).toEqual({ candidate: { name: 'Alice A', archivedAt: null }, job: { title: 'A job', status: 'OPEN', applications: { edges: [{ node: { stage: 'APPLIED' } }] } } });
+  expect(
+    codeOf(await t.gql(`mutation { applyToJob(jobId: "${A.job}", candidateId: "${A.candidate}") { id } }`, {}, tokenB)),
+  ).toBe('NOT_FOUND');
+  const after = await t.gql<{
+    candidate: { name: string; archivedAt: null };
+    job: { title: string; status: string; applications: { edges: Array<{ node: { stage: string } }> } };
+  }>(
+    `{ candidate(id: "${A.candidate}") { name archivedAt } job(id: "${A.job}") { title status applications { edges { node { stage } } } } }`,
+    {},
+    tokenA,
+  );
+  expect(after.data).toEqual({
+    candidate: { name: 'Alice A', archivedAt: null },
+    job: { title: 'A job', status: 'OPEN', applications: { edges: [{ node: { stage: 'APPLIED' } }] } },
+  });
 });
 
 describe('_entities sent straight to each subgraph', () => {
   const entities = (typename: string, selection: string) =>
     `query($id: ID!) { _entities(representations: [{ __typename: "${typename}", id: $id }]) { ... on ${typename} { ${selection} } } }`;
-  const rep = (typename: string, selection: string) => `query($id: _Any!) { _entities(representations: [$id]) { ... on ${typename} { ${selection} } } }`;
+  const rep = (typename: string, selection: string) =>
+    `query($id: _Any!) { _entities(representations: [$id]) { ... on ${typename} { ${selection} } } }`;
 
   test.each([
     ['candidate', 'Candidate', 'id name email', 'candidate'],
@@ -102,11 +158,19 @@ describe('_entities sent straight to each subgraph', () => {
     ['job', 'Candidate', 'applications { id }', 'candidate', { applications: [] }],
     ['assessment', 'Candidate', 'assessments { id }', 'candidate', { assessments: [] }],
     ['assessment', 'Job', 'assessments { id }', 'job', { assessments: [] }],
-  ] as const)('%s subgraph: fields it adds to %s are empty for another tenant, as for a missing id', async (subgraph, typename, selection, key, empty) => {
-    const url = t.stack.subgraphs[subgraph].url;
-    const r = await sameAsMissing(entities(typename, selection), key, url);
-    expect(r.data).toEqual({ _entities: [empty] });
-    const own = await t.gql<{ _entities: Array<Record<string, unknown[]>> }>(entities(typename, selection), { id: A[key] }, tokenA, url);
-    expect(Object.values(own.data!._entities[0]!)[0]!.length).toBeGreaterThan(0);
-  });
+  ] as const)(
+    '%s subgraph: fields it adds to %s are empty for another tenant, as for a missing id',
+    async (subgraph, typename, selection, key, empty) => {
+      const url = t.stack.subgraphs[subgraph].url;
+      const r = await sameAsMissing(entities(typename, selection), key, url);
+      expect(r.data).toEqual({ _entities: [empty] });
+      const own = await t.gql<{ _entities: Array<Record<string, unknown[]>> }>(
+        entities(typename, selection),
+        { id: A[key] },
+        tokenA,
+        url,
+      );
+      expect(Object.values(own.data!._entities[0]!)[0]!.length).toBeGreaterThan(0);
+    },
+  );
 });

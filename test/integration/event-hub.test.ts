@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import pino from 'pino';
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { EventHub, SlowConsumerError, type HubItem, type Listener, type StreamEvent } from '../../subgraphs/assessment/event-hub';
+import {
+  EventHub,
+  SlowConsumerError,
+  type HubItem,
+  type Listener,
+  type StreamEvent,
+} from '../../subgraphs/assessment/event-hub';
 import { EventPublisher, eventsDoorbell } from '../../subgraphs/assessment/event-publisher';
 import { newAssessment, snapshotOf, type AssessmentDoc, type EventDoc } from '../../subgraphs/assessment/model';
 import { REAL_REDIS_URL } from '../support/runs';
@@ -31,8 +37,17 @@ afterAll(async () => {
 
 /** An assessment of a tenant whose events (seq 2, 3, ...) the test publishes one by one. */
 function run(tenantId: ObjectId) {
-  const doc: AssessmentDoc = { ...newAssessment({ candidateId: new ObjectId(), jobId: new ObjectId(), agents: ['skills'], idempotencyKey: null }), tenantId };
-  const event = (seq: number): EventDoc => ({ seq, type: 'STEP_STARTED', at: new Date(), step: null, assessment: snapshotOf(doc) });
+  const doc: AssessmentDoc = {
+    ...newAssessment({ candidateId: new ObjectId(), jobId: new ObjectId(), agents: ['skills'], idempotencyKey: null }),
+    tenantId,
+  };
+  const event = (seq: number): EventDoc => ({
+    seq,
+    type: 'STEP_STARTED',
+    at: new Date(),
+    step: null,
+    assessment: snapshotOf(doc),
+  });
   return {
     doc,
     id: doc._id.toHexString(),
@@ -40,7 +55,10 @@ function run(tenantId: ObjectId) {
     async publish(...seqs: number[]) {
       for (const s of seqs) if (!doc.events.some((e) => e.seq === s)) doc.events.push(event(s));
       doc.events.sort((a, b) => a.seq - b.seq);
-      await publisher.publish(doc, seqs.map((s) => doc.events.find((e) => e.seq === s)!));
+      await publisher.publish(
+        doc,
+        seqs.map((s) => doc.events.find((e) => e.seq === s)!),
+      );
     },
   };
 }
@@ -59,7 +77,7 @@ async function take(listener: Listener, n: number): Promise<StreamEvent[]> {
 
 const tenant = () => new ObjectId();
 
-test('the stream holds each assessment\'s events once and in seq order, whatever order publishers append in', async () => {
+test("the stream holds each assessment's events once and in seq order, whatever order publishers append in", async () => {
   const t = tenant();
   const a = run(t);
   await a.publish(1);
@@ -87,7 +105,13 @@ test('a listener from a cursor gets every later entry once, in order, then live 
   const resumed = await h.listen(t.toHexString(), { after: seen!.cursor });
   await a.publish(4);
   const got = await take(resumed, 5);
-  expect(got.map((e) => `${e.assessmentId === a.id ? 'a' : 'b'}${e.event.seq}`)).toEqual(['a2', 'a3', 'b1', 'b2', 'a4']);
+  expect(got.map((e) => `${e.assessmentId === a.id ? 'a' : 'b'}${e.event.seq}`)).toEqual([
+    'a2',
+    'a3',
+    'b1',
+    'b2',
+    'a4',
+  ]);
   const cursors = got.map((e) => e.cursor);
   expect(new Set(cursors).size).toBe(5);
   resumed.close();
@@ -96,8 +120,14 @@ test('a listener from a cursor gets every later entry once, in order, then live 
 test('an unknown or trimmed cursor is refused with BAD_USER_INPUT; a malformed one too', async () => {
   const t = tenant();
   const h = hub();
-  await expect(h.listen(t.toHexString(), { after: '1-0' })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/has expired/) });
-  await expect(h.listen(t.toHexString(), { after: 'seq:4' })).rejects.toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/expected a cursor/) });
+  await expect(h.listen(t.toHexString(), { after: '1-0' })).rejects.toMatchObject({
+    extensions: { code: 'BAD_USER_INPUT' },
+    message: expect.stringMatching(/has expired/),
+  });
+  await expect(h.listen(t.toHexString(), { after: 'seq:4' })).rejects.toMatchObject({
+    extensions: { code: 'BAD_USER_INPUT' },
+    message: expect.stringMatching(/expected a cursor/),
+  });
   expect(h.size).toBe(0);
 });
 
@@ -110,13 +140,15 @@ test('a listener that falls behind ends with SlowConsumerError instead of buffer
   // The follower reads on the doorbell; the listener says when it has been cut off.
   await waitFor(async () => listener.slow, 5000, 'the listener to be marked slow');
   const seen: number[] = [];
-  await expect((async () => {
-    for await (const item of listener as AsyncIterable<HubItem>) if (!('resync' in item)) seen.push(item.event.seq);
-  })()).rejects.toBeInstanceOf(SlowConsumerError);
+  await expect(
+    (async () => {
+      for await (const item of listener as AsyncIterable<HubItem>) if (!('resync' in item)) seen.push(item.event.seq);
+    })(),
+  ).rejects.toBeInstanceOf(SlowConsumerError);
   expect(seen).toEqual([1, 2, 3]);
 });
 
-test('a tenant\'s doorbell is subscribed while someone listens, and only then', async () => {
+test("a tenant's doorbell is subscribed while someone listens, and only then", async () => {
   const t = tenant();
   const h = hub();
   const channel = eventsDoorbell(prefix, t.toHexString());

@@ -3,12 +3,20 @@ import { FakeLlm } from '../support/fake-llm';
 
 /** The OpenAI-compatible client against a local server: retries, timeouts and answer checks. */
 let llm: FakeLlm;
-beforeAll(async () => { llm = await FakeLlm.start(); });
-afterAll(async () => { await llm?.close(); });
-beforeEach(() => { llm.behaviour = {}; llm.latencyMs = 0; });
+beforeAll(async () => {
+  llm = await FakeLlm.start();
+});
+afterAll(async () => {
+  await llm?.close();
+});
+beforeEach(() => {
+  llm.behaviour = {};
+  llm.latencyMs = 0;
+});
 
 const opts = () => ({ baseUrl: llm.url, model: 'test-model', timeoutMs: 2000, backoffMs: 5 });
-const ask = (rubric: string, o = opts()) => chatJson(o, `Rubric (${rubric}): x`, 'candidate', new AbortController().signal);
+const ask = (rubric: string, o = opts()) =>
+  chatJson(o, `Rubric (${rubric}): x`, 'candidate', new AbortController().signal);
 const callsOf = (agent: string) => llm.received.filter((c) => c.agent === agent).length;
 
 test('a JSON answer comes back parsed', async () => {

@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net';
 export type LlmBehaviour = 'ok' | 'garbage' | 'error500' | 'rateLimitedOnce' | 'slow';
 
 /** One chat-completions request as the fake saw it. */
-export interface LlmCall { agent: string; start: number; end: number; status: number }
+export interface LlmCall {
+  agent: string;
+  start: number;
+  end: number;
+  status: number;
+}
 
 /**
  * A local OpenAI-compatible chat-completions endpoint for tests and benchmarks: it answers each
@@ -26,7 +31,9 @@ export class FakeLlm {
   private constructor() {
     this.server = createServer((req, res) => {
       let body = '';
-      req.on('data', (c) => { body += String(c); });
+      req.on('data', (c) => {
+        body += String(c);
+      });
       req.on('end', () => void this.answer(body, res));
     });
   }
@@ -43,24 +50,43 @@ export class FakeLlm {
 
   private async answer(body: string, res: import('node:http').ServerResponse): Promise<void> {
     const start = Date.now();
-    const system = String((JSON.parse(body) as { messages?: Array<{ content?: string }> }).messages?.[0]?.content ?? '');
+    const system = String(
+      (JSON.parse(body) as { messages?: Array<{ content?: string }> }).messages?.[0]?.content ?? '',
+    );
     const agent = /Rubric \((\w+)\)/.exec(system)?.[1] ?? 'unknown';
     const mode = this.behaviour[agent] ?? 'ok';
     this.received.push({ agent, at: start });
     let answered = false;
-    res.once('close', () => { if (!answered) this.abandoned.push({ agent, at: Date.now() }); });
+    res.once('close', () => {
+      if (!answered) this.abandoned.push({ agent, at: Date.now() });
+    });
     await new Promise((r) => setTimeout(r, mode === 'slow' ? this.slowMs : this.latencyMs));
     let status = 200;
     let payload: unknown;
-    if (mode === 'error500') { status = 500; payload = { error: { message: 'boom' } }; }
-    else if (mode === 'rateLimitedOnce' && !this.seen429.has(agent)) { this.seen429.add(agent); status = 429; payload = { error: { message: 'slow down' } }; }
-    else {
-      const content = mode === 'garbage' ? 'I think this candidate is great!' : JSON.stringify({ score: this.score, findings: [`${agent} looks fine`] });
-      payload = { id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] };
+    if (mode === 'error500') {
+      status = 500;
+      payload = { error: { message: 'boom' } };
+    } else if (mode === 'rateLimitedOnce' && !this.seen429.has(agent)) {
+      this.seen429.add(agent);
+      status = 429;
+      payload = { error: { message: 'slow down' } };
+    } else {
+      const content =
+        mode === 'garbage'
+          ? 'I think this candidate is great!'
+          : JSON.stringify({ score: this.score, findings: [`${agent} looks fine`] });
+      payload = {
+        id: 'x',
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      };
     }
     answered = true;
     if (!res.destroyed) {
-      res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after-ms': '10' } : {}) });
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        ...(status === 429 ? { 'retry-after-ms': '10' } : {}),
+      });
       res.end(JSON.stringify(payload));
     }
     this.calls.push({ agent, start, end: Date.now(), status });

@@ -20,11 +20,23 @@ export async function startHeldProxy(targetUrl: string): Promise<HeldProxy> {
   let released = false;
   const waiting: Array<() => void> = [];
   const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
-    const up = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: { ...req.headers, host: target.host } }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
+    const up = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: req.url,
+        method: req.method,
+        headers: { ...req.headers, host: target.host },
+      },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    up.on('error', () => {
+      res.statusCode = 502;
+      res.end();
     });
-    up.on('error', () => { res.statusCode = 502; res.end(); });
     up.end(body);
   };
   const server = createServer((req, res) => {
@@ -32,7 +44,8 @@ export async function startHeldProxy(targetUrl: string): Promise<HeldProxy> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const go = () => forward(req, Buffer.concat(chunks), res);
-      if (released) go(); else waiting.push(go);
+      if (released) go();
+      else waiting.push(go);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -44,6 +57,12 @@ export async function startHeldProxy(targetUrl: string): Promise<HeldProxy> {
       released = true;
       for (const go of waiting.splice(0)) go();
     },
-    close: closeOnce(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); })),
+    close: closeOnce(
+      () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    ),
   };
 }

@@ -5,7 +5,9 @@ export async function mongoCommandCounts(stack: Stack): Promise<Record<string, n
   const out: Record<string, number> = {};
   for (const s of Object.values(stack.subgraphs)) {
     const text = await (await fetch(new URL('/metrics', s.url))).text();
-    for (const m of text.matchAll(/^hiregraph_mongodb_commands_total\{command="(\w+)",collection="[^"]*"[^}]*\} (\d+(?:\.\d+)?)$/gm)) {
+    for (const m of text.matchAll(
+      /^hiregraph_mongodb_commands_total\{command="(\w+)",collection="[^"]*"[^}]*\} (\d+(?:\.\d+)?)$/gm,
+    )) {
       out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);
     }
   }

@@ -12,11 +12,26 @@ import { waitFor } from './wait';
 /** The Redis the tests run against (a test may point the API elsewhere to make enqueues fail). */
 export const REAL_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export const ASSESSMENT_FIELDS = 'id status progress score recommendation summary error steps { name kind status attempts score findings error }';
+export const ASSESSMENT_FIELDS =
+  'id status progress score recommendation summary error steps { name kind status attempts score findings error }';
 
 export interface Assessment {
-  id: string; status: string; progress: number; score: number | null; recommendation: string | null; summary: string | null; error: string | null;
-  steps: Array<{ name: string; kind: string; status: string; attempts: number; score: number | null; findings: string[]; error: string | null }>;
+  id: string;
+  status: string;
+  progress: number;
+  score: number | null;
+  recommendation: string | null;
+  summary: string | null;
+  error: string | null;
+  steps: Array<{
+    name: string;
+    kind: string;
+    status: string;
+    attempts: number;
+    score: number | null;
+    findings: string[];
+    error: string | null;
+  }>;
 }
 
 /** The graph, a fake LLM, a worker and a tenant with a candidate and a job, on a queue prefix of its own. */
@@ -31,7 +46,9 @@ export interface RunHarness {
   workers: RunningWorker[];
   env: Record<string, string>;
   startWorker(): Promise<RunningWorker>;
-  start(input?: Record<string, unknown>): Promise<{ data: { startAssessment: Assessment } | null; errors?: Array<{ extensions?: { code?: string } }> }>;
+  start(
+    input?: Record<string, unknown>,
+  ): Promise<{ data: { startAssessment: Assessment } | null; errors?: Array<{ extensions?: { code?: string } }> }>;
   get(id: string): Promise<Assessment>;
   waitFor(id: string, statuses: string[], timeoutMs?: number): Promise<Assessment>;
   full(id: string): Promise<AssessmentDoc>;
@@ -42,8 +59,15 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
   const llm = await FakeLlm.start();
   const prefix = `hgtest-${randomBytes(4).toString('hex')}`;
   const env = {
-    QUEUE_PREFIX: prefix, LLM_BASE_URL: llm.url, STEP_BACKOFF_MS: '50', STEP_ATTEMPTS: '3', JOB_LOCK_MS: '2000',
-    RECONCILE_INTERVAL_MS: '300', RECONCILE_AFTER_MS: '1500', LLM_TIMEOUT_MS: '20000', ...extraEnv,
+    QUEUE_PREFIX: prefix,
+    LLM_BASE_URL: llm.url,
+    STEP_BACKOFF_MS: '50',
+    STEP_ATTEMPTS: '3',
+    JOB_LOCK_MS: '2000',
+    RECONCILE_INTERVAL_MS: '300',
+    RECONCILE_AFTER_MS: '1500',
+    LLM_TIMEOUT_MS: '20000',
+    ...extraEnv,
   };
   const t = await startTestStack(env);
   // Workers read candidates and jobs from their subgraphs, wherever this stack put them.
@@ -51,15 +75,44 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
   Object.assign(env, { CANDIDATE_URL: owners.candidateUrl, JOB_URL: owners.jobUrl });
   const workers: RunningWorker[] = [];
   const { id: tenantId, admin: token } = await t.newTenant();
-  const c = await t.gql<{ createCandidate: { id: string } }>('mutation($i: CreateCandidateInput!) { createCandidate(input: $i) { id } }', {
-    i: { name: 'Grace Hopper', email: 'grace@example.com', skills: ['TypeScript', 'GraphQL', 'COBOL'], yearsExperience: 12, headline: 'Compiler engineer', location: 'Remote', phone: '+1 555',
-      resumeText: 'Built compilers and TypeScript GraphQL services on MongoDB for twelve years; led teams and wrote documentation.' },
-  }, token);
-  const j = await t.gql<{ createJob: { id: string } }>('mutation($i: CreateJobInput!) { createJob(input: $i) { id } }', {
-    i: { title: 'Senior Backend Engineer', description: 'TypeScript GraphQL services on MongoDB', requiredSkills: ['TypeScript', 'GraphQL'], niceToHaveSkills: ['Go'], minYearsExperience: 5 },
-  }, token);
+  const c = await t.gql<{ createCandidate: { id: string } }>(
+    'mutation($i: CreateCandidateInput!) { createCandidate(input: $i) { id } }',
+    {
+      i: {
+        name: 'Grace Hopper',
+        email: 'grace@example.com',
+        skills: ['TypeScript', 'GraphQL', 'COBOL'],
+        yearsExperience: 12,
+        headline: 'Compiler engineer',
+        location: 'Remote',
+        phone: '+1 555',
+        resumeText:
+          'Built compilers and TypeScript GraphQL services on MongoDB for twelve years; led teams and wrote documentation.',
+      },
+    },
+    token,
+  );
+  const j = await t.gql<{ createJob: { id: string } }>(
+    'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }',
+    {
+      i: {
+        title: 'Senior Backend Engineer',
+        description: 'TypeScript GraphQL services on MongoDB',
+        requiredSkills: ['TypeScript', 'GraphQL'],
+        niceToHaveSkills: ['Go'],
+        minYearsExperience: 5,
+      },
+    },
+    token,
+  );
   const h: RunHarness = {
-    t, llm, prefix, token, tenantId, env, workers,
+    t,
+    llm,
+    prefix,
+    token,
+    tenantId,
+    env,
+    workers,
     candidateId: c.data!.createCandidate.id,
     jobId: j.data!.createJob.id,
     async startWorker() {
@@ -67,19 +120,35 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
       workers.push(w);
       return w;
     },
-    start: (input = {}) => t.gql<{ startAssessment: Assessment }>(`mutation($i: StartAssessmentInput!) { startAssessment(input: $i) { ${ASSESSMENT_FIELDS} } }`, {
-      i: { candidateId: h.candidateId, jobId: h.jobId, ...input },
-    }, token),
+    start: (input = {}) =>
+      t.gql<{ startAssessment: Assessment }>(
+        `mutation($i: StartAssessmentInput!) { startAssessment(input: $i) { ${ASSESSMENT_FIELDS} } }`,
+        {
+          i: { candidateId: h.candidateId, jobId: h.jobId, ...input },
+        },
+        token,
+      ),
     async get(id) {
-      const r = await t.gql<{ assessment: Assessment }>(`query($id: ID!) { assessment(id: $id) { ${ASSESSMENT_FIELDS} } }`, { id }, token);
+      const r = await t.gql<{ assessment: Assessment }>(
+        `query($id: ID!) { assessment(id: $id) { ${ASSESSMENT_FIELDS} } }`,
+        { id },
+        token,
+      );
       return r.data!.assessment;
     },
-    waitFor: (id, statuses, timeoutMs = 30_000) => waitFor(async () => {
-      const a = await h.get(id);
-      return statuses.includes(a.status) ? a : undefined;
-    }, timeoutMs, `assessment ${id} to be ${statuses.join(' or ')}`),
+    waitFor: (id, statuses, timeoutMs = 30_000) =>
+      waitFor(
+        async () => {
+          const a = await h.get(id);
+          return statuses.includes(a.status) ? a : undefined;
+        },
+        timeoutMs,
+        `assessment ${id} to be ${statuses.join(' or ')}`,
+      ),
     async full(id) {
-      return (await new AssessmentRepository(t.stack.subgraphs.assessment.db, new ObjectId(tenantId)).full(new ObjectId(id)))!;
+      return (await new AssessmentRepository(t.stack.subgraphs.assessment.db, new ObjectId(tenantId)).full(
+        new ObjectId(id),
+      ))!;
     },
     async close() {
       for (const w of workers.splice(0)) await w.close().catch(() => undefined);
@@ -96,5 +165,6 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
 /** The event log must be seq 1..n without gaps or repeats. */
 export function expectContiguous(doc: AssessmentDoc): void {
   const seqs = doc.events.map((e) => e.seq);
-  if (seqs.some((s, i) => s !== i + 1) || doc.eventSeq !== seqs.length) throw new Error(`event seqs are not 1..n: ${seqs.join(',')}`);
+  if (seqs.some((s, i) => s !== i + 1) || doc.eventSeq !== seqs.length)
+    throw new Error(`event seqs are not 1..n: ${seqs.join(',')}`);
 }

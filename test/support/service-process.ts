@@ -17,14 +17,20 @@ export interface ServiceProcess {
  * Starts `entry` (relative to the project root) with `env` and resolves once it logs `readyMsg`
  * (at LOG_LEVEL=info). stdout is kept in `lines`, so a test can read the process's own logs.
  */
-export async function spawnService(entry: string, env: Record<string, string>, readyMsg: string): Promise<ServiceProcess> {
+export async function spawnService(
+  entry: string,
+  env: Record<string, string>,
+  readyMsg: string,
+): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, entry)], {
     // Readiness is read from an info line, so the level is info whatever the caller's env says.
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (c) => { stderr += String(c); });
+  child.stderr!.on('data', (c) => {
+    stderr += String(c);
+  });
   const lines: string[] = [];
   const reader = createInterface({ input: child.stdout! });
   const port = await new Promise<number | null>((ok, fail) => {
@@ -35,10 +41,19 @@ export async function spawnService(entry: string, env: Record<string, string>, r
       if (ready) return;
       try {
         const rec = JSON.parse(line) as { msg?: string; port?: number };
-        if (rec.msg === readyMsg) { ready = true; clearTimeout(timer); ok(rec.port ?? null); }
-      } catch { /* not a log line */ }
+        if (rec.msg === readyMsg) {
+          ready = true;
+          clearTimeout(timer);
+          ok(rec.port ?? null);
+        }
+      } catch {
+        /* not a log line */
+      }
     });
-    child.once('exit', (code) => { clearTimeout(timer); fail(new Error(`${entry} exited with ${code}: ${stderr}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`${entry} exited with ${code}: ${stderr}`));
+    });
   });
   return { port, child, lines };
 }

@@ -17,7 +17,12 @@ export interface TestStack {
   stack: Stack;
   mongo: TestMongo;
   config: Config;
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, token?: string, url?: string): Promise<GqlResult<T>>;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+    url?: string,
+  ): Promise<GqlResult<T>>;
   token(role: Role | Role[], tenantId?: string, sub?: string): Promise<string>;
   /** Creates a tenant through the API and returns its id with an admin token for it. */
   newTenant(slug?: string): Promise<{ id: string; admin: string }>;
@@ -31,7 +36,12 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const config = loadConfig({ MONGODB_DB: uniqueDbName('e2e'), LOG_LEVEL: 'silent', ...env });
   let stack: Stack;
   try {
-    stack = await startStack({ config, mongoUri: mongo.uri, randomPorts: true, supergraphSdl: readFileSync(SUPERGRAPH, 'utf8') });
+    stack = await startStack({
+      config,
+      mongoUri: mongo.uri,
+      randomPorts: true,
+      supergraphSdl: readFileSync(SUPERGRAPH, 'utf8'),
+    });
   } catch (err) {
     await mongo.close();
     throw err;
@@ -50,11 +60,19 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     signToken(secret, { sub, tid: tenantId, roles: Array.isArray(role) ? role : [role] });
   let n = 0;
   return {
-    stack, mongo, config, gql, token,
+    stack,
+    mongo,
+    config,
+    gql,
+    token,
     async newTenant(slug) {
       const s = slug ?? `t-${Date.now().toString(36)}-${n++}`;
       // ENTERPRISE limits, so suites that seed hundreds of records are not rate limited.
-      const res = await gql<{ createTenant: { id: string } }>('mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }', { i: { slug: s, name: `Tenant ${s}`, plan: 'ENTERPRISE' } }, await token('platform-admin'));
+      const res = await gql<{ createTenant: { id: string } }>(
+        'mutation($i: CreateTenantInput!) { createTenant(input: $i) { id } }',
+        { i: { slug: s, name: `Tenant ${s}`, plan: 'ENTERPRISE' } },
+        await token('platform-admin'),
+      );
       if (!res.data) throw new Error(`createTenant failed: ${JSON.stringify(res.errors)}`);
       const id = res.data.createTenant.id;
       return { id, admin: await token('admin', id) };

@@ -40,7 +40,12 @@ const allowed: Array<[string, string]> = [
 let messages: string[][];
 beforeAll(() => {
   const cases = [...refused.map(([f, i]) => [f, i]), ...allowed];
-  messages = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', LINT, JSON.stringify(cases)], { cwd: ROOT, encoding: 'utf8' })) as string[][];
+  messages = JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', LINT, JSON.stringify(cases)], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }),
+  ) as string[][];
 });
 
 test.each(refused.map((c, i) => [...c, i] as const))('%s may not import %s', (_file, _from, why, i) => {

@@ -7,7 +7,9 @@ function source() {
   async function* gen(): AsyncGenerator<ExecutionResult> {
     try {
       for (let i = 1; ; i++) {
-        await new Promise<void>((r) => { state.release = r; });
+        await new Promise<void>((r) => {
+          state.release = r;
+        });
         state.pulled++;
         yield { data: { n: i } };
       }
@@ -31,7 +33,14 @@ async function feed(state: { release: () => void }, n: number) {
 test('a subscriber that overflows gets RATE_LIMITED after what was queued; being the last, the upstream stops and nothing more is pulled', async () => {
   const { state, gen } = source();
   let stopped = 0;
-  const stream = new SharedStream(gen, () => { stopped++; }, () => undefined, 3);
+  const stream = new SharedStream(
+    gen,
+    () => {
+      stopped++;
+    },
+    () => undefined,
+    3,
+  );
   const slow = stream.join();
   await feed(state, 4);
   expect(stopped).toBe(1);
@@ -39,7 +48,11 @@ test('a subscriber that overflows gets RATE_LIMITED after what was queued; being
   const pulledAtStop = state.pulled;
   expect(pulledAtStop).toBe(4);
   const got: unknown[] = [];
-  await expect((async () => { for await (const r of slow) got.push(r.data); })()).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+  await expect(
+    (async () => {
+      for await (const r of slow) got.push(r.data);
+    })(),
+  ).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
   expect(got).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   state.release();
   await tick();
@@ -50,15 +63,32 @@ test('a subscriber that overflows gets RATE_LIMITED after what was queued; being
 test('one subscriber overflowing leaves the others their stream', async () => {
   const { state, gen } = source();
   let stopped = 0;
-  const stream = new SharedStream(gen, () => { stopped++; }, () => undefined, 2);
+  const stream = new SharedStream(
+    gen,
+    () => {
+      stopped++;
+    },
+    () => undefined,
+    2,
+  );
   const slow = stream.join();
   const fast = stream.join();
   const seen: unknown[] = [];
-  const reading = (async () => { for await (const r of fast) { seen.push(r.data); if (seen.length === 5) break; } })();
+  const reading = (async () => {
+    for await (const r of fast) {
+      seen.push(r.data);
+      if (seen.length === 5) break;
+    }
+  })();
   await feed(state, 5);
   await reading;
   expect(seen).toEqual([1, 2, 3, 4, 5].map((n) => ({ n })));
-  await expect(slow.next().then(() => slow.next()).then(() => slow.next())).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
+  await expect(
+    slow
+      .next()
+      .then(() => slow.next())
+      .then(() => slow.next()),
+  ).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
   // fast left by break (return) after the fifth: now nobody is joined and the upstream is stopped.
   expect(stopped).toBe(1);
 });
@@ -66,7 +96,13 @@ test('one subscriber overflowing leaves the others their stream', async () => {
 test('the opener leaving does not stop a stream others still read', async () => {
   const { state, gen } = source();
   let stopped = 0;
-  const stream = new SharedStream(gen, () => { stopped++; }, () => undefined);
+  const stream = new SharedStream(
+    gen,
+    () => {
+      stopped++;
+    },
+    () => undefined,
+  );
   const opener = stream.join();
   const other = stream.join();
   await opener.return();
@@ -79,7 +115,9 @@ test('the opener leaving does not stop a stream others still read', async () => 
 
 test('return() ends a waiting consumer at once and is safe twice', async () => {
   let left = 0;
-  const it = new PushIterator(() => { left++; });
+  const it = new PushIterator(() => {
+    left++;
+  });
   const waiting = it.next();
   await it.return();
   await it.return();
@@ -87,9 +125,13 @@ test('return() ends a waiting consumer at once and is safe twice', async () => {
   expect(left).toBe(1);
 });
 
-test('fetches run with the newest remaining subscriber\'s authorization', async () => {
+test("fetches run with the newest remaining subscriber's authorization", async () => {
   const { gen } = source();
-  const stream = new SharedStream(gen, () => undefined, () => undefined);
+  const stream = new SharedStream(
+    gen,
+    () => undefined,
+    () => undefined,
+  );
   const a = stream.join('Bearer a');
   const b = stream.join('Bearer b');
   expect(stream.authorization()).toBe('Bearer b');

@@ -16,14 +16,24 @@ async function main(): Promise<void> {
     process.stderr.write(`--port must be a whole number from 0 to 65535, got ${values.port}\n`);
     process.exit(2);
   }
-  const server = await EmbeddedMongo.start({ port, host: values.host, dataDir: values.data, fsync: !values['no-fsync'] });
+  const server = await EmbeddedMongo.start({
+    port,
+    host: values.host,
+    dataDir: values.data,
+    fsync: !values['no-fsync'],
+  });
   process.stdout.write(`${server.uri}\n`);
-  process.stderr.write(`embedded MongoDB listening (${values.data ? `data in ${values.data}` : 'in memory only'}); Ctrl-C stops it\n`);
+  process.stderr.write(
+    `embedded MongoDB listening (${values.data ? `data in ${values.data}` : 'in memory only'}); Ctrl-C stops it\n`,
+  );
   const stop = (): void => {
-    server.close().then(() => process.exit(0), (err: unknown) => {
-      process.stderr.write(`${String(err)}\n`);
-      process.exit(1);
-    });
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`${String(err)}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -37,7 +37,8 @@ export const CODES = {
 } as const;
 
 const NAMES: Record<number, string> = {};
-for (const [name, code] of Object.entries(CODES)) if (!(code in NAMES) && !name.startsWith('Location')) NAMES[code] = name;
+for (const [name, code] of Object.entries(CODES))
+  if (!(code in NAMES) && !name.startsWith('Location')) NAMES[code] = name;
 
 /** An error answered to the client as { ok: 0, errmsg, code, codeName } (or as a write error). */
 export class ServerError extends Error {

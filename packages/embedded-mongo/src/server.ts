@@ -84,26 +84,42 @@ export class EmbeddedMongo {
         if (buffered.length < length) return;
         const msg = buffered.subarray(0, length);
         buffered = buffered.subarray(length);
-        busy = busy.then(() => this.handle(msg, socket, connectionId, drop)).catch((err: unknown) => {
-          drop(`internal error: ${err instanceof Error ? err.message : String(err)}`);
-        });
+        busy = busy
+          .then(() => this.handle(msg, socket, connectionId, drop))
+          .catch((err: unknown) => {
+            drop(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+          });
       }
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.sockets.delete(socket));
   }
 
-  private async handle(msg: Buffer, socket: Socket, connectionId: number, drop: (reason: string) => void): Promise<void> {
+  private async handle(
+    msg: Buffer,
+    socket: Socket,
+    connectionId: number,
+    drop: (reason: string) => void,
+  ): Promise<void> {
     if (socket.destroyed) return;
     let req;
     try {
       req = parseMessage(msg);
     } catch (err) {
       const header = readHeader(msg);
-      drop(err instanceof ProtocolError ? `${err.message} (opcode ${header.opCode})` : `unreadable message: ${(err as Error).message}`);
+      drop(
+        err instanceof ProtocolError
+          ? `${err.message} (opcode ${header.opCode})`
+          : `unreadable message: ${(err as Error).message}`,
+      );
       return;
     }
-    const reply = await runCommand(req.command, { store: this.store, cursors: this.cursors, connectionId, startedAt: this.startedAt });
+    const reply = await runCommand(req.command, {
+      store: this.store,
+      cursors: this.cursors,
+      connectionId,
+      startedAt: this.startedAt,
+    });
     if (req.moreToCome || socket.destroyed) return;
     let out: Buffer;
     try {
@@ -123,7 +139,11 @@ export class EmbeddedMongo {
       for (const s of this.sockets) s.destroy();
       await closed;
       this.cursors.clear();
-      try { this.store.close(); } catch (err) { errors.push(err); }
+      try {
+        this.store.close();
+      } catch (err) {
+        errors.push(err);
+      }
       if (errors.length) throw new AggregateError(errors, 'embedded MongoDB did not close cleanly');
     })();
     return this.closing;

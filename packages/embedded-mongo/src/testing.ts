@@ -29,7 +29,11 @@ export async function startTestMongo(uri: string | undefined = process.env.MONGO
       (closing ??= (async () => {
         const results = await Promise.allSettled([client.close(), server?.close()]);
         const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed.length) throw new AggregateError(failed.map((f) => f.reason as unknown), 'test MongoDB did not close cleanly');
+        if (failed.length)
+          throw new AggregateError(
+            failed.map((f) => f.reason as unknown),
+            'test MongoDB did not close cleanly',
+          );
       })()),
   };
 }

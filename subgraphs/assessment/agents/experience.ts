@@ -8,16 +8,22 @@ import { clampScore, type Agent } from './types';
  */
 export const experienceAgent: Agent = {
   name: 'experience',
-  description: 'Years of experience against the job\'s minimum.',
+  description: "Years of experience against the job's minimum.",
   builtIn: true,
   weight: 0.25,
   async run({ candidate, job }) {
     const years = candidate.yearsExperience;
     const min = job.minYearsExperience;
     if (years < min) {
-      return { score: clampScore((80 * years) / min), findings: [`${years} years of experience; the job asks for at least ${min}.`] };
+      return {
+        score: clampScore((80 * years) / min),
+        findings: [`${years} years of experience; the job asks for at least ${min}.`],
+      };
     }
     const margin = Math.max(2, min);
-    return { score: clampScore(80 + 20 * Math.min(1, (years - min) / margin)), findings: [`${years} years of experience meets the minimum of ${min}.`] };
+    return {
+      score: clampScore(80 + 20 * Math.min(1, (years - min) / margin)),
+      findings: [`${years} years of experience meets the minimum of ${min}.`],
+    };
   },
 };

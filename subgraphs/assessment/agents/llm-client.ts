@@ -30,7 +30,14 @@ function retryAfterMs(res: Response): number | null {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason); }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 
@@ -48,23 +55,34 @@ export async function chatJson(opts: LlmOptions, system: string, user: string, s
     try {
       res = await fetch(`${opts.baseUrl.replace(/\/$/, '')}/chat/completions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}),
+        },
         body: JSON.stringify({
           model: opts.model,
           temperature: 0,
           response_format: { type: 'json_object' },
-          messages: [{ role: 'system', content: system }, { role: 'user', content: user }],
+          messages: [
+            { role: 'system', content: system },
+            { role: 'user', content: user },
+          ],
         }),
         signal: AbortSignal.any([signal, timeout]),
       });
     } catch (err) {
       if (signal.aborted) throw err;
-      lastError = timeout.aborted ? `timed out after ${opts.timeoutMs} ms` : `request failed: ${(err as Error).message}`;
+      lastError = timeout.aborted
+        ? `timed out after ${opts.timeoutMs} ms`
+        : `request failed: ${(err as Error).message}`;
     }
     if (res) {
       if (res.ok) return parseAnswer(await res.text());
       lastError = `HTTP ${res.status}`;
-      if (!RETRYABLE(res.status)) throw new LlmCallError(`the LLM endpoint refused the request: ${lastError} ${(await res.text()).slice(0, 200)}`);
+      if (!RETRYABLE(res.status))
+        throw new LlmCallError(
+          `the LLM endpoint refused the request: ${lastError} ${(await res.text()).slice(0, 200)}`,
+        );
     }
     if (attempt < tries) {
       const wait = (res && retryAfterMs(res)) ?? base * 2 ** (attempt - 1) * (0.5 + Math.random());
@@ -83,7 +101,10 @@ function parseAnswer(body: string): unknown {
   }
   const content = envelope.choices?.[0]?.message?.content;
   if (typeof content !== 'string') throw new LlmAnswerError('expected choices[0].message.content to be a string');
-  const json = content.trim().replace(/^```(?:json)?\s*/i, '').replace(/\s*```$/, '');
+  const json = content
+    .trim()
+    .replace(/^```(?:json)?\s*/i, '')
+    .replace(/\s*```$/, '');
   try {
     return JSON.parse(json) as unknown;
   } catch {

@@ -7,7 +7,7 @@ import { clampScore, type Agent } from './types';
  */
 export const profileAgent: Agent = {
   name: 'profile',
-  description: 'Completeness of the candidate\'s profile.',
+  description: "Completeness of the candidate's profile.",
   builtIn: true,
   weight: 0.1,
   async run({ candidate }) {

@@ -9,7 +9,17 @@ import type { Agent } from './types';
 export const BUILT_IN_AGENTS: Agent[] = [skillsAgent, experienceAgent, keywordsAgent, profileAgent];
 
 /** The agents available with this configuration: the built-ins, plus the LLM agents when LLM_BASE_URL is set. */
-export function availableAgents(config: Pick<Config, 'LLM_BASE_URL' | 'LLM_API_KEY' | 'LLM_MODEL' | 'LLM_TIMEOUT_MS'>): Agent[] {
+export function availableAgents(
+  config: Pick<Config, 'LLM_BASE_URL' | 'LLM_API_KEY' | 'LLM_MODEL' | 'LLM_TIMEOUT_MS'>,
+): Agent[] {
   if (!config.LLM_BASE_URL) return BUILT_IN_AGENTS;
-  return [...BUILT_IN_AGENTS, ...llmAgents({ baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS })];
+  return [
+    ...BUILT_IN_AGENTS,
+    ...llmAgents({
+      baseUrl: config.LLM_BASE_URL,
+      apiKey: config.LLM_API_KEY,
+      model: config.LLM_MODEL,
+      timeoutMs: config.LLM_TIMEOUT_MS,
+    }),
+  ];
 }

@@ -1,17 +1,33 @@
 /** What every agent reads: the candidate and the job as validation saw them. */
 export interface AgentInput {
   candidate: {
-    id: string; name: string; email: string; phone: string | null; location: string | null; headline: string | null;
-    skills: string[]; yearsExperience: number; resumeText: string | null;
+    id: string;
+    name: string;
+    email: string;
+    phone: string | null;
+    location: string | null;
+    headline: string | null;
+    skills: string[];
+    yearsExperience: number;
+    resumeText: string | null;
   };
   job: {
-    id: string; title: string; description: string; requiredSkills: string[]; niceToHaveSkills: string[];
-    minYearsExperience: number; location: string | null; status: string;
+    id: string;
+    title: string;
+    description: string;
+    requiredSkills: string[];
+    niceToHaveSkills: string[];
+    minYearsExperience: number;
+    location: string | null;
+    status: string;
   };
 }
 
 /** An agent's verdict: a score 0..100 and the findings behind it. */
-export interface AgentResult { score: number; findings: string[] }
+export interface AgentResult {
+  score: number;
+  findings: string[];
+}
 
 export interface Agent {
   name: string;

@@ -60,7 +60,8 @@ const getParameter: Handler = (cmd) => {
 
 const listDatabases: Handler = (cmd, ctx) => {
   const filter = compileFilter(cmd.filter ?? {});
-  const databases = ctx.store.databases()
+  const databases = ctx.store
+    .databases()
     .map((name) => ({ name, sizeOnDisk: 0, empty: false }))
     .filter((d) => filter(d));
   if (cmd.nameOnly === true) return { databases: databases.map((d) => ({ name: d.name })), ok: 1 };
@@ -69,29 +70,61 @@ const listDatabases: Handler = (cmd, ctx) => {
 
 const ok: Handler = () => ({ ok: 1 });
 
-const hostInfo: Handler = () => ({ system: { currentTime: new Date(), hostname: 'localhost', cpuAddrSize: 64 }, os: { type: process.platform }, extra: {}, ok: 1 });
+const hostInfo: Handler = () => ({
+  system: { currentTime: new Date(), hostname: 'localhost', cpuAddrSize: 64 },
+  os: { type: process.platform },
+  extra: {},
+  ok: 1,
+});
 
 const whatsmyuri: Handler = () => ({ you: '127.0.0.1', ok: 1 });
 
 const connectionStatus: Handler = () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] }, ok: 1 });
 
 const serverStatus: Handler = (_cmd, ctx) => ({
-  host: 'localhost', version: EMULATED_VERSION, process: 'hiregraph-mongo', pid: Long.fromNumber(process.pid),
-  uptime: (Date.now() - ctx.startedAt.getTime()) / 1000, localTime: new Date(), ok: 1,
+  host: 'localhost',
+  version: EMULATED_VERSION,
+  process: 'hiregraph-mongo',
+  pid: Long.fromNumber(process.pid),
+  uptime: (Date.now() - ctx.startedAt.getTime()) / 1000,
+  localTime: new Date(),
+  ok: 1,
 });
 
 const dbStats: Handler = (_cmd, ctx) => {
   const colls = ctx.store.collections(ctx.db);
   return {
-    db: ctx.db, collections: colls.length, views: 0,
-    objects: colls.reduce((n, c) => n + c.size, 0), indexes: colls.reduce((n, c) => n + c.indexes.size, 0), ok: 1,
+    db: ctx.db,
+    collections: colls.length,
+    views: 0,
+    objects: colls.reduce((n, c) => n + c.size, 0),
+    indexes: colls.reduce((n, c) => n + c.indexes.size, 0),
+    ok: 1,
   };
 };
 
 export const adminCommands: Record<string, Handler> = {
-  hello, isMaster: hello, ismaster: hello, ping: ok, buildInfo, buildinfo: buildInfo, getParameter,
-  listDatabases, endSessions: ok, killSessions: ok, killAllSessions: ok, hostInfo, whatsmyuri, connectionStatus,
-  serverStatus, dbStats, getLastError: () => ({ n: 0, err: null, ok: 1 }), saslStart: () => {
-    throw new ServerError(CODES.IllegalOperation, 'the embedded server has no authentication; connect without credentials');
+  hello,
+  isMaster: hello,
+  ismaster: hello,
+  ping: ok,
+  buildInfo,
+  buildinfo: buildInfo,
+  getParameter,
+  listDatabases,
+  endSessions: ok,
+  killSessions: ok,
+  killAllSessions: ok,
+  hostInfo,
+  whatsmyuri,
+  connectionStatus,
+  serverStatus,
+  dbStats,
+  getLastError: () => ({ n: 0, err: null, ok: 1 }),
+  saslStart: () => {
+    throw new ServerError(
+      CODES.IllegalOperation,
+      'the embedded server has no authentication; connect without credentials',
+    );
   },
 };

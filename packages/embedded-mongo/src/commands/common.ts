@@ -4,7 +4,15 @@ import { collationCompare } from '../query/collation';
 import { evaluate } from '../query/expressions';
 import { compileFilter, type Matcher } from '../query/match';
 import { isNumeric, toNumber } from '../query/numeric';
-import { binaryCompare, bsonTypeName, isPlainObject, valuesEqual, type Doc, type StringCompare, type Value } from '../query/values';
+import {
+  binaryCompare,
+  bsonTypeName,
+  isPlainObject,
+  valuesEqual,
+  type Doc,
+  type StringCompare,
+  type Value,
+} from '../query/values';
 import type { Collection } from '../storage/collection';
 import type { CommandContext } from './context';
 
@@ -12,7 +20,10 @@ import type { CommandContext } from './context';
 export function targetName(cmd: Doc, field: string): string {
   const name = cmd[field];
   if (typeof name !== 'string' || name === '') {
-    throw new ServerError(CODES.InvalidNamespace, `collection name has invalid type ${bsonTypeName(name)}: '${field}' must name a collection`);
+    throw new ServerError(
+      CODES.InvalidNamespace,
+      `collection name has invalid type ${bsonTypeName(name)}: '${field}' must name a collection`,
+    );
   }
   return name;
 }
@@ -20,14 +31,19 @@ export function targetName(cmd: Doc, field: string): string {
 export function optionalDoc(cmd: Doc, field: string): Doc | undefined {
   const v = cmd[field];
   if (v === undefined || v === null) return undefined;
-  if (!isPlainObject(v)) throw new ServerError(CODES.TypeMismatch, `BSON field '${field}' is the wrong type '${typeof v}', expected type 'object'`);
+  if (!isPlainObject(v))
+    throw new ServerError(
+      CODES.TypeMismatch,
+      `BSON field '${field}' is the wrong type '${typeof v}', expected type 'object'`,
+    );
   return v;
 }
 
 export function optionalInt(cmd: Doc, field: string): number | undefined {
   const v = cmd[field];
   if (v === undefined || v === null) return undefined;
-  if (!isNumeric(v)) throw new ServerError(CODES.TypeMismatch, `BSON field '${field}' is the wrong type, expected a number`);
+  if (!isNumeric(v))
+    throw new ServerError(CODES.TypeMismatch, `BSON field '${field}' is the wrong type, expected a number`);
   const n = toNumber(v);
   if (!Number.isInteger(n)) throw failedToParse(`'${field}' must be a whole number, got ${n}`);
   return n;
@@ -38,7 +54,11 @@ export function stringsOf(collation: unknown): StringCompare {
 }
 
 /** Per-operation options shared by reads and writes: collation and `let` variables. */
-export interface OpOptions { strings: StringCompare; variables?: Doc; simple: boolean }
+export interface OpOptions {
+  strings: StringCompare;
+  variables?: Doc;
+  simple: boolean;
+}
 
 export function opOptions(collation: unknown, variables: unknown): OpOptions {
   const strings = stringsOf(collation);
@@ -52,7 +72,11 @@ export function opOptions(collation: unknown, variables: unknown): OpOptions {
 export function checkHint(coll: Collection | undefined, hint: Value): void {
   if (hint === undefined || hint === null) return;
   if (typeof hint === 'string') {
-    if (coll && !coll.indexes.has(hint)) throw new ServerError(CODES.BadValue, `error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index`);
+    if (coll && !coll.indexes.has(hint))
+      throw new ServerError(
+        CODES.BadValue,
+        `error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index`,
+      );
     return;
   }
   if (!isPlainObject(hint)) throw new ServerError(CODES.FailedToParse, 'hint must be a string or an object');
@@ -60,7 +84,11 @@ export function checkHint(coll: Collection | undefined, hint: Value): void {
   if ('$natural' in hint) return;
   if (!coll) return;
   const found = [...coll.indexes.values()].some((i) => valuesEqual(i.spec.key, hint));
-  if (!found) throw new ServerError(CODES.BadValue, `error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index`);
+  if (!found)
+    throw new ServerError(
+      CODES.BadValue,
+      `error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index`,
+    );
 }
 
 /** Documents a read sees: a collection's, or a view's pipeline over its source. */
@@ -69,7 +97,11 @@ export function sourceDocs(ctx: CommandContext, name: string, depth = 0): Doc[] 
   if (!coll) return [];
   const viewOn = coll.options.viewOn;
   if (typeof viewOn === 'string' && depth < 20) {
-    return runPipeline(sourceDocs(ctx, viewOn, depth + 1), coll.options.pipeline ?? [], pipelineContext(ctx, { strings: binaryCompare, simple: true }));
+    return runPipeline(
+      sourceDocs(ctx, viewOn, depth + 1),
+      coll.options.pipeline ?? [],
+      pipelineContext(ctx, { strings: binaryCompare, simple: true }),
+    );
   }
   return [...coll.all()];
 }
@@ -79,7 +111,12 @@ export function pipelineContext(ctx: CommandContext, opts: OpOptions): PipelineC
 }
 
 /** Documents of a collection matching a filter, through an index when the filter allows. */
-export interface Matching { docs: Doc[]; matcher: Matcher; examined: number; index: string | null }
+export interface Matching {
+  docs: Doc[];
+  matcher: Matcher;
+  examined: number;
+  index: string | null;
+}
 
 export function matching(coll: Collection | undefined, filter: Doc | undefined, opts: OpOptions): Matching {
   const matcher = compileFilter(filter ?? {}, { strings: opts.strings, variables: opts.variables });

@@ -6,7 +6,12 @@ import type { Store } from '../storage/store';
 /** Largest reply batch, leaving room under MongoDB's 16 MiB document limit for the envelope. */
 const MAX_BATCH_BYTES = 16 * 1024 * 1024 - 16 * 1024;
 
-interface Cursor { ns: string; docs: Doc[]; pos: number; batchSize: number }
+interface Cursor {
+  ns: string;
+  docs: Doc[];
+  pos: number;
+  batchSize: number;
+}
 
 /** Open cursors of the whole server, for getMore and killCursors on any connection. */
 export class Cursors {
@@ -29,7 +34,11 @@ export class Cursors {
     const key = id.toString();
     const c = this.open.get(key);
     if (!c) throw new ServerError(CODES.CursorNotFound, `cursor id ${key} not found`);
-    if (c.ns !== ns) throw new ServerError(13, `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${c.ns}`);
+    if (c.ns !== ns)
+      throw new ServerError(
+        13,
+        `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${c.ns}`,
+      );
     const { batch, end } = take(c.docs, c.pos, batchSize ?? Number.MAX_SAFE_INTEGER);
     c.pos = end;
     let outId = id;

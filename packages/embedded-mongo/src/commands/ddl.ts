@@ -9,8 +9,12 @@ import type { Handler } from './context';
 const create: Handler = (cmd, ctx) => {
   const name = targetName(cmd, 'create');
   const options: Doc = {};
-  for (const [k, v] of Object.entries(cmd)) if (k !== 'create' && !k.startsWith('$') && k !== 'lsid' && k !== 'writeConcern') options[k] = v;
-  if (options.viewOn !== undefined && (typeof options.viewOn !== 'string' || (options.pipeline !== undefined && !Array.isArray(options.pipeline)))) {
+  for (const [k, v] of Object.entries(cmd))
+    if (k !== 'create' && !k.startsWith('$') && k !== 'lsid' && k !== 'writeConcern') options[k] = v;
+  if (
+    options.viewOn !== undefined &&
+    (typeof options.viewOn !== 'string' || (options.pipeline !== undefined && !Array.isArray(options.pipeline)))
+  ) {
     throw new ServerError(CODES.BadValue, "'viewOn' must be a collection name and 'pipeline' an array");
   }
   if (options.viewOn !== undefined && options.pipeline === undefined) options.pipeline = [];
@@ -33,28 +37,44 @@ const dropDatabase: Handler = (_cmd, ctx) => {
 
 const listCollections: Handler = (cmd, ctx) => {
   const filter = compileFilter(optionalDoc(cmd, 'filter') ?? {});
-  const entries = ctx.store.collections(ctx.db).map((c) => {
-    const view = typeof c.options.viewOn === 'string';
-    return {
-      name: c.name, type: view ? 'view' : 'collection', options: c.options,
-      info: { readOnly: view }, ...(view ? {} : { idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } }),
-    };
-  }).filter((e) => filter(e));
+  const entries = ctx.store
+    .collections(ctx.db)
+    .map((c) => {
+      const view = typeof c.options.viewOn === 'string';
+      return {
+        name: c.name,
+        type: view ? 'view' : 'collection',
+        options: c.options,
+        info: { readOnly: view },
+        ...(view ? {} : { idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } }),
+      };
+    })
+    .filter((e) => filter(e));
   const docs = cmd.nameOnly === true ? entries.map((e) => ({ name: e.name, type: e.type })) : entries;
   return { cursor: ctx.cursors.first(`${ctx.db}.$cmd.listCollections`, docs, undefined), ok: 1 };
 };
 
 function defaultName(key: Doc): string {
-  return Object.entries(key).map(([k, v]) => `${k}_${isNumeric(v) ? toNumber(v) : String(v)}`).join('_');
+  return Object.entries(key)
+    .map(([k, v]) => `${k}_${isNumeric(v) ? toNumber(v) : String(v)}`)
+    .join('_');
 }
 
 function validateKey(key: unknown): Doc {
-  if (!isPlainObject(key) || Object.keys(key).length === 0) throw new ServerError(CODES.CannotCreateIndex, 'Index keys must be a non-empty object');
+  if (!isPlainObject(key) || Object.keys(key).length === 0)
+    throw new ServerError(CODES.CannotCreateIndex, 'Index keys must be a non-empty object');
   for (const [field, dir] of Object.entries(key)) {
     if (isNumeric(dir) && toNumber(dir) !== 0) continue;
     if (dir === 'hashed') continue;
-    if (typeof dir === 'string') throw new ServerError(CODES.CannotCreateIndex, `index type '${dir}' on ${field} is not supported by the embedded server; use a real MongoDB through MONGODB_URI`);
-    throw new ServerError(CODES.CannotCreateIndex, `Values in the index key pattern can't be 0 or non-numeric: ${field}: ${JSON.stringify(dir)}`);
+    if (typeof dir === 'string')
+      throw new ServerError(
+        CODES.CannotCreateIndex,
+        `index type '${dir}' on ${field} is not supported by the embedded server; use a real MongoDB through MONGODB_URI`,
+      );
+    throw new ServerError(
+      CODES.CannotCreateIndex,
+      `Values in the index key pattern can't be 0 or non-numeric: ${field}: ${JSON.stringify(dir)}`,
+    );
   }
   return key;
 }
@@ -62,7 +82,8 @@ function validateKey(key: unknown): Doc {
 const createIndexes: Handler = (cmd, ctx) => {
   const name = targetName(cmd, 'createIndexes');
   const specs = cmd.indexes;
-  if (!Array.isArray(specs) || specs.length === 0) throw new ServerError(CODES.BadValue, "Must specify at least one index to create in 'indexes'");
+  if (!Array.isArray(specs) || specs.length === 0)
+    throw new ServerError(CODES.BadValue, "Must specify at least one index to create in 'indexes'");
   const existed = ctx.store.collection(ctx.db, name) !== undefined;
   const coll = ctx.store.collection(ctx.db, name, true)!;
   const before = coll.indexes.size;
@@ -73,18 +94,30 @@ const createIndexes: Handler = (cmd, ctx) => {
     const spec: IndexSpec = { ...raw, v: 2, key, name: typeof raw.name === 'string' ? raw.name : defaultName(key) };
     const sameName = coll.indexes.get(spec.name);
     if (sameName) {
-      if (!valuesEqual(sameName.spec.key, key)) throw new ServerError(CODES.IndexKeySpecsConflict, `An existing index has the same name as the requested index but a different key. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(sameName.spec)}`);
-      if (Boolean(sameName.spec.unique) !== Boolean(spec.unique)) throw new ServerError(CODES.IndexOptionsConflict, `An existing index has the same name as the requested index but different options: ${spec.name}`);
+      if (!valuesEqual(sameName.spec.key, key))
+        throw new ServerError(
+          CODES.IndexKeySpecsConflict,
+          `An existing index has the same name as the requested index but a different key. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(sameName.spec)}`,
+        );
+      if (Boolean(sameName.spec.unique) !== Boolean(spec.unique))
+        throw new ServerError(
+          CODES.IndexOptionsConflict,
+          `An existing index has the same name as the requested index but different options: ${spec.name}`,
+        );
       continue;
     }
     const sameKey = [...coll.indexes.values()].find((i) => valuesEqual(i.spec.key, key));
-    if (sameKey) throw new ServerError(CODES.IndexOptionsConflict, `Index already exists with a different name: ${sameKey.name}`);
+    if (sameKey)
+      throw new ServerError(CODES.IndexOptionsConflict, `Index already exists with a different name: ${sameKey.name}`);
     toCreate.push(spec);
   }
   for (const spec of toCreate) coll.createIndex(spec);
   return {
-    numIndexesBefore: before, numIndexesAfter: coll.indexes.size, createdCollectionAutomatically: !existed,
-    ...(toCreate.length === 0 ? { note: 'all indexes already exist' } : {}), ok: 1,
+    numIndexesBefore: before,
+    numIndexesAfter: coll.indexes.size,
+    createdCollectionAutomatically: !existed,
+    ...(toCreate.length === 0 ? { note: 'all indexes already exist' } : {}),
+    ok: 1,
   };
 };
 
@@ -124,10 +157,20 @@ const collMod: Handler = (cmd, ctx) => {
   const coll = ctx.store.collection(ctx.db, name);
   if (!coll) throw new ServerError(CODES.NamespaceNotFound, `ns does not exist: ${ctx.db}.${name}`);
   const changes: Doc = {};
-  for (const k of ['validator', 'validationLevel', 'validationAction'] as const) if (cmd[k] !== undefined) changes[k] = cmd[k];
+  for (const k of ['validator', 'validationLevel', 'validationAction'] as const)
+    if (cmd[k] !== undefined) changes[k] = cmd[k];
   if (changes.validator !== undefined) compileFilter(changes.validator);
   coll.setOptions({ ...coll.options, ...changes });
   return { ok: 1 };
 };
 
-export const ddlCommands: Record<string, Handler> = { create, drop, dropDatabase, listCollections, createIndexes, listIndexes, dropIndexes, collMod };
+export const ddlCommands: Record<string, Handler> = {
+  create,
+  drop,
+  dropDatabase,
+  listCollections,
+  createIndexes,
+  listIndexes,
+  dropIndexes,
+  collMod,
+};

@@ -19,14 +19,20 @@ const explain: Handler = (cmd, ctx) => {
   const m = matching(coll, filter, opOptions(inner.collation, inner.let));
   const index = m.index ? coll!.indexes.get(m.index)! : null;
   const winningPlan: Doc = index
-    ? { stage: 'FETCH', inputStage: { stage: 'IXSCAN', indexName: index.name, keyPattern: index.spec.key, isMultiKey: false } }
+    ? {
+        stage: 'FETCH',
+        inputStage: { stage: 'IXSCAN', indexName: index.name, keyPattern: index.spec.key, isMultiKey: false },
+      }
     : { stage: 'COLLSCAN', filter, direction: 'forward' };
   return {
     explainVersion: '1',
     queryPlanner: { namespace: `${ctx.db}.${name}`, parsedQuery: filter, winningPlan, rejectedPlans: [] },
     executionStats: {
-      executionSuccess: true, nReturned: m.docs.length, executionTimeMillis: Date.now() - started,
-      totalKeysExamined: index ? m.examined : 0, totalDocsExamined: m.examined,
+      executionSuccess: true,
+      nReturned: m.docs.length,
+      executionTimeMillis: Date.now() - started,
+      totalKeysExamined: index ? m.examined : 0,
+      totalDocsExamined: m.examined,
     },
     command: { ...inner, $db: ctx.db },
     ok: 1,

@@ -9,12 +9,18 @@ import type { CommandContext } from './context';
 
 function target(spec: unknown, ctx: CommandContext, stage: string): { db: string; coll: string } {
   if (typeof spec === 'string') return { db: ctx.db, coll: spec };
-  if (isPlainObject(spec) && typeof spec.coll === 'string') return { db: typeof spec.db === 'string' ? spec.db : ctx.db, coll: spec.coll };
+  if (isPlainObject(spec) && typeof spec.coll === 'string')
+    return { db: typeof spec.db === 'string' ? spec.db : ctx.db, coll: spec.coll };
   throw new ServerError(CODES.FailedToParse, `${stage} needs a collection name or { db, coll }`);
 }
 
 /** Performs a pipeline's final $out or $merge. */
-export async function writePipelineOutput(ctx: CommandContext, write: PipelineWrite, docs: Doc[], opts: OpOptions): Promise<void> {
+export async function writePipelineOutput(
+  ctx: CommandContext,
+  write: PipelineWrite,
+  docs: Doc[],
+  opts: OpOptions,
+): Promise<void> {
   const withIds = docs.map((d) => (d._id === undefined ? { _id: new ObjectId(), ...d } : d));
   if (write.stage === '$out') {
     const { db, coll } = target(write.spec, ctx, '$out');
@@ -48,22 +54,31 @@ export async function writePipelineOutput(ctx: CommandContext, write: PipelineWr
     const existing = [...out.all()].find((e) => on.every((f) => valuesEqual(getPath(e, f), getPath(d, f))));
     if (!existing) {
       if (whenNotMatched === 'insert') out.insert(d);
-      else if (whenNotMatched === 'fail') throw new ServerError(13113, '$merge could not find a matching document in the target collection');
+      else if (whenNotMatched === 'fail')
+        throw new ServerError(13113, '$merge could not find a matching document in the target collection');
       continue;
     }
     if (whenMatched === 'keepExisting') continue;
     if (whenMatched === 'fail') {
       const keyValue = Object.fromEntries(on.map((f) => [f, getPath(d, f)]));
-      throw new ServerError(CODES.DuplicateKey, `E11000 duplicate key error collection: ${db}.${coll} index: _id_ dup key: ${JSON.stringify(keyValue)} ($merge whenMatched: fail)`, {
-        keyPattern: Object.fromEntries(on.map((f) => [f, 1])), keyValue,
-      });
+      throw new ServerError(
+        CODES.DuplicateKey,
+        `E11000 duplicate key error collection: ${db}.${coll} index: _id_ dup key: ${JSON.stringify(keyValue)} ($merge whenMatched: fail)`,
+        {
+          keyPattern: Object.fromEntries(on.map((f) => [f, 1])),
+          keyValue,
+        },
+      );
     }
     let next: Doc;
     if (whenMatched === 'replace') next = { ...d, _id: existing._id };
     else if (whenMatched === 'merge') next = { ...existing, ...d, _id: existing._id };
     else if (Array.isArray(whenMatched)) {
       const vars = { ...(opts.variables ?? {}), new: d, ...(isPlainObject(spec.let) ? spec.let : {}) };
-      next = { ...runPipeline([existing], whenMatched, { ...pipelineContext(ctx, opts), variables: vars })[0], _id: existing._id };
+      next = {
+        ...runPipeline([existing], whenMatched, { ...pipelineContext(ctx, opts), variables: vars })[0],
+        _id: existing._id,
+      };
     } else throw new ServerError(CODES.FailedToParse, `unsupported $merge whenMatched: ${JSON.stringify(whenMatched)}`);
     out.replace(next);
   }

@@ -9,14 +9,23 @@ import { compileProjection } from '../query/projection';
 import { parseSort, sortDocs } from '../query/sort';
 import { hashKey, isPlainObject, type Doc } from '../query/values';
 import {
-  checkHint, isView, matching, opOptions, optionalDoc, optionalInt, pipelineContext, sourceDocs, targetName,
+  checkHint,
+  isView,
+  matching,
+  opOptions,
+  optionalDoc,
+  optionalInt,
+  pipelineContext,
+  sourceDocs,
+  targetName,
 } from './common';
 import type { CommandContext, Handler } from './context';
 import { writePipelineOutput } from './pipeline-write';
 
 function batchSizeOf(v: unknown, field: string): number | undefined {
   const n = optionalInt({ [field]: v }, field);
-  if (n !== undefined && n < 0) throw new ServerError(51024, `BSON field '${field}' value must be >= 0, actual value '${n}'`);
+  if (n !== undefined && n < 0)
+    throw new ServerError(51024, `BSON field '${field}' value must be >= 0, actual value '${n}'`);
   return n;
 }
 
@@ -41,7 +50,9 @@ const find: Handler = (cmd, ctx) => {
   if (rawLimit < 0) throw new ServerError(51024, `BSON field 'limit' value must be >= 0, actual value '${rawLimit}'`);
   let docs = sortDocs(select(ctx, name, filter, opts), sort, opts.strings).slice(skip);
   if (rawLimit > 0) docs = docs.slice(0, rawLimit);
-  const positional = projection ? compileFilter(filter ?? {}, { strings: opts.strings, variables: opts.variables }) : null;
+  const positional = projection
+    ? compileFilter(filter ?? {}, { strings: opts.strings, variables: opts.variables })
+    : null;
   const out = docs.map((d) => {
     if (!projection) return d;
     const state: MatchState = {};
@@ -49,7 +60,10 @@ const find: Handler = (cmd, ctx) => {
     return projection.apply(d, state);
   });
   const single = cmd.singleBatch === true;
-  return { cursor: ctx.cursors.first(`${ctx.db}.${name}`, out, batchSizeOf(cmd.batchSize, 'batchSize'), single), ok: 1 };
+  return {
+    cursor: ctx.cursors.first(`${ctx.db}.${name}`, out, batchSizeOf(cmd.batchSize, 'batchSize'), single),
+    ok: 1,
+  };
 };
 
 const getMore: Handler = (cmd, ctx) => {
@@ -64,7 +78,8 @@ const getMore: Handler = (cmd, ctx) => {
 const killCursors: Handler = (cmd, ctx) => {
   targetName(cmd, 'killCursors');
   const ids = cmd.cursors;
-  if (!Array.isArray(ids)) throw new ServerError(CODES.TypeMismatch, "BSON field 'killCursors.cursors' is missing or not an array");
+  if (!Array.isArray(ids))
+    throw new ServerError(CODES.TypeMismatch, "BSON field 'killCursors.cursors' is missing or not an array");
   const { killed, notFound } = ctx.cursors.kill(ids as Long[]);
   return { cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
 };
@@ -77,7 +92,10 @@ const count: Handler = (cmd, ctx) => {
   const skip = optionalInt(cmd, 'skip') ?? 0;
   const limit = Math.abs(optionalInt(cmd, 'limit') ?? 0);
   const coll = ctx.store.collection(ctx.db, name);
-  let n = (!query || Object.keys(query).length === 0) && !isView(coll) ? coll?.size ?? 0 : select(ctx, name, query, opts).length;
+  let n =
+    (!query || Object.keys(query).length === 0) && !isView(coll)
+      ? (coll?.size ?? 0)
+      : select(ctx, name, query, opts).length;
   n = Math.max(0, n - Math.max(0, skip));
   if (limit > 0) n = Math.min(n, limit);
   return { n, ok: 1 };
@@ -86,7 +104,8 @@ const count: Handler = (cmd, ctx) => {
 const distinct: Handler = (cmd, ctx) => {
   const name = targetName(cmd, 'distinct');
   const key = cmd.key;
-  if (typeof key !== 'string') throw new ServerError(CODES.TypeMismatch, "BSON field 'distinct.key' is missing or not a string");
+  if (typeof key !== 'string')
+    throw new ServerError(CODES.TypeMismatch, "BSON field 'distinct.key' is missing or not a string");
   const opts = opOptions(cmd.collation, undefined);
   const docs = select(ctx, name, optionalDoc(cmd, 'query'), opts);
   const keys = new Set<string>();
@@ -112,10 +131,16 @@ const aggregate: Handler = async (cmd, ctx) => {
   const target = cmd.aggregate;
   const dbLevel = isNumeric(target) && toNumber(target) === 1;
   const name = dbLevel ? '' : targetName(cmd, 'aggregate');
-  if (!Array.isArray(cmd.pipeline)) throw new ServerError(CODES.TypeMismatch, "'pipeline' option must be specified as an array");
-  if (cmd.explain === true) throw new ServerError(CODES.IllegalOperation, 'explain is not supported by the embedded server');
+  if (!Array.isArray(cmd.pipeline))
+    throw new ServerError(CODES.TypeMismatch, "'pipeline' option must be specified as an array");
+  if (cmd.explain === true)
+    throw new ServerError(CODES.IllegalOperation, 'explain is not supported by the embedded server');
   const cursorOpt = optionalDoc(cmd, 'cursor');
-  if (!cursorOpt) throw new ServerError(CODES.FailedToParse, "The 'cursor' option is required, except for aggregate with the explain argument");
+  if (!cursorOpt)
+    throw new ServerError(
+      CODES.FailedToParse,
+      "The 'cursor' option is required, except for aggregate with the explain argument",
+    );
   if (!dbLevel) checkHint(ctx.store.collection(ctx.db, name), cmd.hint);
   const opts = opOptions(cmd.collation, cmd.let);
   const { stages, write } = splitWriteStage(cmd.pipeline as Doc[]);
@@ -125,8 +150,16 @@ const aggregate: Handler = async (cmd, ctx) => {
     await writePipelineOutput(ctx, write, docs, opts);
     return { cursor: { firstBatch: [], id: Long.ZERO, ns: `${ctx.db}.${name || '$cmd.aggregate'}` }, ok: 1 };
   }
-  for (const d of docs) if (!isPlainObject(d)) throw new ServerError(CODES.TypeMismatch, 'aggregate produced a non-document');
-  return { cursor: ctx.cursors.first(`${ctx.db}.${name || '$cmd.aggregate'}`, docs, batchSizeOf(cursorOpt.batchSize, 'batchSize')), ok: 1 };
+  for (const d of docs)
+    if (!isPlainObject(d)) throw new ServerError(CODES.TypeMismatch, 'aggregate produced a non-document');
+  return {
+    cursor: ctx.cursors.first(
+      `${ctx.db}.${name || '$cmd.aggregate'}`,
+      docs,
+      batchSizeOf(cursorOpt.batchSize, 'batchSize'),
+    ),
+    ok: 1,
+  };
 };
 
 export const readCommands: Record<string, Handler> = { find, getMore, killCursors, count, distinct, aggregate };

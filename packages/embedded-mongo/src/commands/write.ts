@@ -10,13 +10,16 @@ import { runUpdate, writeError, type UpdateSpec } from './write-core';
 
 function list(cmd: Doc, field: string, command: string): Doc[] {
   const v = cmd[field];
-  if (!Array.isArray(v)) throw new ServerError(CODES.TypeMismatch, `BSON field '${command}.${field}' is missing or not an array`);
-  if (v.length === 0) throw new ServerError(CODES.InvalidLength, `Write batch sizes must be between 1 and 100000. Got 0 operations.`);
+  if (!Array.isArray(v))
+    throw new ServerError(CODES.TypeMismatch, `BSON field '${command}.${field}' is missing or not an array`);
+  if (v.length === 0)
+    throw new ServerError(CODES.InvalidLength, `Write batch sizes must be between 1 and 100000. Got 0 operations.`);
   return v as Doc[];
 }
 
 function refuseView(ctx: Parameters<Handler>[1], name: string): void {
-  if (isView(ctx.store.collection(ctx.db, name))) throw new ServerError(166, `Namespace ${ctx.db}.${name} is a view, not a collection`);
+  if (isView(ctx.store.collection(ctx.db, name)))
+    throw new ServerError(166, `Namespace ${ctx.db}.${name} is a view, not a collection`);
 }
 
 /** Runs each statement; ordered batches stop at the first error, unordered ones go on. */
@@ -33,7 +36,17 @@ function eachStatement(items: Doc[], ordered: boolean, run: (item: Doc) => void)
   return errors;
 }
 
-const UPDATE_FIELDS = new Set(['q', 'u', 'c', 'upsert', 'multi', 'arrayFilters', 'collation', 'hint', 'upsertSupplied']);
+const UPDATE_FIELDS = new Set([
+  'q',
+  'u',
+  'c',
+  'upsert',
+  'multi',
+  'arrayFilters',
+  'collation',
+  'hint',
+  'upsertSupplied',
+]);
 const DELETE_FIELDS = new Set(['q', 'limit', 'collation', 'hint']);
 
 /** MongoDB 7.0 refuses statement fields it does not know (e.g. 8.0's `sort` on updates). */
@@ -73,7 +86,15 @@ const update: Handler = (cmd, ctx) => {
     const i = index++;
     if (!isPlainObject(u)) throw new ServerError(CODES.TypeMismatch, 'each update must be an object');
     checkFields(u, UPDATE_FIELDS, 'update.updates');
-    const spec: UpdateSpec = { q: u.q as Doc, u: u.u as Doc, upsert: u.upsert === true, multi: u.multi === true, arrayFilters: u.arrayFilters, collation: u.collation, hint: u.hint };
+    const spec: UpdateSpec = {
+      q: u.q as Doc,
+      u: u.u as Doc,
+      upsert: u.upsert === true,
+      multi: u.multi === true,
+      arrayFilters: u.arrayFilters,
+      collation: u.collation,
+      hint: u.hint,
+    };
     const out = runUpdate(ctx, name, spec, cmd.let);
     n += out.matched;
     nModified += out.modified;
@@ -91,11 +112,15 @@ const del: Handler = (cmd, ctx) => {
   const deletes = list(cmd, 'deletes', 'delete');
   let n = 0;
   const errors = eachStatement(deletes, cmd.ordered !== false, (d) => {
-    if (!isPlainObject(d) || !isPlainObject(d.q)) throw new ServerError(CODES.TypeMismatch, "BSON field 'delete.deletes.q' is missing or not an object");
+    if (!isPlainObject(d) || !isPlainObject(d.q))
+      throw new ServerError(CODES.TypeMismatch, "BSON field 'delete.deletes.q' is missing or not an object");
     checkFields(d, DELETE_FIELDS, 'delete.deletes');
     const limit = isNumeric(d.limit) ? toNumber(d.limit) : NaN;
     if (limit !== 0 && limit !== 1) {
-      throw new ServerError(CODES.FailedToParse, `The limit field in delete objects must be 0 or 1. Got ${JSON.stringify(d.limit)}`);
+      throw new ServerError(
+        CODES.FailedToParse,
+        `The limit field in delete objects must be 0 or 1. Got ${JSON.stringify(d.limit)}`,
+      );
     }
     const coll = ctx.store.collection(ctx.db, name);
     checkHint(coll, d.hint);
@@ -114,9 +139,15 @@ const findAndModify: Handler = (cmd, ctx) => {
   const query = optionalDoc(cmd, 'query') ?? {};
   const remove = cmd.remove === true;
   const hasUpdate = cmd.update !== undefined;
-  if (remove === hasUpdate) throw new ServerError(CODES.FailedToParse, 'Either an update or remove=true must be specified');
-  if (remove && cmd.upsert === true) throw new ServerError(CODES.FailedToParse, 'Cannot specify both upsert=true and remove=true');
-  if (remove && cmd.new === true) throw new ServerError(CODES.FailedToParse, 'Cannot specify both new=true and remove=true; remove always returns the deleted document');
+  if (remove === hasUpdate)
+    throw new ServerError(CODES.FailedToParse, 'Either an update or remove=true must be specified');
+  if (remove && cmd.upsert === true)
+    throw new ServerError(CODES.FailedToParse, 'Cannot specify both upsert=true and remove=true');
+  if (remove && cmd.new === true)
+    throw new ServerError(
+      CODES.FailedToParse,
+      'Cannot specify both new=true and remove=true; remove always returns the deleted document',
+    );
   const fields = compileProjection(optionalDoc(cmd, 'fields'));
   const opts = opOptions(cmd.collation, cmd.let);
   const project = (d: Doc | undefined): Doc | null => (d ? (fields ? fields.apply(d) : d) : null);
@@ -129,8 +160,14 @@ const findAndModify: Handler = (cmd, ctx) => {
     return { lastErrorObject: { n: doc ? 1 : 0 }, value: project(doc), ok: 1 };
   }
   const spec: UpdateSpec = {
-    q: query, u: cmd.update as Doc, upsert: cmd.upsert === true, multi: false, arrayFilters: cmd.arrayFilters,
-    collation: cmd.collation, hint: cmd.hint, sort: optionalDoc(cmd, 'sort'),
+    q: query,
+    u: cmd.update as Doc,
+    upsert: cmd.upsert === true,
+    multi: false,
+    arrayFilters: cmd.arrayFilters,
+    collation: cmd.collation,
+    hint: cmd.hint,
+    sort: optionalDoc(cmd, 'sort'),
   };
   const out = runUpdate(ctx, name, spec, cmd.let);
   const upserted = out.upsertedId !== undefined;

@@ -16,7 +16,10 @@ export interface PipelineContext {
 }
 
 /** A pipeline's last stage may write ($out, $merge); the command layer performs the write. */
-export interface PipelineWrite { stage: '$out' | '$merge'; spec: Value }
+export interface PipelineWrite {
+  stage: '$out' | '$merge';
+  spec: Value;
+}
 
 export function splitWriteStage(pipeline: Doc[]): { stages: Doc[]; write: PipelineWrite | null } {
   pipeline.forEach((s, i) => {
@@ -27,13 +30,15 @@ export function splitWriteStage(pipeline: Doc[]): { stages: Doc[]; write: Pipeli
   });
   const last = pipeline[pipeline.length - 1];
   const name = last ? Object.keys(last)[0] : undefined;
-  if (name === '$out' || name === '$merge') return { stages: pipeline.slice(0, -1), write: { stage: name, spec: last![name] } };
+  if (name === '$out' || name === '$merge')
+    return { stages: pipeline.slice(0, -1), write: { stage: name, spec: last![name] } };
   return { stages: pipeline, write: null };
 }
 
 /** Runs read stages over documents; stages with expressions go through mingo. */
 export function runPipeline(docs: Doc[], pipeline: unknown, ctx: PipelineContext): Doc[] {
-  if (!Array.isArray(pipeline)) throw new ServerError(CODES.TypeMismatch, "'pipeline' option must be specified as an array");
+  if (!Array.isArray(pipeline))
+    throw new ServerError(CODES.TypeMismatch, "'pipeline' option must be specified as an array");
   let out = docs;
   for (const stage of pipeline) {
     if (!isPlainObject(stage) || Object.keys(stage).length !== 1) {
@@ -47,7 +52,10 @@ export function runPipeline(docs: Doc[], pipeline: unknown, ctx: PipelineContext
 
 function positiveInt(v: Value, stage: string): number {
   if (!isNumeric(v) || !Number.isInteger(toNumber(v)) || toNumber(v) < 0) {
-    throw new ServerError(CODES.Location15998, `invalid argument to ${stage} stage: expected a non-negative whole number, got ${JSON.stringify(v)}`);
+    throw new ServerError(
+      CODES.Location15998,
+      `invalid argument to ${stage} stage: expected a non-negative whole number, got ${JSON.stringify(v)}`,
+    );
   }
   return toNumber(v);
 }
@@ -57,19 +65,25 @@ function onlyFlags(spec: Doc): boolean {
 }
 
 function runStage(name: string, spec: Value, docs: Doc[], ctx: PipelineContext): Doc[] {
-  const mingo = (): Doc[] => runMingoStages([{ [name]: spec }], docs, { variables: ctx.variables, collection: (c) => ctx.resolve(c).map((d) => toPlain(d) as Doc) });
+  const mingo = (): Doc[] =>
+    runMingoStages([{ [name]: spec }], docs, {
+      variables: ctx.variables,
+      collection: (c) => ctx.resolve(c).map((d) => toPlain(d) as Doc),
+    });
   switch (name) {
     case '$match': {
       const m = compileFilter(spec, { strings: ctx.strings, variables: ctx.variables });
       return docs.filter((d) => m(d));
     }
-    case '$sort': return sortDocs([...docs], parseSort(spec), ctx.strings);
+    case '$sort':
+      return sortDocs([...docs], parseSort(spec), ctx.strings);
     case '$limit': {
       const n = positiveInt(spec, '$limit');
       if (n === 0) throw new ServerError(15958, 'the limit must be positive');
       return docs.slice(0, n);
     }
-    case '$skip': return docs.slice(positiveInt(spec, '$skip'));
+    case '$skip':
+      return docs.slice(positiveInt(spec, '$skip'));
     case '$count': {
       if (typeof spec !== 'string' || spec === '' || spec.startsWith('$') || spec.includes('.')) {
         throw new ServerError(40156, 'the count field must be a non-empty string without $ or .');
@@ -78,7 +92,8 @@ function runStage(name: string, spec: Value, docs: Doc[], ctx: PipelineContext):
     }
     case '$unset': {
       const fields = typeof spec === 'string' ? [spec] : spec;
-      if (!Array.isArray(fields) || !fields.every((f) => typeof f === 'string')) throw badValue('$unset specification must be a string or an array of strings');
+      if (!Array.isArray(fields) || !fields.every((f) => typeof f === 'string'))
+        throw badValue('$unset specification must be a string or an array of strings');
       return docs.map((d) => {
         const c = cloneValue(d);
         for (const f of fields as string[]) unsetAll(c, f.split('.'));
@@ -92,13 +107,17 @@ function runStage(name: string, spec: Value, docs: Doc[], ctx: PipelineContext):
         return docs.map((d) => p.apply(d));
       }
       return mingo();
-    case '$replaceRoot': case '$replaceWith': {
+    case '$replaceRoot':
+    case '$replaceWith': {
       const out = mingo();
-      for (const d of out) if (!isPlainObject(d)) throw new ServerError(40228, `'newRoot' expression must evaluate to an object`);
+      for (const d of out)
+        if (!isPlainObject(d)) throw new ServerError(40228, `'newRoot' expression must evaluate to an object`);
       return out;
     }
-    case '$unwind': return unwind(spec, docs);
-    case '$lookup': return lookup(spec, docs, ctx);
+    case '$unwind':
+      return unwind(spec, docs);
+    case '$lookup':
+      return lookup(spec, docs, ctx);
     case '$facet': {
       if (!isPlainObject(spec)) throw new ServerError(15955, '$facet takes an object of pipelines');
       const out: Doc = {};
@@ -114,12 +133,23 @@ function runStage(name: string, spec: Value, docs: Doc[], ctx: PipelineContext):
       const size = positiveInt((spec as Doc)?.size, '$sample');
       return [...docs].sort(() => Math.random() - 0.5).slice(0, size);
     }
-    case '$documents': return mingo();
-    case '$listLocalSessions': return [{ _id: { id: 'embedded', uid: 'embedded' }, lastUse: new Date() }];
-    case '$addFields': case '$set': case '$group': case '$bucket': case '$bucketAuto': case '$sortByCount':
-    case '$redact': case '$setWindowFields': case '$densify': case '$fill':
+    case '$documents':
       return mingo();
-    case '$out': case '$merge':
+    case '$listLocalSessions':
+      return [{ _id: { id: 'embedded', uid: 'embedded' }, lastUse: new Date() }];
+    case '$addFields':
+    case '$set':
+    case '$group':
+    case '$bucket':
+    case '$bucketAuto':
+    case '$sortByCount':
+    case '$redact':
+    case '$setWindowFields':
+    case '$densify':
+    case '$fill':
+      return mingo();
+    case '$out':
+    case '$merge':
       throw new ServerError(40601, `${name} can only be the final stage in the pipeline`);
     default:
       throw new ServerError(40324, `Unrecognized pipeline stage name: '${name}'`);
@@ -182,7 +212,10 @@ function lookup(spec: Value, docs: Doc[], ctx: PipelineContext): Doc[] {
     let matched: Doc[] = foreign;
     if (typeof spec.localField === 'string' && typeof spec.foreignField === 'string') {
       const local: Value[] = [];
-      someAtPath(d, spec.localField.split('.'), (v) => { local.push(v === undefined ? null : v); return false; });
+      someAtPath(d, spec.localField.split('.'), (v) => {
+        local.push(v === undefined ? null : v);
+        return false;
+      });
       const keys = new Set(local.map(hashKey));
       const ff = spec.foreignField.split('.');
       matched = foreign.filter((f) => someAtPath(f, ff, (v) => keys.has(hashKey(v === undefined ? null : v))));
@@ -201,4 +234,3 @@ function lookup(spec: Value, docs: Doc[], ctx: PipelineContext): Doc[] {
     return c;
   });
 }
-

@@ -2,7 +2,12 @@ import { badValue } from '../errors';
 import { isNumeric, toNumber } from './numeric';
 import { binaryCompare, type StringCompare } from './values';
 
-export interface CollationSpec { locale: string; strength?: unknown; caseLevel?: boolean; numericOrdering?: boolean }
+export interface CollationSpec {
+  locale: string;
+  strength?: unknown;
+  caseLevel?: boolean;
+  numericOrdering?: boolean;
+}
 
 /**
  * Supports the 'simple' collation and ICU locales at strengths 1 (base letters) and 2 (accents),
@@ -15,11 +20,16 @@ export function collationCompare(spec: unknown): StringCompare {
   if (typeof c.locale !== 'string') throw badValue('collation requires a string locale');
   if (c.locale === 'simple') return binaryCompare;
   const strength = c.strength === undefined ? 3 : isNumeric(c.strength) ? toNumber(c.strength) : NaN;
-  if (![1, 2, 3, 4, 5].includes(strength)) throw badValue(`collation strength must be 1 to 5, got ${String(c.strength)}`);
+  if (![1, 2, 3, 4, 5].includes(strength))
+    throw badValue(`collation strength must be 1 to 5, got ${String(c.strength)}`);
   const sensitivity = strength === 1 ? 'base' : strength === 2 ? 'accent' : 'variant';
   let collator: Intl.Collator;
   try {
-    collator = new Intl.Collator(c.locale.replace(/_/g, '-'), { sensitivity, numeric: c.numericOrdering === true, usage: 'sort' });
+    collator = new Intl.Collator(c.locale.replace(/_/g, '-'), {
+      sensitivity,
+      numeric: c.numericOrdering === true,
+      usage: 'sort',
+    });
   } catch {
     throw badValue(`collation locale is not supported: ${c.locale}`);
   }

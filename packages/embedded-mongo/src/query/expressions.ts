@@ -39,7 +39,10 @@ function mingoOptions(opts: ExprOptions): Record<string, unknown> {
 /** Runs expression-only stages ($project with expressions, $group, $bucket, …) through mingo. */
 export function runMingoStages(stages: Doc[], docs: Doc[], opts: ExprOptions = {}): Doc[] {
   try {
-    return new Aggregator(stages.map((s) => toPlain(s) as Doc), mingoOptions(opts)).run(docs.map((d) => toPlain(d) as Doc)) as Doc[];
+    return new Aggregator(
+      stages.map((s) => toPlain(s) as Doc),
+      mingoOptions(opts),
+    ).run(docs.map((d) => toPlain(d) as Doc)) as Doc[];
   } catch (err) {
     throw badValue(`invalid pipeline stage ${JSON.stringify(Object.keys(stages[0] ?? {}))}: ${(err as Error).message}`);
   }

@@ -4,8 +4,17 @@ import { isNumeric, toNumber } from './numeric';
 import { someAtPath } from './paths';
 import { asRegExp } from './regex';
 import {
-  binaryCompare, bsonTypeName, compareValues, hashKey, isPlainObject, TYPE_NUMBERS, typeRank, valuesEqual,
-  type Doc, type StringCompare, type Value,
+  binaryCompare,
+  bsonTypeName,
+  compareValues,
+  hashKey,
+  isPlainObject,
+  TYPE_NUMBERS,
+  typeRank,
+  valuesEqual,
+  type Doc,
+  type StringCompare,
+  type Value,
 } from './values';
 
 export interface MatchOptions {
@@ -16,7 +25,9 @@ export interface MatchOptions {
 }
 
 /** Per-document match state: the array position the positional `$` update operator refers to. */
-export interface MatchState { arrayIndex?: number }
+export interface MatchState {
+  arrayIndex?: number;
+}
 
 export type Matcher = (doc: Doc, state?: MatchState) => boolean;
 
@@ -55,7 +66,9 @@ class Compiler {
 
   private logical(op: string, value: Value): (doc: Doc, st: MatchState) => boolean {
     switch (op) {
-      case '$and': case '$or': case '$nor': {
+      case '$and':
+      case '$or':
+      case '$nor': {
         if (!Array.isArray(value) || value.length === 0) throw badValue(`${op} argument must be a non-empty array`);
         const subs = value.map((v) => {
           if (!isPlainObject(v)) throw badValue(`${op} argument's entries must be objects`);
@@ -73,7 +86,9 @@ class Compiler {
         return () => true;
       case '$alwaysFalse':
         return () => false;
-      case '$where': case '$text': case '$jsonSchema':
+      case '$where':
+      case '$text':
+      case '$jsonSchema':
         throw badValue(`${op} is not supported by the embedded server; use a real MongoDB through MONGODB_URI`);
       default:
         throw badValue(`unknown top level operator: ${op}`);
@@ -84,7 +99,9 @@ class Compiler {
   private fieldOps(value: Value): FieldPred {
     if (isOperatorDoc(value)) {
       const ops = value as Doc;
-      const preds = Object.keys(ops).filter((k) => k !== '$options').map((k) => this.op(k, ops[k], ops));
+      const preds = Object.keys(ops)
+        .filter((k) => k !== '$options')
+        .map((k) => this.op(k, ops[k], ops));
       if ('$options' in ops && !('$regex' in ops)) throw badValue('$options needs a $regex');
       return (visitor, st) => preds.every((p) => p(visitor, st));
     }
@@ -103,14 +120,18 @@ class Compiler {
       re.lastIndex = 0;
       return re.test(v);
     }
-    if (v && typeof v === 'object' && (v as { _bsontype?: string })._bsontype === 'BSONSymbol') return re.test(String(v));
+    if (v && typeof v === 'object' && (v as { _bsontype?: string })._bsontype === 'BSONSymbol')
+      return re.test(String(v));
     return false;
   }
 
   private inPred(list: Value, op: string): (v: Value) => boolean {
     if (!Array.isArray(list)) throw badValue(`${op} needs an array`);
     // Large $in lists (DataLoader batches) are answered by hash lookups under the binary collation.
-    if (this.strings === binaryCompare && list.every((item) => item !== null && item !== undefined && !asRegExp(item) && !isOperatorDoc(item))) {
+    if (
+      this.strings === binaryCompare &&
+      list.every((item) => item !== null && item !== undefined && !asRegExp(item) && !isOperatorDoc(item))
+    ) {
       const keys = new Set(list.map(hashKey));
       return (v) => keys.has(hashKey(v));
     }
@@ -124,7 +145,12 @@ class Compiler {
 
   private compare(op: string, operand: Value): (v: Value) => boolean {
     const rank = typeRank(operand);
-    const test = { $gt: (c: number) => c > 0, $gte: (c: number) => c >= 0, $lt: (c: number) => c < 0, $lte: (c: number) => c <= 0 }[op]!;
+    const test = {
+      $gt: (c: number) => c > 0,
+      $gte: (c: number) => c >= 0,
+      $lt: (c: number) => c < 0,
+      $lte: (c: number) => c <= 0,
+    }[op]!;
     if (operand && typeof operand === 'object' && (operand as { _bsontype?: string })._bsontype === 'MinKey') {
       return (v) => test(compareValues(v, operand));
     }
@@ -136,17 +162,26 @@ class Compiler {
 
   private op(op: string, operand: Value, all: Doc): FieldPred {
     switch (op) {
-      case '$eq': return positive(this.equals(operand));
-      case '$ne': return negate(positive(this.equals(operand)));
-      case '$gt': case '$gte': case '$lt': case '$lte': return positive(this.compare(op, operand));
-      case '$in': return positive(this.inPred(operand, op));
-      case '$nin': return negate(positive(this.inPred(operand, op)));
+      case '$eq':
+        return positive(this.equals(operand));
+      case '$ne':
+        return negate(positive(this.equals(operand)));
+      case '$gt':
+      case '$gte':
+      case '$lt':
+      case '$lte':
+        return positive(this.compare(op, operand));
+      case '$in':
+        return positive(this.inPred(operand, op));
+      case '$nin':
+        return negate(positive(this.inPred(operand, op)));
       case '$exists': {
         const want = truthy(operand);
         const exists: FieldPred = (visitor) => visitor((v) => v !== undefined, false);
         return want ? exists : negate(exists);
       }
-      case '$type': return positive(typePred(operand));
+      case '$type':
+        return positive(typePred(operand));
       case '$size': {
         if (!isNumeric(operand) || !Number.isInteger(toNumber(operand)) || toNumber(operand) < 0) {
           throw badValue(`$size needs a non-negative whole number, got ${JSON.stringify(operand)}`);
@@ -159,8 +194,12 @@ class Compiler {
         const options = all.$options;
         if (options !== undefined && typeof options !== 'string') throw badValue('$options has to be a string');
         let re: RegExp;
-        if (src) re = options ? asRegExp({ _bsontype: 'BSONRegExp', pattern: src.source, options: src.flags + options })! : src;
-        else if (typeof operand === 'string') re = asRegExp({ _bsontype: 'BSONRegExp', pattern: operand, options: options ?? '' })!;
+        if (src)
+          re = options
+            ? asRegExp({ _bsontype: 'BSONRegExp', pattern: src.source, options: src.flags + options })!
+            : src;
+        else if (typeof operand === 'string')
+          re = asRegExp({ _bsontype: 'BSONRegExp', pattern: operand, options: options ?? '' })!;
         else throw badValue('$regex has to be a string');
         return positive((v) => this.regexMatch(re, v));
       }
@@ -176,7 +215,8 @@ class Compiler {
       case '$not': {
         const re = asRegExp(operand);
         if (re) return negate(positive((v) => this.regexMatch(re, v)));
-        if (!isPlainObject(operand) || Object.keys(operand).length === 0) throw badValue('$not needs a regex or a document');
+        if (!isPlainObject(operand) || Object.keys(operand).length === 0)
+          throw badValue('$not needs a regex or a document');
         if (!isOperatorDoc(operand)) throw badValue('$not needs operators, not a value');
         return negate(this.fieldOps(operand));
       }
@@ -184,13 +224,18 @@ class Compiler {
         if (!Array.isArray(operand)) throw badValue('$all needs an array');
         if (operand.length === 0) return () => false;
         const preds = operand.map((item) =>
-          isPlainObject(item) && '$elemMatch' in item ? this.op('$elemMatch', item.$elemMatch, item) : this.fieldOps(item));
+          isPlainObject(item) && '$elemMatch' in item
+            ? this.op('$elemMatch', item.$elemMatch, item)
+            : this.fieldOps(item),
+        );
         return (visitor, st) => preds.every((p) => p(visitor, st));
       }
       case '$elemMatch': {
         if (!isPlainObject(operand)) throw badValue('$elemMatch needs an Object');
         const keys = Object.keys(operand);
-        const valueOps = keys.length > 0 && keys.every((k) => k.startsWith('$') && !['$and', '$or', '$nor', '$expr', '$where'].includes(k));
+        const valueOps =
+          keys.length > 0 &&
+          keys.every((k) => k.startsWith('$') && !['$and', '$or', '$nor', '$expr', '$where'].includes(k));
         let elementTest: (el: Value) => boolean;
         if (valueOps) {
           const ops = this.fieldOps(operand);
@@ -199,16 +244,24 @@ class Compiler {
           const sub = this.doc(operand);
           elementTest = (el) => isPlainObject(el) && sub(el, {});
         }
-        return (visitor, st) => visitor((v, pos) => {
-          if (!Array.isArray(v)) return false;
-          const idx = v.findIndex(elementTest);
-          return idx >= 0 && record(st, pos ?? idx, true);
-        }, false);
+        return (visitor, st) =>
+          visitor((v, pos) => {
+            if (!Array.isArray(v)) return false;
+            const idx = v.findIndex(elementTest);
+            return idx >= 0 && record(st, pos ?? idx, true);
+          }, false);
       }
-      case '$comment': return () => true;
-      case '$near': case '$nearSphere': case '$geoWithin': case '$geoIntersects':
+      case '$comment':
+        return () => true;
+      case '$near':
+      case '$nearSphere':
+      case '$geoWithin':
+      case '$geoIntersects':
         throw badValue(`${op} is not supported by the embedded server; use a real MongoDB through MONGODB_URI`);
-      case '$bitsAllSet': case '$bitsAnySet': case '$bitsAllClear': case '$bitsAnyClear':
+      case '$bitsAllSet':
+      case '$bitsAnySet':
+      case '$bitsAllClear':
+      case '$bitsAnyClear':
         return positive(bitsPred(op, operand));
       default:
         throw badValue(`unknown operator: ${op}`);
@@ -249,7 +302,10 @@ function typePred(operand: Value): (v: Value) => boolean {
       if (t !== 'number' && !Object.values(TYPE_NUMBERS).includes(t)) throw badValue(`Unknown type name alias: ${t}`);
       return t;
     }
-    throw new ServerError(CODES.TypeMismatch, `type must be represented as a number or a string, got ${bsonTypeName(t)}`);
+    throw new ServerError(
+      CODES.TypeMismatch,
+      `type must be represented as a number or a string, got ${bsonTypeName(t)}`,
+    );
   });
   return (v) => {
     if (v === undefined) return false;

@@ -14,11 +14,16 @@ export function numericKind(v: unknown): NumericKind | null {
   if (typeof v === 'bigint') return 'long';
   if (v === null || typeof v !== 'object') return null;
   switch ((v as { _bsontype?: string })._bsontype) {
-    case 'Int32': return 'int';
-    case 'Long': return 'long';
-    case 'Double': return 'double';
-    case 'Decimal128': return 'decimal';
-    default: return null;
+    case 'Int32':
+      return 'int';
+    case 'Long':
+      return 'long';
+    case 'Double':
+      return 'double';
+    case 'Decimal128':
+      return 'decimal';
+    default:
+      return null;
   }
 }
 
@@ -36,7 +41,11 @@ export function toNumber(v: BsonNumber): number {
 }
 
 /** Exact decimal: value = coef * 10^exp. Used for Decimal128 arithmetic and comparison. */
-interface Dec { coef: bigint; exp: number; special?: 'nan' | 'inf' | '-inf' }
+interface Dec {
+  coef: bigint;
+  exp: number;
+  special?: 'nan' | 'inf' | '-inf';
+}
 
 function toDec(v: BsonNumber): Dec {
   const kind = numericKind(v);
@@ -147,7 +156,8 @@ export function arith(op: 'add' | 'mul', a: BsonNumber, b: BsonNumber): BsonNumb
   if (kind === 'double') return wrap('double', op === 'add' ? toNumber(a) + toNumber(b) : toNumber(a) * toNumber(b));
   const r = op === 'add' ? toBigInt(a) + toBigInt(b) : toBigInt(a) * toBigInt(b);
   if (kind === 'int' && r >= BigInt(INT32_MIN) && r <= BigInt(INT32_MAX)) return wrap('int', r);
-  if (r < LONG_MIN || r > LONG_MAX) throw new NumericOverflowError(`integer overflow: ${String(r)} does not fit in a 64-bit long`);
+  if (r < LONG_MIN || r > LONG_MAX)
+    throw new NumericOverflowError(`integer overflow: ${String(r)} does not fit in a 64-bit long`);
   return wrap('long', r);
 }
 
@@ -157,7 +167,10 @@ export function numericKey(v: BsonNumber): string {
   if (d.special) return d.special;
   let { coef, exp } = d;
   if (coef === 0n) return '0';
-  while (coef % 10n === 0n) { coef /= 10n; exp += 1; }
+  while (coef % 10n === 0n) {
+    coef /= 10n;
+    exp += 1;
+  }
   if (exp >= 0) return (coef * 10n ** BigInt(exp)).toString();
   return `${coef}e${exp}`;
 }

@@ -4,12 +4,22 @@ import { compileFilter, isOperatorDoc, type MatchState } from './match';
 import { isNumeric, toNumber } from './numeric';
 import { isPlainObject, type Doc, type StringCompare, type Value } from './values';
 
-type Spec = { kind: 'include' } | { kind: 'exclude' } | { kind: 'slice'; skip?: number; limit: number }
-  | { kind: 'elemMatch'; test: (el: Value) => boolean } | { kind: 'positional' } | { kind: 'expr'; expr: Value };
-interface Node { [field: string]: Node | Spec }
+type Spec =
+  | { kind: 'include' }
+  | { kind: 'exclude' }
+  | { kind: 'slice'; skip?: number; limit: number }
+  | { kind: 'elemMatch'; test: (el: Value) => boolean }
+  | { kind: 'positional' }
+  | { kind: 'expr'; expr: Value };
+interface Node {
+  [field: string]: Node | Spec;
+}
 
 function isSpec(n: Node | Spec): n is Spec {
-  return typeof (n as Spec).kind === 'string' && Object.keys(n).every((k) => k === 'kind' || k === 'skip' || k === 'limit' || k === 'test' || k === 'expr');
+  return (
+    typeof (n as Spec).kind === 'string' &&
+    Object.keys(n).every((k) => k === 'kind' || k === 'skip' || k === 'limit' || k === 'test' || k === 'expr')
+  );
 }
 
 export interface Projection {
@@ -49,20 +59,28 @@ export function compileProjection(spec: unknown, strings?: StringCompare, variab
     } else if (typeof v === 'boolean' || isNumeric(v)) {
       const on = typeof v === 'boolean' ? v : toNumber(v) !== 0;
       s = on ? { kind: 'include' } : { kind: 'exclude' };
-      if (key === '_id') { idSpec = s; continue; }
+      if (key === '_id') {
+        idSpec = s;
+        continue;
+      }
       if (inclusive === null) inclusive = on;
       else if (inclusive !== on) {
-        throw new ServerError(31254, `Cannot do ${on ? 'inclusion' : 'exclusion'} on field ${key} in ${inclusive ? 'inclusion' : 'exclusion'} projection`);
+        throw new ServerError(
+          31254,
+          `Cannot do ${on ? 'inclusion' : 'exclusion'} on field ${key} in ${inclusive ? 'inclusion' : 'exclusion'} projection`,
+        );
       }
     } else {
-      if (isPlainObject(v) && isOperatorDoc(v) && String(Object.keys(v)[0]) === '$meta') throw badValue('$meta projection is not supported');
+      if (isPlainObject(v) && isOperatorDoc(v) && String(Object.keys(v)[0]) === '$meta')
+        throw badValue('$meta projection is not supported');
       s = { kind: 'expr', expr: v };
-      if (inclusive === false) throw new ServerError(31254, `Cannot use an expression for field ${key} in exclusion projection`);
+      if (inclusive === false)
+        throw new ServerError(31254, `Cannot use an expression for field ${key} in exclusion projection`);
       inclusive = true;
     }
     insert(root, key.replace(/\.\$$/, '').split('.'), s);
   }
-  const incl = inclusive ?? (idSpec?.kind === 'include');
+  const incl = inclusive ?? idSpec?.kind === 'include';
   return {
     inclusive: incl,
     apply(doc, state = {}) {
@@ -108,12 +126,17 @@ function applyLeaf(value: Value, s: Spec, state: MatchState, root: Doc, variable
     case 'positional': {
       if (!Array.isArray(value)) return value;
       if (state.arrayIndex === undefined) {
-        throw new ServerError(CODES.BadValue, 'Executor error during find command: the positional operator did not find the match needed from the query');
+        throw new ServerError(
+          CODES.BadValue,
+          'Executor error during find command: the positional operator did not find the match needed from the query',
+        );
       }
       return value[state.arrayIndex] === undefined ? [] : [value[state.arrayIndex]];
     }
-    case 'expr': return evaluate(s.expr, root, { variables });
-    default: return value;
+    case 'expr':
+      return evaluate(s.expr, root, { variables });
+    default:
+      return value;
   }
 }
 
@@ -128,7 +151,10 @@ function include(value: Doc, node: Node, root: Doc, state: MatchState, variables
       const r = n.kind === 'include' ? v : applyLeaf(v, n, state, root, variables);
       if (r !== undefined) out[key] = r;
     } else if (isPlainObject(v)) out[key] = include(v, n, root, state, variables);
-    else if (Array.isArray(v)) out[key] = v.filter((el) => isPlainObject(el) || Array.isArray(el)).map((el) => (Array.isArray(el) ? el : include(el as Doc, n, root, state, variables)));
+    else if (Array.isArray(v))
+      out[key] = v
+        .filter((el) => isPlainObject(el) || Array.isArray(el))
+        .map((el) => (Array.isArray(el) ? el : include(el as Doc, n, root, state, variables)));
   }
   // Computed fields and specs on fields the document lacks come after the kept fields.
   for (const key of Object.keys(node)) {
@@ -153,7 +179,10 @@ function exclude(value: Doc, node: Node, state: MatchState): Doc {
   for (const key of Object.keys(value)) {
     const n = node[key];
     const v = value[key];
-    if (n === undefined) { out[key] = v; continue; }
+    if (n === undefined) {
+      out[key] = v;
+      continue;
+    }
     if (isSpec(n)) {
       if (n.kind === 'exclude') continue;
       const r = applyLeaf(v, n, state, value);

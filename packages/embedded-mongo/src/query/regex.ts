@@ -30,8 +30,14 @@ function stripExtended(source: string): string {
   let out = '';
   for (let i = 0; i < source.length; i++) {
     const ch = source[i]!;
-    if (ch === '\\' && i + 1 < source.length) { out += ch + source[++i]; continue; }
-    if (ch === '#') { while (i < source.length && source[i] !== '\n') i++; continue; }
+    if (ch === '\\' && i + 1 < source.length) {
+      out += ch + source[++i];
+      continue;
+    }
+    if (ch === '#') {
+      while (i < source.length && source[i] !== '\n') i++;
+      continue;
+    }
     if (!/\s/.test(ch)) out += ch;
   }
   return out;

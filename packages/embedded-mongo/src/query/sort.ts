@@ -6,7 +6,10 @@ import { binaryCompare, compareValues, isPlainObject, type Doc, type StringCompa
 /** Marks a field holding an empty array: it sorts before null, as in MongoDB. */
 const EMPTY_ARRAY = Symbol('emptyArray');
 
-export interface SortField { parts: string[]; dir: 1 | -1 }
+export interface SortField {
+  parts: string[];
+  dir: 1 | -1;
+}
 
 export function parseSort(spec: unknown): SortField[] {
   if (spec === undefined || spec === null) return [];
@@ -15,7 +18,10 @@ export function parseSort(spec: unknown): SortField[] {
     const v = spec[key];
     if (isPlainObject(v) && '$meta' in v) throw badValue('$meta sort is not supported by the embedded server');
     const n = isNumeric(v) ? toNumber(v) : NaN;
-    if (n !== 1 && n !== -1) throw badValue(`$sort key ordering must be 1 (for ascending) or -1 (for descending), got ${JSON.stringify(v)} for '${key}'`);
+    if (n !== 1 && n !== -1)
+      throw badValue(
+        `$sort key ordering must be 1 (for ascending) or -1 (for descending), got ${JSON.stringify(v)} for '${key}'`,
+      );
     return { parts: key.split('.'), dir: n };
   });
 }
@@ -24,7 +30,11 @@ export function parseSort(spec: unknown): SortField[] {
  * The value a document sorts by on one field: for arrays the smallest element ascending and the
  * largest descending; missing is null; an empty array sorts before null.
  */
-export function sortKey(doc: Doc, field: SortField, strings: StringCompare = binaryCompare): Value | typeof EMPTY_ARRAY {
+export function sortKey(
+  doc: Doc,
+  field: SortField,
+  strings: StringCompare = binaryCompare,
+): Value | typeof EMPTY_ARRAY {
   let best: Value | typeof EMPTY_ARRAY = EMPTY_ARRAY;
   let sawEmpty = false;
   let found = false;

@@ -12,12 +12,20 @@ export class ArrayFilters {
     if (list === undefined || list === null) return;
     if (!Array.isArray(list)) throw failedToParse('arrayFilters must be an array');
     for (const f of list) {
-      if (!isPlainObject(f) || Object.keys(f).length === 0) throw failedToParse('Cannot use an expression without a top-level field name in arrayFilters');
+      if (!isPlainObject(f) || Object.keys(f).length === 0)
+        throw failedToParse('Cannot use an expression without a top-level field name in arrayFilters');
       const ids = new Set(Object.keys(f).map((k) => k.split('.')[0]!));
-      if (ids.size !== 1) throw failedToParse(`Error parsing array filter: expected a single top-level field name, found ${[...ids].join(', ')}`);
+      if (ids.size !== 1)
+        throw failedToParse(
+          `Error parsing array filter: expected a single top-level field name, found ${[...ids].join(', ')}`,
+        );
       const id = [...ids][0]!;
-      if (!/^[a-z][a-zA-Z0-9]*$/.test(id)) throw badValue(`The top-level field name must be an alphanumeric string beginning with a lowercase letter, found '${id}'`);
-      if (this.filters.has(id)) throw failedToParse(`Found multiple array filters with the same top-level field name ${id}`);
+      if (!/^[a-z][a-zA-Z0-9]*$/.test(id))
+        throw badValue(
+          `The top-level field name must be an alphanumeric string beginning with a lowercase letter, found '${id}'`,
+        );
+      if (this.filters.has(id))
+        throw failedToParse(`Found multiple array filters with the same top-level field name ${id}`);
       this.filters.set(id, compileFilter(f, { strings }));
     }
   }
@@ -44,12 +52,21 @@ export class ArrayFilters {
 /**
  * Turns an update path with `$`, `$[]` and `$[id]` into the concrete paths it names in this document.
  */
-export function expandUpdatePath(doc: Doc, path: string, filters: ArrayFilters, match: MatchState, insert: boolean): string[][] {
+export function expandUpdatePath(
+  doc: Doc,
+  path: string,
+  filters: ArrayFilters,
+  match: MatchState,
+  insert: boolean,
+): string[][] {
   const parts = path.split('.');
   if (!parts.some((p) => p === '$' || p.startsWith('$['))) return [parts];
   const out: string[][] = [];
   const walk = (value: Value, i: number, prefix: string[]): void => {
-    if (i === parts.length) { out.push(prefix); return; }
+    if (i === parts.length) {
+      out.push(prefix);
+      return;
+    }
     const part = parts[i]!;
     if (part === '$') {
       if (match.arrayIndex === undefined || insert) {
@@ -61,11 +78,15 @@ export function expandUpdatePath(doc: Doc, path: string, filters: ArrayFilters, 
     }
     if (part.startsWith('$[')) {
       const id = part.slice(2, -1);
-      if (id !== '' && !filters.has(id)) throw badValue(`No array filter found for identifier '${id}' in path '${path}'`);
+      if (id !== '' && !filters.has(id))
+        throw badValue(`No array filter found for identifier '${id}' in path '${path}'`);
       if (id !== '') filters.used.add(id);
       if (!Array.isArray(value)) {
         if (insert && value === undefined) return;
-        throw new ServerError(CODES.BadValue, `The path '${prefix.join('.')}' must exist in the document in order to apply array updates.`);
+        throw new ServerError(
+          CODES.BadValue,
+          `The path '${prefix.join('.')}' must exist in the document in order to apply array updates.`,
+        );
       }
       value.forEach((el, k) => {
         if (id === '' || filters.test(id, el)) walk(el, i + 1, [...prefix, String(k)]);
@@ -88,7 +109,10 @@ export function checkConflicts(paths: string[]): void {
     const a = sorted[i - 1]!;
     const b = sorted[i]!;
     if (a === b || b.startsWith(`${a}.`)) {
-      throw new ServerError(CODES.ConflictingUpdateOperators, `Updating the path '${b}' would create a conflict at '${a}'`);
+      throw new ServerError(
+        CODES.ConflictingUpdateOperators,
+        `Updating the path '${b}' would create a conflict at '${a}'`,
+      );
     }
   }
 }

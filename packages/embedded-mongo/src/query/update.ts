@@ -6,7 +6,15 @@ import { arith, isNumeric, NumericOverflowError, toNumber } from './numeric';
 import { getPath, isArrayIndex, setPath, unsetPath } from './paths';
 import { parseSort, sortDocs } from './sort';
 import { ArrayFilters, checkConflicts, expandUpdatePath, orderedPaths } from './update-paths';
-import { bsonTypeName, compareValues, isPlainObject, valuesEqual, type Doc, type StringCompare, type Value } from './values';
+import {
+  bsonTypeName,
+  compareValues,
+  isPlainObject,
+  valuesEqual,
+  type Doc,
+  type StringCompare,
+  type Value,
+} from './values';
 
 export interface UpdateOptions {
   arrayFilters?: unknown;
@@ -17,8 +25,23 @@ export interface UpdateOptions {
   strings?: StringCompare;
 }
 
-const OPERATORS = new Set(['$set', '$unset', '$inc', '$mul', '$min', '$max', '$rename', '$currentDate',
-  '$setOnInsert', '$push', '$addToSet', '$pop', '$pull', '$pullAll', '$bit']);
+const OPERATORS = new Set([
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$rename',
+  '$currentDate',
+  '$setOnInsert',
+  '$push',
+  '$addToSet',
+  '$pop',
+  '$pull',
+  '$pullAll',
+  '$bit',
+]);
 
 export function isOperatorUpdate(update: Doc): boolean {
   const first = Object.keys(update)[0];
@@ -29,19 +52,30 @@ export function isOperatorUpdate(update: Doc): boolean {
 export function validateUpdate(update: Doc): void {
   if (!isOperatorUpdate(update)) {
     for (const k of Object.keys(update)) {
-      if (k.startsWith('$')) throw new ServerError(CODES.DollarPrefixedFieldName, `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document.`);
+      if (k.startsWith('$'))
+        throw new ServerError(
+          CODES.DollarPrefixedFieldName,
+          `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document.`,
+        );
     }
     return;
   }
   const all: string[] = [];
   for (const [op, fields] of Object.entries(update)) {
-    if (!OPERATORS.has(op)) throw failedToParse(`Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`);
-    if (!isPlainObject(fields)) throw failedToParse(`Modifiers operate on fields but we found type ${bsonTypeName(fields)} instead. For example: {$mod: {<field>: ...}} not {${op}: ${JSON.stringify(fields)}}`);
+    if (!OPERATORS.has(op))
+      throw failedToParse(
+        `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
+      );
+    if (!isPlainObject(fields))
+      throw failedToParse(
+        `Modifiers operate on fields but we found type ${bsonTypeName(fields)} instead. For example: {$mod: {<field>: ...}} not {${op}: ${JSON.stringify(fields)}}`,
+      );
     for (const path of Object.keys(fields)) {
-      if (path === '') throw new ServerError(56, "An empty update path is not valid.");
+      if (path === '') throw new ServerError(56, 'An empty update path is not valid.');
       all.push(path);
       if (op === '$rename') {
-        if (typeof fields[path] !== 'string') throw badType(`The 'to' field for $rename must be a string: ${path}: ${JSON.stringify(fields[path])}`);
+        if (typeof fields[path] !== 'string')
+          throw badType(`The 'to' field for $rename must be a string: ${path}: ${JSON.stringify(fields[path])}`);
         all.push(fields[path] as string);
       }
     }
@@ -62,7 +96,10 @@ export function applyUpdate(doc: Doc, update: Doc, opts: UpdateOptions = {}): { 
     const next: Doc = { _id: doc._id, ...cloneValue(update) };
     if (next._id === undefined) delete next._id;
     if (update._id !== undefined && doc._id !== undefined && !valuesEqual(update._id, doc._id)) {
-      throw new ServerError(CODES.ImmutableField, `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${JSON.stringify(update._id)}`);
+      throw new ServerError(
+        CODES.ImmutableField,
+        `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${JSON.stringify(update._id)}`,
+      );
     }
     return { doc: next, modified: changed(doc, next) };
   }
@@ -82,7 +119,10 @@ export function applyUpdate(doc: Doc, update: Doc, opts: UpdateOptions = {}): { 
   }
   filters.checkAllUsed();
   if (doc._id !== undefined && !valuesEqual(next._id, doc._id)) {
-    throw new ServerError(CODES.ImmutableField, "Performing an update on the path '_id' would modify the immutable field '_id'");
+    throw new ServerError(
+      CODES.ImmutableField,
+      "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
   }
   return { doc: next, modified: changed(doc, next) };
 }
@@ -102,7 +142,10 @@ function assign(doc: Doc, parts: string[], value: Value): void {
     const part = parts[i]!;
     const next: Value = Array.isArray(cur) ? (isArrayIndex(part) ? cur[Number(part)] : undefined) : (cur as Doc)[part];
     if (Array.isArray(cur) && !isArrayIndex(part)) {
-      fail(CODES.PathNotViable, `Cannot create field '${part}' in element {${parts.slice(0, i).join('.')}: ${JSON.stringify(cur)}}`);
+      fail(
+        CODES.PathNotViable,
+        `Cannot create field '${part}' in element {${parts.slice(0, i).join('.')}: ${JSON.stringify(cur)}}`,
+      );
     }
     if (next !== undefined && next !== null && !isPlainObject(next) && !Array.isArray(next)) {
       fail(CODES.PathNotViable, `Cannot create field '${parts[i + 1]}' in element {${part}: ${JSON.stringify(next)}}`);
@@ -112,14 +155,20 @@ function assign(doc: Doc, parts: string[], value: Value): void {
   }
   const parent = getPath(doc, parts.slice(0, -1));
   if (Array.isArray(parent) && !isArrayIndex(parts[parts.length - 1]!)) {
-    fail(CODES.PathNotViable, `Cannot create field '${parts[parts.length - 1]}' in element {${parts.slice(0, -1).join('.')}: [...]}`);
+    fail(
+      CODES.PathNotViable,
+      `Cannot create field '${parts[parts.length - 1]}' in element {${parts.slice(0, -1).join('.')}: [...]}`,
+    );
   }
   setPath(doc, parts, value);
 }
 
 function numericOp(op: '$inc' | '$mul', doc: Doc, parts: string[], operand: Value): void {
   if (!isNumeric(operand)) {
-    fail(CODES.TypeMismatch, `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${parts.join('.')}: ${JSON.stringify(operand)}}`);
+    fail(
+      CODES.TypeMismatch,
+      `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: {${parts.join('.')}: ${JSON.stringify(operand)}}`,
+    );
   }
   const cur = getPath(doc, parts);
   if (cur === undefined) {
@@ -127,12 +176,19 @@ function numericOp(op: '$inc' | '$mul', doc: Doc, parts: string[], operand: Valu
     return;
   }
   if (!isNumeric(cur)) {
-    fail(CODES.TypeMismatch, `Cannot apply ${op} to a value of non-numeric type. {_id: ${JSON.stringify(doc._id)}} has the field '${parts[parts.length - 1]}' of non-numeric type ${bsonTypeName(cur)}`);
+    fail(
+      CODES.TypeMismatch,
+      `Cannot apply ${op} to a value of non-numeric type. {_id: ${JSON.stringify(doc._id)}} has the field '${parts[parts.length - 1]}' of non-numeric type ${bsonTypeName(cur)}`,
+    );
   }
   try {
     setPath(doc, parts, arith(op === '$inc' ? 'add' : 'mul', cur, operand));
   } catch (err) {
-    if (err instanceof NumericOverflowError) fail(CODES.BadValue, `Failed to apply ${op} operations to current value (${JSON.stringify(cur)}) for document {_id: ${JSON.stringify(doc._id)}}: ${err.message}`);
+    if (err instanceof NumericOverflowError)
+      fail(
+        CODES.BadValue,
+        `Failed to apply ${op} operations to current value (${JSON.stringify(cur)}) for document {_id: ${JSON.stringify(doc._id)}}: ${err.message}`,
+      );
     throw err;
   }
 }
@@ -141,7 +197,10 @@ function arrayAt(doc: Doc, parts: string[], op: string): Value[] | undefined {
   const cur = getPath(doc, parts);
   if (cur === undefined) return undefined;
   if (!Array.isArray(cur)) {
-    fail(CODES.BadValue, `The field '${parts.join('.')}' must be an array but is of type ${bsonTypeName(cur)} in document {_id: ${JSON.stringify(doc._id)}}`);
+    fail(
+      CODES.BadValue,
+      `The field '${parts.join('.')}' must be an array but is of type ${bsonTypeName(cur)} in document {_id: ${JSON.stringify(doc._id)}}`,
+    );
   }
   void op;
   return cur;
@@ -149,16 +208,19 @@ function arrayAt(doc: Doc, parts: string[], op: string): Value[] | undefined {
 
 function applyOne(op: string, doc: Doc, parts: string[], operand: Value, opts: UpdateOptions): void {
   switch (op) {
-    case '$set': case '$setOnInsert':
+    case '$set':
+    case '$setOnInsert':
       assign(doc, parts, cloneValue(operand));
       return;
     case '$unset':
       unsetPath(doc, parts);
       return;
-    case '$inc': case '$mul':
+    case '$inc':
+    case '$mul':
       numericOp(op, doc, parts, operand);
       return;
-    case '$min': case '$max': {
+    case '$min':
+    case '$max': {
       const cur = getPath(doc, parts);
       const c = cur === undefined ? 0 : compareValues(operand, cur, opts.strings);
       if (cur === undefined || (op === '$min' ? c < 0 : c > 0)) assign(doc, parts, cloneValue(operand));
@@ -166,9 +228,14 @@ function applyOne(op: string, doc: Doc, parts: string[], operand: Value, opts: U
     }
     case '$rename': {
       const to = (operand as string).split('.');
-      if (to.join('.') === parts.join('.')) fail(CODES.BadValue, `The source and target field for $rename must differ: ${parts.join('.')}`);
+      if (to.join('.') === parts.join('.'))
+        fail(CODES.BadValue, `The source and target field for $rename must differ: ${parts.join('.')}`);
       const parent = getPath(doc, parts.slice(0, -1));
-      if (Array.isArray(parent)) fail(CODES.BadValue, `The source field cannot be an array element, '${parts.join('.')}' in doc with _id: ${JSON.stringify(doc._id)}`);
+      if (Array.isArray(parent))
+        fail(
+          CODES.BadValue,
+          `The source field cannot be an array element, '${parts.join('.')}' in doc with _id: ${JSON.stringify(doc._id)}`,
+        );
       const cur = getPath(doc, parts);
       if (cur === undefined) return;
       unsetPath(doc, parts);
@@ -180,17 +247,25 @@ function applyOne(op: string, doc: Doc, parts: string[], operand: Value, opts: U
       if (isPlainObject(operand) && operand.$type !== 'date' && operand.$type !== 'timestamp') {
         fail(CODES.BadValue, "The '$type' string field is required to be 'date' or 'timestamp'");
       } else if (!isPlainObject(operand) && typeof operand !== 'boolean') {
-        fail(CODES.BadValue, `${parts.join('.')} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`);
+        fail(
+          CODES.BadValue,
+          `${parts.join('.')} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`,
+        );
       }
       const now = Date.now();
       assign(doc, parts, wantTs ? new Timestamp({ t: Math.floor(now / 1000), i: 1 }) : new Date(now));
       return;
     }
-    case '$push': case '$addToSet': {
+    case '$push':
+    case '$addToSet': {
       const cur = arrayAt(doc, parts, op) ?? [];
       const each = isPlainObject(operand) && '$each' in operand;
       const items = each ? (operand as Doc).$each : [operand];
-      if (!Array.isArray(items)) fail(CODES.BadValue, `The argument to $each in ${op} must be an array but it was of type ${bsonTypeName(items)}`);
+      if (!Array.isArray(items))
+        fail(
+          CODES.BadValue,
+          `The argument to $each in ${op} must be an array but it was of type ${bsonTypeName(items)}`,
+        );
       let arr = [...cur];
       if (op === '$addToSet') {
         for (const item of items) if (!arr.some((x) => valuesEqual(x, item))) arr.push(cloneValue(item));
@@ -216,12 +291,14 @@ function applyOne(op: string, doc: Doc, parts: string[], operand: Value, opts: U
       setPath(doc, parts, dir === 1 ? cur.slice(0, -1) : cur.slice(1));
       return;
     }
-    case '$pull': case '$pullAll': {
+    case '$pull':
+    case '$pullAll': {
       const cur = arrayAt(doc, parts, op);
       if (!cur) return;
       let keep: (x: Value) => boolean;
       if (op === '$pullAll') {
-        if (!Array.isArray(operand)) fail(CODES.BadValue, `$pullAll requires an array argument but was given a ${bsonTypeName(operand)}`);
+        if (!Array.isArray(operand))
+          fail(CODES.BadValue, `$pullAll requires an array argument but was given a ${bsonTypeName(operand)}`);
         keep = (x) => !operand.some((v) => valuesEqual(x, v));
       } else if (isOperatorDoc(operand)) {
         const m = compileFilter({ v: operand }, { strings: opts.strings });

@@ -32,31 +32,77 @@ export function bsonTypeName(v: Value): string {
   if (v instanceof RegExp) return 'regex';
   if (v instanceof Uint8Array) return 'binData';
   switch (bsontype(v as object)) {
-    case 'ObjectId': return 'objectId';
-    case 'Binary': return 'binData';
-    case 'Timestamp': return 'timestamp';
-    case 'BSONRegExp': return 'regex';
-    case 'MinKey': return 'minKey';
-    case 'MaxKey': return 'maxKey';
-    case 'Code': return (v as { scope?: unknown }).scope ? 'javascriptWithScope' : 'javascript';
-    case 'BSONSymbol': return 'symbol';
-    case 'DBRef': return 'object';
-    default: return 'object';
+    case 'ObjectId':
+      return 'objectId';
+    case 'Binary':
+      return 'binData';
+    case 'Timestamp':
+      return 'timestamp';
+    case 'BSONRegExp':
+      return 'regex';
+    case 'MinKey':
+      return 'minKey';
+    case 'MaxKey':
+      return 'maxKey';
+    case 'Code':
+      return (v as { scope?: unknown }).scope ? 'javascriptWithScope' : 'javascript';
+    case 'BSONSymbol':
+      return 'symbol';
+    case 'DBRef':
+      return 'object';
+    default:
+      return 'object';
   }
 }
 
 /** $type's numeric aliases. */
 export const TYPE_NUMBERS: Record<number, string> = {
-  1: 'double', 2: 'string', 3: 'object', 4: 'array', 5: 'binData', 6: 'undefined', 7: 'objectId',
-  8: 'bool', 9: 'date', 10: 'null', 11: 'regex', 12: 'dbPointer', 13: 'javascript', 14: 'symbol',
-  15: 'javascriptWithScope', 16: 'int', 17: 'timestamp', 18: 'long', 19: 'decimal', [-1]: 'minKey', 127: 'maxKey',
+  1: 'double',
+  2: 'string',
+  3: 'object',
+  4: 'array',
+  5: 'binData',
+  6: 'undefined',
+  7: 'objectId',
+  8: 'bool',
+  9: 'date',
+  10: 'null',
+  11: 'regex',
+  12: 'dbPointer',
+  13: 'javascript',
+  14: 'symbol',
+  15: 'javascriptWithScope',
+  16: 'int',
+  17: 'timestamp',
+  18: 'long',
+  19: 'decimal',
+  [-1]: 'minKey',
+  127: 'maxKey',
 };
 
 /** MongoDB's canonical ordering of BSON types in comparisons and sorts. */
 const TYPE_RANK: Record<string, number> = {
-  minKey: 0, undefined: 5, null: 5, int: 10, long: 10, double: 10, decimal: 10, symbol: 15, string: 15,
-  object: 20, array: 25, binData: 30, objectId: 35, bool: 40, date: 45, timestamp: 47, regex: 50,
-  dbPointer: 55, javascript: 60, javascriptWithScope: 65, maxKey: 100,
+  minKey: 0,
+  undefined: 5,
+  null: 5,
+  int: 10,
+  long: 10,
+  double: 10,
+  decimal: 10,
+  symbol: 15,
+  string: 15,
+  object: 20,
+  array: 25,
+  binData: 30,
+  objectId: 35,
+  bool: 40,
+  date: 45,
+  timestamp: 47,
+  regex: 50,
+  dbPointer: 55,
+  javascript: 60,
+  javascriptWithScope: 65,
+  maxKey: 100,
 };
 
 export function typeRank(v: Value): number {
@@ -92,11 +138,18 @@ export function compareValues(a: Value, b: Value, strings: StringCompare = binar
   if (ra !== rb) return ra < rb ? -1 : 1;
   const type = bsonTypeName(a);
   switch (ra) {
-    case 0: case 5: case 100: return 0;
-    case 10: return compareNumbers(a as never, b as never);
-    case 15: return sign(strings(String(a), String(b)));
-    case 20: return compareDocs(a as Doc, b as Doc, strings);
-    case 25: return compareArrays(a as Value[], b as Value[], strings);
+    case 0:
+    case 5:
+    case 100:
+      return 0;
+    case 10:
+      return compareNumbers(a as never, b as never);
+    case 15:
+      return sign(strings(String(a), String(b)));
+    case 20:
+      return compareDocs(a as Doc, b as Doc, strings);
+    case 25:
+      return compareArrays(a as Value[], b as Value[], strings);
     case 30: {
       const x = bytesOf(a);
       const y = bytesOf(b);
@@ -105,9 +158,12 @@ export function compareValues(a: Value, b: Value, strings: StringCompare = binar
       const sy = (b as { sub_type?: number }).sub_type ?? 0;
       return sx !== sy ? (sx < sy ? -1 : 1) : compareBytes(x, y);
     }
-    case 35: return compareBytes((a as { id: Uint8Array }).id, (b as { id: Uint8Array }).id);
-    case 40: return a === b ? 0 : a ? 1 : -1;
-    case 45: return sign((a as Date).getTime() - (b as Date).getTime());
+    case 35:
+      return compareBytes((a as { id: Uint8Array }).id, (b as { id: Uint8Array }).id);
+    case 40:
+      return a === b ? 0 : a ? 1 : -1;
+    case 45:
+      return sign((a as Date).getTime() - (b as Date).getTime());
     case 47: {
       const x = BigInt.asUintN(64, BigInt((a as { toString(): string }).toString()));
       const y = BigInt.asUintN(64, BigInt((b as { toString(): string }).toString()));
@@ -172,7 +228,10 @@ export function hashKey(v: Value): string {
   if (t === 'ObjectId') return `o${(v as { toHexString(): string }).toHexString()}`;
   if (isPlainObject(v) || t === 'DBRef') {
     const d = (t === 'DBRef' ? (v as { toJSON(): Doc }).toJSON() : v) as Doc;
-    return `{${Object.keys(d).filter((k) => d[k] !== undefined).map((k) => `${JSON.stringify(k)}:${hashKey(d[k])}`).join(',')}}`;
+    return `{${Object.keys(d)
+      .filter((k) => d[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${hashKey(d[k])}`)
+      .join(',')}}`;
   }
   if (t === 'Binary' || v instanceof Uint8Array) {
     return `b${(v as { sub_type?: number }).sub_type ?? 0}:${Buffer.from(bytesOf(v)).toString('hex')}`;

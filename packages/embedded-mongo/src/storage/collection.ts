@@ -7,7 +7,10 @@ export interface Journal {
   record(entry: Doc): void;
 }
 
-interface Slot { doc: Doc; rid: number }
+interface Slot {
+  doc: Doc;
+  rid: number;
+}
 
 const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_', unique: true };
 
@@ -22,7 +25,12 @@ export class Collection {
   private validator: Matcher | null = null;
   options: Doc;
 
-  constructor(readonly db: string, readonly name: string, options: Doc, private readonly journal: Journal) {
+  constructor(
+    readonly db: string,
+    readonly name: string,
+    options: Doc,
+    private readonly journal: Journal,
+  ) {
     this.indexes.set('_id_', new Index(ID_INDEX));
     this.options = options;
     this.setOptions(options, false);
@@ -31,8 +39,11 @@ export class Collection {
   /** Applies create/collMod options; a query-style `validator` is enforced on every write. */
   setOptions(options: Doc, journal = true): void {
     const validator = options.validator;
-    const active = isPlainObject(validator) && Object.keys(validator).length > 0
-      && options.validationLevel !== 'off' && options.validationAction !== 'warn';
+    const active =
+      isPlainObject(validator) &&
+      Object.keys(validator).length > 0 &&
+      options.validationLevel !== 'off' &&
+      options.validationAction !== 'warn';
     this.validator = active ? compileFilter(validator) : null;
     this.options = options;
     if (journal) this.journal.record({ op: 'options', db: this.db, coll: this.name, options });
@@ -41,13 +52,24 @@ export class Collection {
   private validate(doc: Doc): void {
     if (this.validator && !this.validator(doc)) {
       throw new ServerError(CODES.DocumentValidationFailure, 'Document failed validation', {
-        errInfo: { failingDocumentId: doc._id, details: { operatorName: '$validator', reason: 'the document does not match the collection validator', validator: this.options.validator } },
+        errInfo: {
+          failingDocumentId: doc._id,
+          details: {
+            operatorName: '$validator',
+            reason: 'the document does not match the collection validator',
+            validator: this.options.validator,
+          },
+        },
       });
     }
   }
 
-  get ns(): string { return `${this.db}.${this.name}`; }
-  get size(): number { return this.slots.size; }
+  get ns(): string {
+    return `${this.db}.${this.name}`;
+  }
+  get size(): number {
+    return this.slots.size;
+  }
 
   /** Documents in natural order. */
   *all(): Iterable<Doc> {
@@ -85,7 +107,10 @@ export class Collection {
     if (doc._id === undefined) throw new ServerError(CODES.InvalidIdField, 'document to insert has no _id');
     if (Array.isArray(doc._id)) throw new ServerError(CODES.InvalidIdField, `The '_id' value cannot be of type array`);
     if (isPlainObject(doc._id) && Object.keys(doc._id).some((k) => k.startsWith('$'))) {
-      throw new ServerError(CODES.DollarPrefixedFieldName, `_id fields may not contain '$'-prefixed fields: ${Object.keys(doc._id)[0]} is not valid for storage.`);
+      throw new ServerError(
+        CODES.DollarPrefixedFieldName,
+        `_id fields may not contain '$'-prefixed fields: ${Object.keys(doc._id)[0]} is not valid for storage.`,
+      );
     }
     const id = hashKey(doc._id);
     if (journal) this.validate(doc);

@@ -6,7 +6,15 @@ import { asRegExp } from '../query/regex';
 import { hashKey, isPlainObject, type Doc, type Value } from '../query/values';
 
 /** An index as listIndexes reports it. */
-export interface IndexSpec { v: number; key: Doc; name: string; unique?: boolean; sparse?: boolean; partialFilterExpression?: Doc; [opt: string]: unknown }
+export interface IndexSpec {
+  v: number;
+  key: Doc;
+  name: string;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Doc;
+  [opt: string]: unknown;
+}
 
 const SEP = '\u0001';
 const MAX_LOOKUP_KEYS = 1000;
@@ -28,8 +36,12 @@ export class Index {
     this.partial = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : null;
   }
 
-  get name(): string { return this.spec.name; }
-  get unique(): boolean { return this.spec.unique === true; }
+  get name(): string {
+    return this.spec.name;
+  }
+  get unique(): boolean {
+    return this.spec.unique === true;
+  }
 
   /** Every key combination (multikey on arrays), each as one string per field. */
   private keys(doc: Doc): string[][] | null {
@@ -71,14 +83,26 @@ export class Index {
     const keyValue: Doc = {};
     for (const parts of this.fields) {
       let found: Value = null;
-      someAtPath(doc, parts, (v) => { if (v !== undefined && !Array.isArray(v)) { found = v; return true; } return false; });
+      someAtPath(doc, parts, (v) => {
+        if (v !== undefined && !Array.isArray(v)) {
+          found = v;
+          return true;
+        }
+        return false;
+      });
       keyValue[parts.join('.')] = found;
     }
-    const shown = Object.entries(keyValue).map(([k, v]) => `${k}: ${display(v)}`).join(', ');
-    return new ServerError(CODES.DuplicateKey, `E11000 duplicate key error collection: ${ns} index: ${this.name} dup key: { ${shown} }`, {
-      keyPattern: this.spec.key,
-      keyValue,
-    });
+    const shown = Object.entries(keyValue)
+      .map(([k, v]) => `${k}: ${display(v)}`)
+      .join(', ');
+    return new ServerError(
+      CODES.DuplicateKey,
+      `E11000 duplicate key error collection: ${ns} index: ${this.name} dup key: { ${shown} }`,
+      {
+        keyPattern: this.spec.key,
+        keyValue,
+      },
+    );
   }
 
   add(doc: Doc, id: string): void {
@@ -165,6 +189,7 @@ function equalityKeys(cond: Value): string[] | null {
 function display(v: Value): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (isNumeric(v)) return String(toNumber(v));
-  if (v && typeof v === 'object' && (v as { _bsontype?: string })._bsontype === 'ObjectId') return `ObjectId('${String(v)}')`;
+  if (v && typeof v === 'object' && (v as { _bsontype?: string })._bsontype === 'ObjectId')
+    return `ObjectId('${String(v)}')`;
   return JSON.stringify(v) ?? 'null';
 }

@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fdatasync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { deserialize, serialize } from 'bson';
 import type { Doc } from '../query/values';
@@ -18,7 +28,10 @@ export class FileJournal {
   private syncAgain = false;
   private waiters: Array<() => void> = [];
 
-  constructor(private readonly dir: string, private readonly fsync: boolean) {}
+  constructor(
+    private readonly dir: string,
+    private readonly fsync: boolean,
+  ) {}
 
   /** Reads every intact record; a torn record at the end (a crash mid-write) is dropped. */
   static read(dir: string): Doc[] {
@@ -90,7 +103,10 @@ export class FileJournal {
     this.waiters = [];
     const fd = this.fd;
     this.syncing = new Promise<void>((done) => {
-      if (fd === null) { done(); return; }
+      if (fd === null) {
+        done();
+        return;
+      }
       fdatasync(fd, () => done());
     }).then(() => {
       this.syncing = null;
@@ -106,6 +122,10 @@ export class FileJournal {
     if (this.fd === null) return;
     const fd = this.fd;
     this.fd = null;
-    try { fsyncSync(fd); } finally { closeSync(fd); }
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
   }
 }

@@ -44,15 +44,32 @@ export class Store implements Journal {
     const db = r.db as string;
     const coll = r.coll as string;
     switch (r.op) {
-      case 'create': this.createCollection(db, coll, (r.options as Doc) ?? {}, true); break;
-      case 'put': this.collection(db, coll, true)!.restore(r.doc as Doc); break;
-      case 'del': this.collection(db, coll)?.remove({ _id: r.id }, false); break;
-      case 'options': this.collection(db, coll)?.setOptions(r.options as Doc, false); break;
-      case 'index': this.collection(db, coll, true)!.createIndex(r.spec as IndexSpec, false); break;
-      case 'dropIndex': this.collection(db, coll)?.dropIndex(r.name as string, false); break;
-      case 'drop': this.dropCollection(db, coll); break;
-      case 'dropDb': this.dropDatabase(db); break;
-      default: break;
+      case 'create':
+        this.createCollection(db, coll, (r.options as Doc) ?? {}, true);
+        break;
+      case 'put':
+        this.collection(db, coll, true)!.restore(r.doc as Doc);
+        break;
+      case 'del':
+        this.collection(db, coll)?.remove({ _id: r.id }, false);
+        break;
+      case 'options':
+        this.collection(db, coll)?.setOptions(r.options as Doc, false);
+        break;
+      case 'index':
+        this.collection(db, coll, true)!.createIndex(r.spec as IndexSpec, false);
+        break;
+      case 'dropIndex':
+        this.collection(db, coll)?.dropIndex(r.name as string, false);
+        break;
+      case 'drop':
+        this.dropCollection(db, coll);
+        break;
+      case 'dropDb':
+        this.dropDatabase(db);
+        break;
+      default:
+        break;
     }
   }
 
@@ -61,7 +78,8 @@ export class Store implements Journal {
     for (const [db, colls] of this.dbs) {
       for (const [name, c] of colls) {
         yield { op: 'create', db, coll: name, options: c.options };
-        for (const index of c.indexes.values()) if (index.name !== '_id_') yield { op: 'index', db, coll: name, spec: index.spec };
+        for (const index of c.indexes.values())
+          if (index.name !== '_id_') yield { op: 'index', db, coll: name, spec: index.spec };
         for (const doc of c.all()) yield { op: 'put', db, coll: name, doc };
       }
     }

@@ -15,19 +15,35 @@ export const DECODE_OPTIONS = { promoteValues: false, bsonRegExp: true, validati
 
 export class ProtocolError extends Error {}
 
-export interface Header { length: number; requestId: number; responseTo: number; opCode: number }
+export interface Header {
+  length: number;
+  requestId: number;
+  responseTo: number;
+  opCode: number;
+}
 
 /** A decoded client request: a command document plus how to answer it. */
-export interface Request { header: Header; command: Doc; legacy: boolean; moreToCome: boolean }
+export interface Request {
+  header: Header;
+  command: Doc;
+  legacy: boolean;
+  moreToCome: boolean;
+}
 
 export function readHeader(buf: Buffer): Header {
-  return { length: buf.readInt32LE(0), requestId: buf.readInt32LE(4), responseTo: buf.readInt32LE(8), opCode: buf.readInt32LE(12) };
+  return {
+    length: buf.readInt32LE(0),
+    requestId: buf.readInt32LE(4),
+    responseTo: buf.readInt32LE(8),
+    opCode: buf.readInt32LE(12),
+  };
 }
 
 function readDoc(buf: Buffer, off: number, end: number): { doc: Doc; next: number } {
   if (off + 5 > end) throw new ProtocolError(`truncated BSON document at offset ${off}`);
   const len = buf.readInt32LE(off);
-  if (len < 5 || off + len > end) throw new ProtocolError(`BSON document length ${len} at offset ${off} overruns the message`);
+  if (len < 5 || off + len > end)
+    throw new ProtocolError(`BSON document length ${len} at offset ${off} overruns the message`);
   try {
     return { doc: deserialize(buf.subarray(off, off + len), DECODE_OPTIONS) as Doc, next: off + len };
   } catch (err) {
@@ -83,7 +99,8 @@ export function parseMessage(msg: Buffer): Request {
     const { doc } = readDoc(msg, ns.next + 8, msg.length);
     const query = (doc.$query as Doc | undefined) ?? doc;
     const db = ns.value.split('.')[0] ?? 'admin';
-    if (!ns.value.endsWith('.$cmd')) throw new ProtocolError(`legacy OP_QUERY is only answered for commands, got namespace ${ns.value}`);
+    if (!ns.value.endsWith('.$cmd'))
+      throw new ProtocolError(`legacy OP_QUERY is only answered for commands, got namespace ${ns.value}`);
     return { header, command: { ...query, $db: db }, legacy: true, moreToCome: false };
   }
   throw new ProtocolError(`unsupported opcode ${header.opCode}`);

@@ -12,7 +12,13 @@ beforeEach(async () => {
 const raw = { promoteValues: false } as const;
 
 test('numbers keep their BSON type on a round trip', async () => {
-  await coll.insertOne({ _id: 1, i: new Int32(1), d: new Double(1), l: Long.fromNumber(1), m: Decimal128.fromString('1.10') });
+  await coll.insertOne({
+    _id: 1,
+    i: new Int32(1),
+    d: new Double(1),
+    l: Long.fromNumber(1),
+    m: Decimal128.fromString('1.10'),
+  });
   const doc = await coll.findOne({ _id: 1 }, raw);
   expect(doc!.i).toBeInstanceOf(Int32);
   expect(doc!.d).toBeInstanceOf(Double);
@@ -29,8 +35,11 @@ test('numbers keep their BSON type on a round trip', async () => {
 
 test('Int32, Long, Double and Decimal128 compare as numbers', async () => {
   await coll.insertMany([
-    { _id: 'int', v: new Int32(5) }, { _id: 'long', v: Long.fromNumber(5) },
-    { _id: 'double', v: new Double(5) }, { _id: 'dec', v: Decimal128.fromString('5.0') }, { _id: 'six', v: new Double(6.5) },
+    { _id: 'int', v: new Int32(5) },
+    { _id: 'long', v: Long.fromNumber(5) },
+    { _id: 'double', v: new Double(5) },
+    { _id: 'dec', v: Decimal128.fromString('5.0') },
+    { _id: 'six', v: new Double(6.5) },
   ]);
   const eq = await coll.find({ v: 5 }).sort({ _id: 1 }).toArray();
   expect(eq.map((d) => d._id)).toEqual(['dec', 'double', 'int', 'long']);
@@ -74,8 +83,18 @@ test('$mul follows the same promotion and a long overflow is refused', async () 
 
 test('sorts order values by BSON type, then by value', async () => {
   const values = [
-    new MaxKey(), true, new Date(0), new ObjectId('000000000000000000000001'), [5], { a: 1 }, 'text', new Int32(3),
-    null, new MinKey(), Long.fromNumber(2), new Double(2.5),
+    new MaxKey(),
+    true,
+    new Date(0),
+    new ObjectId('000000000000000000000001'),
+    [5],
+    { a: 1 },
+    'text',
+    new Int32(3),
+    null,
+    new MinKey(),
+    Long.fromNumber(2),
+    new Double(2.5),
   ];
   await coll.insertMany(values.map((v, i) => ({ _id: i, v })));
   await coll.insertOne({ _id: 100 });
@@ -85,7 +104,11 @@ test('sorts order values by BSON type, then by value', async () => {
 });
 
 test('array sort keys use the smallest element ascending and the largest descending', async () => {
-  await coll.insertMany([{ _id: 'a', v: [1, 10] }, { _id: 'b', v: [5] }, { _id: 'c', v: [0, 7] }]);
+  await coll.insertMany([
+    { _id: 'a', v: [1, 10] },
+    { _id: 'b', v: [5] },
+    { _id: 'c', v: [0, 7] },
+  ]);
   expect((await coll.find().sort({ v: 1 }).toArray()).map((d) => d._id)).toEqual(['c', 'a', 'b']);
   expect((await coll.find().sort({ v: -1 }).toArray()).map((d) => d._id)).toEqual(['a', 'c', 'b']);
 });
@@ -106,14 +129,22 @@ test('embedded document equality is field-order sensitive', async () => {
 });
 
 test('range operators only match values of the same type bracket', async () => {
-  await coll.insertMany([{ _id: 1, v: 5 }, { _id: 2, v: '5' }, { _id: 3, v: new Date(5) }]);
+  await coll.insertMany([
+    { _id: 1, v: 5 },
+    { _id: 2, v: '5' },
+    { _id: 3, v: new Date(5) },
+  ]);
   expect(await coll.countDocuments({ v: { $gt: 1 } })).toBe(1);
   expect(await coll.countDocuments({ v: { $gt: '1' } })).toBe(1);
   expect(await coll.countDocuments({ v: { $lt: new Date(10) } })).toBe(1);
 });
 
 test('simple collation: strength 1 ignores case and accents, strength 2 only case', async () => {
-  await coll.insertMany([{ _id: 1, n: 'Élan' }, { _id: 2, n: 'elan' }, { _id: 3, n: 'ELAN' }]);
+  await coll.insertMany([
+    { _id: 1, n: 'Élan' },
+    { _id: 2, n: 'elan' },
+    { _id: 3, n: 'ELAN' },
+  ]);
   expect(await coll.countDocuments({ n: 'elan' }, { collation: { locale: 'fr', strength: 1 } })).toBe(3);
   expect(await coll.countDocuments({ n: 'elan' }, { collation: { locale: 'fr', strength: 2 } })).toBe(2);
   expect(await coll.countDocuments({ n: 'elan' })).toBe(1);

@@ -7,7 +7,9 @@ let coll: Collection<AnyDoc>;
 
 beforeEach(async () => {
   coll = t.db().collection<AnyDoc>(`c_${Math.random().toString(36).slice(2, 8)}`);
-  await coll.insertMany(Array.from({ length: 10 }, (_, i) => ({ _id: i, n: i, tag: i % 2 ? 'odd' : 'even', nested: { k: i } })));
+  await coll.insertMany(
+    Array.from({ length: 10 }, (_, i) => ({ _id: i, n: i, tag: i % 2 ? 'odd' : 'even', nested: { k: i } })),
+  );
 });
 
 test('handshake commands answer', async () => {
@@ -23,7 +25,10 @@ test('handshake commands answer', async () => {
 });
 
 test('an unknown command answers CommandNotFound (59)', async () => {
-  const err = await t.db().command({ frobnicate: 1 }).catch((e: unknown) => e);
+  const err = await t
+    .db()
+    .command({ frobnicate: 1 })
+    .catch((e: unknown) => e);
   expect(err).toBeInstanceOf(MongoServerError);
   expect((err as MongoServerError).code).toBe(59);
   expect((err as MongoServerError).codeName).toBe('CommandNotFound');
@@ -31,7 +36,12 @@ test('an unknown command answers CommandNotFound (59)', async () => {
 });
 
 test('find: filter, sort, skip, limit, projection', async () => {
-  const docs = await coll.find({ tag: 'odd' }, { projection: { n: 1, _id: 0 } }).sort({ n: -1 }).skip(1).limit(2).toArray();
+  const docs = await coll
+    .find({ tag: 'odd' }, { projection: { n: 1, _id: 0 } })
+    .sort({ n: -1 })
+    .skip(1)
+    .limit(2)
+    .toArray();
   expect(docs).toEqual([{ n: 7 }, { n: 5 }]);
   const excl = await coll.findOne({ _id: 3 }, { projection: { nested: 0, tag: 0 } });
   expect(excl).toEqual({ _id: 3, n: 3 });
@@ -66,7 +76,10 @@ test('update: operators, replacement, upsert, multi and arrayFilters', async () 
   await coll.insertOne({ _id: 'arr', items: [{ q: 1 }, { q: 5 }, { q: 9 }] });
   await coll.updateOne({ _id: 'arr' }, { $set: { 'items.$[big].q': 0 } }, { arrayFilters: [{ 'big.q': { $gt: 4 } }] });
   expect((await coll.findOne({ _id: 'arr' }))!.items).toEqual([{ q: 1 }, { q: 0 }, { q: 0 }]);
-  await coll.updateOne({ _id: 'arr', 'items.q': 1 }, { $set: { 'items.$.q': 2 }, $push: { log: { $each: ['a', 'b'] } as never } });
+  await coll.updateOne(
+    { _id: 'arr', 'items.q': 1 },
+    { $set: { 'items.$.q': 2 }, $push: { log: { $each: ['a', 'b'] } as never } },
+  );
   expect(await coll.findOne({ _id: 'arr' })).toMatchObject({ items: [{ q: 2 }, { q: 0 }, { q: 0 }], log: ['a', 'b'] });
 });
 
@@ -87,9 +100,17 @@ test('findAndModify: before, after, sort, upsert and remove', async () => {
   const before = await coll.findOneAndUpdate({ tag: 'odd' }, { $set: { seen: 1 } }, { sort: { n: -1 } });
   expect(before).toMatchObject({ _id: 9 });
   expect(before!.seen).toBeUndefined();
-  const after = await coll.findOneAndUpdate({ _id: 9 }, { $inc: { seen: 1 } }, { returnDocument: 'after', projection: { seen: 1 } });
+  const after = await coll.findOneAndUpdate(
+    { _id: 9 },
+    { $inc: { seen: 1 } },
+    { returnDocument: 'after', projection: { seen: 1 } },
+  );
   expect(after).toEqual({ _id: 9, seen: 2 });
-  const upserted = await coll.findOneAndUpdate({ _id: 'fresh' }, { $set: { v: 1 } }, { upsert: true, returnDocument: 'after' });
+  const upserted = await coll.findOneAndUpdate(
+    { _id: 'fresh' },
+    { $set: { v: 1 } },
+    { upsert: true, returnDocument: 'after' },
+  );
   expect(upserted).toEqual({ _id: 'fresh', v: 1 });
   const removed = await coll.findOneAndDelete({ tag: 'even' }, { sort: { n: 1 } });
   expect(removed).toMatchObject({ _id: 0 });

@@ -15,8 +15,12 @@ if (!existsSync(SPEC_DIR)) {
   });
 } else {
   let mongo: TestMongo;
-  beforeAll(async () => { mongo = await startTestMongo(); });
-  afterAll(async () => { await mongo?.close(); });
+  beforeAll(async () => {
+    mongo = await startTestMongo();
+  });
+  afterAll(async () => {
+    await mongo?.close();
+  });
 
   const tests = loadSpecTests(SPEC_DIR, () => mongo.uri, { version: [7, 0, 0], topology: 'single' });
   const counts = { run: 0, skipped: 0 };
@@ -41,7 +45,9 @@ if (!existsSync(SPEC_DIR)) {
     }
     afterAll(() => {
       const why = [...reasons].map(([r, n]) => `  ${n} skipped: ${r}`).join('\n');
-      process.stdout.write(`CRUD spec tests: ${tests.length} in all, ${counts.run} run, ${counts.skipped} skipped\n${why}\n`);
+      process.stdout.write(
+        `CRUD spec tests: ${tests.length} in all, ${counts.run} run, ${counts.skipped} skipped\n${why}\n`,
+      );
     });
   });
 }

@@ -39,7 +39,13 @@ test('every acknowledged write survives kill -9, including writes racing the kil
   // A burst in flight when the process dies: those acknowledged before the kill must be there.
   const acknowledged: number[] = [];
   const burst = Array.from({ length: 300 }, (_, k) => 1000 + k).map((id) =>
-    coll.insertOne({ _id: id, key: `k${id}`, n: 0 }).then(() => { acknowledged.push(id); }, () => undefined));
+    coll.insertOne({ _id: id, key: `k${id}`, n: 0 }).then(
+      () => {
+        acknowledged.push(id);
+      },
+      () => undefined,
+    ),
+  );
   while (acknowledged.length < 50) await new Promise((r) => setImmediate(r));
   await killHard(first.proc);
   await Promise.allSettled(burst);
@@ -59,7 +65,10 @@ test('every acknowledged write survives kill -9, including writes racing the kil
 test('a torn record at the end of the journal is dropped and the rest is kept', async () => {
   const dir = tempDir();
   const first = await start(dir);
-  await first.client.db('torn').collection<AnyDoc>('c').insertMany([{ _id: 1 }, { _id: 2 }]);
+  await first.client
+    .db('torn')
+    .collection<AnyDoc>('c')
+    .insertMany([{ _id: 1 }, { _id: 2 }]);
   await killHard(first.proc);
   appendFileSync(join(dir, 'journal.bson'), Buffer.from([0x40, 0, 0, 0, 3, 0x6f, 0x70]));
   const second = await start(dir);

@@ -4,7 +4,6 @@ import { useTestDatabase, type AnyDoc } from '../support/mongo';
 /** Unique and compound indexes, MongoDB's duplicate-key error shape, and index use for equality. */
 const t = useTestDatabase('idx');
 
-
 test('createIndexes, listIndexes, dropIndexes', async () => {
   const c = t.db().collection<AnyDoc>('lifecycle');
   await c.insertOne({ a: 1, b: 1 });
@@ -29,7 +28,9 @@ test('a per-tenant unique index: same email in two tenants, not twice in one', a
   expect(err).toBeInstanceOf(MongoServerError);
   const e = err as MongoServerError;
   expect(e.code).toBe(11000);
-  expect(e.message).toMatch(/^E11000 duplicate key error collection: .*candidates index: tenantId_1_emailLower_1 dup key/);
+  expect(e.message).toMatch(
+    /^E11000 duplicate key error collection: .*candidates index: tenantId_1_emailLower_1 dup key/,
+  );
   expect(e.keyPattern).toEqual({ tenantId: 1, emailLower: 1 });
   expect(e.keyValue).toEqual({ tenantId: t1, emailLower: 'ann@example.com' });
   expect(await c.countDocuments({ tenantId: t1 })).toBe(1);
@@ -44,14 +45,25 @@ test('a duplicate in insertMany raises MongoBulkWriteError and keeps the documen
   expect(bulk.code).toBe(11000);
   expect(bulk.writeErrors).toBeDefined();
   expect(bulk.insertedCount).toBe(2);
-  expect((await c.find({}, { projection: { _id: 0 } }).sort({ slug: 1 }).toArray())).toEqual([{ slug: 'a' }, { slug: 'b' }]);
-  const unordered = await c.insertMany([{ slug: 'b' }, { slug: 'd' }], { ordered: false }).catch((e: unknown) => e as MongoBulkWriteError);
+  expect(
+    await c
+      .find({}, { projection: { _id: 0 } })
+      .sort({ slug: 1 })
+      .toArray(),
+  ).toEqual([{ slug: 'a' }, { slug: 'b' }]);
+  const unordered = await c
+    .insertMany([{ slug: 'b' }, { slug: 'd' }], { ordered: false })
+    .catch((e: unknown) => e as MongoBulkWriteError);
   expect((unordered as MongoBulkWriteError).insertedCount).toBe(1);
 });
 
 test('a unique index cannot be built over existing duplicates, and updates cannot create one', async () => {
   const c = t.db().collection<AnyDoc>('dups');
-  await c.insertMany([{ _id: 1, k: 1 }, { _id: 2, k: 1 }, { _id: 3, k: 2 }]);
+  await c.insertMany([
+    { _id: 1, k: 1 },
+    { _id: 2, k: 1 },
+    { _id: 3, k: 2 },
+  ]);
   await expect(c.createIndex({ k: 1 }, { unique: true })).rejects.toMatchObject({ code: 11000 });
   expect((await c.listIndexes().toArray()).map((i) => i.name)).toEqual(['_id_']);
   await c.deleteOne({ _id: 2 });
@@ -60,7 +72,7 @@ test('a unique index cannot be built over existing duplicates, and updates canno
   expect(await c.findOne({ _id: 3 })).toEqual({ _id: 3, k: 2 });
 });
 
-test('an equality on an index\'s leading field reads only that tenant\'s documents', async () => {
+test("an equality on an index's leading field reads only that tenant's documents", async () => {
   const c = t.db().collection<AnyDoc>('scoped');
   const tenants = Array.from({ length: 20 }, () => new ObjectId());
   await c.insertMany(tenants.flatMap((tenantId) => Array.from({ length: 25 }, (_, i) => ({ tenantId, i }))));
@@ -69,7 +81,9 @@ test('an equality on an index\'s leading field reads only that tenant\'s documen
   expect(plan.executionStats.nReturned).toBe(25);
   expect(plan.executionStats.totalDocsExamined).toBe(25);
   expect(JSON.stringify(plan.queryPlanner.winningPlan)).toContain('IXSCAN');
-  const byId = await c.find({ _id: { $in: (await c.find({ tenantId: tenants[0] }).limit(3).toArray()).map((d) => d._id) } }).explain('executionStats');
+  const byId = await c
+    .find({ _id: { $in: (await c.find({ tenantId: tenants[0] }).limit(3).toArray()).map((d) => d._id) } })
+    .explain('executionStats');
   expect(byId.executionStats.totalDocsExamined).toBe(3);
   const unindexed = await c.find({ i: 3 }).explain('executionStats');
   expect(unindexed.executionStats.totalDocsExamined).toBe(500);

@@ -66,7 +66,12 @@ describe('embedded server: bad frames', () => {
   let client: MongoClient;
   const lines: string[] = [];
   beforeAll(async () => {
-    const sink = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     server = await EmbeddedMongo.start({ logger: pino({ level: 'warn' }, sink) });
     client = new MongoClient(server.uri);
   });

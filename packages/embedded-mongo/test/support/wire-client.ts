@@ -18,7 +18,12 @@ export class RawWire {
         this.waiting.shift()?.(msg);
       }
     });
-    this.closed = new Promise((resolve) => socket.on('close', () => { this.closedFlag = true; resolve(); }));
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.closedFlag = true;
+        resolve();
+      }),
+    );
     socket.on('error', () => undefined);
   }
 
@@ -29,9 +34,13 @@ export class RawWire {
     });
   }
 
-  get isClosed(): boolean { return this.closedFlag; }
+  get isClosed(): boolean {
+    return this.closedFlag;
+  }
 
-  send(buf: Buffer): void { this.socket.write(buf); }
+  send(buf: Buffer): void {
+    this.socket.write(buf);
+  }
 
   next(): Promise<Buffer> {
     return new Promise((resolve, reject) => {
@@ -40,7 +49,9 @@ export class RawWire {
     });
   }
 
-  close(): void { this.socket.destroy(); }
+  close(): void {
+    this.socket.destroy();
+  }
 }
 
 export function header(length: number, requestId: number, opCode: number): Buffer {

@@ -71,7 +71,11 @@ describe('filters', () => {
 describe('updates', () => {
   test('operators apply to a copy and report modification', () => {
     const doc = { _id: 1, a: 1, list: [3, 1, 2] };
-    const { doc: next, modified } = applyUpdate(doc, { $set: { b: 2 }, $push: { list: { $each: [0], $sort: 1 } }, $unset: { a: '' } });
+    const { doc: next, modified } = applyUpdate(doc, {
+      $set: { b: 2 },
+      $push: { list: { $each: [0], $sort: 1 } },
+      $unset: { a: '' },
+    });
     expect(modified).toBe(true);
     expect(next).toEqual({ _id: 1, list: [0, 1, 2, 3], b: 2 });
     expect(doc).toEqual({ _id: 1, a: 1, list: [3, 1, 2] });
@@ -84,12 +88,26 @@ describe('updates', () => {
     const doc = { _id: 1, grades: [80, 95, 70] };
     expect(applyUpdate(doc, { $set: { 'grades.$': 0 } }, { match: { arrayIndex: 1 } }).doc.grades).toEqual([80, 0, 70]);
     expect((applyUpdate(doc, { $inc: { 'grades.$[]': 1 } }).doc.grades as unknown[]).map(Number)).toEqual([81, 96, 71]);
-    expect(applyUpdate(doc, { $set: { 'grades.$[g]': 100 } }, { arrayFilters: [{ g: { $gte: 80 } }] }).doc.grades).toEqual([100, 100, 70]);
-    expect(() => applyUpdate(doc, { $set: { 'grades.$[g]': 1 } }, { arrayFilters: [{ h: 1 }] })).toThrow(/No array filter found/);
+    expect(
+      applyUpdate(doc, { $set: { 'grades.$[g]': 100 } }, { arrayFilters: [{ g: { $gte: 80 } }] }).doc.grades,
+    ).toEqual([100, 100, 70]);
+    expect(() => applyUpdate(doc, { $set: { 'grades.$[g]': 1 } }, { arrayFilters: [{ h: 1 }] })).toThrow(
+      /No array filter found/,
+    );
   });
   test('$pull with a condition and $addToSet without duplicates', () => {
-    const doc = { _id: 1, xs: [1, 5, 9], people: [{ n: 'a', age: 3 }, { n: 'b', age: 30 }] };
-    const { doc: next } = applyUpdate(doc, { $pull: { xs: { $gte: 5 }, people: { age: { $lt: 18 } } }, $addToSet: { tags: { $each: ['x', 'x', 'y'] } } });
+    const doc = {
+      _id: 1,
+      xs: [1, 5, 9],
+      people: [
+        { n: 'a', age: 3 },
+        { n: 'b', age: 30 },
+      ],
+    };
+    const { doc: next } = applyUpdate(doc, {
+      $pull: { xs: { $gte: 5 }, people: { age: { $lt: 18 } } },
+      $addToSet: { tags: { $each: ['x', 'x', 'y'] } },
+    });
     expect(next).toEqual({ _id: 1, xs: [1], people: [{ n: 'b', age: 30 }], tags: ['x', 'y'] });
   });
 });

@@ -8,7 +8,8 @@ import { Decimal128 } from 'mongodb';
 export function mismatch(expected: unknown, actual: unknown, root = true, path = '$'): string | null {
   if (isObject(expected)) {
     const keys = Object.keys(expected);
-    if (keys.length === 1 && keys[0]!.startsWith('$$')) return special(keys[0]!, expected[keys[0]!], actual, root, path);
+    if (keys.length === 1 && keys[0]!.startsWith('$$'))
+      return special(keys[0]!, expected[keys[0]!], actual, root, path);
   }
   const ne = numeric(expected);
   if (ne !== null) {
@@ -17,7 +18,8 @@ export function mismatch(expected: unknown, actual: unknown, root = true, path =
   }
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual)) return `${path}: expected an array, got ${show(actual)}`;
-    if (actual.length !== expected.length) return `${path}: expected ${expected.length} elements, got ${actual.length}: ${show(actual)}`;
+    if (actual.length !== expected.length)
+      return `${path}: expected ${expected.length} elements, got ${actual.length}: ${show(actual)}`;
     // Documents of a root-level array (a find or aggregate result) are root-level too.
     for (let i = 0; i < expected.length; i++) {
       const m = mismatch(expected[i], actual[i], root, `${path}[${i}]`);
@@ -55,7 +57,9 @@ function special(op: string, arg: unknown, actual: unknown, root: boolean, path:
       return (actual !== undefined) === arg ? null : `${path}: expected to ${arg ? '' : 'not '}exist`;
     case '$$type': {
       const types = Array.isArray(arg) ? arg : [arg];
-      return types.some((t) => typeMatches(String(t), actual)) ? null : `${path}: expected type ${types.join('|')}, got ${show(actual)}`;
+      return types.some((t) => typeMatches(String(t), actual))
+        ? null
+        : `${path}: expected type ${types.join('|')}, got ${show(actual)}`;
     }
     case '$$lte': {
       const a = numeric(actual);
@@ -70,20 +74,34 @@ function special(op: string, arg: unknown, actual: unknown, root: boolean, path:
 function typeMatches(type: string, v: unknown): boolean {
   const bt = (v as { _bsontype?: string } | null)?._bsontype;
   switch (type) {
-    case 'int': return (typeof v === 'number' && Number.isInteger(v)) || bt === 'Int32';
-    case 'long': return bt === 'Long' || (typeof v === 'number' && Number.isInteger(v));
-    case 'double': return typeof v === 'number' || bt === 'Double';
-    case 'string': return typeof v === 'string';
-    case 'object': return isObject(v);
-    case 'array': return Array.isArray(v);
-    case 'bool': return typeof v === 'boolean';
-    case 'date': return v instanceof Date;
-    case 'objectId': return bt === 'ObjectId';
-    case 'null': return v === null;
-    case 'binData': return bt === 'Binary';
-    case 'timestamp': return bt === 'Timestamp';
-    case 'decimal': return bt === 'Decimal128';
-    default: return false;
+    case 'int':
+      return (typeof v === 'number' && Number.isInteger(v)) || bt === 'Int32';
+    case 'long':
+      return bt === 'Long' || (typeof v === 'number' && Number.isInteger(v));
+    case 'double':
+      return typeof v === 'number' || bt === 'Double';
+    case 'string':
+      return typeof v === 'string';
+    case 'object':
+      return isObject(v);
+    case 'array':
+      return Array.isArray(v);
+    case 'bool':
+      return typeof v === 'boolean';
+    case 'date':
+      return v instanceof Date;
+    case 'objectId':
+      return bt === 'ObjectId';
+    case 'null':
+      return v === null;
+    case 'binData':
+      return bt === 'Binary';
+    case 'timestamp':
+      return bt === 'Timestamp';
+    case 'decimal':
+      return bt === 'Decimal128';
+    default:
+      return false;
   }
 }
 
@@ -107,8 +125,13 @@ function sameScalar(e: unknown, a: unknown): boolean {
   if (e instanceof Date) return a instanceof Date && a.getTime() === e.getTime();
   const bt = (e as { _bsontype?: string } | null)?._bsontype;
   if (bt === 'Decimal128') return (a as Decimal128 | null)?._bsontype === 'Decimal128' && String(a) === String(e);
-  if (bt === 'ObjectId') return (a as { _bsontype?: string } | null)?._bsontype === 'ObjectId' && String(a) === String(e);
-  if (bt === 'Binary') return (a as { _bsontype?: string } | null)?._bsontype === 'Binary' && Buffer.from((a as { buffer: Uint8Array }).buffer).equals(Buffer.from((e as { buffer: Uint8Array }).buffer));
+  if (bt === 'ObjectId')
+    return (a as { _bsontype?: string } | null)?._bsontype === 'ObjectId' && String(a) === String(e);
+  if (bt === 'Binary')
+    return (
+      (a as { _bsontype?: string } | null)?._bsontype === 'Binary' &&
+      Buffer.from((a as { buffer: Uint8Array }).buffer).equals(Buffer.from((e as { buffer: Uint8Array }).buffer))
+    );
   if (bt) return show(e) === show(a);
   return e === a;
 }

@@ -7,10 +7,18 @@ import { collectionOp, databaseOp, type Entities } from './operations';
 
 type Json = Record<string, unknown>;
 
-export interface SpecTest { file: string; description: string; skip: string | null; run: () => Promise<void> }
+export interface SpecTest {
+  file: string;
+  description: string;
+  skip: string | null;
+  run: () => Promise<void>;
+}
 
 /** The server version the requirements are checked against (the embedded server reports 7.0.0). */
-export interface ServerInfo { version: number[]; topology: 'single' | 'replicaset' | 'sharded' }
+export interface ServerInfo {
+  version: number[];
+  topology: 'single' | 'replicaset' | 'sharded';
+}
 
 function versionOf(s: string): number[] {
   return s.split('.').map(Number).concat([0, 0, 0]).slice(0, 3);
@@ -24,8 +32,10 @@ function cmpVersion(a: number[], b: number[]): number {
 function requirementsMet(reqs: Json[] | undefined, server: ServerInfo): boolean {
   if (!reqs || reqs.length === 0) return true;
   return reqs.some((r) => {
-    if (typeof r.minServerVersion === 'string' && cmpVersion(server.version, versionOf(r.minServerVersion)) < 0) return false;
-    if (typeof r.maxServerVersion === 'string' && cmpVersion(server.version, versionOf(r.maxServerVersion)) > 0) return false;
+    if (typeof r.minServerVersion === 'string' && cmpVersion(server.version, versionOf(r.minServerVersion)) < 0)
+      return false;
+    if (typeof r.maxServerVersion === 'string' && cmpVersion(server.version, versionOf(r.maxServerVersion)) > 0)
+      return false;
     if (Array.isArray(r.topologies) && !r.topologies.includes(server.topology)) return false;
     if (r.serverless === 'require' || r.auth === true || r.csfle === true) return false;
     if (r.serverParameters !== undefined) return false;
@@ -41,15 +51,22 @@ function deliberateSkip(file: Json, test: Json): string | null {
   const entities = (file.createEntities as Json[] | undefined) ?? [];
   if (entities.some((e) => 'session' in e)) return 'sessions and transactions are not supported';
   const ops = test.operations as Json[];
-  if (ops.some((o) => o.name === 'failPoint' || o.name === 'targetedFailPoint')) return 'failpoints (server fault injection) are not supported';
+  if (ops.some((o) => o.name === 'failPoint' || o.name === 'targetedFailPoint'))
+    return 'failpoints (server fault injection) are not supported';
   if (ops.some((o) => o.name === 'clientBulkWrite')) return 'client-level bulkWrite is a MongoDB 8.0 command';
   // The Node.js driver replaces a null _id with a fresh ObjectId before sending an insert, so these
   // cases test a driver behaviour the server never sees (they fail against a real MongoDB too).
-  if (file.description === 'create-null-ids' && ops.some((o) => ['insertOne', 'insertMany', 'bulkWrite'].includes(o.name as string))) {
+  if (
+    file.description === 'create-null-ids' &&
+    ops.some((o) => ['insertOne', 'insertMany', 'bulkWrite'].includes(o.name as string))
+  ) {
     const first = ops[0]!;
     const args = (first.arguments as Json) ?? {};
-    const docs = (args.document ? [args.document] : (args.documents as Json[]) ?? ((args.requests as Json[]) ?? []).map((r) => (r.insertOne as Json)?.document));
-    if (docs.some((d) => d && (d as Json)._id === null)) return 'the Node.js driver replaces a null _id with an ObjectId before sending inserts';
+    const docs = args.document
+      ? [args.document]
+      : ((args.documents as Json[]) ?? ((args.requests as Json[]) ?? []).map((r) => (r.insertOne as Json)?.document));
+    if (docs.some((d) => d && (d as Json)._id === null))
+      return 'the Node.js driver replaces a null _id with an ObjectId before sending inserts';
   }
   return null;
 }
@@ -71,10 +88,16 @@ async function setUp(file: Json, uri: string, client: MongoClient, opened: Mongo
       ents.clients.set(c.id as string, mc);
     } else if (e.database) {
       const d = e.database as Json;
-      ents.dbs.set(d.id as string, ents.clients.get(d.client as string)!.db(d.databaseName as string, (d.databaseOptions as Json) ?? {}));
+      ents.dbs.set(
+        d.id as string,
+        ents.clients.get(d.client as string)!.db(d.databaseName as string, (d.databaseOptions as Json) ?? {}),
+      );
     } else if (e.collection) {
       const c = e.collection as Json;
-      ents.collections.set(c.id as string, ents.dbs.get(c.database as string)!.collection(c.collectionName as string, (c.collectionOptions as Json) ?? {}));
+      ents.collections.set(
+        c.id as string,
+        ents.dbs.get(c.database as string)!.collection(c.collectionName as string, (c.collectionOptions as Json) ?? {}),
+      );
     }
   }
   return ents;
@@ -82,15 +105,25 @@ async function setUp(file: Json, uri: string, client: MongoClient, opened: Mongo
 
 function checkError(expected: Json, err: unknown): void {
   const e = err as MongoServerError & { errorResponse?: Document; writeErrors?: unknown; result?: Document };
-  const fromServer = err instanceof MongoServerError || (e?.name ?? '').startsWith('MongoBulkWrite') || (e?.name ?? '') === 'MongoWriteConcernError';
-  const fail = (why: string): never => { throw new Error(`${why}; got ${e?.name}: ${e?.message}`); };
+  const fromServer =
+    err instanceof MongoServerError ||
+    (e?.name ?? '').startsWith('MongoBulkWrite') ||
+    (e?.name ?? '') === 'MongoWriteConcernError';
+  const fail = (why: string): never => {
+    throw new Error(`${why}; got ${e?.name}: ${e?.message}`);
+  };
   if (expected.isClientError === true && fromServer) fail('expected a client-side error');
   if (expected.isClientError === false && !fromServer) fail('expected a server error');
-  if (typeof expected.errorContains === 'string' && !String(e?.message).toLowerCase().includes(expected.errorContains.toLowerCase())) {
+  if (
+    typeof expected.errorContains === 'string' &&
+    !String(e?.message).toLowerCase().includes(expected.errorContains.toLowerCase())
+  ) {
     fail(`expected the error to contain "${expected.errorContains}"`);
   }
-  if (expected.errorCode !== undefined && e?.code !== Number(expected.errorCode)) fail(`expected error code ${String(expected.errorCode)}`);
-  if (typeof expected.errorCodeName === 'string' && e?.codeName !== expected.errorCodeName) fail(`expected code name ${expected.errorCodeName}`);
+  if (expected.errorCode !== undefined && e?.code !== Number(expected.errorCode))
+    fail(`expected error code ${String(expected.errorCode)}`);
+  if (typeof expected.errorCodeName === 'string' && e?.codeName !== expected.errorCodeName)
+    fail(`expected code name ${expected.errorCodeName}`);
   if (expected.errorResponse !== undefined) {
     const m = mismatch(expected.errorResponse, e?.errorResponse ?? {});
     if (m) fail(`error response: ${m}`);
@@ -114,11 +147,17 @@ async function runOperation(op: Json, ents: Entities): Promise<void> {
   try {
     result = await run();
   } catch (err) {
-    if (op.expectError) { checkError(op.expectError as Json, err); return; }
+    if (op.expectError) {
+      checkError(op.expectError as Json, err);
+      return;
+    }
     if (op.ignoreResultAndError) return;
     throw err;
   }
-  if (op.expectError) throw new Error(`${name} was expected to fail (${EJSON.stringify(op.expectError)}) but returned ${EJSON.stringify(result as Document)}`);
+  if (op.expectError)
+    throw new Error(
+      `${name} was expected to fail (${EJSON.stringify(op.expectError)}) but returned ${EJSON.stringify(result as Document)}`,
+    );
   if (typeof op.saveResultAsEntity === 'string') ents.results.set(op.saveResultAsEntity, result);
   if (op.expectResult !== undefined && !op.ignoreResultAndError) {
     const m = mismatch(op.expectResult, result);
@@ -128,7 +167,12 @@ async function runOperation(op: Json, ents: Entities): Promise<void> {
 
 async function checkOutcome(file: Json, test: Json, client: MongoClient): Promise<void> {
   for (const o of (test.outcome as Json[] | undefined) ?? []) {
-    const docs = await client.db(o.databaseName as string).collection(o.collectionName as string).find({}).sort({ _id: 1 }).toArray();
+    const docs = await client
+      .db(o.databaseName as string)
+      .collection(o.collectionName as string)
+      .find({})
+      .sort({ _id: 1 })
+      .toArray();
     const m = mismatch(o.documents, docs, false);
     if (m) throw new Error(`outcome of ${String(o.collectionName)}: ${m}`);
   }
@@ -138,11 +182,17 @@ async function checkOutcome(file: Json, test: Json, client: MongoClient): Promis
 /** Loads every unified CRUD spec test in `dir` as a runnable test case. */
 export function loadSpecTests(dir: string, uri: () => string, server: ServerInfo): SpecTest[] {
   const out: SpecTest[] = [];
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const file = EJSON.parse(readFileSync(join(dir, name), 'utf8'), { relaxed: true }) as Json;
     for (const test of file.tests as Json[]) {
       let skip = deliberateSkip(file, test);
-      if (!skip && (!requirementsMet(file.runOnRequirements as Json[], server) || !requirementsMet(test.runOnRequirements as Json[], server))) {
+      if (
+        !skip &&
+        (!requirementsMet(file.runOnRequirements as Json[], server) ||
+          !requirementsMet(test.runOnRequirements as Json[], server))
+      ) {
         skip = 'runOnRequirements not met by a MongoDB 7.0 standalone';
       }
       if (!skip && typeof test.skipReason === 'string') skip = `skipped by the spec: ${test.skipReason}`;
