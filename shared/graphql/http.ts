@@ -31,8 +31,17 @@ export function addOpsRoutes(
   });
 }
 
+/**
+ * How long an idle keep-alive connection stays open. Longer than any client's idle-socket timeout
+ * (the gateway's pooled fetcher, load balancers at 60 s), so the server never closes a socket a
+ * client is just reusing: with Node's default of 5 s that race reset gateway-to-subgraph requests.
+ */
+export const KEEP_ALIVE_MS = 65_000;
+
 /** Listens and resolves with the port actually bound (useful with port 0). */
 export function listen(http: Server, port: number, host: string): Promise<number> {
+  http.keepAliveTimeout = KEEP_ALIVE_MS;
+  http.headersTimeout = KEEP_ALIVE_MS + 1000;
   return new Promise((resolve, reject) => {
     http.once('error', reject);
     http.listen(port, host, () => {
