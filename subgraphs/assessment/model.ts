@@ -57,21 +57,13 @@ export interface EventDoc {
   assessment?: AssessmentSnapshot;
 }
 
-export interface AssessmentDoc {
+/** A run as stored: its ids, its own fields (the part events snapshot), and its bookkeeping. */
+export interface AssessmentDoc extends AssessmentSnapshot {
   _id: ObjectId;
   tenantId: ObjectId;
   candidateId: ObjectId;
   jobId: ObjectId;
-  status: AssessmentStatus;
-  steps: StepDoc[];
-  score: number | null;
-  recommendation: Recommendation | null;
-  summary: string | null;
-  error: string | null;
   idempotencyKey: string | null;
-  createdAt: Date;
-  startedAt: Date | null;
-  completedAt: Date | null;
   /** The agents chosen at start. */
   agents: string[];
   /** 1 for the first run, +1 per retry; part of every BullMQ job id of the run. */
@@ -177,7 +169,7 @@ function patch(doc: AssessmentDoc, set: FieldPatch | undefined, steps: StepPatch
 }
 
 /** The assessment's own fields, copied so a later patch cannot reach into a stored snapshot. */
-export function snapshotOf(doc: AssessmentDoc): AssessmentSnapshot {
+export function snapshotOf(doc: AssessmentSnapshot): AssessmentSnapshot {
   return {
     status: doc.status,
     steps: doc.steps.map((s) => ({ ...s, findings: [...s.findings] })),

@@ -1,26 +1,16 @@
-import type { AssessmentDoc, AssessmentSnapshot, EventDoc } from './model';
+import { snapshotOf, STEP_DONE, type AssessmentDoc, type AssessmentSnapshot, type EventDoc } from './model';
 
 type Identity = Pick<AssessmentDoc, '_id' | 'candidateId' | 'jobId'>;
 
-const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'SKIPPED']);
-
 /** An assessment as the graph shows it; also what events carry, so subscribers need no read. */
 export function toAssessment(doc: Identity & AssessmentSnapshot) {
-  const done = doc.steps.filter((s) => FINISHED.has(s.status)).length;
+  const done = doc.steps.filter((s) => STEP_DONE.has(s.status)).length;
   return {
     id: doc._id.toHexString(),
     candidate: { __typename: 'Candidate', id: doc.candidateId.toHexString() },
     job: { __typename: 'Job', id: doc.jobId.toHexString() },
-    status: doc.status,
     progress: doc.steps.length ? done / doc.steps.length : 0,
-    steps: doc.steps,
-    score: doc.score,
-    recommendation: doc.recommendation,
-    summary: doc.summary,
-    error: doc.error,
-    createdAt: doc.createdAt,
-    startedAt: doc.startedAt,
-    completedAt: doc.completedAt,
+    ...snapshotOf(doc),
   };
 }
 

@@ -1,11 +1,15 @@
-import { resolve } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { startWorker } from '../../subgraphs/assessment/worker';
-import { expectContiguous, REAL_REDIS_URL, startRunHarness, type RunHarness } from '../support/runs';
+import {
+  expectContiguous,
+  REAL_REDIS_URL,
+  spawnWorker as spawnHarnessWorker,
+  startRunHarness,
+  type RunHarness,
+} from '../support/runs';
 import { waitFor } from '../support/wait';
 
 /** Nothing is lost: a worker killed mid-step, and a run whose enqueue failed. */
-const WORKER = resolve(__dirname, '../../subgraphs/assessment/worker-index.ts');
 const harnesses: RunHarness[] = [];
 const children: ChildProcess[] = [];
 afterEach(async () => {
@@ -14,15 +18,7 @@ afterEach(async () => {
 });
 
 function spawnWorker(h: RunHarness): ChildProcess {
-  const env = {
-    ...process.env,
-    ...h.env,
-    MONGODB_URI: h.t.mongo.uri,
-    MONGODB_DB: h.t.config.MONGODB_DB,
-    LOG_LEVEL: 'warn',
-    WORKER_PORT: '0',
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnHarnessWorker(h);
   children.push(child);
   return child;
 }

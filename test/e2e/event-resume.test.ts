@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { expectTruthfulStory, STORY_FIELDS, type StoryEvent } from '../support/event-story';
+import { stackEnv } from '../support/stack';
 import { spawnGateway } from '../support/service-process';
 import { startRunHarness, type RunHarness } from '../support/runs';
 import { collect, wsClient, type Collected } from '../support/ws-client';
@@ -40,16 +40,7 @@ async function streamEnd(): Promise<string> {
 }
 
 async function otherGateway(): Promise<string> {
-  const s = h.t.stack.subgraphs;
-  const g = await spawnGateway({
-    ...h.env,
-    MONGODB_DB: h.t.config.MONGODB_DB,
-    SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
-    TENANT_URL: s.tenant.url,
-    CANDIDATE_URL: s.candidate.url,
-    JOB_URL: s.job.url,
-    ASSESSMENT_URL: s.assessment.url,
-  });
+  const g = await spawnGateway({ ...h.env, ...stackEnv(h.t) });
   children.push(g.child);
   return g.url;
 }

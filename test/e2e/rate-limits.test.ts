@@ -1,5 +1,5 @@
-import { resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { stackEnv } from '../support/stack';
 import { spawnGateway } from '../support/service-process';
 import { startRunHarness, type RunHarness } from '../support/runs';
 
@@ -17,17 +17,7 @@ afterAll(async () => {
 const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.errors?.[0]?.extensions?.code;
 
 test('requestsPerMinute is one budget across two gateway instances', async () => {
-  const s = h.t.stack.subgraphs;
-  const other = await spawnGateway({
-    ...h.env,
-    TENANT_LIMITS_CACHE_MS: '0',
-    MONGODB_DB: h.t.config.MONGODB_DB,
-    SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
-    TENANT_URL: s.tenant.url,
-    CANDIDATE_URL: s.candidate.url,
-    JOB_URL: s.job.url,
-    ASSESSMENT_URL: s.assessment.url,
-  });
+  const other = await spawnGateway({ ...h.env, TENANT_LIMITS_CACHE_MS: '0', ...stackEnv(h.t) });
   children.push(other.child);
   const { admin } = await h.t.newTenant();
   const set = await h.t.gql('mutation { updateTenant(input: { limits: { requestsPerMinute: 6 } }) { id } }', {}, admin);

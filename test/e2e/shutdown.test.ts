@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { stackEnv } from '../support/stack';
 import { spawnGateway } from '../support/service-process';
 import { startHeldProxy } from '../support/held-proxy';
-import { startRunHarness, type RunHarness } from '../support/runs';
+import { spawnWorker, startRunHarness, type RunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';
 import { waitFor } from '../support/wait';
 
@@ -23,22 +24,7 @@ const exited = (c: ChildProcess) =>
 test('SIGTERM drains a worker: the running step finishes and is recorded, then the process exits 0', async () => {
   h.llm.behaviour = { technical: 'slow' };
   h.llm.slowMs = 1500;
-  const worker = spawn(
-    process.execPath,
-    ['--import', 'tsx', resolve(__dirname, '../../subgraphs/assessment/worker-index.ts')],
-    {
-      env: {
-        ...process.env,
-        ...h.env,
-        MONGODB_URI: h.t.mongo.uri,
-        MONGODB_DB: h.t.config.MONGODB_DB,
-        LOG_LEVEL: 'warn',
-        WORKER_PORT: '0',
-        SHUTDOWN_TIMEOUT_MS: '15000',
-      },
-      stdio: 'ignore',
-    },
-  );
+  const worker = spawnWorker(h, { SHUTDOWN_TIMEOUT_MS: '15000' });
   children.push(worker);
   try {
     const r = await h.start({ agents: ['llm-technical'] });
@@ -60,22 +46,7 @@ test('SIGTERM past SHUTDOWN_TIMEOUT_MS: the worker exits anyway, and the step it
   h.llm.slowMs = 6000;
   // Only the worker under test may take the job.
   for (const w of h.workers.splice(0)) await w.close();
-  const worker = spawn(
-    process.execPath,
-    ['--import', 'tsx', resolve(__dirname, '../../subgraphs/assessment/worker-index.ts')],
-    {
-      env: {
-        ...process.env,
-        ...h.env,
-        MONGODB_URI: h.t.mongo.uri,
-        MONGODB_DB: h.t.config.MONGODB_DB,
-        LOG_LEVEL: 'warn',
-        WORKER_PORT: '0',
-        SHUTDOWN_TIMEOUT_MS: '500',
-      },
-      stdio: 'ignore',
-    },
-  );
+  const worker = spawnWorker(h, { SHUTDOWN_TIMEOUT_MS: '500' });
   children.push(worker);
   try {
     const calls = h.llm.received.length;
@@ -144,16 +115,7 @@ test('SIGTERM on a gateway answers the request in flight, then refuses new conne
 });
 
 test('SIGTERM on a gateway closes its subscriptions with 1001 (going away: reconnect) and exits 0', async () => {
-  const s = h.t.stack.subgraphs;
-  const g = await spawnGateway({
-    ...h.env,
-    MONGODB_DB: h.t.config.MONGODB_DB,
-    SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
-    TENANT_URL: s.tenant.url,
-    CANDIDATE_URL: s.candidate.url,
-    JOB_URL: s.job.url,
-    ASSESSMENT_URL: s.assessment.url,
-  });
+  const g = await spawnGateway({ ...h.env, ...stackEnv(h.t) });
   children.push(g.child);
   let code = 0;
   const client = wsClient(g.url, h.token, (c) => {

@@ -1,5 +1,5 @@
-import { resolve } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { stackEnv } from '../support/stack';
 import { spawnGateway } from '../support/service-process';
 import { startRunHarness, type RunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';
@@ -23,16 +23,7 @@ const PROGRESS =
 type Ev = { assessmentProgress: { seq: number; type: string; assessment: { candidate: { name: string } } } };
 
 async function otherGateway(): Promise<{ url: string; child: ChildProcess }> {
-  const s = h.t.stack.subgraphs;
-  const g = await spawnGateway({
-    ...h.env,
-    MONGODB_DB: h.t.config.MONGODB_DB,
-    SUPERGRAPH_PATH: resolve(__dirname, '../../schema/supergraph.graphql'),
-    TENANT_URL: s.tenant.url,
-    CANDIDATE_URL: s.candidate.url,
-    JOB_URL: s.job.url,
-    ASSESSMENT_URL: s.assessment.url,
-  });
+  const g = await spawnGateway({ ...h.env, ...stackEnv(h.t) });
   children.push(g.child);
   return g;
 }

@@ -1,9 +1,11 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { ObjectId } from 'mongodb';
 import { closeRedis, redisConnection } from '../../shared/redis';
 import { obliterateQueue } from '../../subgraphs/assessment/queue';
 import { AssessmentRepository } from '../../subgraphs/assessment/repository';
-import { type AssessmentDoc } from '../../subgraphs/assessment/model';
+import type { AssessmentDoc } from '../../subgraphs/assessment/model';
 import { startWorker, type RunningWorker } from '../../subgraphs/assessment/worker';
 import { FakeLlm } from './fake-llm';
 import { startTestStack, type TestStack } from './stack';
@@ -167,4 +169,22 @@ export function expectContiguous(doc: AssessmentDoc): void {
   const seqs = doc.events.map((e) => e.seq);
   if (seqs.some((s, i) => s !== i + 1) || doc.eventSeq !== seqs.length)
     throw new Error(`event seqs are not 1..n: ${seqs.join(',')}`);
+}
+
+const WORKER_ENTRY = resolve(__dirname, '../../subgraphs/assessment/worker-index.ts');
+
+/** A worker in a process of its own on the harness's stack and queue, so a test can SIGTERM or kill -9 it. */
+export function spawnWorker(h: RunHarness, env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
+    env: {
+      ...process.env,
+      ...h.env,
+      MONGODB_URI: h.t.mongo.uri,
+      MONGODB_DB: h.t.config.MONGODB_DB,
+      LOG_LEVEL: 'warn',
+      WORKER_PORT: '0',
+      ...env,
+    },
+    stdio: 'ignore',
+  });
 }

@@ -87,3 +87,16 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     },
   };
 }
+
+/** What a process started beside the stack needs to join it: its database, the supergraph and every subgraph's URL. */
+export function stackEnv(t: TestStack): Record<string, string> {
+  const s = t.stack.subgraphs;
+  return {
+    MONGODB_DB: t.config.MONGODB_DB,
+    SUPERGRAPH_PATH: SUPERGRAPH,
+    TENANT_URL: s.tenant.url,
+    CANDIDATE_URL: s.candidate.url,
+    JOB_URL: s.job.url,
+    ASSESSMENT_URL: s.assessment.url,
+  };
+}
