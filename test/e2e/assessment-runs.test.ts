@@ -1,3 +1,4 @@
+import { waitFor } from '../support/wait';
 import { expectContiguous, startRunHarness, type RunHarness } from '../support/runs';
 
 /** Runs end to end: real Redis, BullMQ workers in-process, the embedded MongoDB, a fake LLM. */
@@ -173,16 +174,29 @@ test('cancel: no further step starts and the run ends CANCELLED', async () => {
   h.llm.behaviour = { technical: 'slow' };
   h.llm.slowMs = 1500;
   try {
+    const calls = h.llm.received.length;
+    const abandoned = h.llm.abandoned.length;
     const r = await h.start({ agents: ['llm-technical', 'skills'] });
     const id = r.data!.startAssessment.id;
-    await h.waitFor(id, ['RUNNING']);
+    // Cancelled while its LLM agent is mid-call.
+    await waitFor(
+      async () => h.llm.received.slice(calls).some((x) => x.agent === 'technical'),
+      30_000,
+      'the agent to call the LLM',
+    );
     const c = await h.t.gql<{ cancelAssessment: { status: string } }>(
       'mutation($id: ID!) { cancelAssessment(id: $id) { status } }',
       { id },
       h.token,
     );
     expect(c.data?.cancelAssessment.status).toBe('CANCELLED');
-    await new Promise((res) => setTimeout(res, 2000));
+    // The worker notices the cancel and abandons its LLM call; then nothing is left to run.
+    await waitFor(
+      async () => h.llm.abandoned.slice(abandoned).some((x) => x.agent === 'technical'),
+      10_000,
+      'the LLM call to be abandoned',
+    );
+    await h.drained();
     const after = await h.get(id);
     expect(after.status).toBe('CANCELLED');
     expect(after.steps.find((s) => s.name === 'synthesis')!.status).toBe('SKIPPED');

@@ -122,7 +122,13 @@ test('SIGTERM on a gateway closes its subscriptions with 1001 (going away: recon
     code = c;
   });
   const sub = collect(client, 'subscription { assessmentEvents { seq } }');
-  await new Promise((r) => setTimeout(r, 500));
+  // The gateway counts the subscription once it runs (its hiregraph_subscriptions_open gauge).
+  await waitFor(
+    async () =>
+      /^hiregraph_subscriptions_open({[^}]*})? 1$/m.test(await (await fetch(new URL('/metrics', g.url))).text()),
+    10_000,
+    'the subscription to be open on the gateway',
+  );
   g.child.kill('SIGTERM');
   await sub.done;
   expect(code).toBe(1001);

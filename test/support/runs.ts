@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { ObjectId } from 'mongodb';
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { obliterateQueue } from '../../subgraphs/assessment/queue';
+import { obliterateQueue, QUEUE_NAME } from '../../subgraphs/assessment/queue';
 import { AssessmentRepository } from '../../subgraphs/assessment/repository';
 import type { AssessmentDoc } from '../../subgraphs/assessment/model';
 import { startWorker, type RunningWorker } from '../../subgraphs/assessment/worker';
@@ -54,6 +56,8 @@ export interface RunHarness {
   get(id: string): Promise<Assessment>;
   waitFor(id: string, statuses: string[], timeoutMs?: number): Promise<Assessment>;
   full(id: string): Promise<AssessmentDoc>;
+  /** Resolves once the queue has nothing waiting, delayed or running: no step of any run can start after this. */
+  drained(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -151,6 +155,22 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
       return (await new AssessmentRepository(t.stack.subgraphs.assessment.db, new ObjectId(tenantId)).full(
         new ObjectId(id),
       ))!;
+    },
+    async drained(timeoutMs = 30_000) {
+      const queue = new Queue(QUEUE_NAME, { connection: redisConnection(REAL_REDIS_URL, 'worker'), prefix });
+      try {
+        await waitFor(
+          async () => {
+            const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+            return Object.values(counts).every((n) => n === 0);
+          },
+          timeoutMs,
+          'the run queue to drain',
+        );
+      } finally {
+        await queue.close();
+        await closeRedis(queue.opts.connection as Redis);
+      }
     },
     async close() {
       for (const w of workers.splice(0)) await w.close().catch(() => undefined);
