@@ -1,13 +1,15 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ErrorRequestHandler } from 'express';
-import { specifiedRules, validate, type ValidationRule } from 'graphql';
+import { parse, specifiedRules, validate, type ParseOptions, type ValidationRule } from 'graphql';
 import type { Config } from '../shared/config';
 
 /**
- * Operation limits (graphql-armor): depth, cost, aliases, directives and tokens, from
- * LIMIT_MAX_*; field suggestions are hidden in production so the schema cannot be guessed.
- * The same rules guard HTTP operations (plugins and validation rules) and subscriptions
- * (`validateWithLimits` for graphql-ws).
+ * Operation limits from LIMIT_MAX_*: depth, cost, aliases and directives as graphql-armor
+ * validation rules; field suggestions are hidden in production so the schema cannot be guessed.
+ * The token limit is graphql-js's own `maxTokens` parse option rather than armor's plugin, which
+ * threw from a request hook and so turned every syntax error and token overflow into a 500:
+ * as a parse option, both are what they are, parse errors (400, GRAPHQL_PARSE_FAILED).
+ * The same rules guard HTTP operations and subscriptions (`parseWithLimits`, `validateWithLimits`).
  */
 export function operationLimits(config: Config) {
   const armor = new ApolloArmor({
@@ -15,14 +17,19 @@ export function operationLimits(config: Config) {
     costLimit: { maxCost: config.LIMIT_MAX_COST, ignoreIntrospection: true },
     maxAliases: { n: config.LIMIT_MAX_ALIASES },
     maxDirectives: { n: config.LIMIT_MAX_DIRECTIVES },
-    maxTokens: { n: config.LIMIT_MAX_TOKENS },
+    maxTokens: { enabled: false },
     blockFieldSuggestion: { enabled: config.production },
   });
   const { plugins, validationRules } = armor.protect();
   const rules: ValidationRule[] = [...specifiedRules, ...validationRules];
+  const parseOptions: ParseOptions = { maxTokens: config.LIMIT_MAX_TOKENS };
   return {
     plugins,
     validationRules,
+    /** Apollo Server's `parseOptions`: the token limit. */
+    parseOptions,
+    /** graphql-ws parsing with the same token limit. */
+    parseWithLimits: (query: string) => parse(query, parseOptions),
     /** graphql-ws `validate`: the standard rules plus the limits. */
     validateWithLimits: ((schema, document) => validate(schema, document, rules)) as typeof validate,
   };

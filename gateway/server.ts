@@ -133,6 +133,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     verifier,
     log,
     validate: limits.validateWithLimits,
+    parse: limits.parseWithLimits,
     beforeSubscribe: rates.beforeSubscribe,
     subgraphWsUrl,
     limits: {
@@ -153,6 +154,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       operationObservability(metrics, log) as never,
     ],
     validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     allowBatchedHttpRequests: false,
   });
   await apollo.start();

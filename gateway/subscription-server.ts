@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { getOperationAST, GraphQLError, parse, type DocumentNode, type ExecutionResult, type validate } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionResult, type validate } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { Principal, TokenVerifier } from '../shared/auth';
@@ -73,6 +73,8 @@ export function serveGatewaySubscriptions(opts: {
   log: Logger;
   /** Validation of subscribe operations, with the gateway's operation limits. */
   validate: typeof validate;
+  /** Parsing of subscribe operations, with the gateway's token limit. */
+  parse: (query: string) => DocumentNode;
   /** Runs before each subscribe (rate limits); throwing refuses it with that error. */
   beforeSubscribe: (principal: Principal, authorization: string | undefined, requestId: string) => Promise<void>;
 }): { close(): Promise<void>; openSubscriptions(): number } {
@@ -137,7 +139,7 @@ export function serveGatewaySubscriptions(opts: {
           await opts.beforeSubscribe(await tools.reverify(conn), conn.authorization, conn.requestId);
           let document: DocumentNode;
           try {
-            document = parse(payload.query);
+            document = opts.parse(payload.query);
           } catch (err) {
             return refuse(withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED'));
           }

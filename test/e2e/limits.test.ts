@@ -28,14 +28,26 @@ test('a query deeper than LIMIT_MAX_DEPTH is refused; a shallow one is not', asy
   expect((await t.gql('{ jobs { edges { node { title } } } }', {}, token)).errors).toBeUndefined();
 });
 
-test('too many aliases, directives or tokens are refused', async () => {
-  expect(
-    codeOf(await t.gql('{ a: tenant { id } b: tenant { id } c: tenant { id } d: tenant { id } }', {}, token)),
-  ).toBe('GRAPHQL_VALIDATION_FAILED');
-  expect(codeOf(await t.gql(`{ tenant { id ${'@include(if: true) '.repeat(6)} } }`, {}, token))).toBe(
-    'GRAPHQL_VALIDATION_FAILED',
-  );
-  expect(codeOf(await t.gql(`{ tenant { ${'id '.repeat(300)} } }`, {}, token))).toBe('GRAPHQL_VALIDATION_FAILED');
+test('too many aliases or directives are validation errors, too many tokens a parse error: all 400', async () => {
+  const aliases = await t.gql('{ a: tenant { id } b: tenant { id } c: tenant { id } d: tenant { id } }', {}, token);
+  expect([aliases.status, codeOf(aliases)]).toEqual([400, 'GRAPHQL_VALIDATION_FAILED']);
+  const directives = await t.gql(`{ tenant { id ${'@include(if: true) '.repeat(6)} } }`, {}, token);
+  expect([directives.status, codeOf(directives)]).toEqual([400, 'GRAPHQL_VALIDATION_FAILED']);
+  // graphql-js stops parsing at LIMIT_MAX_TOKENS (200 here): the document is never built.
+  const tokens = await t.gql(`{ tenant { ${'id '.repeat(300)} } }`, {}, token);
+  expect([tokens.status, codeOf(tokens)]).toEqual([400, 'GRAPHQL_PARSE_FAILED']);
+  expect(tokens.errors?.[0]?.message).toMatch(/more th\w+ 200 tokens/);
+});
+
+test('a token overflow over graphql-ws is refused as a parse error too', async () => {
+  const client = wsClient(t.stack.gateway.url, token);
+  try {
+    const sub = collect(client, `subscription { assessmentEvents { ${'seq '.repeat(300)} } }`);
+    await sub.done;
+    expect(sub.errors[0]).toMatchObject({ extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
+  } finally {
+    await client.dispose();
+  }
 });
 
 test('limits apply to subscriptions too', async () => {
