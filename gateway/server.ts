@@ -134,6 +134,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     log,
     validate: limits.validateWithLimits,
     parse: limits.parseWithLimits,
+    maxPayload: config.BODY_LIMIT_BYTES,
     beforeSubscribe: rates.beforeSubscribe,
     subgraphWsUrl,
     limits: {

@@ -77,6 +77,8 @@ export function serveGatewaySubscriptions(opts: {
   parse: (query: string) => DocumentNode;
   /** Runs before each subscribe (rate limits); throwing refuses it with that error. */
   beforeSubscribe: (principal: Principal, authorization: string | undefined, requestId: string) => Promise<void>;
+  /** Largest graphql-ws message accepted (BODY_LIMIT_BYTES, as for HTTP). */
+  maxPayload: number;
 }): { close(): Promise<void>; openSubscriptions(): number } {
   const { executor, verifier, limits, log } = opts;
   const perTenant = new Map<string, number>();
@@ -120,6 +122,7 @@ export function serveGatewaySubscriptions(opts: {
   const server = serveGraphqlWs<Connection>({
     http: opts.http,
     verifier,
+    maxPayload: opts.maxPayload,
     connection: (caller) => ({ ...caller, upstreams: new Map(), slots: new Set() }),
     options: (tools) => ({
       schema: executor.schema,

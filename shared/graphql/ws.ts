@@ -40,6 +40,8 @@ export interface WsServerOptions<C extends WsCaller> {
   options: (tools: WsTools<C>) => Omit<ServerOptions<Record<string, unknown>, Extra>, 'onConnect'>;
   /** Ping interval in ms. Default: 12000 (graphql-ws's own). */
   keepAlive?: number;
+  /** Largest message accepted; a larger one closes the socket with 1009. Default: 1 MiB (ws's own is 100 MiB). */
+  maxPayload?: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export interface WsServerOptions<C extends WsCaller> {
  * or bad one closes the socket with 4403), and `reverify` checks it again where an operation starts.
  */
 export function serveGraphqlWs<C extends WsCaller>(opts: WsServerOptions<C>): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ server: opts.http, path: '/graphql' });
+  const wss = new WebSocketServer({ server: opts.http, path: '/graphql', maxPayload: opts.maxPayload ?? 1024 * 1024 });
   const connections = new WeakMap<WebSocket, C>();
   const tools: WsTools<C> = {
     of: (ctx) => connections.get(ctx.extra.socket)!,
