@@ -6,6 +6,7 @@ import { closeRedis, redisConnection } from '../../shared/redis';
 import { obliterateQueue } from '../../subgraphs/assessment/queue';
 import { REAL_REDIS_URL } from '../support/runs';
 import { startTestStack } from '../support/stack';
+import { isolationProperty } from './isolation';
 import {
   digestOfB,
   operationsProperty,
@@ -52,7 +53,16 @@ async function main(): Promise<number> {
     const isolated = (await digestOfB(target)) === before;
     if (isolated) passed++;
     else failed++;
-    process.stdout.write(`| the other tenant unchanged | 1 | ${isolated ? 'held' : 'FAILED'} | |\n\n`);
+    process.stdout.write(`| the other tenant unchanged | 1 | ${isolated ? 'held' : 'FAILED'} | |\n`);
+    // Last: both tenants create entities in it.
+    const started = Date.now();
+    const iso = await fc.check(isolationProperty(target), { numRuns: Math.ceil(runs / 20), seed });
+    if (iso.failed) failed++;
+    else passed++;
+    process.stdout.write(
+      `| tenant isolation (sequences) | ${iso.numRuns} | ${iso.failed ? 'FAILED' : 'held'} | ${Date.now() - started} |\n\n`,
+    );
+    if (iso.failed) process.stdout.write(`${fc.defaultReportMessage(iso) ?? ''}\n\n`);
     process.stdout.write(`outcomes: ${[...target.outcomes].map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
   } finally {
     const redis = redisConnection(REAL_REDIS_URL, 'worker');
