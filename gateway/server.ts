@@ -21,7 +21,7 @@ import { SUBGRAPHS, type SubgraphName } from './compose';
 import { SubscriptionExecutor } from './subscription-executor';
 import { bodyErrors, operationLimits } from './limits';
 import { tenantRates } from './rates';
-import { closeRedis, redisConnection } from '../shared/redis';
+import { closeRedis, redisConnection, redisTarget } from '../shared/redis';
 import { TenantRateLimiter } from '../shared/rate-limits';
 import { serveGatewaySubscriptions, upstreamClient } from './subscription-server';
 import { serveIde } from './ide';
@@ -111,7 +111,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     SUBGRAPHS.map((s) => [s.name, new ForwardingDataSource({ url: opts.subgraphUrls[s.name] ?? s.url })]),
   );
   const limits = operationLimits(config);
-  const redis = redisConnection(config.REDIS_URL, 'producer');
+  const redis = redisConnection(redisTarget(config), 'producer');
   const rates = tenantRates(
     config,
     new TenantRateLimiter(redis, config.QUEUE_PREFIX),

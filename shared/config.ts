@@ -72,6 +72,20 @@ const ratio =
     if (!Number.isFinite(n) || n < 0 || n > 1) throw new Bad(`expected a number from 0 to 1, received "${raw}"`);
     return n;
   };
+/** One Sentinel (or any) address. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+const hostPorts: Parser<HostPort[]> = (raw) => {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((part) => {
+    const m = /^\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})\s*$/.exec(part);
+    const n = Number(m?.[2]);
+    if (!m || n < 1 || n > 65535) throw new Bad(`expected a comma-separated list of host:port, received "${part.trim()}"`);
+    return { host: m[1]!.replace(/^\[|\]$/g, ''), port: n };
+  });
+};
 const oneOf =
   <T extends string>(values: readonly T[], def: T): Parser<T> =>
   (raw) => {
@@ -96,6 +110,12 @@ const TABLE = {
   MONGODB_URI: optStr,
   MONGODB_DB: str('hiregraph'),
   REDIS_URL: str('redis://127.0.0.1:6379'),
+  /** Redis Sentinels (host:port,host:port): when set, every Redis client asks them for the primary and follows failovers; REDIS_URL then only gives password and db. */
+  REDIS_SENTINELS: hostPorts,
+  /** The primary's name in Sentinel (its `sentinel monitor` name). */
+  REDIS_SENTINEL_NAME: str('mymaster'),
+  /** Password of the Sentinels themselves, when they require one. */
+  REDIS_SENTINEL_PASSWORD: optStr,
   DATA_DIR: str('./data'),
   JWT_SECRET: optStr,
   JWT_JWKS_URL: optUrl,

@@ -4,7 +4,7 @@ import { EntityClient } from '../../shared/graphql/entity-client';
 import { TenantRateLimiter } from '../../shared/rate-limits';
 import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
 import { createLogger } from '../../shared/logger';
-import { closeRedis, redisConnection } from '../../shared/redis';
+import { closeRedis, redisConnection, redisTarget } from '../../shared/redis';
 import { availableAgents } from './agents/registry';
 import { CatchUp } from './catch-up';
 import { EventHub } from './event-hub';
@@ -26,7 +26,7 @@ export interface AssessmentSubgraphOptions {
 /** The assessment subgraph: assessments, their runs, and the fields they add to candidates and jobs. */
 export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDefinition<AssessmentContext> {
   const { config } = opts;
-  const redis = redisConnection(config.REDIS_URL, 'producer');
+  const redis = redisConnection(redisTarget(config), 'producer');
   const queue = new RunQueue(runQueueOptions(config, redis));
   const publisher = new EventPublisher(
     redis,
@@ -36,8 +36,8 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
   );
   const agents = availableAgents(config);
   // Both retry forever: a subscription waits out a Redis outage and catches up after it.
-  const subscriber = redisConnection(config.REDIS_URL, 'worker');
-  const reader = redisConnection(config.REDIS_URL, 'worker');
+  const subscriber = redisConnection(redisTarget(config), 'worker');
+  const reader = redisConnection(redisTarget(config), 'worker');
   const hub = new EventHub(
     subscriber,
     reader,

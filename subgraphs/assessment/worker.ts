@@ -11,7 +11,7 @@ import { addOpsRoutes, listen } from '../../shared/graphql/http';
 import { createLogger, type Logger } from '../../shared/logger';
 import { createMetrics } from '../../shared/metrics';
 import { connectMongo } from '../../shared/mongo/connect';
-import { closeRedis, redisConnection } from '../../shared/redis';
+import { closeRedis, redisConnection, redisTarget } from '../../shared/redis';
 import { availableAgents } from './agents/registry';
 import { EventPublisher } from './event-publisher';
 import { QUEUE_NAME, RunQueue, runQueueOptions, type RunJobData } from './queue';
@@ -60,8 +60,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const mongo: MongoClient = await connectMongo(opts.mongoUri, metrics, 'hiregraph-worker');
     steps.push(() => mongo.close());
     const db = mongo.db(config.MONGODB_DB);
-    const workerRedis = redisConnection(config.REDIS_URL, 'worker');
-    const producerRedis = redisConnection(config.REDIS_URL, 'worker');
+    const workerRedis = redisConnection(redisTarget(config), 'worker');
+    const producerRedis = redisConnection(redisTarget(config), 'worker');
     steps.push(
       () => closeRedis(producerRedis),
       () => closeRedis(workerRedis),
