@@ -82,7 +82,8 @@ const hostPorts: Parser<HostPort[]> = (raw) => {
   return raw.split(',').map((part) => {
     const m = /^\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})\s*$/.exec(part);
     const n = Number(m?.[2]);
-    if (!m || n < 1 || n > 65535) throw new Bad(`expected a comma-separated list of host:port, received "${part.trim()}"`);
+    if (!m || n < 1 || n > 65535)
+      throw new Bad(`expected a comma-separated list of host:port, received "${part.trim()}"`);
     return { host: m[1]!.replace(/^\[|\]$/g, ''), port: n };
   });
 };

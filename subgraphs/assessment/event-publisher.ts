@@ -41,7 +41,9 @@ export function publishedEvent(doc: AssessmentDoc, e: EventDoc): PublishedEvent 
  * Appends one event to the tenant's stream only if it is the assessment's next seq, so the stream
  * holds each assessment's events once and in seq order even when two workers publish at once.
  * Returns [1, id] when appended, [0, last] when already there, [-1, last] when earlier events are
- * missing (the caller appends those first). ARGV[6] = '1' appends past a gap it cannot fill.
+ * missing (the caller appends those first), [-2, 0] when the stream has nothing of this assessment
+ * and the event is not its first (its first publishes failed, or the record expired). ARGV[6] = '1'
+ * appends past a gap it cannot fill.
  */
 const APPEND = `
 local last = redis.call('GET', KEYS[2])
@@ -50,6 +52,8 @@ if last then
   last = tonumber(last)
   if seq <= last then return {0, tostring(last)} end
   if seq > last + 1 and ARGV[6] ~= '1' then return {-1, tostring(last)} end
+elseif seq > 1 and ARGV[6] ~= '1' then
+  return {-2, '0'}
 end
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'e', ARGV[2])
 redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[5])
@@ -120,10 +124,18 @@ export class EventPublisher {
         force ? '1' : '0',
       );
     const [status, last] = await send(event, false);
-    if (status !== -1) return;
+    if (status >= 0) return;
     // Earlier events are missing from the stream (a failed publish, or another process not done yet):
     // append them from the document first; a racing publisher appending them too is harmless.
-    for (const e of doc.events.filter((x) => x.seq > Number(last) && x.seq < event.seq)) await send(e, false);
+    // With no record at all (-2), only events younger than the record's lifetime can be missing:
+    // older ones were published before it expired, and appending them again would repeat them.
+    const since = status === -2 ? Date.now() - PUBLISHED_SEQ_TTL_S * 1000 : 0;
+    // The first of them starts the record when there was none (it may itself follow a gap of expired events).
+    let start = status === -2;
+    for (const e of doc.events.filter((x) => x.seq > Number(last) && x.seq < event.seq && x.at.getTime() >= since)) {
+      await send(e, start);
+      start = false;
+    }
     // Forced: if the document lacked one of them, the stream goes on without it rather than stall.
     await send(event, true);
   }

@@ -120,10 +120,18 @@ export async function assessmentEvents(repo: AssessmentRepository, hub: EventHub
     () => undefined,
     (async function* stream() {
       let last = after ?? null;
+      // Each assessment's last seq delivered: after a Redis failover that lost replication, the
+      // stream can hold an assessment's events a second time (re-published from MongoDB).
+      const delivered = new Map<string, number>();
       try {
         for await (const item of listener) {
           if ('resync' in item) continue;
           last = item.cursor;
+          const id = item.assessmentId;
+          if (item.event.seq <= (delivered.get(id) ?? 0)) continue;
+          delivered.delete(id);
+          delivered.set(id, item.event.seq);
+          if (delivered.size > MAX_TRACKED) delivered.delete(delivered.keys().next().value!);
           yield { assessmentEvents: toEvent(item.event, item.assessment, item.cursor) };
         }
       } catch (err) {
@@ -136,6 +144,9 @@ export async function assessmentEvents(repo: AssessmentRepository, hub: EventHub
     })(),
   );
 }
+
+/** Assessments whose last seq one tenant-wide subscription remembers (the least recently active go first). */
+const MAX_TRACKED = 10_000;
 
 /**
  * An async generator's return() waits for its pending await; closing the listener first wakes it,

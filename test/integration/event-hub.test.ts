@@ -10,6 +10,8 @@ import {
   type StreamEvent,
 } from '../../subgraphs/assessment/event-hub';
 import { EventPublisher, eventsDoorbell } from '../../subgraphs/assessment/event-publisher';
+import type { AssessmentRepository } from '../../subgraphs/assessment/repository';
+import { assessmentEvents } from '../../subgraphs/assessment/subscription-resolvers';
 import { newAssessment, snapshotOf, type AssessmentDoc, type EventDoc } from '../../subgraphs/assessment/model';
 import { REAL_REDIS_URL } from '../support/runs';
 import { waitFor } from '../support/wait';
@@ -88,6 +90,49 @@ test("the stream holds each assessment's events once and in seq order, whatever 
   await a.publish(3);
   const entries = await pub.xrange(`${prefix}:assessment-events:${t.toHexString()}`, '-', '+');
   expect(entries.map(([, f]) => (JSON.parse(f[1]!) as { event: { seq: number } }).event.seq)).toEqual([1, 2, 3]);
+});
+
+test('an assessment whose first publish failed: its next event appends the missing first one before itself', async () => {
+  const t = tenant();
+  const a = run(t);
+  // Seq 1 (QUEUED) is in the document only: its publish failed while Redis failed over.
+  await a.publish(2);
+  const entries = await pub.xrange(`${prefix}:assessment-events:${t.toHexString()}`, '-', '+');
+  expect(entries.map(([, f]) => (JSON.parse(f[1]!) as { event: { seq: number } }).event.seq)).toEqual([1, 2]);
+});
+
+test('with its record expired, an old run is not repeated: only recent events are filled in', async () => {
+  const t = tenant();
+  const a = run(t);
+  const old = new Date(Date.now() - 8 * 24 * 3600 * 1000);
+  a.doc.events[0]!.at = old;
+  for (const seq of [2, 3])
+    a.doc.events.push({ seq, type: 'STEP_STARTED', at: old, step: null, assessment: snapshotOf(a.doc) });
+  a.doc.events.push({ seq: 4, type: 'STEP_STARTED', at: new Date(), step: null, assessment: snapshotOf(a.doc) });
+  await a.publish(5);
+  const entries = await pub.xrange(`${prefix}:assessment-events:${t.toHexString()}`, '-', '+');
+  expect(entries.map(([, f]) => (JSON.parse(f[1]!) as { event: { seq: number } }).event.seq)).toEqual([4, 5]);
+});
+
+test('a tenant-wide subscription shows each event once even when a failover made the stream repeat an assessment', async () => {
+  const t = tenant();
+  const h = hub();
+  const a = run(t);
+  // Only the tenant is read from the repository by this resolver.
+  const repo = { tenantId: t } as unknown as AssessmentRepository;
+  const sub = (await assessmentEvents(repo, h, null)) as AsyncGenerator<{ assessmentEvents: { seq: number } }>;
+  await a.publish(1, 2);
+  // A promoted replica that had not received this assessment's record: the next event re-publishes it all.
+  await pub.del(`${prefix}:assessment-published:${a.id}`);
+  await a.publish(3);
+  const entries = await pub.xrange(`${prefix}:assessment-events:${t.toHexString()}`, '-', '+');
+  expect(entries.map(([, f]) => (JSON.parse(f[1]!) as { event: { seq: number } }).event.seq)).toEqual([1, 2, 1, 2, 3]);
+  const seen: number[] = [];
+  for await (const e of sub) {
+    seen.push(e.assessmentEvents.seq);
+    if (e.assessmentEvents.seq === 3) break;
+  }
+  expect(seen).toEqual([1, 2, 3]);
 });
 
 test('a listener from a cursor gets every later entry once, in order, then live ones', async () => {

@@ -43,6 +43,19 @@ export async function startSentinelCluster(): Promise<SentinelCluster> {
     ];
     await run(primary, common(primary));
     await run(replica, [...common(replica), '--replicaof', '127.0.0.1', String(primary)]);
+    await waitFor(
+      async () => {
+        const r = new Redis({ port: replica, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+        try {
+          await r.connect();
+          return /master_link_status:up/.test(await r.info('replication'));
+        } finally {
+          r.disconnect();
+        }
+      },
+      20_000,
+      'the replica to finish its first sync',
+    );
     const sentinelPorts: number[] = [];
     for (let i = 0; i < 3; i++) {
       const port = await freePort();
