@@ -163,18 +163,19 @@ export class EventHub {
     try {
       await feed.ready;
       if (after !== null) {
-        // One read from the cursor itself: if the stream no longer starts at or before it, entries
-        // after it may be gone, so the cursor has expired.
-        const entries = await this.reader.xrange(feed.key, after, '+');
-        if (entries[0]?.[0] !== after) {
+        // Expired only if the stream now starts after the cursor: entries after it may have been
+        // trimmed. A cursor inside the stream's range whose own entry is gone (a Redis failover
+        // lost it) resumes from the next entry; events lost with it are re-published later.
+        const [first] = await this.reader.xrange(feed.key, '-', '+', 'COUNT', 1);
+        if (!first || compareIds(first[0], after) > 0) {
           throw errors.badInput(
             `cursor ${after} has expired: this tenant's event stream no longer holds it; subscribe without after and reload the assessments you show`,
             'after',
           );
         }
+        const entries = await this.reader.xrange(feed.key, `(${after}`, '+');
         backlogDone = true;
         for (const e of entries
-          .slice(1)
           .map(([id, fields]) => parseEntry(id, fields))
           .filter((e): e is StreamEvent => e !== null))
           sub.deliver(e);

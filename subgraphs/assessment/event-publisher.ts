@@ -86,7 +86,7 @@ export class EventPublisher {
 
   /** @param maxLen entries kept per tenant stream (EVENT_STREAM_MAXLEN), approximately. */
   constructor(
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly prefix: string,
     private readonly log: Logger,
     private readonly maxLen = 10_000,
@@ -94,6 +94,13 @@ export class EventPublisher {
     if (!('hiregraphAppendEvent' in redis))
       redis.defineCommand('hiregraphAppendEvent', { numberOfKeys: 2, lua: APPEND });
     this.append = (redis as unknown as { hiregraphAppendEvent: AppendFn }).hiregraphAppendEvent.bind(redis);
+  }
+
+  /** The last seq the tenant streams hold of each assessment (0 for one they hold nothing of). */
+  async publishedSeqs(assessmentIds: string[]): Promise<number[]> {
+    if (!assessmentIds.length) return [];
+    const values = await this.redis.mget(...assessmentIds.map((id) => publishedSeqKey(this.prefix, id)));
+    return values.map((v) => Number(v ?? 0));
   }
 
   async publish(doc: AssessmentDoc, events: EventDoc[]): Promise<void> {

@@ -193,4 +193,29 @@ export class RunRecovery {
       validated: r.steps.some((s) => s.kind === 'VALIDATION' && s.status === 'SUCCEEDED'),
     }));
   }
+
+  /** Runs of any tenant changed between `from` and `to`: ids and last seq, for the stream healer. */
+  async changedBetween(from: Date, to: Date, limit = 1000): Promise<Array<{ id: ObjectId; eventSeq: number }>> {
+    const rows = await this.db
+      .collection<AssessmentDoc>('assessments')
+      .find(
+        // Every status listed, so the recovery index (status, updatedAt) answers the range.
+        {
+          status: { $in: ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'] },
+          updatedAt: { $gte: from, $lte: to },
+        },
+        { projection: { eventSeq: 1 }, limit },
+      )
+      .toArray();
+    return rows.map((r) => ({ id: r._id, eventSeq: r.eventSeq }));
+  }
+
+  /** Whole documents (with their event logs) by id, whatever their tenant. */
+  async full(ids: ObjectId[]): Promise<AssessmentDoc[]> {
+    if (!ids.length) return [];
+    return this.db
+      .collection<AssessmentDoc>('assessments')
+      .find({ _id: { $in: ids } })
+      .toArray();
+  }
 }

@@ -131,6 +131,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       log,
       intervalMs: config.RECONCILE_INTERVAL_MS,
       afterMs: config.RECONCILE_AFTER_MS,
+      publisher,
     });
     reconciler.start();
     steps.unshift(() => reconciler.stop());

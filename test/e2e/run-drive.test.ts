@@ -4,6 +4,9 @@ import { closeRedis, redisConnection } from '../../shared/redis';
 import { jobId, QUEUE_NAME } from '../../subgraphs/assessment/queue';
 import { REAL_REDIS_URL, startRunHarness, type RunHarness } from '../support/runs';
 import { waitFor } from '../support/wait';
+import { collect, wsClient } from '../support/ws-client';
+import { newAssessment } from '../../subgraphs/assessment/model';
+import { AssessmentRepository } from '../../subgraphs/assessment/repository';
 
 /** Runs are driven to their end: a cancel stops a running LLM call; a run stuck after synthesis started moves on. */
 let h: RunHarness;
@@ -88,4 +91,51 @@ test('a run stuck with synthesis RUNNING and its jobs done is driven to COMPLETE
   // Driven on by the reconciler's next pass: within one interval (plus the work itself), as the run was already stale.
   expect(Date.now() - stuckAt).toBeLessThan(RECONCILE_INTERVAL_MS + 5000);
   expect(again.steps.find((s) => s.name === 'synthesis')).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+});
+
+test('a run whose last events were never published reaches tenant-wide subscribers anyway: the reconciler re-publishes them', async () => {
+  const client = wsClient(h.t.stack.gateway.url, h.token);
+  try {
+    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!
+      .assessmentEventsCursor;
+    const sub = collect<{
+      assessmentEvents: { seq: number; type: string; assessment: { id: string; status: string } };
+    }>(
+      client,
+      'subscription($after: String) { assessmentEvents(after: $after) { seq type assessment { id status } } }',
+      { after },
+    );
+    // Written to MongoDB and never published, as when Redis was away, or the process died, right after.
+    const repo = new AssessmentRepository(h.t.stack.subgraphs.assessment.db, new ObjectId(h.tenantId));
+    const { doc } = await repo.create(
+      newAssessment({
+        candidateId: new ObjectId(h.candidateId),
+        jobId: new ObjectId(h.jobId),
+        agents: ['skills'],
+        idempotencyKey: null,
+      }),
+    );
+    await repo.transition(doc._id, () => ({
+      set: { status: 'CANCELLED', completedAt: new Date() },
+      events: [{ type: 'CANCELLED' }],
+    }));
+    const id = doc._id.toHexString();
+    await waitFor(
+      async () =>
+        sub.events.some((e) => e.assessmentEvents.assessment.id === id && e.assessmentEvents.type === 'CANCELLED'),
+      10_000,
+      'the reconciler to publish the run',
+    );
+    sub.stop();
+    expect(
+      sub.events
+        .filter((e) => e.assessmentEvents.assessment.id === id)
+        .map((e) => [e.assessmentEvents.seq, e.assessmentEvents.type, e.assessmentEvents.assessment.status]),
+    ).toEqual([
+      [1, 'QUEUED', 'QUEUED'],
+      [2, 'CANCELLED', 'CANCELLED'],
+    ]);
+  } finally {
+    await client.dispose();
+  }
 });

@@ -162,9 +162,14 @@ test('a listener from a cursor gets every later entry once, in order, then live 
   resumed.close();
 });
 
-test('an unknown or trimmed cursor is refused with BAD_USER_INPUT; a malformed one too', async () => {
+test('a cursor older than the stream (trimmed) or on an empty stream is refused with BAD_USER_INPUT; a malformed one too', async () => {
   const t = tenant();
   const h = hub();
+  await expect(h.listen(t.toHexString(), { after: '1-0' })).rejects.toMatchObject({
+    extensions: { code: 'BAD_USER_INPUT' },
+    message: expect.stringMatching(/has expired/),
+  });
+  await run(t).publish(1, 2);
   await expect(h.listen(t.toHexString(), { after: '1-0' })).rejects.toMatchObject({
     extensions: { code: 'BAD_USER_INPUT' },
     message: expect.stringMatching(/has expired/),
@@ -174,6 +179,20 @@ test('an unknown or trimmed cursor is refused with BAD_USER_INPUT; a malformed o
     message: expect.stringMatching(/expected a cursor/),
   });
   expect(h.size).toBe(0);
+});
+
+test("a cursor whose own entry a failover lost, inside the stream's range, resumes from the next entry", async () => {
+  const t = tenant();
+  const h = hub();
+  const a = run(t);
+  await a.publish(1, 2, 3);
+  const key = `${prefix}:assessment-events:${t.toHexString()}`;
+  const ids = (await pub.xrange(key, '-', '+')).map(([id]) => id);
+  // The entry the client last saw is gone from the promoted replica.
+  await pub.xdel(key, ids[1]!);
+  const resumed = await h.listen(t.toHexString(), { after: ids[1]! });
+  expect((await take(resumed, 1)).map((e) => [e.event.seq, e.cursor])).toEqual([[3, ids[2]]]);
+  resumed.close();
 });
 
 test('a listener that falls behind ends with SlowConsumerError instead of buffering without bound', async () => {

@@ -15,6 +15,8 @@ export interface SentinelCluster {
   primaryPort(): Promise<number>;
   /** kill -9 of the current primary; resolves once the Sentinels have promoted the replica. */
   failover(): Promise<{ from: number; to: number }>;
+  /** Starts every killed server again; the Sentinels make it a replica of the primary. Resolves once it answers. */
+  restart(): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -23,7 +25,9 @@ const NAME = 'hgprimary';
 export async function startSentinelCluster(): Promise<SentinelCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'hg-sentinel-'));
   const children = new Map<number, ChildProcess>();
+  const argsOf = new Map<number, string[]>();
   const run = async (port: number, args: string[]) => {
+    argsOf.set(port, args);
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     children.set(port, child);
     await waitFor(async () => answers(`redis://127.0.0.1:${port}`), 10_000, `redis on ${port} to answer`);
@@ -119,6 +123,11 @@ export async function startSentinelCluster(): Promise<SentinelCluster> {
           'the Sentinels to promote the replica',
         );
         return { from, to };
+      },
+      async restart() {
+        const dead = [...children].filter(([, c]) => c.exitCode !== null || c.signalCode !== null).map(([p]) => p);
+        for (const port of dead) await run(port, argsOf.get(port)!);
+        return dead;
       },
       async close() {
         for (const c of children.values()) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
