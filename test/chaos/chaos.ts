@@ -98,7 +98,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       log(`${new Date(at).toISOString()} ${f.kind}: ${target} (back in ${Date.now() - at} ms)`);
       await sleep(Math.max(0, Math.min(every, end - Date.now())));
     }
-    load.drain();
+    await load.drain();
     log('load stopped; waiting for every run to end and every subscriber to catch up');
     await settle(cluster, load, 180_000);
     await load.stop();

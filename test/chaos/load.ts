@@ -24,8 +24,8 @@ export interface TenantLoad {
   runs: string[];
   /** Tenant-wide subscriber: events seen, by assessment, as seqs in arrival order. */
   tenantSeen: Map<string, number[]>;
-  /** When the tenant-wide subscriber started (runs started later must reach it complete). */
-  tenantSince: number;
+  /** Where the tenant-wide subscriber starts: the stream's end before any run of the load. */
+  cursor: string;
   /** Per-run subscribers: seqs after the first snapshot, in arrival order, and the snapshot's seq. */
   runSeen: Map<string, { from: number; seqs: number[]; done: boolean }>;
 }
@@ -36,8 +36,8 @@ export interface Load {
   counts: Record<string, number>;
   /** Resolves once every loop and subscriber has stopped. */
   stop(): Promise<void>;
-  /** Stops starting new work but keeps the subscribers until every run has ended. */
-  drain(): void;
+  /** Stops starting new work, waits for requests in flight, and keeps the subscribers. */
+  drain(): Promise<void>;
 }
 
 type Gql = {
@@ -88,7 +88,7 @@ export async function setUpTenants(gateway: string, n: number): Promise<TenantLo
       written: [],
       runs: [],
       tenantSeen: new Map(),
-      tenantSince: 0,
+      cursor: (await gql(gateway, token, '{ assessmentEventsCursor }')).data!.assessmentEventsCursor as string,
       runSeen: new Map(),
     });
   }
@@ -160,7 +160,8 @@ export function startLoad(gateways: string[], tenants: TenantLoad[], opts: { run
   const counts: Record<string, number> = { queries: 0, writes: 0, runs: 0, failed: 0 };
   let stopped = false;
   let draining = false;
-  const tasks: Array<Promise<void>> = [];
+  const loops: Array<Promise<void>> = [];
+  const subscribers: Array<Promise<void>> = [];
   const pick = () => gateways[Math.floor(Math.random() * gateways.length)]!;
   const attempt = async (what: string, fn: () => Promise<void>) => {
     try {
@@ -171,7 +172,7 @@ export function startLoad(gateways: string[], tenants: TenantLoad[], opts: { run
     }
   };
   const loop = (pause: number, body: () => Promise<void>) =>
-    tasks.push(
+    loops.push(
       (async () => {
         while (!stopped && !draining) {
           await body();
@@ -181,17 +182,10 @@ export function startLoad(gateways: string[], tenants: TenantLoad[], opts: { run
     );
 
   for (const t of tenants) {
-    t.tenantSince = Date.now();
-    let cursor: string | null = null;
-    // The tenant-wide dashboard: loads its cursor, then follows every event, resuming with it.
-    tasks.push(
+    let cursor = t.cursor;
+    // The tenant-wide dashboard: follows every event from before the first run, resuming with its cursor.
+    subscribers.push(
       (async () => {
-        while (cursor === null && !stopped) {
-          await attempt('assessmentEventsCursor', async () => {
-            cursor = (await gql(pick(), t.token, '{ assessmentEventsCursor }')).data!.assessmentEventsCursor as string;
-          });
-          if (cursor === null) await sleep(300);
-        }
         await resumingSubscription(
           gateways,
           t.token,
@@ -255,7 +249,7 @@ export function startLoad(gateways: string[], tenants: TenantLoad[], opts: { run
         if (t.runs.length % 2 === 0) {
           const seen = { from: -1, seqs: [] as number[], done: false };
           t.runSeen.set(id, seen);
-          tasks.push(
+          subscribers.push(
             resumingSubscription(
               gateways,
               t.token,
@@ -286,12 +280,13 @@ export function startLoad(gateways: string[], tenants: TenantLoad[], opts: { run
     tenants,
     failures,
     counts,
-    drain: () => {
+    async drain() {
       draining = true;
+      await Promise.all(loops);
     },
     async stop() {
       stopped = true;
-      await Promise.all(tasks);
+      await Promise.all([...loops, ...subscribers]);
     },
   };
 }
