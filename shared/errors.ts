@@ -12,7 +12,8 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const KNOWN = new Set<string>([
+/** Every `extensions.code` a client may see: the contract's and Apollo's own. */
+export const KNOWN_CODES: ReadonlySet<string> = new Set<string>([
   ...Object.values(ErrorCode),
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
@@ -50,7 +51,7 @@ export function formatError(
     const code = String(formatted.extensions?.code ?? '');
     const extensions = { ...(formatted.extensions ?? {}) };
     if (production) delete extensions.stacktrace;
-    if (KNOWN.has(code)) return { ...formatted, extensions };
+    if (KNOWN_CODES.has(code)) return { ...formatted, extensions };
     return {
       message: production ? 'internal server error' : formatted.message,
       locations: formatted.locations,

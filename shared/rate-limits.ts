@@ -2,6 +2,9 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { errors } from './errors';
 
+/** Limiters kept per process, one per distinct (kind, limit); the oldest is dropped past this. */
+const MAX_LIMITERS = 1000;
+
 /**
  * Per-tenant budgets in Redis, so every gateway (or subgraph replica) draws from the same one.
  * Budgets differ per tenant, so there is one limiter per (kind, points) and the tenant is the key.
@@ -27,6 +30,8 @@ export class TenantRateLimiter {
         insuranceLimiter: new RateLimiterMemory({ points, duration: durationSeconds }),
       });
       this.limiters.set(key, l);
+      // Each distinct limit an admin sets makes a limiter; keep the most recent ones, not all ever seen.
+      if (this.limiters.size > MAX_LIMITERS) this.limiters.delete(this.limiters.keys().next().value!);
     }
     return l;
   }

@@ -45,7 +45,12 @@ type Gql = {
   errors?: Array<{ message: string; extensions?: { code?: string } }>;
 };
 
-async function gql(url: string, token: string, query: string, variables: Record<string, unknown> = {}): Promise<Gql> {
+export async function gql(
+  url: string,
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Gql> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

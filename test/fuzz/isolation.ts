@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { ObjectId } from 'mongodb';
 import { tenantDigest } from '../support/hostile';
 import type { TestStack } from '../support/stack';
-import type { Target } from './properties';
+import { linkedEntities, type Target } from './properties';
 
 /**
  * Tenant isolation as a property: random sequences of creates, reads, lists and writes by two
@@ -192,24 +192,9 @@ async function seedModel(target: Target, owned: Record<Who, Record<Kind, string[
 
 /** A candidate and a job of the caller's own, an application between them, and a run. */
 async function create(t: TestStack, token: string, mine: Record<Kind, string[]>): Promise<void> {
-  const n = new ObjectId().toHexString();
-  const c = await t.gql<{ createCandidate: { id: string } }>(
-    'mutation($i: CreateCandidateInput!) { createCandidate(input: $i) { id } }',
-    { i: { name: `P ${n}`, email: `${n}@p.example`, resumeText: 'TypeScript' } },
-    token,
-  );
-  const j = await t.gql<{ createJob: { id: string } }>(
-    'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }',
-    { i: { title: `P ${n}`, description: 'TypeScript' } },
-    token,
-  );
-  const cid = c.data!.createCandidate.id;
-  const jid = j.data!.createJob.id;
-  const app = await t.gql<{ applyToJob: { id: string } }>(
-    'mutation($j: ID!, $c: ID!) { applyToJob(jobId: $j, candidateId: $c) { id } }',
-    { j: jid, c: cid },
-    token,
-  );
+  const made = await linkedEntities(t, token, new ObjectId().toHexString());
+  const cid = made.candidate;
+  const jid = made.job;
   const run = await t.gql<{ startAssessment: { id: string } }>(
     'mutation($c: ID!, $j: ID!) { startAssessment(input: { candidateId: $c, jobId: $j, agents: ["skills"] }) { id } }',
     { c: cid, j: jid },
@@ -217,6 +202,6 @@ async function create(t: TestStack, token: string, mine: Record<Kind, string[]>)
   );
   mine.candidate.push(cid);
   mine.job.push(jid);
-  mine.application.push(app.data!.applyToJob.id);
+  mine.application.push(made.application);
   mine.assessment.push(run.data!.startAssessment.id);
 }

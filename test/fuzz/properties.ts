@@ -34,6 +34,40 @@ function count(target: Target, answer: Answer): void {
   for (const c of codes) target.outcomes.set(c, (target.outcomes.get(c) ?? 0) + 1);
 }
 
+/** A candidate, a job and the candidate's application to it, in the token's tenant. */
+export async function linkedEntities(
+  t: TestStack,
+  token: string,
+  tag: string,
+): Promise<{ candidate: string; job: string; application: string }> {
+  const c = await t.gql<{ createCandidate: { id: string } }>(
+    'mutation($i: CreateCandidateInput!) { createCandidate(input: $i) { id } }',
+    {
+      i: {
+        name: `C ${tag}`,
+        email: `${tag}@${tag}.example`,
+        skills: ['TypeScript'],
+        yearsExperience: 3,
+        resumeText: 'TypeScript',
+      },
+    },
+    token,
+  );
+  const j = await t.gql<{ createJob: { id: string } }>(
+    'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }',
+    { i: { title: `J ${tag}`, description: 'TypeScript', requiredSkills: ['TypeScript'] } },
+    token,
+  );
+  const candidate = c.data!.createCandidate.id;
+  const job = j.data!.createJob.id;
+  const app = await t.gql<{ applyToJob: { id: string } }>(
+    'mutation($j: ID!, $c: ID!) { applyToJob(jobId: $j, candidateId: $c) { id } }',
+    { j: job, c: candidate },
+    token,
+  );
+  return { candidate, job, application: app.data!.applyToJob.id };
+}
+
 /** Two tenants, each with candidates, jobs and applications, on a stack `t` already started. */
 export async function prepareTarget(t: TestStack, secret: string): Promise<Target> {
   const a = await t.newTenant();
@@ -41,32 +75,8 @@ export async function prepareTarget(t: TestStack, secret: string): Promise<Targe
   const seed = async (token: string, tag: string) => {
     const out: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const c = await t.gql<{ createCandidate: { id: string } }>(
-        'mutation($i: CreateCandidateInput!) { createCandidate(input: $i) { id } }',
-        {
-          i: {
-            name: `C${i}`,
-            email: `c${i}@${tag}.example`,
-            skills: ['TypeScript'],
-            yearsExperience: i,
-            resumeText: 'TypeScript',
-          },
-        },
-        token,
-      );
-      const j = await t.gql<{ createJob: { id: string } }>(
-        'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }',
-        { i: { title: `J${i}`, description: 'TypeScript', requiredSkills: ['TypeScript'] } },
-        token,
-      );
-      const cid = c.data!.createCandidate.id;
-      const jid = j.data!.createJob.id;
-      const app = await t.gql<{ applyToJob: { id: string } }>(
-        'mutation($j: ID!, $c: ID!) { applyToJob(jobId: $j, candidateId: $c) { id } }',
-        { j: jid, c: cid },
-        token,
-      );
-      out.push(cid, jid, app.data!.applyToJob.id);
+      const made = await linkedEntities(t, token, `${tag}${i}`);
+      out.push(made.candidate, made.job, made.application);
     }
     return out;
   };
@@ -244,7 +254,7 @@ export async function tokensProperty(target: Target) {
   );
   return fc.asyncProperty(token, async (tok) => {
     const answer = await expectClientAnswer(
-      await post(target.url, tok, { query: '{ tenant { id name } candidates { edges { node { email } } } }' }),
+      await post(target.url, tok, { query: '{ tenant { id name } candidates { edges { node { id email } } } }' }),
       `token ${tok.slice(0, 80)}`,
     );
     // Refused before GraphQL (a header too large is a 431 from Node): nothing was read.
@@ -255,8 +265,9 @@ export async function tokensProperty(target: Target) {
         `token ${tok.slice(0, 80)}: expected UNAUTHENTICATED, got ${JSON.stringify(answer.body).slice(0, 300)}`,
       );
     }
-    if (JSON.stringify(answer.body.data ?? null).includes('@a.example'))
-      throw new Error(`token ${tok.slice(0, 80)} read tenant A's candidates`);
+    const data = JSON.stringify(answer.body.data ?? null);
+    if (data.includes(target.tenantA) || target.ids.own.some((id) => data.includes(id)))
+      throw new Error(`token ${tok.slice(0, 80)} read tenant A's data`);
   });
 }
 

@@ -17,6 +17,7 @@ import {
   type IntrospectionQuery,
 } from 'graphql';
 import { ObjectId, type Db } from 'mongodb';
+import { ErrorCode, KNOWN_CODES } from '../../shared/errors';
 
 /**
  * Hostile input as fast-check arbitraries: operations generated from the gateway's own schema
@@ -24,21 +25,8 @@ import { ObjectId, type Db } from 'mongodb';
  * every answer must keep. Shared by the Jest suite (bounded) and `npm run fuzz` (long runs).
  */
 
-/** Every `extensions.code` a hostile request may get: the contract's client errors and Apollo's own. */
-export const CLIENT_CODES = new Set([
-  'BAD_USER_INPUT',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'NOT_FOUND',
-  'CONFLICT',
-  'RATE_LIMITED',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
+/** Every `extensions.code` a hostile request may get: every known code but the internal error. */
+export const CLIENT_CODES = new Set([...KNOWN_CODES].filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR));
 
 /** The schema as clients see it, by introspection through the gateway. */
 export async function clientSchema(url: string, token: string): Promise<GraphQLSchema> {
