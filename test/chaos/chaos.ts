@@ -8,6 +8,8 @@ export interface ChaosOptions {
   minutes: number;
   /** Pause between two faults. Default: 15 s. */
   faultEveryMs?: number;
+  /** Faults injected at least, even past `minutes` (6: each kind once). Default: 0. */
+  minFaults?: number;
   tenants?: number;
   log?: (line: string) => void;
 }
@@ -90,13 +92,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const end = Date.now() + opts.minutes * 60_000;
     const every = opts.faultEveryMs ?? 15_000;
     await sleep(Math.min(every, 5000));
-    for (let i = 0; Date.now() < end; i++) {
+    for (let i = 0; Date.now() < end || i < (opts.minFaults ?? 0); i++) {
       const f = plan[i % plan.length]!;
       const at = Date.now();
       const target = await f.run();
       faults.push({ kind: f.kind, target, at, recoveredAt: Date.now() });
       log(`${new Date(at).toISOString()} ${f.kind}: ${target} (back in ${Date.now() - at} ms)`);
-      await sleep(Math.max(0, Math.min(every, end - Date.now())));
+      // A full pause before a fault still owed, else only what is left of the load's time.
+      const owed = i + 1 < (opts.minFaults ?? 0);
+      await sleep(owed ? every : Math.max(0, Math.min(every, end - Date.now())));
     }
     await load.drain();
     log('load stopped; waiting for every run to end and every subscriber to catch up');

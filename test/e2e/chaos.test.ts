@@ -7,7 +7,7 @@ import { formatReport, runChaos } from '../chaos/chaos';
  * then every invariant must hold.
  */
 test('faults under load: every invariant holds', async () => {
-  const report = await runChaos({ minutes: 1, faultEveryMs: 8000 });
+  const report = await runChaos({ minutes: 1, faultEveryMs: 8000, minFaults: 6 });
   const text = formatReport(report);
   // Each kind of fault really happened, and the load really ran.
   expect(new Set(report.faults.map((f) => f.kind)).size).toBe(6);
