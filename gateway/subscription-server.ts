@@ -190,21 +190,20 @@ export function serveGatewaySubscriptions(opts: {
         }
         // A subscription lives no longer than its token: at `exp` this one (only) ends UNAUTHENTICATED,
         // and a shared upstream it joined goes on for the others.
+        // (A promise per pending next() that the expiry rejects, not a race against one long-lived
+        // promise: every race left a reaction on it until the token expired, ~2 objects per event.)
         let timer: NodeJS.Timeout | undefined;
-        let expired: Promise<never> | null = null;
+        let expired: GraphQLError | null = null;
+        let rejectPending: ((err: unknown) => void) | null = null;
         if (conn.principal.expiresAt) {
           const ms = Math.min(Math.max(conn.principal.expiresAt.getTime() - Date.now(), 0), 2 ** 31 - 1);
-          expired = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => {
-              reject(
-                errors.unauthenticated(
-                  'the token expired during this subscription; reconnect with a fresh token and resume with afterSeq or after',
-                ),
-              );
-              void source.return?.();
-            }, ms);
-          });
-          expired.catch(() => undefined);
+          timer = setTimeout(() => {
+            expired = errors.unauthenticated(
+              'the token expired during this subscription; reconnect with a fresh token and resume with afterSeq or after',
+            );
+            rejectPending?.(expired);
+            void source.return?.();
+          }, ms);
         }
         const end = (): void => {
           clearTimeout(timer);
@@ -214,12 +213,18 @@ export function serveGatewaySubscriptions(opts: {
         return {
           next: async () => {
             try {
-              const r = await (expired ? Promise.race([source.next(), expired]) : source.next());
+              if (expired) throw expired;
+              const r = await new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
+                rejectPending = reject;
+                source.next().then(resolve, reject);
+              });
               if (r.done) end();
               return r;
             } catch (err) {
               end();
               throw err;
+            } finally {
+              rejectPending = null;
             }
           },
           return: async () => {
