@@ -2,6 +2,7 @@ import { MongoClient, ObjectId } from 'mongodb';
 import { startChaosCluster, type ChaosCluster, type Managed } from './cluster';
 import { checkInvariants, type Check, type Fault } from './invariants';
 import { setUpTenants, startLoad, type Load } from './load';
+import { waitFor } from '../support/wait';
 
 export interface ChaosOptions {
   /** How long the load runs while faults are injected. */
@@ -20,6 +21,9 @@ export interface ChaosReport {
   counts: Record<string, number>;
 }
 
+/** How long a killed process stays down before it is started again. */
+const DOWNTIME_MS = 1000;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The faults, in turn: each kills something and brings it (or its replacement) back. */
@@ -27,8 +31,8 @@ function faultPlan(cluster: ChaosCluster): Array<{ kind: string; run: () => Prom
   const ofKind = (kind: Managed['kind']) => cluster.processes.filter((p) => p.kind === kind);
   const bounce = async (p: Managed) => {
     await p.kill();
-    // Down for a moment, as a crashed process is until its supervisor restarts it.
-    await sleep(1000);
+    // The fault itself: down for a while, as a crashed process is until its supervisor restarts it.
+    await sleep(DOWNTIME_MS);
     await p.start();
     return p.name;
   };
@@ -50,9 +54,8 @@ function faultPlan(cluster: ChaosCluster): Array<{ kind: string; run: () => Prom
 async function settle(cluster: ChaosCluster, load: Load, timeoutMs: number): Promise<void> {
   const client = await MongoClient.connect(cluster.mongoUri);
   try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      let pending = 0;
+    const pending = async () => {
+      let n = 0;
       for (const t of load.tenants) {
         const docs = await client
           .db(cluster.db)
@@ -65,12 +68,13 @@ async function settle(cluster: ChaosCluster, load: Load, timeoutMs: number): Pro
           const ended = d && ['COMPLETED', 'FAILED', 'CANCELLED'].includes(d.status as string);
           const seen = t.tenantSeen.get(id) ?? [];
           const own = t.runSeen.get(id);
-          if (!ended || seen[seen.length - 1] !== d.eventSeq || (own && !own.done)) pending++;
+          if (!ended || seen[seen.length - 1] !== d.eventSeq || (own && !own.done)) n++;
         }
       }
-      if (pending === 0 || Date.now() > deadline) return;
-      await sleep(500);
-    }
+      return n;
+    };
+    // Past the deadline the invariants report what never settled.
+    await waitFor(async () => (await pending()) === 0, timeoutMs, 'every run to settle').catch(() => undefined);
   } finally {
     await client.close();
   }

@@ -100,6 +100,9 @@ export async function setUpTenants(gateway: string, n: number): Promise<TenantLo
   return out;
 }
 
+/** A resuming subscriber's pause before it tries the next gateway. */
+const RESUME_BACKOFF_MS = 300;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Subscribes on some gateway and, whenever the connection ends without completing, resumes on another. */
@@ -154,8 +157,9 @@ function resumingSubscription(
       });
       await client.dispose();
       if (finished) return;
-      // The gateway went away (or refused while a dependency was down): resume on the next one.
-      await sleep(300);
+      // The gateway went away (or refused while a dependency was down): resume on the next one,
+      // after the short backoff a real client takes so a dead cluster is not hammered.
+      await sleep(RESUME_BACKOFF_MS);
     }
   })();
 }

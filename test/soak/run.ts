@@ -66,14 +66,13 @@ async function main(): Promise<number> {
     type Minute = { requests: number; errors: number; latencies: number[]; started: number };
     const minutesOut: Minute[] = [];
     let current: Minute = { requests: 0, errors: 0, latencies: [], started: 0 };
-    let inFlight = 0;
+    const inFlight = new Set<Promise<void>>();
     const one = async () => {
       const t = tenants[Math.floor(Math.random() * tenants.length)]!;
       const url = cluster.gateways[Math.floor(Math.random() * cluster.gateways.length)]!;
       const roll = Math.random();
       const m = current;
       const start = performance.now();
-      inFlight++;
       try {
         if (roll < 0.8)
           await gql(
@@ -97,7 +96,6 @@ async function main(): Promise<number> {
         m.errors++;
       } finally {
         m.requests++;
-        inFlight--;
       }
     };
     const memory = (): Map<string, number> => new Map(cluster.processes.map((p) => [p.name, rssMiB(p.child?.pid)]));
@@ -119,7 +117,12 @@ async function main(): Promise<number> {
       while (Date.now() < end) {
         carry += perTick;
         // Open loop at the stated rate, but never an unbounded pile-up if the system stalls.
-        for (; carry >= 1; carry--) if (inFlight < rate * 5) void one();
+        for (; carry >= 1; carry--) {
+          if (inFlight.size >= rate * 5) continue;
+          const p = one();
+          inFlight.add(p);
+          void p.finally(() => inFlight.delete(p));
+        }
         await sleep(tick);
       }
       minutesOut.push(current);
@@ -131,7 +134,7 @@ async function main(): Promise<number> {
       rss.push(memory());
       if (minute === 2) warm = memory();
     }
-    while (inFlight > 0) await sleep(100);
+    await Promise.all(inFlight);
     const last = memory();
     process.stdout.write(
       '\n| process | RSS after warm-up (MiB) | RSS at end (MiB) | growth | RSS at the end of each minute |\n| --- | --- | --- | --- | --- |\n',
