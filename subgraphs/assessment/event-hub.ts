@@ -166,14 +166,19 @@ export class EventHub {
         // Expired only if the stream now starts after the cursor: entries after it may have been
         // trimmed. A cursor inside the stream's range whose own entry is gone (a Redis failover
         // lost it) resumes from the next entry; events lost with it are re-published later.
-        const [first] = await this.reader.xrange(feed.key, '-', '+', 'COUNT', 1);
-        if (!first || compareIds(first[0], after) > 0) {
-          throw errors.badInput(
-            `cursor ${after} has expired: this tenant's event stream no longer holds it; subscribe without after and reload the assessments you show`,
-            'after',
-          );
+        // One read in the usual case (the stream still holds the cursor's own entry); the first
+        // entry is read only when it does not.
+        const read = await this.reader.xrange(feed.key, after, '+');
+        if (read[0]?.[0] !== after) {
+          const [first] = await this.reader.xrange(feed.key, '-', '+', 'COUNT', 1);
+          if (!first || compareIds(first[0], after) > 0) {
+            throw errors.badInput(
+              `cursor ${after} has expired: this tenant's event stream no longer holds it; subscribe without after and reload the assessments you show`,
+              'after',
+            );
+          }
         }
-        const entries = await this.reader.xrange(feed.key, `(${after}`, '+');
+        const entries = read[0]?.[0] === after ? read.slice(1) : read;
         backlogDone = true;
         for (const e of entries
           .map(([id, fields]) => parseEntry(id, fields))
