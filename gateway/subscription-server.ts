@@ -7,6 +7,7 @@ import { ErrorCode, errors } from '../shared/errors';
 import { serveGraphqlWs, type WsCaller } from '../shared/graphql/ws';
 import type { Logger } from '../shared/logger';
 import type { SubscriptionCaller, SubscriptionExecutor } from './subscription-executor';
+import { endAtTokenExpiry } from './token-lifetime';
 
 /** Close code for a client that does not read its events fast enough; it should resume with afterSeq. */
 export const SLOW_CONSUMER_CLOSE = 4008;
@@ -189,52 +190,17 @@ export function serveGatewaySubscriptions(opts: {
           return { errors: [err instanceof GraphQLError ? err : new GraphQLError(String(err))] };
         }
         // A subscription lives no longer than its token: at `exp` this one (only) ends UNAUTHENTICATED,
-        // and a shared upstream it joined goes on for the others.
-        // (A promise per pending next() that the expiry rejects, not a race against one long-lived
-        // promise: every race left a reaction on it until the token expired, ~2 objects per event.)
-        let timer: NodeJS.Timeout | undefined;
-        let expired: GraphQLError | null = null;
-        let rejectPending: ((err: unknown) => void) | null = null;
-        if (conn.principal.expiresAt) {
-          const ms = Math.min(Math.max(conn.principal.expiresAt.getTime() - Date.now(), 0), 2 ** 31 - 1);
-          timer = setTimeout(() => {
-            expired = errors.unauthenticated(
+        // and a shared upstream it joined goes on for the others. Counted until it ends, fails,
+        // expires or the client leaves; return() reaches the upstream at once.
+        return endAtTokenExpiry(
+          source,
+          conn.principal.expiresAt,
+          () =>
+            errors.unauthenticated(
               'the token expired during this subscription; reconnect with a fresh token and resume with afterSeq or after',
-            );
-            rejectPending?.(expired);
-            void source.return?.();
-          }, ms);
-        }
-        const end = (): void => {
-          clearTimeout(timer);
-          release(conn, slot);
-        };
-        // Counted until it ends, fails, expires or the client leaves; return() reaches the upstream at once.
-        return {
-          next: async () => {
-            try {
-              if (expired) throw expired;
-              const r = await new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
-                rejectPending = reject;
-                source.next().then(resolve, reject);
-              });
-              if (r.done) end();
-              return r;
-            } catch (err) {
-              end();
-              throw err;
-            } finally {
-              rejectPending = null;
-            }
-          },
-          return: async () => {
-            end();
-            return source.return!();
-          },
-          [Symbol.asyncIterator]() {
-            return this;
-          },
-        } as never;
+            ),
+          () => release(conn, slot),
+        ) as never;
       },
       execute: () => ({
         errors: [
