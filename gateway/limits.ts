@@ -4,7 +4,7 @@ import { parse, specifiedRules, validate, type ParseOptions, type ValidationRule
 import type { Config } from '../shared/config';
 
 /**
- * Operation limits from LIMIT_MAX_*: depth, cost, aliases and directives as graphql-armor
+ * Operation limits from LIMIT_MAX_*: depth, aliases and directives as graphql-armor
  * validation rules; field suggestions are hidden in production so the schema cannot be guessed.
  * The token limit is graphql-js's own `maxTokens` parse option rather than armor's plugin, which
  * threw from a request hook and so turned every syntax error and token overflow into a 500:
@@ -14,7 +14,8 @@ import type { Config } from '../shared/config';
 export function operationLimits(config: Config) {
   const armor = new ApolloArmor({
     maxDepth: { n: config.LIMIT_MAX_DEPTH, ignoreIntrospection: true },
-    costLimit: { maxCost: config.LIMIT_MAX_COST, ignoreIntrospection: true },
+    // Cost is demand control's (demand-control.ts): armor's rule grows with depth and ignores `first`.
+    costLimit: { enabled: false },
     maxAliases: { n: config.LIMIT_MAX_ALIASES },
     maxDirectives: { n: config.LIMIT_MAX_DIRECTIVES },
     maxTokens: { enabled: false },

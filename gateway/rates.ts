@@ -1,11 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Principal } from '../shared/auth';
-import type { Config } from '../shared/config';
 import { ErrorCode } from '../shared/errors';
-import type { Logger } from '../shared/logger';
 import type { TenantRateLimiter } from '../shared/rate-limits';
-import { TenantLimitsCache } from './tenant-limits';
+import { tenantOf, type TenantLimitsCache } from './tenant-limits';
 
 interface RateContext {
   requestId: string;
@@ -13,16 +11,11 @@ interface RateContext {
   principal: Principal | null;
 }
 
-function tenantOf(p: Principal | null): string | null {
-  return p?.tenantId && p.roles.some((r) => r !== 'platform-admin') ? p.tenantId.toHexString() : null;
-}
-
 /**
  * `requestsPerMinute` from the tenant's limits, for every operation of a tenant's caller, over
  * HTTP and for each subscribe. The budget lives in Redis, so every gateway shares it.
  */
-export function tenantRates(config: Config, limiter: TenantRateLimiter, tenantUrl: string, log: Logger) {
-  const cache = new TenantLimitsCache(tenantUrl, config.TENANT_LIMITS_CACHE_MS, log);
+export function tenantRates(limiter: TenantRateLimiter, cache: TenantLimitsCache) {
   const check = async (
     principal: Principal | null,
     authorization: string | undefined,

@@ -21,6 +21,8 @@ import { SUBGRAPHS, type SubgraphName } from './compose';
 import { SubscriptionExecutor } from './subscription-executor';
 import { bodyErrors, operationLimits } from './limits';
 import { tenantRates } from './rates';
+import { demandControl } from './demand-control';
+import { TenantLimitsCache } from './tenant-limits';
 import { closeRedis, redisConnection, redisTarget } from '../shared/redis';
 import { TenantRateLimiter } from '../shared/rate-limits';
 import { serveGatewaySubscriptions, upstreamClient } from './subscription-server';
@@ -112,12 +114,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   );
   const limits = operationLimits(config);
   const redis = redisConnection(redisTarget(config), 'producer');
-  const rates = tenantRates(
-    config,
-    new TenantRateLimiter(redis, config.QUEUE_PREFIX),
-    subgraphUrlOf(opts, 'tenant'),
-    log,
-  );
+  const tenantLimits = new TenantLimitsCache(subgraphUrlOf(opts, 'tenant'), config.TENANT_LIMITS_CACHE_MS, log);
+  const rates = tenantRates(new TenantRateLimiter(redis, config.QUEUE_PREFIX), tenantLimits);
+  const cost = demandControl({
+    supergraphSdl,
+    defaultMaxCost: config.LIMIT_MAX_COST,
+    tenantLimits,
+    registry: metrics.registry,
+  });
   const subgraphUrl = (name: string) => subgraphUrlOf(opts, name);
   const subgraphWsUrl = (name: string) => subgraphUrl(name).replace(/^http/, 'ws');
   const executor = new SubscriptionExecutor(
@@ -136,6 +140,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     parse: limits.parseWithLimits,
     maxPayload: config.BODY_LIMIT_BYTES,
     beforeSubscribe: rates.beforeSubscribe,
+    admit: cost.admit,
     subgraphWsUrl,
     limits: {
       perConnection: config.SUBSCRIPTIONS_PER_CONNECTION,
@@ -152,6 +157,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       ...limits.plugins,
       subscriptionsOverWebSocket,
       rates.plugin,
+      // Before observability: its response hook records the actual cost the log line carries.
+      cost.plugin as never,
       operationObservability(metrics, log) as never,
     ],
     validationRules: limits.validationRules,

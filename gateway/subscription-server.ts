@@ -8,6 +8,7 @@ import { serveGraphqlWs, type WsCaller } from '../shared/graphql/ws';
 import type { Logger } from '../shared/logger';
 import type { SubscriptionCaller, SubscriptionExecutor } from './subscription-executor';
 import { endAtTokenExpiry } from './token-lifetime';
+import type { Admission } from './demand-control';
 
 /** Close code for a client that does not read its events fast enough; it should resume with afterSeq. */
 export const SLOW_CONSUMER_CLOSE = 4008;
@@ -78,6 +79,8 @@ export function serveGatewaySubscriptions(opts: {
   parse: (query: string) => DocumentNode;
   /** Runs before each subscribe (rate limits); throwing refuses it with that error. */
   beforeSubscribe: (principal: Principal, authorization: string | undefined, requestId: string) => Promise<void>;
+  /** Demand control: throws COST_ESTIMATED_TOO_EXPENSIVE for an operation over the caller's limit. */
+  admit: (a: Admission) => Promise<unknown>;
   /** Largest graphql-ws message accepted (BODY_LIMIT_BYTES, as for HTTP). */
   maxPayload: number;
 }): { close(): Promise<void>; openSubscriptions(): number } {
@@ -140,7 +143,8 @@ export function serveGatewaySubscriptions(opts: {
           return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
         };
         try {
-          await opts.beforeSubscribe(await tools.reverify(conn), conn.authorization, conn.requestId);
+          const principal = await tools.reverify(conn);
+          await opts.beforeSubscribe(principal, conn.authorization, conn.requestId);
           let document: DocumentNode;
           try {
             document = opts.parse(payload.query);
@@ -156,6 +160,14 @@ export function serveGatewaySubscriptions(opts: {
                 `expected one operation${operationName ? ` named ${operationName}` : ''} in the document`,
               ),
             );
+          await opts.admit({
+            principal,
+            authorization: conn.authorization,
+            requestId: conn.requestId,
+            document,
+            variables: payload.variables ?? {},
+            operationName,
+          });
           return {
             schema: executor.schema,
             document,

@@ -1,10 +1,18 @@
+import type { Principal } from '../shared/auth';
 import { EntityClient } from '../shared/graphql/entity-client';
 import type { Logger } from '../shared/logger';
+
+/** The tenant whose limits apply to this caller: none for a platform admin without a tenant role. */
+export function tenantOf(p: Principal | null): string | null {
+  return p?.tenantId && p.roles.some((r) => r !== 'platform-admin') ? p.tenantId.toHexString() : null;
+}
 
 export interface TenantLimits {
   requestsPerMinute: number;
   assessmentsPerHour: number;
   maxCandidates: number;
+  /** null: the gateway's LIMIT_MAX_COST. */
+  maxQueryCost: number | null;
 }
 
 /**
@@ -46,7 +54,7 @@ export class TenantLimitsCache {
       const [tenant] = await this.owner.fetch<{ id: string; limits: TenantLimits }>(
         { authorization, requestId, log: this.log },
         [tenantId],
-        'id limits { requestsPerMinute assessmentsPerHour maxCandidates }',
+        'id limits { requestsPerMinute assessmentsPerHour maxCandidates maxQueryCost }',
       );
       return tenant?.limits ?? null;
     } catch (err) {

@@ -161,7 +161,11 @@ const TABLE = {
   CANCEL_CHECK_MS: int(500, 50, 60_000),
   /** Operation limits at the gateway (graphql-armor), for HTTP and WebSocket alike. */
   LIMIT_MAX_DEPTH: int(12, 1, 1000),
-  LIMIT_MAX_COST: int(50_000, 1, 10_000_000),
+  /**
+   * Demand control: the highest estimated cost an operation may have (the @cost/@listSize model,
+   * see the README), unless its tenant's `maxQueryCost` says otherwise. Default 300000.
+   */
+  LIMIT_MAX_COST: int(300_000, 1, 1_000_000_000),
   LIMIT_MAX_ALIASES: int(15, 0, 10_000),
   LIMIT_MAX_DIRECTIVES: int(50, 0, 10_000),
   LIMIT_MAX_TOKENS: int(2000, 10, 1_000_000),

@@ -8,6 +8,7 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
+  COST_ESTIMATED_TOO_EXPENSIVE: 'COST_ESTIMATED_TOO_EXPENSIVE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -37,6 +38,13 @@ export const errors = {
   /** retryAfterSeconds is null for a quota (not a rate): it frees when usage drops or the limit is raised. */
   rateLimited: (message: string, retryAfterSeconds: number | null) =>
     make(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds }),
+  /** Demand control refused the operation before it ran: a client must ask for less. */
+  tooExpensive: (estimatedCost: number, maxCost: number) =>
+    make(
+      ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE,
+      `expected an operation costing at most ${maxCost}, received one estimated at ${estimatedCost}: ask for fewer items (smaller first, fewer nested lists)`,
+      { estimatedCost, maxCost },
+    ),
   internal: (message = 'internal server error') => make(ErrorCode.INTERNAL_SERVER_ERROR, message),
 };
 

@@ -20,6 +20,8 @@ export function httpMetrics(metrics: Metrics): RequestHandler {
 interface Identified {
   requestId?: string;
   log?: Logger;
+  /** Demand control's estimate, limit and actual cost, where the gateway measured them. */
+  cost?: { estimated: number; max: number; actual?: number };
 }
 
 /**
@@ -48,6 +50,7 @@ export function operationObservability(metrics: Metrics, fallback: Logger): Apol
               operationType: type,
               durationMs: Math.round(seconds * 1000),
               errors: codes.length ? codes : undefined,
+              cost: contextValue?.cost,
             },
             'operation',
           );

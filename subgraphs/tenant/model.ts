@@ -6,6 +6,8 @@ export interface Limits {
   requestsPerMinute: number;
   assessmentsPerHour: number;
   maxCandidates: number;
+  /** Demand control's limit for this tenant; absent: the gateway's LIMIT_MAX_COST. */
+  maxQueryCost?: number;
 }
 export interface TenantDoc {
   _id: ObjectId;

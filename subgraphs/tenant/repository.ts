@@ -50,8 +50,12 @@ export class TenantRepository {
   update(
     own: ObjectId,
     set: Partial<Pick<TenantDoc, 'name' | 'plan'>> & Record<string, unknown>,
+    unset: string[] = [],
   ): Promise<TenantDoc | null> {
-    return this.coll.findOneAndUpdate({ _id: own }, { $set: set }, { returnDocument: 'after' });
+    const update: Record<string, unknown> = {};
+    if (Object.keys(set).length) update.$set = set;
+    if (unset.length) update.$unset = Object.fromEntries(unset.map((k) => [k, '']));
+    return this.coll.findOneAndUpdate({ _id: own }, update, { returnDocument: 'after' });
   }
 
   findBySlug(slug: string): Promise<TenantDoc | null> {

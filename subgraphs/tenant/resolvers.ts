@@ -22,7 +22,7 @@ function toTenant(doc: TenantDoc) {
     slug: doc.slug,
     name: doc.name,
     plan: doc.plan,
-    limits: doc.limits,
+    limits: { ...doc.limits, maxQueryCost: doc.limits.maxQueryCost ?? null },
     createdAt: doc.createdAt,
   };
 }
@@ -34,16 +34,20 @@ async function ownTenant(ctx: TenantContext) {
   return toTenant(doc);
 }
 
-function limitsPatch(input: Partial<Record<keyof Limits, number | null>> | null | undefined): Record<string, number> {
+type LimitsInput = Partial<Record<keyof Limits, number | null>> | null | undefined;
+
+/** The fields to set and, for an explicit `maxQueryCost: null`, to unset (back to the default). */
+function limitsPatch(input: LimitsInput): { set: Record<string, number>; unset: string[] } {
   const set: Record<string, number> = {};
-  for (const key of ['requestsPerMinute', 'assessmentsPerHour', 'maxCandidates'] as const) {
+  const unset = input?.maxQueryCost === null ? ['limits.maxQueryCost'] : [];
+  for (const key of ['requestsPerMinute', 'assessmentsPerHour', 'maxCandidates', 'maxQueryCost'] as const) {
     const v = input?.[key];
     if (v === undefined || v === null) continue;
     if (!Number.isInteger(v))
       throw errors.badInput(`expected limits.${key} to be a whole number, received ${v}`, `limits.${key}`);
     set[`limits.${key}`] = numberInRange(v, `limits.${key}`, 1, 1_000_000_000);
   }
-  return set;
+  return { set, unset };
 }
 
 export const resolvers = {
@@ -92,18 +96,20 @@ export const resolvers = {
         input: {
           name?: string | null;
           plan?: Plan | null;
-          limits?: Partial<Record<keyof Limits, number | null>> | null;
+          limits?: LimitsInput;
         };
       },
       ctx: TenantContext,
     ) => {
       const own = ctx.tenant('admin');
-      const set: Record<string, unknown> = { ...limitsPatch(input.limits) };
+      const limits = limitsPatch(input.limits);
+      const set: Record<string, unknown> = { ...limits.set };
       if (input.name !== undefined && input.name !== null) set.name = requiredText(input.name, 'name');
       if (input.plan) set.plan = input.plan;
-      const doc = Object.keys(set).length
-        ? await ctx.repo.update(own, set)
-        : await ctx.loaders.tenantById.load(own.toHexString());
+      const doc =
+        Object.keys(set).length || limits.unset.length
+          ? await ctx.repo.update(own, set, limits.unset)
+          : await ctx.loaders.tenantById.load(own.toHexString());
       if (!doc) throw errors.notFound('Tenant', own.toHexString());
       return toTenant(doc);
     },

@@ -1,0 +1,145 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Supergraph } from '@apollo/federation-internals';
+import { GraphQLError, type DocumentNode } from 'graphql';
+import { Histogram, type Registry } from 'prom-client';
+import type { Principal } from '../shared/auth';
+import { errors } from '../shared/errors';
+import { actualCost } from './actual-cost';
+import { costDirectivesOf, estimateCost } from './cost-model';
+import { tenantOf, type TenantLimitsCache } from './tenant-limits';
+
+/** Cost buckets: decades from 1 to 10 million. */
+const COST_BUCKETS = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+
+export interface DemandControlOptions {
+  /** The supergraph SDL: its @cost and @listSize directives are the model's weights and sizes. */
+  supergraphSdl: string;
+  /** The limit for callers whose tenant sets no `maxQueryCost` (LIMIT_MAX_COST). */
+  defaultMaxCost: number;
+  /** Tenant limits, shared with the rate limits. */
+  tenantLimits: TenantLimitsCache;
+  /** Where the cost histograms are registered (the gateway's /metrics). */
+  registry: Registry;
+}
+
+/** What demand control decided for one operation; the log line carries it. */
+export interface OperationCost {
+  estimated: number;
+  max: number;
+  actual?: number;
+}
+
+interface CostContext {
+  requestId: string;
+  authorization: string | undefined;
+  principal: Principal | null;
+  cost?: OperationCost;
+}
+
+export interface Admission {
+  principal: Principal | null;
+  authorization: string | undefined;
+  requestId: string;
+  document: DocumentNode;
+  variables?: Record<string, unknown>;
+  operationName?: string | null;
+}
+
+/**
+ * Demand control at the gateway: every operation's cost is estimated from the supergraph's
+ * directives after validation and before planning, and refused with COST_ESTIMATED_TOO_EXPENSIVE
+ * (`estimatedCost`, `maxCost`) over the caller's limit, so no subgraph is called for it. The
+ * estimate and the actual cost of each answer go to two histograms and the operation's log line.
+ * The same check admits each subscription at subscribe time (`admit`).
+ */
+export function demandControl(opts: DemandControlOptions) {
+  const directives = costDirectivesOf(opts.supergraphSdl);
+  // A schema of our own, without resolvers: the server's copy has its fields' resolvers wrapped by
+  // plugins, which would bypass the actual cost's weighing resolver.
+  const schema = Supergraph.build(opts.supergraphSdl).apiSchema().toGraphQLJSSchema();
+  const estimatedHistogram = new Histogram({
+    name: 'hiregraph_operation_cost_estimated',
+    help: 'Estimated cost of each operation (demand control), by operation type and outcome',
+    labelNames: ['type', 'result'] as const,
+    buckets: COST_BUCKETS,
+    registers: [opts.registry],
+  });
+  const actualHistogram = new Histogram({
+    name: 'hiregraph_operation_cost_actual',
+    help: 'Actual cost of each answered operation: its objects returned, weighed as the estimate is',
+    labelNames: ['type'] as const,
+    buckets: COST_BUCKETS,
+    registers: [opts.registry],
+  });
+
+  const maxFor = async (a: Admission): Promise<number> => {
+    const tenant = tenantOf(a.principal);
+    const limits = tenant ? await opts.tenantLimits.get(tenant, a.authorization, a.requestId) : null;
+    return limits?.maxQueryCost ?? opts.defaultMaxCost;
+  };
+
+  /** Estimates and checks one operation; throws COST_ESTIMATED_TOO_EXPENSIVE over the limit. */
+  const admit = async (a: Admission): Promise<OperationCost> => {
+    let estimated: number;
+    try {
+      estimated = estimateCost({ ...a, schema }, directives);
+    } catch (err) {
+      throw errors.badInput(`the operation's variables could not be read: ${(err as Error).message}`);
+    }
+    const max = await maxFor(a);
+    const type = operationTypeOf(a.document, a.operationName);
+    estimatedHistogram.observe(
+      { type, result: estimated > max ? 'COST_ESTIMATED_TOO_EXPENSIVE' : 'COST_OK' },
+      estimated,
+    );
+    if (estimated > max) throw errors.tooExpensive(estimated, max);
+    return { estimated, max };
+  };
+
+  const plugin: ApolloServerPlugin<CostContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, document, request, operation }) {
+          // Subscriptions over HTTP are refused by their own plugin; over WebSocket, `admit` checks them.
+          if (operation?.operation === 'subscription') return;
+          try {
+            contextValue.cost = await admit({
+              principal: contextValue.principal,
+              authorization: contextValue.authorization,
+              requestId: contextValue.requestId,
+              document,
+              variables: request.variables,
+              operationName: request.operationName,
+            });
+          } catch (err) {
+            const e = err as GraphQLError;
+            throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 400 } } });
+          }
+        },
+        // Synchronous up to the assignment, so the observability plugin after it logs the actual cost.
+        async willSendResponse({ contextValue, document, request, operation, response }) {
+          const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          if (!contextValue.cost || !operation || !document || !body?.data) return;
+          const actual = actualCost(
+            schema,
+            document,
+            request.operationName ?? undefined,
+            operation.operation,
+            request.variables,
+            body.data,
+            directives,
+          );
+          contextValue.cost.actual = actual;
+          actualHistogram.observe({ type: operation.operation }, actual);
+        },
+      };
+    },
+  };
+  return { plugin, admit };
+}
+
+function operationTypeOf(document: DocumentNode, name: string | null | undefined): string {
+  const ops = document.definitions.filter((d) => d.kind === 'OperationDefinition');
+  const op = ops.length > 1 ? ops.find((d) => d.name?.value === name) : ops[0];
+  return op?.operation ?? 'unknown';
+}
