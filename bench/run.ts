@@ -1,10 +1,12 @@
 import { cpus, totalmem } from 'node:os';
+import { benchCost } from './cost';
 import { benchGraph } from './graph';
 import { benchRuns } from './runs';
 import { benchSubscriptions } from './subscriptions';
 import { benchTracing } from './tracing';
 
 const BENCHES: Record<string, () => Promise<string>> = {
+  cost: benchCost,
   graph: benchGraph,
   runs: benchRuns,
   subscriptions: benchSubscriptions,

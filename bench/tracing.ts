@@ -22,7 +22,6 @@ async function startProcesses(mongoUri: string, otlp: string | undefined): Promi
     MONGODB_URI: mongoUri,
     MONGODB_DB: DB,
     QUEUE_PREFIX: 'bench-tracing',
-    LIMIT_MAX_COST: '10000000',
     ...(otlp ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlp } : {}),
   };
   const procs: ServiceProcess[] = [];

@@ -66,7 +66,7 @@ export function demandControl(opts: DemandControlOptions) {
   });
   const actualHistogram = new Histogram({
     name: 'hiregraph_operation_cost_actual',
-    help: 'Actual cost of each answered operation: its objects returned, weighed as the estimate is',
+    help: 'Actual cost of each answered operation: the objects it returned',
     labelNames: ['type'] as const,
     buckets: COST_BUCKETS,
     registers: [opts.registry],
@@ -117,18 +117,10 @@ export function demandControl(opts: DemandControlOptions) {
           }
         },
         // Synchronous up to the assignment, so the observability plugin after it logs the actual cost.
-        async willSendResponse({ contextValue, document, request, operation, response }) {
+        async willSendResponse({ contextValue, operation, response }) {
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          if (!contextValue.cost || !operation || !document || !body?.data) return;
-          const actual = actualCost(
-            schema,
-            document,
-            request.operationName ?? undefined,
-            operation.operation,
-            request.variables,
-            body.data,
-            directives,
-          );
+          if (!contextValue.cost || !operation || !body?.data) return;
+          const actual = actualCost(body.data);
           contextValue.cost.actual = actual;
           actualHistogram.observe({ type: operation.operation }, actual);
         },
