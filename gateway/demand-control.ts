@@ -78,8 +78,8 @@ export function demandControl(opts: DemandControlOptions) {
     return limits?.maxQueryCost ?? opts.defaultMaxCost;
   };
 
-  /** Estimates and checks one operation; throws COST_ESTIMATED_TOO_EXPENSIVE over the limit. */
-  const admit = async (a: Admission): Promise<OperationCost> => {
+  /** Estimates one operation and records the estimate, with the caller's limit. */
+  const measure = async (a: Admission): Promise<OperationCost> => {
     let estimated: number;
     try {
       estimated = estimateCost({ ...a, schema }, directives);
@@ -92,8 +92,17 @@ export function demandControl(opts: DemandControlOptions) {
       { type, result: estimated > max ? 'COST_ESTIMATED_TOO_EXPENSIVE' : 'COST_OK' },
       estimated,
     );
-    if (estimated > max) throw errors.tooExpensive(estimated, max);
     return { estimated, max };
+  };
+  const refuseOver = (cost: OperationCost): void => {
+    if (cost.estimated > cost.max) throw errors.tooExpensive(cost.estimated, cost.max);
+  };
+
+  /** Estimates and checks one operation; throws COST_ESTIMATED_TOO_EXPENSIVE over the limit. */
+  const admit = async (a: Admission): Promise<OperationCost> => {
+    const cost = await measure(a);
+    refuseOver(cost);
+    return cost;
   };
 
   const plugin: ApolloServerPlugin<CostContext> = {
@@ -103,7 +112,8 @@ export function demandControl(opts: DemandControlOptions) {
           // Subscriptions over HTTP are refused by their own plugin; over WebSocket, `admit` checks them.
           if (operation?.operation === 'subscription') return;
           try {
-            contextValue.cost = await admit({
+            // On the context before the check, so a refused operation's log line has its estimate too.
+            contextValue.cost = await measure({
               principal: contextValue.principal,
               authorization: contextValue.authorization,
               requestId: contextValue.requestId,
@@ -111,6 +121,7 @@ export function demandControl(opts: DemandControlOptions) {
               variables: request.variables,
               operationName: request.operationName,
             });
+            refuseOver(contextValue.cost);
           } catch (err) {
             const e = err as GraphQLError;
             throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 400 } } });

@@ -35,7 +35,8 @@ export function operationObservability(metrics: Metrics, fallback: Logger): Apol
       return {
         async willSendResponse({ operation, operationName, errors, response }) {
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
-          const codes = [...(errors ?? []), ...(body?.errors ?? [])].map((e) =>
+          // The body's errors are what was sent; the request's (a copy of them) only when there is no body.
+          const codes = (body?.errors ?? errors ?? []).map((e) =>
             String((e as { extensions?: { code?: unknown } }).extensions?.code ?? 'INTERNAL_SERVER_ERROR'),
           );
           const seconds = Number(process.hrtime.bigint() - started) / 1e9;
