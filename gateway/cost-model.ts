@@ -21,6 +21,7 @@ import {
   type GraphQLSchema,
   type DirectiveNode,
 } from 'graphql';
+import { errors } from '../shared/errors';
 import { createComplexityRule, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
 
 /**
@@ -57,6 +58,13 @@ export interface CostDirectives {
 
 /** Operation base costs of the model. */
 export const OPERATION_BASE = { query: 0, mutation: 10, subscription: 0 } as const;
+
+/**
+ * Fields the estimate walks at most, counting each fragment spread's fields again: fragments that
+ * spread other fragments twice over grow exponentially within the token limit. At the default
+ * LIMIT_MAX_DEPTH the depth rule refuses such chains first; this bounds the walk when it is raised.
+ */
+export const MAX_FIELDS = 10_000;
 
 /** The size assumed for a list no `@listSize` sizes (every list of Hiregraph's schema declares one). */
 export const DEFAULT_LIST_SIZE = 10;
@@ -188,6 +196,7 @@ export function estimateCost(input: EstimateInput, directives: CostDirectives): 
   const walk: Walk = createComplexityRule({
     maximumComplexity: Number.MAX_SAFE_INTEGER,
     estimators: [estimator],
+    maxQueryNodes: MAX_FIELDS,
     variables: input.variables ?? {},
     // Named only when there is a choice: the walk reads `.name` of every operation it is given a name for.
     operationName: operations.length > 1 ? (input.operationName ?? undefined) : undefined,
@@ -202,7 +211,14 @@ export function estimateCost(input: EstimateInput, directives: CostDirectives): 
       inside.pop();
     }
   };
-  visit(document, visitWithTypeInfo(typeInfo, walk));
+  try {
+    visit(document, visitWithTypeInfo(typeInfo, walk));
+  } catch (err) {
+    if (walk.evaluatedNodes < MAX_FIELDS) throw err;
+    throw errors.invalidOperation(
+      `expected an operation of at most ${MAX_FIELDS} fields once its fragments are expanded, received more`,
+    );
+  }
   if (problems.length) throw problems[0]!;
   const operation =
     operations.length > 1 ? operations.find((d) => d.name?.value === input.operationName) : operations[0];

@@ -84,6 +84,7 @@ export function demandControl(opts: DemandControlOptions) {
     try {
       estimated = estimateCost({ ...a, schema }, directives);
     } catch (err) {
+      if ((err as GraphQLError).extensions?.code) throw err;
       throw errors.badInput(`the operation's variables could not be read: ${(err as Error).message}`);
     }
     const max = await maxFor(a);

@@ -45,6 +45,9 @@ export const errors = {
       `expected an operation costing at most ${maxCost}, received one estimated at ${estimatedCost}: ask for fewer items (smaller first, fewer nested lists)`,
       { estimatedCost, maxCost },
     ),
+  /** An operation the gateway will not run as written (Apollo's own code for what validation refuses). */
+  invalidOperation: (message: string) =>
+    new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
   internal: (message = 'internal server error') => make(ErrorCode.INTERNAL_SERVER_ERROR, message),
 };
 

@@ -13,6 +13,7 @@ import {
 import { actualCost } from '../../gateway/actual-cost';
 import { costDirectivesOf, estimateCost, type CostDirectives } from '../../gateway/cost-model';
 import { QUERY as BENCH_QUERY } from '../../bench/graph';
+import { doublingFragments } from '../support/cost-queries';
 import { DEEP_QUERY } from '../support/seed-graph';
 
 /** The committed supergraph, as the gateway reads it: its API schema and its cost directives. */
@@ -79,6 +80,11 @@ describe('estimates over the supergraph, computed by hand', () => {
       cost('query($s: Boolean!) { tenant { id } jobs @skip(if: $s) { edges { node { id } } } }', { s: true }),
     ).toBe(1);
     expect(cost('{ __schema { types { name fields { name } } } }')).toBe(0);
+  });
+
+  test('fragments that double at every level are refused once the walk passes MAX_FIELDS fields', () => {
+    expect(() => cost(doublingFragments(20))).toThrow(/at most 10000 fields once its fragments are expanded/);
+    expect(cost(doublingFragments(3))).toBe(41); // the fields are scalars: the size is the walk's problem, not the data's
   });
 
   test('a subscription has no base cost; the event and its assessment are objects', () => {
