@@ -10,6 +10,8 @@ export interface Page {
 export interface Connection<N> {
   edges: Array<{ cursor: string; node: N }>;
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  /** Called (so counted) only when a query selects it. */
+  totalCount: () => Promise<number>;
 }
 
 export function encodeCursor(id: ObjectId): string {
@@ -39,9 +41,15 @@ export function pageFilter<T>(page: Page): Filter<T> {
 }
 
 /** Builds a connection from up to first+1 rows sorted by _id descending. */
-export function toConnection<R extends { _id: ObjectId }, N>(rows: R[], page: Page, node: (r: R) => N): Connection<N> {
+export function toConnection<R extends { _id: ObjectId }, N>(
+  rows: R[],
+  page: Page,
+  node: (r: R) => N,
+  totalCount: () => Promise<number>,
+): Connection<N> {
   const slice = rows.slice(0, page.first);
   return {
+    totalCount,
     edges: slice.map((r) => ({ cursor: encodeCursor(r._id), node: node(r) })),
     pageInfo: {
       hasNextPage: rows.length > page.first,

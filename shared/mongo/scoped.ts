@@ -42,6 +42,24 @@ export class TenantScoped<T extends Document & { tenantId: ObjectId }> {
     return (await this.coll.updateOne(this.scope(filter), update)).matchedCount === 1;
   }
 
+  /**
+   * An aggregation over this tenant's documents: the pipeline's leading $match gets `tenantId`
+   * (one is added if it has none). Stages that read another collection or write are refused, so
+   * the answer cannot reach past the tenant.
+   */
+  aggregate<R extends Document>(pipeline: Document[]): Promise<R[]> {
+    for (const stage of pipeline) {
+      const name = Object.keys(stage)[0] ?? '';
+      if (CROSSING_STAGES.has(name)) throw new Error(`${name} may not run in a tenant-scoped aggregation`);
+    }
+    const [first, ...rest] = pipeline;
+    const head =
+      first && '$match' in first
+        ? [{ $match: this.scope(first.$match as Filter<T>) }, ...rest]
+        : [{ $match: this.scope({}) }, ...pipeline];
+    return this.coll.aggregate<R>(head).toArray();
+  }
+
   count(filter: Filter<T>): Promise<number> {
     return this.coll.countDocuments(this.scope(filter));
   }
@@ -57,6 +75,8 @@ export class TenantScoped<T extends Document & { tenantId: ObjectId }> {
     return this.coll.findOneAndUpdate(this.scope(filter), update, { returnDocument: 'after', upsert });
   }
 }
+
+const CROSSING_STAGES = new Set(['$lookup', '$graphLookup', '$unionWith', '$out', '$merge', '$documents']);
 
 /** Orders rows by the keys a DataLoader asked for: one entry per key, null where missing. */
 export function byKeys<R extends { _id: ObjectId }>(keys: readonly string[], rows: R[]): Array<R | null> {

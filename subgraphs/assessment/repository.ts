@@ -1,6 +1,7 @@
 import { MongoServerError, ObjectId, type Db, type Filter } from 'mongodb';
 import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
 import { pageFilter, type Page } from '../../shared/pagination';
+import { statsOfParents, type AssessmentStats } from './stats';
 import { applyChange, type AssessmentDoc, type AssessmentStatus, type Change, type EventDoc } from './model';
 
 export interface AssessmentQuery {
@@ -75,11 +76,19 @@ export class AssessmentRepository {
   }
 
   list(q: AssessmentQuery, page: Page): Promise<AssessmentDoc[]> {
-    const filter: Filter<AssessmentDoc> = { ...pageFilter<AssessmentDoc>(page) };
-    if (q.status) filter.status = q.status;
-    if (q.candidateId) filter.candidateId = q.candidateId;
-    if (q.jobId) filter.jobId = q.jobId;
-    return this.scoped.find(filter, { sort: { _id: -1 }, limit: page.first + 1, ...SUMMARY });
+    return this.scoped.find(
+      { ...assessmentFilter(q), ...pageFilter<AssessmentDoc>(page) },
+      { sort: { _id: -1 }, limit: page.first + 1, ...SUMMARY },
+    );
+  }
+
+  count(q: AssessmentQuery): Promise<number> {
+    return this.scoped.count(assessmentFilter(q));
+  }
+
+  /** Counts and scores of each candidate's (or job's) assessments, in one aggregation. */
+  stats(field: 'candidateId' | 'jobId', parentIds: readonly string[]): Promise<AssessmentStats[]> {
+    return statsOfParents(this.scoped, field, parentIds);
   }
 
   /** Every assessment of each parent, in one query; `field` is candidateId or jobId. */
@@ -218,4 +227,12 @@ export class RunRecovery {
       .find({ _id: { $in: ids } })
       .toArray();
   }
+}
+
+function assessmentFilter(q: AssessmentQuery): Filter<AssessmentDoc> {
+  const filter: Filter<AssessmentDoc> = {};
+  if (q.status) filter.status = q.status;
+  if (q.candidateId) filter.candidateId = q.candidateId;
+  if (q.jobId) filter.jobId = q.jobId;
+  return filter;
 }

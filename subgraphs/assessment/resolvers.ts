@@ -12,6 +12,9 @@ import { assessmentEvents, assessmentProgress, type EventOptions } from './subsc
 import type { AssessmentRepository } from './repository';
 import type { AssessmentStatus } from './model';
 import { toAssessment } from './view';
+import type DataLoader from 'dataloader';
+import { tryParseId } from '../../shared/mongo/ids';
+import { emptyStats, type AssessmentStats } from './stats';
 
 export interface AssessmentContext extends RequestContext {
   assessments(access: Access): AssessmentRepository;
@@ -20,6 +23,12 @@ export interface AssessmentContext extends RequestContext {
   agents: Agent[];
   hub: EventHub;
   events: EventOptions;
+}
+
+/** A candidate's or job's stats; an id that is not one has none, like a missing or foreign one. */
+async function loadStats(loader: DataLoader<string, AssessmentStats>, parentId: string): Promise<AssessmentStats> {
+  const oid = tryParseId(parentId);
+  return oid ? loader.load(oid.toHexString()) : emptyStats();
 }
 
 export const resolvers = {
@@ -45,15 +54,12 @@ export const resolvers = {
       const repo = ctx.assessments('read');
       const page = parsePage(args.first, args.after);
       const f = args.filter ?? {};
-      const rows = await repo.list(
-        {
-          status: f.status ?? null,
-          candidateId: f.candidateId ? parseId(f.candidateId, 'filter.candidateId') : null,
-          jobId: f.jobId ? parseId(f.jobId, 'filter.jobId') : null,
-        },
-        page,
-      );
-      return toConnection(rows, page, toAssessment);
+      const q = {
+        status: f.status ?? null,
+        candidateId: f.candidateId ? parseId(f.candidateId, 'filter.candidateId') : null,
+        jobId: f.jobId ? parseId(f.jobId, 'filter.jobId') : null,
+      };
+      return toConnection(await repo.list(q, page), page, toAssessment, () => repo.count(q));
     },
   },
   Subscription: {
@@ -84,10 +90,20 @@ export const resolvers = {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     assessments: (c: { id: string }, _: unknown, ctx: AssessmentContext) =>
       loadChildren(ctx.loaders.ofCandidate, c.id, (id) => id, toAssessment),
+    assessmentStats: (c: { id: string }, _: unknown, ctx: AssessmentContext) =>
+      loadStats(ctx.loaders.statsOfCandidate, c.id),
   },
   Job: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     assessments: (j: { id: string }, args: { status?: AssessmentStatus | null }, ctx: AssessmentContext) =>
       loadChildren(ctx.loaders.ofJob, j.id, (jobId) => ({ jobId, status: args.status ?? null }), toAssessment),
+    assessmentStats: (j: { id: string }, _: unknown, ctx: AssessmentContext) => loadStats(ctx.loaders.statsOfJob, j.id),
+  },
+  TenantUsage: {
+    __resolveReference: (ref: { tenantId: string }) => ({ tenantId: ref.tenantId }),
+    assessments: async (u: { tenantId: string }, _: unknown, ctx: AssessmentContext) =>
+      (await ctx.loaders.usage.load(u.tenantId)).assessments,
+    assessmentsLast30Days: async (u: { tenantId: string }, _: unknown, ctx: AssessmentContext) =>
+      (await ctx.loaders.usage.load(u.tenantId)).assessmentsLast30Days,
   },
 };

@@ -14,6 +14,8 @@ import { RunQueue, runQueueOptions } from './queue';
 import { AssessmentRepository } from './repository';
 import { resolvers, type AssessmentContext } from './resolvers';
 import { RunService } from './runs';
+import { usageFor } from '../../shared/mongo/tenant-counts';
+import { assessmentUsage } from './stats';
 
 export interface AssessmentSubgraphOptions {
   config: Config;
@@ -72,7 +74,14 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
         agents,
         hub,
         events,
-        loaders: createLoaders(() => assessments('read'), base.observeBatch),
+        loaders: createLoaders(
+          () => assessments('read'),
+          base.observeBatch,
+          (ids) =>
+            usageFor(base.principal(), ids, { assessments: 0, assessmentsLast30Days: 0 }, (t) =>
+              assessmentUsage(db, t),
+            ),
+        ),
       };
     },
     subscriptions: true,

@@ -1,6 +1,7 @@
 import { MongoServerError, ObjectId, type Db, type Filter } from 'mongodb';
 import { errors } from '../../shared/errors';
 import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
+import { sumsPerTenant } from '../../shared/mongo/tenant-counts';
 import { pageFilter, type Page } from '../../shared/pagination';
 import type { CandidateDoc, CandidateFields, CandidateQuery } from './model';
 
@@ -29,12 +30,19 @@ export class CandidateRepository {
   }
 
   list(q: CandidateQuery, page: Page): Promise<CandidateDoc[]> {
-    const filter: Filter<CandidateDoc> = { ...pageFilter<CandidateDoc>(page) };
-    if (!q.includeArchived) filter.archivedAt = null;
-    if (q.search) filter.$or = [{ name: q.search }, { emailLower: q.search }, { headline: q.search }];
-    if (q.skills.length) filter.skillsLower = { $all: q.skills.map((s) => s.toLowerCase()) };
-    if (q.minYearsExperience !== null) filter.yearsExperience = { $gte: q.minYearsExperience };
-    return this.scoped.find(filter, { sort: { _id: -1 }, limit: page.first + 1 });
+    return this.scoped.find(
+      { ...candidateFilter(q), ...pageFilter<CandidateDoc>(page) },
+      { sort: { _id: -1 }, limit: page.first + 1 },
+    );
+  }
+
+  count(q: CandidateQuery): Promise<number> {
+    return this.scoped.count(candidateFilter(q));
+  }
+
+  /** Candidates not archived, of each tenant asked for (the caller checked it may see them). */
+  static async usage(db: Db, tenantIds: readonly ObjectId[]): Promise<Map<string, { candidates: number }>> {
+    return sumsPerTenant(db.collection('candidates'), tenantIds, { archivedAt: null }, { candidates: { $sum: 1 } });
   }
 
   /** Candidates that count against the tenant's maxCandidates: the ones not archived. */
@@ -78,4 +86,13 @@ export class CandidateRepository {
       this.scoped.findOne({ _id: id })
     );
   }
+}
+
+function candidateFilter(q: CandidateQuery): Filter<CandidateDoc> {
+  const filter: Filter<CandidateDoc> = {};
+  if (!q.includeArchived) filter.archivedAt = null;
+  if (q.search) filter.$or = [{ name: q.search }, { emailLower: q.search }, { headline: q.search }];
+  if (q.skills.length) filter.skillsLower = { $all: q.skills.map((s) => s.toLowerCase()) };
+  if (q.minYearsExperience !== null) filter.yearsExperience = { $gte: q.minYearsExperience };
+  return filter;
 }

@@ -69,24 +69,26 @@ export const resolvers = {
       const repo = ctx.candidates('read');
       const page = parsePage(args.first, args.after);
       const f = args.filter ?? {};
-      const rows = await repo.list(
-        {
-          search: searchRegex(f.search),
-          skills: stringList(f.skills, 'filter.skills'),
-          minYearsExperience:
-            f.minYearsExperience === undefined || f.minYearsExperience === null
-              ? null
-              : numberInRange(f.minYearsExperience, 'filter.minYearsExperience', 0, 80),
-          includeArchived: f.includeArchived === true,
-        },
-        page,
-      );
-      return toConnection(rows, page, toCandidate);
+      const q = {
+        search: searchRegex(f.search),
+        skills: stringList(f.skills, 'filter.skills'),
+        minYearsExperience:
+          f.minYearsExperience === undefined || f.minYearsExperience === null
+            ? null
+            : numberInRange(f.minYearsExperience, 'filter.minYearsExperience', 0, 80),
+        includeArchived: f.includeArchived === true,
+      };
+      return toConnection(await repo.list(q, page), page, toCandidate, () => repo.count(q));
     },
   },
   Candidate: {
     __resolveReference: (ref: { id: string }, ctx: CandidateContext) =>
       loadReference(ctx.loaders.candidateById, ref.id, toCandidate),
+  },
+  TenantUsage: {
+    __resolveReference: (ref: { tenantId: string }) => ({ tenantId: ref.tenantId }),
+    candidates: async (u: { tenantId: string }, _: unknown, ctx: CandidateContext) =>
+      (await ctx.loaders.usage.load(u.tenantId)).candidates,
   },
   Mutation: {
     createCandidate: async (_: unknown, { input }: { input: CandidateInput }, ctx: CandidateContext) => {

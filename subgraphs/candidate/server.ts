@@ -1,4 +1,5 @@
 import { schemaIn } from '../../shared/graphql/entities';
+import { usageFor } from '../../shared/mongo/tenant-counts';
 import { EntityClient } from '../../shared/graphql/entity-client';
 import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
 import { createLoaders } from './loaders';
@@ -16,7 +17,14 @@ export function candidateSubgraph(opts: { tenantUrl: string }): SubgraphDefiniti
     context(base, db) {
       const candidates = (access: Parameters<typeof base.tenant>[0]) =>
         new CandidateRepository(db, base.tenant(access));
-      return { ...base, candidates, tenantOwner, loaders: createLoaders(() => candidates('read'), base.observeBatch) };
+      const usage = (ids: readonly string[]) =>
+        usageFor(base.principal(), ids, { candidates: 0 }, (t) => CandidateRepository.usage(db, t));
+      return {
+        ...base,
+        candidates,
+        tenantOwner,
+        loaders: createLoaders(() => candidates('read'), base.observeBatch, usage),
+      };
     },
   };
 }

@@ -2,8 +2,8 @@ import type DataLoader from 'dataloader';
 import { batched, type BatchObserver } from '../../shared/graphql/loader';
 import { ObjectId } from 'mongodb';
 import { encodeCursor, type Page } from '../../shared/pagination';
-import type { JobRepository } from './repository';
-import type { ApplicationDoc, JobDoc } from './model';
+import type { JobRepository, JobUsage } from './repository';
+import type { ApplicationDoc, JobDoc, Stage } from './model';
 
 export interface JobLoaders {
   jobById: DataLoader<string, JobDoc | null>;
@@ -11,6 +11,12 @@ export interface JobLoaders {
   /** A page of a job's applications; keys with the same page arguments share one query. */
   applicationPage: DataLoader<{ jobId: string; page: Page }, ApplicationDoc[], string>;
   applicationsOfCandidate: DataLoader<string, ApplicationDoc[]>;
+  /** Every application of a job (its connection's totalCount). */
+  applicationCount: DataLoader<string, number>;
+  /** A job's applications per stage. */
+  pipeline: DataLoader<string, Array<{ stage: Stage; count: number }>>;
+  /** A tenant's usage counts, by tenant id. */
+  usage: DataLoader<string, JobUsage>;
 }
 
 function pageKey(page: Page): string {
@@ -18,7 +24,11 @@ function pageKey(page: Page): string {
 }
 
 /** Created once per request. */
-export function createLoaders(repo: () => JobRepository, observe: BatchObserver): JobLoaders {
+export function createLoaders(
+  repo: () => JobRepository,
+  observe: BatchObserver,
+  usage: (tenantIds: readonly string[]) => Promise<JobUsage[]>,
+): JobLoaders {
   return {
     jobById: batched('jobById', observe, (ids) => repo().jobsByIds(ids)),
     applicationById: batched('applicationById', observe, (ids) => repo().applicationsByIds(ids)),
@@ -41,5 +51,8 @@ export function createLoaders(repo: () => JobRepository, observe: BatchObserver)
       { cacheKeyFn: (k) => `${k.jobId}|${pageKey(k.page)}` },
     ),
     applicationsOfCandidate: batched('applicationsOfCandidate', observe, (ids) => repo().applicationsOfCandidates(ids)),
+    applicationCount: batched('applicationCount', observe, (ids) => repo().applicationCounts(ids)),
+    pipeline: batched('pipeline', observe, (ids) => repo().stageCounts(ids)),
+    usage: batched('usage', observe, usage),
   };
 }

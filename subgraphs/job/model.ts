@@ -2,7 +2,9 @@ import type { ObjectId } from 'mongodb';
 
 /** Jobs and applications as stored, and what job mutations take. */
 export type JobStatus = 'OPEN' | 'CLOSED';
-export type Stage = 'APPLIED' | 'SCREENING' | 'INTERVIEW' | 'OFFER' | 'HIRED' | 'REJECTED';
+/** In the schema's order of ApplicationStage. */
+export const STAGES = ['APPLIED', 'SCREENING', 'INTERVIEW', 'OFFER', 'HIRED', 'REJECTED'] as const;
+export type Stage = (typeof STAGES)[number];
 
 export interface JobDoc {
   _id: ObjectId;

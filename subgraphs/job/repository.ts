@@ -1,7 +1,19 @@
 import { ObjectId, type Db, type Filter } from 'mongodb';
 import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
+import { sumsPerTenant } from '../../shared/mongo/tenant-counts';
 import { pageFilter, type Page } from '../../shared/pagination';
-import type { ApplicationDoc, JobDoc, JobFields, JobStatus, Stage } from './model';
+import { STAGES, type ApplicationDoc, type JobDoc, type JobFields, type JobStatus, type Stage } from './model';
+
+export interface JobQuery {
+  status: JobStatus | null;
+  search: RegExp | null;
+}
+
+export interface JobUsage {
+  jobs: number;
+  openJobs: number;
+  applications: number;
+}
 
 /** Jobs and applications of one tenant: the only code that touches those collections. */
 export class JobRepository {
@@ -31,11 +43,54 @@ export class JobRepository {
     return byKeys(ids, await this.applications.findByIds(ids.map((id) => new ObjectId(id))));
   }
 
-  listJobs(q: { status: JobStatus | null; search: RegExp | null }, page: Page): Promise<JobDoc[]> {
-    const filter: Filter<JobDoc> = { ...pageFilter<JobDoc>(page) };
-    if (q.status) filter.status = q.status;
-    if (q.search) filter.$or = [{ title: q.search }, { description: q.search }];
-    return this.jobs.find(filter, { sort: { _id: -1 }, limit: page.first + 1 });
+  listJobs(q: JobQuery, page: Page): Promise<JobDoc[]> {
+    return this.jobs.find(
+      { ...jobFilter(q), ...pageFilter<JobDoc>(page) },
+      { sort: { _id: -1 }, limit: page.first + 1 },
+    );
+  }
+
+  countJobs(q: JobQuery): Promise<number> {
+    return this.jobs.count(jobFilter(q));
+  }
+
+  /** Applications per job, for every job asked for, in one aggregation. */
+  async applicationCounts(jobIds: readonly string[]): Promise<number[]> {
+    const rows = await this.applications.aggregate<{ _id: ObjectId; n: number }>([
+      { $match: { jobId: { $in: jobIds.map((id) => new ObjectId(id)) } } },
+      { $group: { _id: '$jobId', n: { $sum: 1 } } },
+    ]);
+    const by = new Map(rows.map((r) => [r._id.toHexString(), r.n]));
+    return jobIds.map((id) => by.get(id) ?? 0);
+  }
+
+  /** Each job's applications per stage, every stage present, in one aggregation. */
+  async stageCounts(jobIds: readonly string[]): Promise<Array<Array<{ stage: Stage; count: number }>>> {
+    const rows = await this.applications.aggregate<{ _id: { job: ObjectId; stage: Stage }; n: number }>([
+      { $match: { jobId: { $in: jobIds.map((id) => new ObjectId(id)) } } },
+      { $group: { _id: { job: '$jobId', stage: '$stage' }, n: { $sum: 1 } } },
+    ]);
+    const by = new Map(rows.map((r) => [`${r._id.job.toHexString()}:${r._id.stage}`, r.n]));
+    return jobIds.map((id) => STAGES.map((stage) => ({ stage, count: by.get(`${id}:${stage}`) ?? 0 })));
+  }
+
+  /** Jobs, open jobs and applications of each tenant asked for (the caller checked it may see them). */
+  static async usage(db: Db, tenantIds: readonly ObjectId[]): Promise<Map<string, JobUsage>> {
+    const [jobs, apps] = await Promise.all([
+      sumsPerTenant(
+        db.collection('jobs'),
+        tenantIds,
+        {},
+        {
+          jobs: { $sum: 1 },
+          openJobs: { $sum: { $cond: [{ $eq: ['$status', 'OPEN'] }, 1, 0] } },
+        },
+      ),
+      sumsPerTenant(db.collection('applications'), tenantIds, {}, { applications: { $sum: 1 } }),
+    ]);
+    return new Map(
+      tenantIds.map((id) => [id.toHexString(), { ...jobs.get(id.toHexString())!, ...apps.get(id.toHexString())! }]),
+    );
   }
 
   /** One query for a page of applications of every job asked for: up to first+1 per job. */
@@ -87,4 +142,11 @@ export class JobRepository {
   moveApplication(id: ObjectId, stage: Stage): Promise<ApplicationDoc | null> {
     return this.applications.updateOne({ _id: id }, { $set: { stage, updatedAt: new Date() } });
   }
+}
+
+function jobFilter(q: JobQuery): Filter<JobDoc> {
+  const filter: Filter<JobDoc> = {};
+  if (q.status) filter.status = q.status;
+  if (q.search) filter.$or = [{ title: q.search }, { description: q.search }];
+  return filter;
 }

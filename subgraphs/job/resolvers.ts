@@ -72,19 +72,19 @@ export const resolvers = {
     ) => {
       const repo = ctx.jobs('read');
       const page = parsePage(args.first, args.after);
-      const rows = await repo.listJobs(
-        { status: args.filter?.status ?? null, search: searchRegex(args.filter?.search) },
-        page,
-      );
-      return toConnection(rows, page, toJob);
+      const q = { status: args.filter?.status ?? null, search: searchRegex(args.filter?.search) };
+      return toConnection(await repo.listJobs(q, page), page, toJob, () => repo.countJobs(q));
     },
   },
   Job: {
     __resolveReference: (ref: { id: string }, ctx: JobContext) => loadReference(ctx.loaders.jobById, ref.id, toJob),
     applications: async (job: { id: string }, args: { first?: number; after?: string }, ctx: JobContext) => {
       const page = parsePage(args.first, args.after);
-      return toConnection(await ctx.loaders.applicationPage.load({ jobId: job.id, page }), page, toApplication);
+      return toConnection(await ctx.loaders.applicationPage.load({ jobId: job.id, page }), page, toApplication, () =>
+        ctx.loaders.applicationCount.load(job.id),
+      );
     },
+    pipeline: (job: { id: string }, _: unknown, ctx: JobContext) => ctx.loaders.pipeline.load(job.id),
   },
   Application: {
     __resolveReference: (ref: { id: string }, ctx: JobContext) =>
@@ -102,6 +102,15 @@ export const resolvers = {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
     applications: (candidate: { id: string }, _: unknown, ctx: JobContext) =>
       loadChildren(ctx.loaders.applicationsOfCandidate, candidate.id, (id) => id, toApplication),
+  },
+  TenantUsage: {
+    __resolveReference: (ref: { tenantId: string }) => ({ tenantId: ref.tenantId }),
+    jobs: async (u: { tenantId: string }, _: unknown, ctx: JobContext) =>
+      (await ctx.loaders.usage.load(u.tenantId)).jobs,
+    openJobs: async (u: { tenantId: string }, _: unknown, ctx: JobContext) =>
+      (await ctx.loaders.usage.load(u.tenantId)).openJobs,
+    applications: async (u: { tenantId: string }, _: unknown, ctx: JobContext) =>
+      (await ctx.loaders.usage.load(u.tenantId)).applications,
   },
   Mutation: {
     createJob: async (_: unknown, { input }: { input: JobInput }, ctx: JobContext) => {

@@ -1,5 +1,6 @@
 import { EntityClient } from '../../shared/graphql/entity-client';
 import { schemaIn } from '../../shared/graphql/entities';
+import { usageFor } from '../../shared/mongo/tenant-counts';
 import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
 import { createLoaders } from './loaders';
 import { JobRepository } from './repository';
@@ -20,7 +21,9 @@ export function jobSubgraph(opts: JobSubgraphOptions): SubgraphDefinition<JobCon
     ensureIndexes: JobRepository.ensureIndexes,
     context(base, db) {
       const jobs = (access: Parameters<typeof base.tenant>[0]) => new JobRepository(db, base.tenant(access));
-      return { ...base, jobs, candidateOwner, loaders: createLoaders(() => jobs('read'), base.observeBatch) };
+      const usage = (ids: readonly string[]) =>
+        usageFor(base.principal(), ids, { jobs: 0, openJobs: 0, applications: 0 }, (t) => JobRepository.usage(db, t));
+      return { ...base, jobs, candidateOwner, loaders: createLoaders(() => jobs('read'), base.observeBatch, usage) };
     },
   };
 }

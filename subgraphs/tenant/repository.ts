@@ -26,6 +26,11 @@ export class TenantRepository {
     return ids.map((id) => (id === own.toHexString() ? doc : null));
   }
 
+  /** Every tenant: the platform-wide listing's totalCount, for platform admins only. */
+  count(): Promise<number> {
+    return this.coll.countDocuments({});
+  }
+
   /** Platform-wide listing, for platform admins only. */
   list(page: Page): Promise<TenantDoc[]> {
     return this.coll

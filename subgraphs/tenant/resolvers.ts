@@ -24,6 +24,8 @@ function toTenant(doc: TenantDoc) {
     plan: doc.plan,
     limits: { ...doc.limits, maxQueryCost: doc.limits.maxQueryCost ?? null },
     createdAt: doc.createdAt,
+    // Counted by the subgraphs that own the collections (TenantUsage's other fields).
+    usage: { tenantId: doc._id.toHexString() },
   };
 }
 
@@ -61,7 +63,7 @@ export const resolvers = {
     tenants: async (_: unknown, args: { first?: number; after?: string }, ctx: TenantContext) => {
       requirePlatformAdmin(ctx.principal());
       const page = parsePage(args.first, args.after);
-      return toConnection(await ctx.repo.list(page), page, toTenant);
+      return toConnection(await ctx.repo.list(page), page, toTenant, () => ctx.repo.count());
     },
   },
   Viewer: {
