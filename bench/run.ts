@@ -1,4 +1,5 @@
 import { cpus, totalmem } from 'node:os';
+import { benchCompression } from './compression';
 import { benchCost } from './cost';
 import { benchGraph } from './graph';
 import { benchRuns } from './runs';
@@ -6,6 +7,7 @@ import { benchSubscriptions } from './subscriptions';
 import { benchTracing } from './tracing';
 
 const BENCHES: Record<string, () => Promise<string>> = {
+  compression: benchCompression,
   cost: benchCost,
   graph: benchGraph,
   runs: benchRuns,

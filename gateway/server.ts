@@ -13,7 +13,7 @@ import { ErrorCode } from '../shared/errors';
 import { commonServerOptions } from '../shared/graphql/apollo';
 import { closeAll, closeOnce } from '../shared/graphql/close';
 import { requestIdOf } from '../shared/graphql/context';
-import { addOpsRoutes, listen } from '../shared/graphql/http';
+import { addOpsRoutes, compressResponses, listen } from '../shared/graphql/http';
 import { httpMetrics, operationObservability } from '../shared/graphql/observability';
 import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
@@ -60,10 +60,21 @@ const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
   },
 };
 
-/** Forwards the caller's token and the request id to every subgraph fetch. */
+/**
+ * Forwards the caller's token and the request id to every subgraph fetch, and asks for compressed
+ * answers only with SUBGRAPH_COMPRESSION (the fetcher would otherwise ask for gzip on its own).
+ */
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    options: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
+    private readonly acceptEncoding: string,
+  ) {
+    super(options);
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     if (!request.http) return;
+    request.http.headers.set('accept-encoding', this.acceptEncoding);
     if (context.authorization) request.http.headers.set('authorization', context.authorization);
     if (context.requestId) request.http.headers.set('x-request-id', context.requestId);
   }
@@ -101,16 +112,21 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     audience: config.JWT_AUDIENCE,
   });
   const supergraphSdl = opts.supergraphSdl ?? readFileSync(config.SUPERGRAPH_PATH, 'utf8');
+  const acceptEncoding = config.SUBGRAPH_COMPRESSION ? 'br, gzip' : 'identity';
   const gateway = new ApolloGateway({
     supergraphSdl,
     // Each fetch reuses keep-alive connections (the data source's default fetcher pools sockets).
-    buildService: ({ name, url }) => new ForwardingDataSource({ url: opts.subgraphUrls[name as SubgraphName] ?? url }),
+    buildService: ({ name, url }) =>
+      new ForwardingDataSource({ url: opts.subgraphUrls[name as SubgraphName] ?? url }, acceptEncoding),
     logger: log,
   });
   const app = express();
   const http: Server = createServer(app);
   const services = Object.fromEntries(
-    SUBGRAPHS.map((s) => [s.name, new ForwardingDataSource({ url: opts.subgraphUrls[s.name] ?? s.url })]),
+    SUBGRAPHS.map((s) => [
+      s.name,
+      new ForwardingDataSource({ url: opts.subgraphUrls[s.name] ?? s.url }, acceptEncoding),
+    ]),
   );
   const limits = operationLimits(config);
   const redis = redisConnection(redisTarget(config), 'producer');
@@ -168,6 +184,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   await apollo.start();
 
   app.use(httpMetrics(metrics));
+  app.use(compressResponses(config.COMPRESSION_THRESHOLD_BYTES));
   app.use((req, res, next) => {
     const id = requestIdOf(req.headers);
     req.headers['x-request-id'] = id;

@@ -175,6 +175,13 @@ const TABLE = {
   TENANT_LIMITS_CACHE_MS: int(10_000, 0, 3_600_000),
   /** Largest HTTP request body accepted, in bytes. */
   BODY_LIMIT_BYTES: int(1 << 20, 1024, 1 << 30),
+  /** HTTP responses of at least this many bytes are compressed (Brotli or gzip, as the client accepts). */
+  COMPRESSION_THRESHOLD_BYTES: int(1024, 0, 1 << 30),
+  /**
+   * Whether the gateway asks subgraphs for compressed answers. Off by default: on one host or a
+   * LAN the CPU both ends spend costs more than the bytes save (bench/RESULTS.md).
+   */
+  SUBGRAPH_COMPRESSION: bool(() => false),
   /** Subscriptions one WebSocket connection may have open at once. */
   SUBSCRIPTIONS_PER_CONNECTION: int(50, 1, 10_000),
   /** Subscriptions one tenant may have open on one gateway at once. */

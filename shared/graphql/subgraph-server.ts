@@ -14,7 +14,7 @@ import { connectMongo } from '../mongo/connect';
 import { commonServerOptions } from './apollo';
 import { buildRequestContext, type RequestContext } from './context';
 import { closeAll, closeOnce } from './close';
-import { addOpsRoutes, listen } from './http';
+import { addOpsRoutes, compressResponses, listen } from './http';
 import { httpMetrics, operationObservability } from './observability';
 import { serveSubgraphSubscriptions } from './ws';
 
@@ -89,6 +89,7 @@ export async function startSubgraph<Ctx extends RequestContext>(
     cleanup.unshift(() => apollo.stop());
 
     app.use(httpMetrics(metrics));
+    app.use(compressResponses(config.COMPRESSION_THRESHOLD_BYTES));
     addOpsRoutes(app, def.name, metrics, async () => {
       await db.command({ ping: 1 });
       return { mongodb: 'ok' };

@@ -12,6 +12,8 @@ export interface HeldProxy {
   held(): number;
   /** Forwards everything held now and everything that arrives later. */
   release(): void;
+  /** Each forwarded exchange's Accept-Encoding asked and Content-Encoding answered. */
+  exchanges: Array<{ acceptEncoding: string; contentEncoding: string }>;
   close(): Promise<void>;
 }
 
@@ -19,6 +21,7 @@ export async function startHeldProxy(targetUrl: string): Promise<HeldProxy> {
   const target = new URL(targetUrl);
   let released = false;
   const waiting: Array<() => void> = [];
+  const exchanges: HeldProxy['exchanges'] = [];
   const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
     const up = request(
       {
@@ -29,6 +32,10 @@ export async function startHeldProxy(targetUrl: string): Promise<HeldProxy> {
         headers: { ...req.headers, host: target.host },
       },
       (r) => {
+        exchanges.push({
+          acceptEncoding: String(req.headers['accept-encoding'] ?? ''),
+          contentEncoding: String(r.headers['content-encoding'] ?? ''),
+        });
         res.writeHead(r.statusCode ?? 502, r.headers);
         r.pipe(res);
       },
@@ -53,6 +60,7 @@ export async function startHeldProxy(targetUrl: string): Promise<HeldProxy> {
   return {
     url: `http://127.0.0.1:${port}${target.pathname}`,
     held: () => waiting.length,
+    exchanges,
     release() {
       released = true;
       for (const go of waiting.splice(0)) go();
