@@ -109,6 +109,8 @@ export async function benchRuns(): Promise<string> {
   const envVars = {
     QUEUE_PREFIX: prefix,
     LLM_BASE_URL: llm.url,
+    // Every run here is over the same candidate and job: measured are the LLM calls, not the cache.
+    LLM_CACHE_TTL_SECONDS: '0',
     MONGODB_URI: mongo.uri,
     MONGODB_DB: 'bench_runs',
     RECONCILE_INTERVAL_MS: '60000',

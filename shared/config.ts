@@ -144,6 +144,8 @@ const TABLE = {
   LLM_MODEL: str('gpt-4o-mini'),
   /** Per-call LLM timeout; a timed-out call is retried like a 5xx. */
   LLM_TIMEOUT_MS: int(30_000, 100, 600_000),
+  /** How long an LLM agent's answer is kept in Redis for the same agent, rubric, model and input; 0 keeps none. Default 7 days. */
+  LLM_CACHE_TTL_SECONDS: int(7 * 86_400, 0, 365 * 86_400),
   /** Prefix of every BullMQ key, so several deployments (or test files) can share one Redis. */
   QUEUE_PREFIX: str('hiregraph'),
   /** Jobs one worker process runs at the same time. */

@@ -13,6 +13,7 @@ import { createMetrics } from '../../shared/metrics';
 import { connectMongo } from '../../shared/mongo/connect';
 import { closeRedis, redisConnection, redisTarget } from '../../shared/redis';
 import { availableAgents } from './agents/registry';
+import { LlmCache } from './agents/llm-cache';
 import { EventPublisher } from './event-publisher';
 import { QUEUE_NAME, RunQueue, runQueueOptions, type RunJobData } from './queue';
 import { Reconciler } from './reconciler';
@@ -70,7 +71,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const queue = new RunQueue(queueOpts);
     steps.unshift(() => queue.close());
     const publisher = new EventPublisher(producerRedis, config.QUEUE_PREFIX, log, config.EVENT_STREAM_MAXLEN);
-    const agents = new Map(availableAgents(config).map((a) => [a.name, a]));
+    const cache =
+      config.LLM_CACHE_TTL_SECONDS > 0
+        ? new LlmCache(producerRedis, config.QUEUE_PREFIX, config.LLM_CACHE_TTL_SECONDS, metrics.registry, log)
+        : undefined;
+    const agents = new Map(availableAgents(config, cache).map((a) => [a.name, a]));
     const worker = new Worker<RunJobData>(
       QUEUE_NAME,
       (job) =>

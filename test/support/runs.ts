@@ -73,6 +73,8 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
     RECONCILE_INTERVAL_MS: '300',
     RECONCILE_AFTER_MS: '1500',
     LLM_TIMEOUT_MS: '20000',
+    // Suites here watch the LLM calls of every run; test/e2e/llm-cache.test.ts turns the cache on.
+    LLM_CACHE_TTL_SECONDS: '0',
     ...extraEnv,
   };
   const t = await startTestStack(env);

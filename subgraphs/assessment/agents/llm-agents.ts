@@ -1,3 +1,4 @@
+import type { LlmCache } from './llm-cache';
 import { chatJson, LlmAnswerError, type LlmOptions } from './llm-client';
 import { clampScore, type Agent, type AgentInput, type AgentResult } from './types';
 
@@ -34,43 +35,56 @@ export function validateAnswer(answer: unknown): AgentResult {
   return { score: clampScore(a.score), findings: (a.findings as string[]).slice(0, 6).map((f) => f.slice(0, 300)) };
 }
 
-function llmAgent(name: string, description: string, weight: number, rubric: string, opts: LlmOptions): Agent {
+interface Rubric {
+  name: string;
+  description: string;
+  weight: number;
+  /** Raise it when the rubric's meaning changes: answers cached under the old one are not reused. */
+  version: number;
+  text: string;
+}
+
+function llmAgent(r: Rubric, opts: LlmOptions, cache: LlmCache | undefined): Agent {
   return {
-    name,
-    description,
-    weight,
+    name: r.name,
+    description: r.description,
+    weight: r.weight,
     builtIn: false,
     async run(input, signal) {
-      return validateAnswer(
-        await chatJson(opts, `You assess job candidates. ${rubric} ${ANSWER}`, describe(input), signal),
-      );
+      const system = `You assess job candidates. ${r.text} ${ANSWER}`;
+      const user = describe(input);
+      const ask = async () => validateAnswer(await chatJson(opts, system, user, signal));
+      if (!cache) return ask();
+      return cache.through({ agent: r.name, rubricVersion: r.version, model: opts.model, system, user }, ask);
     },
   };
 }
 
+const RUBRICS: Rubric[] = [
+  {
+    name: 'llm-technical',
+    description: 'LLM review of technical fit: depth of the relevant skills and experience.',
+    weight: 0.3,
+    version: 1,
+    text: "Rubric (technical): judge how well the candidate's technical skills and experience match the job's technical needs. 100 = clearly exceeds, 50 = partial, 0 = unrelated.",
+  },
+  {
+    name: 'llm-communication',
+    description: 'LLM review of communication: clarity and structure of the resume.',
+    weight: 0.15,
+    version: 1,
+    text: 'Rubric (communication): judge the clarity, structure and specificity of how the candidate presents their work. 100 = exemplary, 0 = incoherent or empty.',
+  },
+  {
+    name: 'llm-risk',
+    description: 'LLM review of hiring risk (higher score = lower risk).',
+    weight: 0.15,
+    version: 1,
+    text: 'Rubric (risk): look for red flags: gaps, mismatched seniority, vague claims. 100 = no concerns, 0 = serious concerns.',
+  },
+];
+
 /** The three LLM agents, each with its own rubric; present only when LLM_BASE_URL is set. */
-export function llmAgents(opts: LlmOptions): Agent[] {
-  return [
-    llmAgent(
-      'llm-technical',
-      'LLM review of technical fit: depth of the relevant skills and experience.',
-      0.3,
-      "Rubric (technical): judge how well the candidate's technical skills and experience match the job's technical needs. 100 = clearly exceeds, 50 = partial, 0 = unrelated.",
-      opts,
-    ),
-    llmAgent(
-      'llm-communication',
-      'LLM review of communication: clarity and structure of the resume.',
-      0.15,
-      'Rubric (communication): judge the clarity, structure and specificity of how the candidate presents their work. 100 = exemplary, 0 = incoherent or empty.',
-      opts,
-    ),
-    llmAgent(
-      'llm-risk',
-      'LLM review of hiring risk (higher score = lower risk).',
-      0.15,
-      'Rubric (risk): look for red flags: gaps, mismatched seniority, vague claims. 100 = no concerns, 0 = serious concerns.',
-      opts,
-    ),
-  ];
+export function llmAgents(opts: LlmOptions, cache?: LlmCache): Agent[] {
+  return RUBRICS.map((r) => llmAgent(r, opts, cache));
 }

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { Counter, type Registry } from 'prom-client';
+import type { Logger } from '../../../shared/logger';
+import type { AgentResult } from './types';
+
+/** What identifies one LLM answer: who asked, under which rubric, of which model, with exactly what. */
+export interface LlmCacheKey {
+  agent: string;
+  rubricVersion: number;
+  model: string;
+  system: string;
+  user: string;
+}
+
+/**
+ * LLM agents' answers in Redis, keyed by the agent, its rubric version, the model and a SHA-256 of
+ * exactly what was sent, kept `ttlSeconds`: a retry or a re-run over an unchanged candidate and job
+ * does not pay the LLM again, and any change to what is sent (a new resume, an edited job) misses.
+ * Only validated answers are stored. Redis trouble is a miss, never a failed step.
+ */
+export class LlmCache {
+  private readonly lookups: Counter<'agent' | 'result'>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlSeconds: number,
+    registry: Registry,
+    private readonly log: Logger,
+  ) {
+    this.lookups = new Counter({
+      name: 'hiregraph_llm_cache_lookups_total',
+      help: "LLM agents' cache lookups by agent and result (hit, miss)",
+      labelNames: ['agent', 'result'] as const,
+      registers: [registry],
+    });
+  }
+
+  keyOf(k: LlmCacheKey): string {
+    const sent = createHash('sha256').update(k.system).update('\u0000').update(k.user).digest('hex');
+    return `${this.prefix}:llm-cache:${k.agent}:v${k.rubricVersion}:${encodeURIComponent(k.model)}:${sent}`;
+  }
+
+  /** The cached answer, or `answer()`'s, which is then stored. */
+  async through(k: LlmCacheKey, answer: () => Promise<AgentResult>): Promise<AgentResult> {
+    const key = this.keyOf(k);
+    const hit = await this.redis.get(key).catch((err: unknown) => {
+      this.log.warn({ err: (err as Error).message }, 'LLM cache unreadable; calling the LLM');
+      return null;
+    });
+    if (hit) {
+      this.lookups.inc({ agent: k.agent, result: 'hit' });
+      return JSON.parse(hit) as AgentResult;
+    }
+    this.lookups.inc({ agent: k.agent, result: 'miss' });
+    const result = await answer();
+    await this.redis.set(key, JSON.stringify(result), 'EX', this.ttlSeconds).catch((err: unknown) => {
+      this.log.warn({ err: (err as Error).message }, 'LLM cache unwritable; the answer is not kept');
+    });
+    return result;
+  }
+}
