@@ -6,7 +6,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import { GraphQLError } from 'graphql';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { TokenVerifier, type Principal } from '../shared/auth';
 import { jwtSecret, type Config } from '../shared/config';
 import { ErrorCode } from '../shared/errors';
@@ -147,6 +147,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     (name, authorization, requestId) => upstreamClient(subgraphWsUrl(name), authorization, requestId),
     config.SUBSCRIPTION_MAX_QUEUED_EVENTS,
   );
+  const dropped = new Counter({
+    name: 'hiregraph_subscriptions_dropped_total',
+    help: 'Subscriptions this gateway ended itself, by reason (slow_consumer, token_expired)',
+    labelNames: ['reason'] as const,
+    registers: [metrics.registry],
+  });
   const ws = serveGatewaySubscriptions({
     http,
     executor,
@@ -157,6 +163,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     maxPayload: config.BODY_LIMIT_BYTES,
     beforeSubscribe: rates.beforeSubscribe,
     admit: cost.admit,
+    onDrop: (reason) => dropped.inc({ reason }),
     subgraphWsUrl,
     limits: {
       perConnection: config.SUBSCRIPTIONS_PER_CONNECTION,

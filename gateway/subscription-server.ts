@@ -81,6 +81,8 @@ export function serveGatewaySubscriptions(opts: {
   beforeSubscribe: (principal: Principal, authorization: string | undefined, requestId: string) => Promise<void>;
   /** Demand control: throws COST_ESTIMATED_TOO_EXPENSIVE for an operation over the caller's limit. */
   admit: (a: Admission) => Promise<unknown>;
+  /** Told of each subscription the gateway ends itself: a slow consumer, or a token that expired. */
+  onDrop?: (reason: 'slow_consumer' | 'token_expired') => void;
   /** Largest graphql-ws message accepted (BODY_LIMIT_BYTES, as for HTTP). */
   maxPayload: number;
 }): { close(): Promise<void>; openSubscriptions(): number } {
@@ -207,10 +209,12 @@ export function serveGatewaySubscriptions(opts: {
         return endAtTokenExpiry(
           source,
           conn.principal.expiresAt,
-          () =>
-            errors.unauthenticated(
+          () => {
+            opts.onDrop?.('token_expired');
+            return errors.unauthenticated(
               'the token expired during this subscription; reconnect with a fresh token and resume with afterSeq or after',
-            ),
+            );
+          },
           () => release(conn, slot),
         ) as never;
       },
@@ -225,6 +229,7 @@ export function serveGatewaySubscriptions(opts: {
         // Never let a slow reader grow memory: close it so it resumes with afterSeq.
         if (ctx.extra.socket.bufferedAmount > limits.maxBufferedBytes) {
           log.warn({ buffered: ctx.extra.socket.bufferedAmount }, 'closing a slow subscription consumer');
+          opts.onDrop?.('slow_consumer');
           ctx.extra.socket.close(SLOW_CONSUMER_CLOSE, 'slow consumer: reconnect and resume with afterSeq');
         }
       },

@@ -1,5 +1,5 @@
 import type { CommandStartedEvent, MongoClient } from 'mongodb';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Latency buckets in seconds, shared by every duration histogram. */
 export const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -87,4 +87,29 @@ export function countMongoCommands(client: MongoClient, counter: Metrics['mongoC
     const target = e.commandName === 'getMore' ? e.command.collection : e.command[e.commandName];
     counter.inc({ command: e.commandName, collection: typeof target === 'string' ? target : '' });
   });
+}
+
+/**
+ * The driver's connection pool as gauges (connections checked out, the pool's size limit) and a
+ * counter of checkouts that failed (timed out waiting for a connection): what pool exhaustion looks like.
+ */
+export function observeMongoPool(client: MongoClient, registry: Registry, maxPoolSize: number): void {
+  const inUse = new Gauge({
+    name: 'hiregraph_mongodb_pool_checked_out',
+    help: 'MongoDB connections checked out of the pool right now',
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'hiregraph_mongodb_pool_max',
+    help: "The MongoDB pool's size limit (maxPoolSize)",
+    registers: [registry],
+  }).set(maxPoolSize);
+  const failed = new Counter({
+    name: 'hiregraph_mongodb_pool_checkout_failures_total',
+    help: 'MongoDB connection checkouts that failed, e.g. timed out waiting for a free connection',
+    registers: [registry],
+  });
+  client.on('connectionCheckedOut', () => inUse.inc());
+  client.on('connectionCheckedIn', () => inUse.dec());
+  client.on('connectionCheckOutFailed', () => failed.inc());
 }

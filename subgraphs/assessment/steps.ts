@@ -24,6 +24,8 @@ export interface StepDeps {
   signal: AbortSignal;
   /** How often a running agent checks whether its run was cancelled, to abort its call (CANCEL_CHECK_MS). */
   cancelCheckMs: number;
+  /** Counts runs this worker ended, by COMPLETED or FAILED. */
+  runEnded?: (status: 'COMPLETED' | 'FAILED') => void;
 }
 
 /**
@@ -102,6 +104,8 @@ export async function processRunJob(job: Job<RunJobData>, deps: StepDeps): Promi
   const record = async (decide: (doc: AssessmentDoc) => Change | null) => {
     const out = await repo.transition(id, decide);
     if (out?.events.length) await deps.publisher.publish(out.doc, out.events);
+    for (const e of (out?.events ?? []) as Array<{ type?: string }>)
+      if (e.type === 'COMPLETED' || e.type === 'FAILED') deps.runEnded?.(e.type);
     return out;
   };
   const started = Date.now();

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { Worker } from 'bullmq';
 import express from 'express';
-import { Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import type { MongoClient } from 'mongodb';
 import { ServiceTokens } from '../../shared/auth';
 import { jwtSecret, type Config } from '../../shared/config';
@@ -76,6 +76,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         ? new LlmCache(producerRedis, config.QUEUE_PREFIX, config.LLM_CACHE_TTL_SECONDS, metrics.registry, log)
         : undefined;
     const agents = new Map(availableAgents(config, cache).map((a) => [a.name, a]));
+    const runsEnded = new Counter({
+      name: 'hiregraph_runs_ended_total',
+      help: 'Assessment runs this worker ended, by status (COMPLETED, FAILED)',
+      labelNames: ['status'] as const,
+      registers: [metrics.registry],
+    });
     const worker = new Worker<RunJobData>(
       QUEUE_NAME,
       (job) =>
@@ -89,6 +95,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           log,
           signal: abort.signal,
           cancelCheckMs: config.CANCEL_CHECK_MS,
+          runEnded: (status) => runsEnded.inc({ status }),
         }),
       {
         connection: workerRedis,
@@ -126,6 +133,18 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           .getJobCounts('waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized')
           .catch(() => ({}));
         for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
+      },
+    });
+    new Gauge({
+      name: 'hiregraph_queue_oldest_waiting_seconds',
+      help: 'Age of the oldest job waiting in the run queue, 0 when none waits (read from Redis when scraped)',
+      registers: [metrics.registry],
+      async collect() {
+        const oldest = await queue.queue
+          .getJobs(['waiting', 'prioritized'], 0, 0, true)
+          .then((jobs) => jobs[0]?.timestamp)
+          .catch(() => undefined);
+        this.set(oldest ? Math.max(0, (Date.now() - oldest) / 1000) : 0);
       },
     });
     worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));

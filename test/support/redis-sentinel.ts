@@ -44,6 +44,9 @@ export async function startSentinelCluster(): Promise<SentinelCluster> {
       '',
       '--appendonly',
       'no',
+      // A replica's first sync writes an RDB file even with saving off: keep it out of the checkout.
+      '--dir',
+      dir,
     ];
     await run(primary, common(primary));
     await run(replica, [...common(replica), '--replicaof', '127.0.0.1', String(primary)]);
