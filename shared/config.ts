@@ -150,6 +150,8 @@ const TABLE = {
   QUEUE_PREFIX: str('hiregraph'),
   /** Jobs one worker process runs at the same time. */
   WORKER_CONCURRENCY: int(8, 1, 256),
+  /** LLM agents' steps a worker runs at once, on their own queue: they mostly wait on the LLM. */
+  LLM_WORKER_CONCURRENCY: int(16, 1, 1024),
   /** Attempts per step before it is FAILED (retries back off exponentially from STEP_BACKOFF_MS). */
   STEP_ATTEMPTS: int(3, 1, 20),
   STEP_BACKOFF_MS: int(1000, 10, 600_000),

@@ -68,6 +68,8 @@ export interface AssessmentDoc extends AssessmentSnapshot {
   agents: string[];
   /** 1 for the first run, +1 per retry; part of every BullMQ job id of the run. */
   run: number;
+  /** Scheduling priority of the run's jobs (runPriority), set at start; absent on older runs. */
+  priority?: number;
   /** The last event's seq; also the version optimistic updates check. */
   eventSeq: number;
   events: EventDoc[];
@@ -128,6 +130,7 @@ export function newAssessment(a: {
   jobId: ObjectId;
   agents: string[];
   idempotencyKey: string | null;
+  priority?: number;
 }): Omit<AssessmentDoc, 'tenantId'> {
   const now = new Date();
   const doc: Omit<AssessmentDoc, 'tenantId'> = {
@@ -151,6 +154,7 @@ export function newAssessment(a: {
     updatedAt: now,
     agents: a.agents,
     run: 1,
+    ...(a.priority ? { priority: a.priority } : {}),
     eventSeq: 1,
     events: [],
     input: null,

@@ -3,8 +3,35 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config';
 import { queueTelemetry } from '../../shared/tracing/queue';
 import { withTimeout } from '../../shared/timeout';
+import { BUILT_IN_AGENTS } from './agents/registry';
 
 export const QUEUE_NAME = 'assessment-runs';
+/** LLM agents' steps: a queue of their own, with its own worker concurrency (LLM_WORKER_CONCURRENCY). */
+export const LLM_QUEUE_NAME = 'assessment-llm';
+/** Every queue a run's steps go to. */
+export const RUN_QUEUES = [QUEUE_NAME, LLM_QUEUE_NAME] as const;
+const BUILT_IN = new Set(BUILT_IN_AGENTS.map((a) => a.name));
+
+/** The queue an agent's step goes to: built-ins on the run queue, LLM agents on their own. */
+export function queueOfAgent(agent: string): string {
+  return BUILT_IN.has(agent) ? QUEUE_NAME : LLM_QUEUE_NAME;
+}
+
+/** Each plan's weight in the scheduling priority: an ENTERPRISE tenant gets four times a FREE one's share. */
+export const PLAN_WEIGHT: Record<string, number> = { ENTERPRISE: 1, TEAM: 2, FREE: 4 };
+/** BullMQ's largest priority. */
+const MAX_PRIORITY = 2 ** 21;
+
+/**
+ * A run's scheduling priority (lower runs first; BullMQ is FIFO among equals): its place in its
+ * tenant's line (1 + the tenant's runs already QUEUED or RUNNING) times its plan's weight. One
+ * tenant's burst of runs takes priorities 1, 2, 3…, so another tenant's next run (priority 1 to 4)
+ * goes ahead of all but the burst's first: weighted fair queueing between tenants, on BullMQ's
+ * open-source priorities.
+ */
+export function runPriority(plan: string | undefined, activeRuns: number): number {
+  return Math.min(MAX_PRIORITY, (activeRuns + 1) * (PLAN_WEIGHT[plan ?? ''] ?? PLAN_WEIGHT.FREE!));
+}
 
 /** What every job of a run carries; the rest is read from MongoDB. */
 export interface RunJobData {
@@ -13,6 +40,8 @@ export interface RunJobData {
   run: number;
   requestId?: string;
   agent?: string;
+  /** Scheduling priority of every job of the run (runPriority); absent for runs enqueued before it existed. */
+  priority?: number;
 }
 
 /** Job ids derive from the assessment, the run number and the step, so enqueuing twice adds nothing. */
@@ -47,11 +76,17 @@ export function runQueueOptions(config: Config, connection: Redis): RunQueueOpti
 /** Enqueues runs: a validation job first, then (from the validation step) agents → synthesis as one flow. */
 export class RunQueue {
   readonly queue: Queue;
+  readonly llm: Queue;
   private readonly flows: FlowProducer;
   private readonly jobOpts: JobsOptions;
 
   constructor(private readonly opts: RunQueueOptions) {
     this.queue = new Queue(QUEUE_NAME, { connection: opts.connection, prefix: opts.prefix, telemetry: opts.telemetry });
+    this.llm = new Queue(LLM_QUEUE_NAME, {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      telemetry: opts.telemetry,
+    });
     this.flows = new FlowProducer({ connection: opts.connection, prefix: opts.prefix, telemetry: opts.telemetry });
     this.jobOpts = {
       attempts: opts.attempts,
@@ -87,7 +122,7 @@ export class RunQueue {
       if (state !== 'completed') return;
       await existing.remove();
     }
-    await this.queue.add('validation', data, { ...this.jobOpts, jobId: id });
+    await this.queue.add('validation', data, { ...this.jobOpts, ...priorityOf(data), jobId: id });
   }
 
   /**
@@ -108,13 +143,14 @@ export class RunQueue {
       name: 'synthesis',
       queueName: QUEUE_NAME,
       data,
-      opts: { ...this.jobOpts, jobId: parentId },
+      opts: { ...this.jobOpts, ...priorityOf(data), jobId: parentId },
       children: agents.map((agent) => ({
         name: 'agent',
-        queueName: QUEUE_NAME,
+        queueName: queueOfAgent(agent),
         data: { ...data, agent },
         opts: {
           ...this.jobOpts,
+          ...priorityOf(data),
           jobId: jobId(data.assessmentId, data.run, `agent-${agent}`),
           ignoreDependencyOnFailure: true,
         },
@@ -125,10 +161,14 @@ export class RunQueue {
   /** Best effort: removes a run's jobs that have not started (after a cancel). */
   async removeWaiting(assessmentId: string, run: number, steps: string[]): Promise<void> {
     this.assertConnected();
-    const names = ['validation', 'synthesis', ...steps.map((s) => `agent-${s}`)];
+    const names: Array<[Queue, string]> = [
+      [this.queue, 'validation'],
+      [this.queue, 'synthesis'],
+      ...steps.map((s): [Queue, string] => [queueOfAgent(s) === QUEUE_NAME ? this.queue : this.llm, `agent-${s}`]),
+    ];
     await Promise.all(
-      names.map(async (n) => {
-        const job = await this.queue.getJob(jobId(assessmentId, run, n));
+      names.map(async ([queue, n]) => {
+        const job = await queue.getJob(jobId(assessmentId, run, n));
         const state = job ? await job.getState() : null;
         if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized'))
           await job.remove().catch(() => undefined);
@@ -139,7 +179,7 @@ export class RunQueue {
   /** Closes within 5 s even when Redis is away (BullMQ would otherwise wait to connect). */
   async close(): Promise<void> {
     await withTimeout(
-      Promise.allSettled([this.flows.close(), this.queue.close()]),
+      Promise.allSettled([this.flows.close(), this.queue.close(), this.llm.close()]),
       5000,
       'closing the run queue',
     ).catch(() => {
@@ -148,12 +188,18 @@ export class RunQueue {
   }
 }
 
-/** Deletes every job and key of the run queue under `prefix` (test and benchmark clean-up). */
+/** Deletes every job and key of both run queues under `prefix` (test and benchmark clean-up). */
 export async function obliterateQueue(connection: Redis, prefix: string): Promise<void> {
-  const q = new Queue(QUEUE_NAME, { connection, prefix });
-  try {
-    await q.obliterate({ force: true });
-  } finally {
-    await q.close();
+  for (const name of RUN_QUEUES) {
+    const q = new Queue(name, { connection, prefix });
+    try {
+      await q.obliterate({ force: true });
+    } finally {
+      await q.close();
+    }
   }
+}
+
+function priorityOf(data: RunJobData): { priority?: number } {
+  return data.priority ? { priority: data.priority } : {};
 }

@@ -45,7 +45,12 @@ export class Reconciler {
       let n = 0;
       try {
         for (const r of await this.recovery.stale(new Date(Date.now() - this.opts.afterMs))) {
-          const data = { tenantId: r.tenantId.toHexString(), assessmentId: r.id.toHexString(), run: r.run };
+          const data = {
+            tenantId: r.tenantId.toHexString(),
+            assessmentId: r.id.toHexString(),
+            run: r.run,
+            priority: r.priority,
+          };
           // Past validation, the agents → synthesis flow is what drives the run on (its jobs may be
           // gone or done while the run is not): ensure it directly rather than through validation.
           if (r.validated) await this.opts.queue.ensureAgentsFlow(data, r.agents);

@@ -86,6 +86,11 @@ export class AssessmentRepository {
     return this.scoped.count(assessmentFilter(q));
   }
 
+  /** Runs of this tenant that are QUEUED or RUNNING: its line in the scheduler (runPriority). */
+  countActive(): Promise<number> {
+    return this.scoped.count({ status: { $in: ['QUEUED', 'RUNNING'] } });
+  }
+
   /** Counts and scores of each candidate's (or job's) assessments, in one aggregation. */
   stats(field: 'candidateId' | 'jobId', parentIds: readonly string[]): Promise<AssessmentStats[]> {
     return statsOfParents(this.scoped, field, parentIds);
@@ -184,13 +189,14 @@ export class RunRecovery {
       run: number;
       validated: boolean;
       agents: string[];
+      priority?: number;
     }>
   > {
     const rows = await this.db
       .collection<AssessmentDoc>('assessments')
       .find(
         { status: { $in: ['QUEUED', 'RUNNING'] }, updatedAt: { $lte: olderThan } },
-        { projection: { tenantId: 1, status: 1, run: 1, agents: 1, steps: 1 }, limit },
+        { projection: { tenantId: 1, status: 1, run: 1, agents: 1, steps: 1, priority: 1 }, limit },
       )
       .toArray();
     return rows.map((r) => ({
@@ -199,6 +205,7 @@ export class RunRecovery {
       status: r.status,
       run: r.run,
       agents: r.agents,
+      priority: r.priority,
       validated: r.steps.some((s) => s.kind === 'VALIDATION' && s.status === 'SUCCEEDED'),
     }));
   }

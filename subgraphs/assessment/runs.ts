@@ -7,7 +7,7 @@ import type { TenantRateLimiter } from '../../shared/rate-limits';
 import type { Agent } from './agents/types';
 import type { EventPublisher } from './event-publisher';
 import { newAssessment, STEP_DONE, type AssessmentDoc } from './model';
-import type { RunQueue } from './queue';
+import { runPriority, type RunQueue } from './queue';
 import type { AssessmentRepository } from './repository';
 
 export interface RunServiceDeps {
@@ -75,14 +75,17 @@ export class RunService {
     if (job.status !== 'OPEN')
       throw errors.badInput(`expected an OPEN job, received job ${input.jobId} which is ${job.status}`, 'jobId');
     const tenantId = repo.tenantId.toHexString();
-    const [tenant] = await this.deps.tenantOwner.fetch<{ id: string; limits: { assessmentsPerHour: number } }>(
-      ctx,
-      [tenantId],
-      'id limits { assessmentsPerHour }',
-    );
+    const [tenant] = await this.deps.tenantOwner.fetch<{
+      id: string;
+      plan: string;
+      limits: { assessmentsPerHour: number };
+    }>(ctx, [tenantId], 'id plan limits { assessmentsPerHour }');
     if (tenant)
       await this.deps.rates.consume(tenantId, 'aph', tenant.limits.assessmentsPerHour, 3600, 'assessments per hour');
-    const { doc, created } = await repo.create(newAssessment({ candidateId, jobId, agents, idempotencyKey: key }));
+    const priority = runPriority(tenant?.plan, await repo.countActive());
+    const { doc, created } = await repo.create(
+      newAssessment({ candidateId, jobId, agents, idempotencyKey: key, priority }),
+    );
     if (!created) return this.sameOrConflict(doc, candidateId, jobId, agents);
     await this.deps.publisher.publish(doc, doc.events);
     await this.enqueue(ctx, doc);
@@ -114,6 +117,7 @@ export class RunService {
         assessmentId: doc._id.toHexString(),
         run: doc.run,
         requestId: ctx.requestId,
+        priority: doc.priority,
       });
     } catch (err) {
       ctx.log.warn(

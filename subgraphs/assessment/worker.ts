@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { Worker } from 'bullmq';
 import express from 'express';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { Counter } from 'prom-client';
 import type { MongoClient } from 'mongodb';
 import { ServiceTokens } from '../../shared/auth';
 import { jwtSecret, type Config } from '../../shared/config';
@@ -15,7 +15,8 @@ import { closeRedis, redisConnection, redisTarget } from '../../shared/redis';
 import { availableAgents } from './agents/registry';
 import { LlmCache } from './agents/llm-cache';
 import { EventPublisher } from './event-publisher';
-import { QUEUE_NAME, RunQueue, runQueueOptions, type RunJobData } from './queue';
+import { LLM_QUEUE_NAME, QUEUE_NAME, RunQueue, runQueueOptions, type RunJobData } from './queue';
+import { queueMetrics } from './worker-metrics';
 import { Reconciler } from './reconciler';
 import { processRunJob } from './steps';
 
@@ -82,73 +83,47 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       labelNames: ['status'] as const,
       registers: [metrics.registry],
     });
-    const worker = new Worker<RunJobData>(
-      QUEUE_NAME,
-      (job) =>
-        processRunJob(job, {
-          db,
-          queue,
-          publisher,
-          agents,
-          owners,
-          tokens,
-          log,
-          signal: abort.signal,
-          cancelCheckMs: config.CANCEL_CHECK_MS,
-          runEnded: (status) => runsEnded.inc({ status }),
-        }),
-      {
-        connection: workerRedis,
-        prefix: config.QUEUE_PREFIX,
-        concurrency: config.WORKER_CONCURRENCY,
-        lockDuration: config.JOB_LOCK_MS,
-        stalledInterval: Math.max(250, Math.floor(config.JOB_LOCK_MS / 2)),
-        maxStalledCount: 5,
-        telemetry: queueOpts.telemetry,
-      },
-    );
-    worker.on('failed', (job, err) =>
-      log.warn({ jobId: job?.id, requestId: job?.data.requestId, err: err.message }, 'job attempt failed'),
-    );
-    const durations = new Histogram({
-      name: 'hiregraph_job_duration_seconds',
-      help: 'Run steps processed by this worker, by step and outcome',
-      labelNames: ['step', 'outcome'] as const,
-      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-      registers: [metrics.registry],
+    // Built-in steps and LLM agents on queues of their own, so no built-in step waits behind LLM latency.
+    const llmWorkerRedis = redisConnection(redisTarget(config), 'worker');
+    steps.push(() => closeRedis(llmWorkerRedis));
+    const observeJobs = queueMetrics(metrics.registry, [queue.queue, queue.llm]);
+    const workers = [
+      { name: QUEUE_NAME, connection: workerRedis, concurrency: config.WORKER_CONCURRENCY },
+      { name: LLM_QUEUE_NAME, connection: llmWorkerRedis, concurrency: config.LLM_WORKER_CONCURRENCY },
+    ].map(({ name, connection, concurrency }) => {
+      const worker = new Worker<RunJobData>(
+        name,
+        (job) =>
+          processRunJob(job, {
+            db,
+            queue,
+            publisher,
+            agents,
+            owners,
+            tokens,
+            log,
+            signal: abort.signal,
+            cancelCheckMs: config.CANCEL_CHECK_MS,
+            runEnded: (status) => runsEnded.inc({ status }),
+          }),
+        {
+          connection,
+          prefix: config.QUEUE_PREFIX,
+          concurrency,
+          lockDuration: config.JOB_LOCK_MS,
+          stalledInterval: Math.max(250, Math.floor(config.JOB_LOCK_MS / 2)),
+          maxStalledCount: 5,
+          telemetry: queueOpts.telemetry,
+        },
+      );
+      worker.on('failed', (job, err) =>
+        log.warn({ jobId: job?.id, requestId: job?.data.requestId, err: err.message }, 'job attempt failed'),
+      );
+      observeJobs(worker);
+      worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+      steps.unshift(() => worker.close());
+      return worker;
     });
-    const observe = (job: { name: string; processedOn?: number; finishedOn?: number } | undefined, outcome: string) => {
-      if (job?.processedOn && job.finishedOn)
-        durations.observe({ step: job.name, outcome }, (job.finishedOn - job.processedOn) / 1000);
-    };
-    worker.on('completed', (job) => observe(job, 'completed'));
-    worker.on('failed', (job) => observe(job, 'failed'));
-    new Gauge({
-      name: 'hiregraph_queue_jobs',
-      help: 'Jobs in the run queue, by state (read from Redis when scraped)',
-      labelNames: ['state'] as const,
-      registers: [metrics.registry],
-      async collect() {
-        const counts = await queue.queue
-          .getJobCounts('waiting', 'active', 'delayed', 'failed', 'waiting-children', 'prioritized')
-          .catch(() => ({}));
-        for (const [state, n] of Object.entries(counts)) this.set({ state }, n);
-      },
-    });
-    new Gauge({
-      name: 'hiregraph_queue_oldest_waiting_seconds',
-      help: 'Age of the oldest job waiting in the run queue, 0 when none waits (read from Redis when scraped)',
-      registers: [metrics.registry],
-      async collect() {
-        const oldest = await queue.queue
-          .getJobs(['waiting', 'prioritized'], 0, 0, true)
-          .then((jobs) => jobs[0]?.timestamp)
-          .catch(() => undefined);
-        this.set(oldest ? Math.max(0, (Date.now() - oldest) / 1000) : 0);
-      },
-    });
-    worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
-    steps.unshift(() => worker.close());
     const reconciler = new Reconciler({
       db,
       queue,
@@ -159,7 +134,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     });
     reconciler.start();
     steps.unshift(() => reconciler.stop());
-    await worker.waitUntilReady();
+    await Promise.all(workers.map((w) => w.waitUntilReady()));
     const port = opts.port === undefined ? config.WORKER_PORT : opts.port;
     let opsUrl: string | null = null;
     if (port !== null) {

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { ObjectId } from 'mongodb';
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { jobId, QUEUE_NAME } from '../../subgraphs/assessment/queue';
+import { jobId, queueOfAgent } from '../../subgraphs/assessment/queue';
 import { REAL_REDIS_URL, startRunHarness, type RunHarness } from '../support/runs';
 import { waitFor } from '../support/wait';
 import { collect, wsClient } from '../support/ws-client';
@@ -45,7 +45,8 @@ test('cancelAssessment aborts the running LLM call within a second; the step is 
     expect(gone.at - cancelledAt).toBeLessThan(1000);
     // The agent's job ends (completed, not failed for a retry), the step stays SKIPPED and is not attempted again.
     const connection = redisConnection(REAL_REDIS_URL, 'worker');
-    const queue = new Queue(QUEUE_NAME, { connection, prefix: h.prefix });
+    // LLM agents' steps are on their own queue.
+    const queue = new Queue(queueOfAgent('llm-technical'), { connection, prefix: h.prefix });
     try {
       const job = await queue.getJob(jobId(id, 1, 'agent-llm-technical'));
       await waitFor(async () => (await job!.getState()) === 'completed', 5000, 'the agent job to complete');

@@ -6,7 +6,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../../shared/config';
 import { closeRedis, redisConnection, redisTarget } from '../../shared/redis';
-import { QUEUE_NAME } from '../../subgraphs/assessment/queue';
+import { RUN_QUEUES } from '../../subgraphs/assessment/queue';
 import { percentile } from '../../bench/stats';
 import { startChaosCluster } from '../chaos/cluster';
 import { gql, setUpTenants } from '../chaos/load';
@@ -62,7 +62,7 @@ async function main(): Promise<number> {
     redisTarget(loadConfig({ REDIS_SENTINELS: cluster.redis.sentinels, REDIS_SENTINEL_NAME: cluster.redis.name })),
     'worker',
   );
-  const queue = new Queue(QUEUE_NAME, { connection: queueRedis, prefix: cluster.prefix });
+  const queues = RUN_QUEUES.map((name) => new Queue(name, { connection: queueRedis, prefix: cluster.prefix }));
   try {
     cluster.llm.latencyMs = 100;
     const tenants = await setUpTenants(cluster.gateways[0]!, 3);
@@ -118,8 +118,12 @@ async function main(): Promise<number> {
     // samples[m] holds the samples taken during minute m + 1.
     const samples: Array<Array<Map<string, number>>> = [];
     const depth = async () => {
-      const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-      return Object.values(c).reduce((a, b) => a + b, 0);
+      let n = 0;
+      for (const queue of queues) {
+        const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+        n += Object.values(c).reduce((a, b) => a + b, 0);
+      }
+      return n;
     };
     process.stdout.write(
       '| minute | requests | errors | p50 ms | p99 ms | runs started | queue depth | events to dashboards |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n',
@@ -185,7 +189,7 @@ async function main(): Promise<number> {
     for (const c of clients) await c.dispose();
     return ok ? 0 : 1;
   } finally {
-    await queue.close();
+    for (const queue of queues) await queue.close();
     await closeRedis(queueRedis);
     await cluster.close();
   }

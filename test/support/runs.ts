@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { ObjectId } from 'mongodb';
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { obliterateQueue, QUEUE_NAME } from '../../subgraphs/assessment/queue';
+import { obliterateQueue, RUN_QUEUES } from '../../subgraphs/assessment/queue';
 import { AssessmentRepository } from '../../subgraphs/assessment/repository';
 import type { AssessmentDoc } from '../../subgraphs/assessment/model';
 import { startWorker, type RunningWorker } from '../../subgraphs/assessment/worker';
@@ -159,19 +158,29 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
       ))!;
     },
     async drained(timeoutMs = 30_000) {
-      const queue = new Queue(QUEUE_NAME, { connection: redisConnection(REAL_REDIS_URL, 'worker'), prefix });
+      const connection = redisConnection(REAL_REDIS_URL, 'worker');
+      const queues = RUN_QUEUES.map((name) => new Queue(name, { connection, prefix }));
       try {
         await waitFor(
           async () => {
-            const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-            return Object.values(counts).every((n) => n === 0);
+            for (const queue of queues) {
+              const counts = await queue.getJobCounts(
+                'waiting',
+                'active',
+                'delayed',
+                'prioritized',
+                'waiting-children',
+              );
+              if (!Object.values(counts).every((n) => n === 0)) return false;
+            }
+            return true;
           },
           timeoutMs,
-          'the run queue to drain',
+          'the run queues to drain',
         );
       } finally {
-        await queue.close();
-        await closeRedis(queue.opts.connection as Redis);
+        for (const queue of queues) await queue.close();
+        await closeRedis(connection);
       }
     },
     async close() {
