@@ -1,11 +1,11 @@
-import { request } from 'node:http';
-import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { MongoClient } from 'mongodb';
 import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
 import { signToken } from '../shared/auth';
 import { DEV_JWT_SECRET, loadConfig } from '../shared/config';
 import { startGateway } from '../gateway/server';
 import { startStack } from '../scripts/stack';
+import { postRaw } from '../test/support/raw-post';
 import { seed } from './graph';
 import { fmt, percentile, table } from './stats';
 
@@ -14,41 +14,7 @@ const DASHBOARD =
   '{ jobs(first: 30) { edges { node { title applications(first: 10) { edges { node { stage candidate { name applications { stage job { title } } } } } } } } } }';
 const ROUNDS = 300;
 
-/** One POST, the body as it came over the wire (not decompressed). */
-function post(url: string, token: string, acceptEncoding: string): Promise<{ bytes: Buffer; encoding: string }> {
-  return new Promise((resolve, reject) => {
-    const body = JSON.stringify({ query: DASHBOARD });
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${token}`,
-          'accept-encoding': acceptEncoding,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ bytes: Buffer.concat(chunks), encoding: String(res.headers['content-encoding'] ?? '') }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const decode = (r: { bytes: Buffer; encoding: string }): string =>
-  (r.encoding === 'br'
-    ? brotliDecompressSync(r.bytes)
-    : r.encoding === 'gzip'
-      ? gunzipSync(r.bytes)
-      : r.bytes
-  ).toString('utf8');
+const post = (url: string, token: string, acceptEncoding: string) => postRaw(url, token, DASHBOARD, acceptEncoding);
 
 /**
  * Bytes and CPU per request of the dashboard answer (30 jobs × 10 applications, about 80 KB) with
@@ -80,7 +46,7 @@ export async function benchCompression(): Promise<string> {
       tid: tenantId,
       roles: ['viewer'],
     });
-    const reference = decode(await post(stack.gateway.url, token, 'identity'));
+    const reference = (await post(stack.gateway.url, token, 'identity')).text;
     if (!reference.includes('"jobs"') || reference.includes('"errors"'))
       throw new Error(`bad answer: ${reference.slice(0, 300)}`);
     // What compressing this one answer costs by itself, without the rest of the stack's noise.
@@ -117,9 +83,9 @@ export async function benchCompression(): Promise<string> {
         const t = performance.now();
         const r = await post(v.url, token, v.accept);
         latencies.push(performance.now() - t);
-        bytes = r.bytes.length;
+        bytes = r.wire.length;
         encoding = r.encoding || 'none';
-        if (i % 50 === 0 && decode(r) !== reference) throw new Error(`${v.label}/${v.hop}: the answer differs`);
+        if (i % 50 === 0 && r.text !== reference) throw new Error(`${v.label}/${v.hop}: the answer differs`);
       }
       const used = process.cpuUsage(cpu);
       rows.push([

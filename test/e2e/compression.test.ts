@@ -1,7 +1,6 @@
-import { request } from 'node:http';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { startGateway, type RunningGateway } from '../../gateway/server';
 import { startHeldProxy, type HeldProxy } from '../support/held-proxy';
+import { postRaw } from '../support/raw-post';
 import { seedJobsWithApplicants } from '../support/seed-graph';
 import { startTestStack, type TestStack } from '../support/stack';
 
@@ -21,35 +20,10 @@ afterAll(async () => {
 const DASHBOARD =
   '{ jobs(first: 30) { edges { node { title applications(first: 10) { edges { node { stage candidate { name applications { stage job { title } } } } } } } } } }';
 
-/** A POST whose answer is read as it came over the wire, then decoded by its Content-Encoding. */
-function post(url: string, query: string, acceptEncoding: string) {
-  return new Promise<{ status: number; encoding: string; wire: number; text: string }>((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${token}`,
-          'accept-encoding': acceptEncoding,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const wire = Buffer.concat(chunks);
-          const encoding = String(res.headers['content-encoding'] ?? '');
-          const body = encoding === 'br' ? brotliDecompressSync(wire) : encoding === 'gzip' ? gunzipSync(wire) : wire;
-          resolve({ status: res.statusCode ?? 0, encoding, wire: wire.length, text: body.toString('utf8') });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify({ query }));
-  });
-}
+const post = async (url: string, query: string, acceptEncoding: string) => {
+  const r = await postRaw(url, token, query, acceptEncoding);
+  return { ...r, wire: r.wire.length };
+};
 
 test('the gateway answers a large result in Brotli or gzip as the client prefers, a small one as it is', async () => {
   const plain = await post(t.stack.gateway.url, DASHBOARD, 'identity');
