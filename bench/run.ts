@@ -1,6 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import { benchCompression } from './compression';
 import { benchCost } from './cost';
+import { benchGateways } from './gateways/run';
 import { benchGraph } from './graph';
 import { benchRuns } from './runs';
 import { benchSubscriptions } from './subscriptions';
@@ -9,6 +10,7 @@ import { benchTracing } from './tracing';
 const BENCHES: Record<string, () => Promise<string>> = {
   compression: benchCompression,
   cost: benchCost,
+  gateways: () => benchGateways(),
   graph: benchGraph,
   runs: benchRuns,
   subscriptions: benchSubscriptions,
