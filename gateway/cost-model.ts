@@ -5,6 +5,7 @@ import {
   getArgumentValues,
   getNamedType,
   getNullableType,
+  getOperationAST,
   isCompositeType,
   isInputObjectType,
   isListType,
@@ -173,7 +174,8 @@ export function estimateCost(input: EstimateInput, directives: CostDirectives): 
   const problems: GraphQLError[] = [];
   const typeInfo = new TypeInfo(schema);
   const context = new ValidationContext(schema, document, typeInfo, (e) => problems.push(e));
-  const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
+  const operation = getOperationAST(document, input.operationName ?? undefined);
+  const several = document.definitions.filter((d) => d.kind === 'OperationDefinition').length > 1;
   const inside: Frame[] = [];
   const estimator = ({ type, field, args: values, childComplexity }: ComplexityEstimatorArgs): number => {
     if (field.name.startsWith('__')) return 0;
@@ -199,7 +201,7 @@ export function estimateCost(input: EstimateInput, directives: CostDirectives): 
     maxQueryNodes: MAX_FIELDS,
     variables: input.variables ?? {},
     // Named only when there is a choice: the walk reads `.name` of every operation it is given a name for.
-    operationName: operations.length > 1 ? (input.operationName ?? undefined) : undefined,
+    operationName: several ? operation?.name?.value : undefined,
   })(context);
   // The walk recurses through `this.nodeComplexity`: wrapping it on the instance records the path.
   const recurse = walk.nodeComplexity.bind(walk);
@@ -220,8 +222,6 @@ export function estimateCost(input: EstimateInput, directives: CostDirectives): 
     );
   }
   if (problems.length) throw problems[0]!;
-  const operation =
-    operations.length > 1 ? operations.find((d) => d.name?.value === input.operationName) : operations[0];
   const base = operation ? OPERATION_BASE[operation.operation] : 0;
   return base + walk.complexity;
 }

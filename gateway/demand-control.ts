@@ -1,6 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Supergraph } from '@apollo/federation-internals';
-import { GraphQLError, type DocumentNode } from 'graphql';
+import { getOperationAST, GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { Histogram, type Registry } from 'prom-client';
 import type { Principal } from '../shared/auth';
 import { errors } from '../shared/errors';
@@ -14,6 +13,8 @@ const COST_BUCKETS = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000]
 export interface DemandControlOptions {
   /** The supergraph SDL: its @cost and @listSize directives are the model's weights and sizes. */
   supergraphSdl: string;
+  /** The API schema operations are estimated against (the subscription executor's, built once). */
+  schema: GraphQLSchema;
   /** The limit for callers whose tenant sets no `maxQueryCost` (LIMIT_MAX_COST). */
   defaultMaxCost: number;
   /** Tenant limits, shared with the rate limits. */
@@ -54,9 +55,6 @@ export interface Admission {
  */
 export function demandControl(opts: DemandControlOptions) {
   const directives = costDirectivesOf(opts.supergraphSdl);
-  // A schema of our own, without resolvers: the server's copy has its fields' resolvers wrapped by
-  // plugins, which would bypass the actual cost's weighing resolver.
-  const schema = Supergraph.build(opts.supergraphSdl).apiSchema().toGraphQLJSSchema();
   const estimatedHistogram = new Histogram({
     name: 'hiregraph_operation_cost_estimated',
     help: 'Estimated cost of each operation (demand control), by operation type and outcome',
@@ -82,13 +80,13 @@ export function demandControl(opts: DemandControlOptions) {
   const measure = async (a: Admission): Promise<OperationCost> => {
     let estimated: number;
     try {
-      estimated = estimateCost({ ...a, schema }, directives);
+      estimated = estimateCost({ ...a, schema: opts.schema }, directives);
     } catch (err) {
       if ((err as GraphQLError).extensions?.code) throw err;
       throw errors.badInput(`the operation's variables could not be read: ${(err as Error).message}`);
     }
     const max = await maxFor(a);
-    const type = operationTypeOf(a.document, a.operationName);
+    const type = getOperationAST(a.document, a.operationName ?? undefined)?.operation ?? 'unknown';
     estimatedHistogram.observe(
       { type, result: estimated > max ? 'COST_ESTIMATED_TOO_EXPENSIVE' : 'COST_OK' },
       estimated,
@@ -140,10 +138,4 @@ export function demandControl(opts: DemandControlOptions) {
     },
   };
   return { plugin, admit };
-}
-
-function operationTypeOf(document: DocumentNode, name: string | null | undefined): string {
-  const ops = document.definitions.filter((d) => d.kind === 'OperationDefinition');
-  const op = ops.length > 1 ? ops.find((d) => d.name?.value === name) : ops[0];
-  return op?.operation ?? 'unknown';
 }

@@ -132,12 +132,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const redis = redisConnection(redisTarget(config), 'producer');
   const tenantLimits = new TenantLimitsCache(subgraphUrlOf(opts, 'tenant'), config.TENANT_LIMITS_CACHE_MS, log);
   const rates = tenantRates(new TenantRateLimiter(redis, config.QUEUE_PREFIX), tenantLimits);
-  const cost = demandControl({
-    supergraphSdl,
-    defaultMaxCost: config.LIMIT_MAX_COST,
-    tenantLimits,
-    registry: metrics.registry,
-  });
   const subgraphUrl = (name: string) => subgraphUrlOf(opts, name);
   const subgraphWsUrl = (name: string) => subgraphUrl(name).replace(/^http/, 'ws');
   const executor = new SubscriptionExecutor(
@@ -147,6 +141,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     (name, authorization, requestId) => upstreamClient(subgraphWsUrl(name), authorization, requestId),
     config.SUBSCRIPTION_MAX_QUEUED_EVENTS,
   );
+  const cost = demandControl({
+    supergraphSdl,
+    schema: executor.schema,
+    defaultMaxCost: config.LIMIT_MAX_COST,
+    tenantLimits,
+    registry: metrics.registry,
+  });
   const dropped = new Counter({
     name: 'hiregraph_subscriptions_dropped_total',
     help: 'Subscriptions this gateway ended itself, by reason (slow_consumer, token_expired)',
