@@ -1,3 +1,4 @@
+import { runSuite } from '../support/cli';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatReport, runChaos } from './chaos';
@@ -25,11 +26,4 @@ async function main(): Promise<number> {
   return report.checks.some((c) => c.problems.length) ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`chaos: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.stdout.write('0 passed, 1 failed\n');
-    process.exit(1);
-  },
-);
+runSuite('chaos', main);
