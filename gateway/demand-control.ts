@@ -76,11 +76,29 @@ export function demandControl(opts: DemandControlOptions) {
     return limits?.maxQueryCost ?? opts.defaultMaxCost;
   };
 
+  // An estimate depends only on the document, the operation and the variables: Apollo Server hands
+  // every request of one query text the same parsed document, so it is estimated once per variables.
+  const estimates = new WeakMap<DocumentNode, Map<string, number>>();
+  const estimateOnce = (a: Admission): number => {
+    let byInput = estimates.get(a.document);
+    if (!byInput) estimates.set(a.document, (byInput = new Map()));
+    const key = `${a.operationName ?? ''}\n${JSON.stringify(a.variables ?? {})}`;
+    let estimated = byInput.get(key);
+    if (estimated === undefined) {
+      estimated = estimateCost({ ...a, schema: opts.schema }, directives);
+      if (byInput.size >= 1000) byInput.clear();
+      byInput.set(key, estimated);
+    }
+    return estimated;
+  };
+  // Callers that shared one execution share its data object: it is walked once.
+  const actuals = new WeakMap<object, number>();
+
   /** Estimates one operation and records the estimate, with the caller's limit. */
   const measure = async (a: Admission): Promise<OperationCost> => {
     let estimated: number;
     try {
-      estimated = estimateCost({ ...a, schema: opts.schema }, directives);
+      estimated = estimateOnce(a);
     } catch (err) {
       if ((err as GraphQLError).extensions?.code) throw err;
       throw errors.badInput(`the operation's variables could not be read: ${(err as Error).message}`);
@@ -130,7 +148,8 @@ export function demandControl(opts: DemandControlOptions) {
         async willSendResponse({ contextValue, operation, response }) {
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
           if (!contextValue.cost || !operation || !body?.data) return;
-          const actual = actualCost(body.data);
+          let actual = actuals.get(body.data);
+          if (actual === undefined) actuals.set(body.data, (actual = actualCost(body.data)));
           contextValue.cost.actual = actual;
           actualHistogram.observe({ type: operation.operation }, actual);
         },

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
+import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
@@ -28,6 +29,10 @@ import { TenantRateLimiter } from '../shared/rate-limits';
 import { serveGatewaySubscriptions, upstreamClient } from './subscription-server';
 import { serveIde } from './ide';
 import { isIntrospectionOnly } from './introspection';
+import { Inflight } from './inflight';
+import { resultSerializer } from './result-json';
+import { deduplicatingGateway } from './inbound-dedup';
+import { SubgraphSource, subgraphAgent, type RawAnswer } from './subgraph-source';
 
 /** Per request at the gateway: who is calling and what to forward to subgraphs. */
 export interface GatewayContext {
@@ -36,6 +41,8 @@ export interface GatewayContext {
   principal: Principal | null;
   /** Carries service, requestId and tenantId on every line. */
   log?: Logger;
+  /** Aborts when the client goes away before its answer is sent. */
+  signal?: AbortSignal;
 }
 
 function subgraphUrlOf(opts: GatewayOptions, name: string): string {
@@ -59,26 +66,6 @@ const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
     };
   },
 };
-
-/**
- * Forwards the caller's token and the request id to every subgraph fetch, and asks for compressed
- * answers only with SUBGRAPH_COMPRESSION (the fetcher would otherwise ask for gzip on its own).
- */
-class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(
-    options: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
-    private readonly acceptEncoding: string,
-  ) {
-    super(options);
-  }
-
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (!request.http) return;
-    request.http.headers.set('accept-encoding', this.acceptEncoding);
-    if (context.authorization) request.http.headers.set('authorization', context.authorization);
-    if (context.requestId) request.http.headers.set('x-request-id', context.requestId);
-  }
-}
 
 export interface GatewayOptions {
   config: Config;
@@ -112,21 +99,39 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     audience: config.JWT_AUDIENCE,
   });
   const supergraphSdl = opts.supergraphSdl ?? readFileSync(config.SUPERGRAPH_PATH, 'utf8');
-  const acceptEncoding = config.SUBGRAPH_COMPRESSION ? 'br, gzip' : 'identity';
-  const gateway = new ApolloGateway({
+  const deduplicated = new Counter({
+    name: 'hiregraph_requests_deduplicated_total',
+    help: 'Requests that shared an identical in-flight one instead of running their own, by stage (inbound operation, subgraph fetch)',
+    labelNames: ['stage'] as const,
+    registers: [metrics.registry],
+  });
+  const agent = subgraphAgent();
+  const subgraphFetches = config.DEDUPLICATE_REQUESTS
+    ? new Inflight<RawAnswer>(() => deduplicated.inc({ stage: 'subgraph' }))
+    : undefined;
+  const sourceFor = (name: string, url: string) =>
+    new SubgraphSource({
+      name,
+      url,
+      agent,
+      acceptEncoding: config.SUBGRAPH_COMPRESSION ? 'br, gzip' : 'identity',
+      inflight: subgraphFetches,
+    });
+  const apolloGateway = new ApolloGateway({
     supergraphSdl,
-    // Each fetch reuses keep-alive connections (the data source's default fetcher pools sockets).
-    buildService: ({ name, url }) =>
-      new ForwardingDataSource({ url: opts.subgraphUrls[name as SubgraphName] ?? url }, acceptEncoding),
+    buildService: ({ name, url }) => sourceFor(name, opts.subgraphUrls[name as SubgraphName] ?? url ?? ''),
     logger: log,
   });
+  const gateway = config.DEDUPLICATE_REQUESTS
+    ? deduplicatingGateway(
+        apolloGateway,
+        new Inflight<GatewayExecutionResult>(() => deduplicated.inc({ stage: 'inbound' })),
+      )
+    : apolloGateway;
   const app = express();
   const http: Server = createServer(app);
   const services = Object.fromEntries(
-    SUBGRAPHS.map((s) => [
-      s.name,
-      new ForwardingDataSource({ url: opts.subgraphUrls[s.name] ?? s.url }, acceptEncoding),
-    ]),
+    SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, opts.subgraphUrls[s.name] ?? s.url)]),
   );
   const limits = operationLimits(config);
   const redis = redisConnection(redisTarget(config), 'producer');
@@ -188,6 +193,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     allowBatchedHttpRequests: false,
+    stringifyResult: resultSerializer(),
   });
   await apollo.start();
 
@@ -235,8 +241,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     express.json({ limit: config.BODY_LIMIT_BYTES }),
     bodyErrors,
     expressMiddleware(apollo, {
-      context: async ({ req }) => {
+      context: async ({ req, res }) => {
         const requestId = requestIdOf(req.headers);
+        const gone = new AbortController();
+        res.once('close', () => {
+          if (!res.writableFinished) gone.abort(new Error('the client went away'));
+        });
         const authorization = req.headers.authorization;
         const body = (req.body ?? {}) as { query?: unknown; operationName?: unknown };
         const query = body.query ?? req.query.query;
@@ -247,6 +257,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
             authorization,
             principal,
             log: log.child({ requestId, tenantId: principal.tenantId?.toHexString() }),
+            signal: gone.signal,
           };
         } catch (err) {
           if (
@@ -284,6 +295,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         () => apollo.stop(),
         () => new Promise<void>((r) => http.close(() => r())),
         () => closeRedis(redis),
+        () => agent.close(),
       ]),
     ),
   };

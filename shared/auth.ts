@@ -38,8 +38,18 @@ export interface VerifierOptions {
  * checked against the secret, others against the JWKS; with both configured, users sign in through
  * the identity provider while Hiregraph's own processes (the worker) sign short-lived HS256 tokens.
  */
+/**
+ * How long a verified token is remembered, so a client's every request does not pay for the
+ * signature check again; never past the token's expiry. A JWKS key withdrawn at the issuer stops
+ * being honoured within this time.
+ */
+const VERIFIED_FOR_MS = 60_000;
+/** Tokens remembered at most; past it the memory starts over. */
+const VERIFIED_MAX = 10_000;
+
 export class TokenVerifier {
   private readonly key: JWTVerifyGetKey;
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
   private readonly algorithms: string[] | undefined;
 
   constructor(private readonly opts: VerifierOptions) {
@@ -57,6 +67,16 @@ export class TokenVerifier {
 
   async verify(authorization: string | undefined): Promise<Principal> {
     if (!authorization) throw errors.unauthenticated('expected an Authorization header "Bearer <JWT>", received none');
+    const remembered = this.verified.get(authorization);
+    if (remembered && Date.now() < remembered.until) return remembered.principal;
+    const principal = await this.check(authorization);
+    const until = Math.min(Date.now() + VERIFIED_FOR_MS, principal.expiresAt?.getTime() ?? Infinity);
+    if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
+    this.verified.set(authorization, { principal, until });
+    return principal;
+  }
+
+  private async check(authorization: string): Promise<Principal> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) throw errors.unauthenticated('expected an Authorization header of the form "Bearer <JWT>"');
     let payload: JWTPayload;

@@ -186,6 +186,12 @@ const TABLE = {
    * LAN the CPU both ends spend costs more than the bytes save (bench/RESULTS.md).
    */
   SUBGRAPH_COMPRESSION: bool(() => false),
+  /**
+   * Whether identical concurrent queries of one caller (same token, document and variables) run
+   * once at the gateway, and identical concurrent subgraph fetches (same subgraph, body and token)
+   * are sent once. Never across tokens; never for mutations.
+   */
+  DEDUPLICATE_REQUESTS: bool(() => true),
   /** Subscriptions one WebSocket connection may have open at once. */
   SUBSCRIPTIONS_PER_CONNECTION: int(50, 1, 10_000),
   /** Subscriptions one tenant may have open on one gateway at once. */

@@ -21,6 +21,8 @@ async function main(): Promise<void> {
     listen: { port: Number(port), host: '127.0.0.1' },
     context: async ({ req }) => ({ authorization: req.headers.authorization }),
   });
+  // A clean exit on SIGTERM, so `--cpu-prof` writes its profile.
+  process.once('SIGTERM', () => void server.stop().finally(() => process.exit(0)));
   process.stdout.write(`ready ${url}\n`);
 }
 

@@ -9,6 +9,7 @@ import { parse } from 'graphql';
 import { signToken } from '../../shared/auth';
 import { SUBGRAPH_SDL } from './subgraphs';
 import { fmt, table } from '../stats';
+import { busiestProfile, summarizeProfile } from './profile';
 
 /** The public benchmark's query. */
 export const TEST_QUERY = `fragment User on User { id username name }
@@ -26,7 +27,7 @@ const CONNECTIONS = 50;
 
 interface Gateway {
   name: string;
-  /** The command, run pinned to the gateway's core. */
+  /** Node's arguments (after its flags), run pinned to the gateway's core. */
   command: (supergraph: string, port: number) => string[];
   env: Record<string, string>;
 }
@@ -79,24 +80,51 @@ interface Row {
   failed: number;
 }
 
+/** The three comparisons the benchmark reports, each a table. */
+const TABLES = {
+  identical: {
+    title:
+      'identical requests, each gateway with its deduplication as shipped (Hive Gateway: as the public benchmark configures it)',
+    tokens: 1,
+    dedupe: true,
+  },
+  'no-dedup': { title: 'identical requests, every deduplication off', tokens: 1, dedupe: false },
+  distinct: {
+    title: `${CONNECTIONS} distinct bearer tokens, one per connection, deduplication on: nothing can be shared between connections`,
+    tokens: CONNECTIONS,
+    dedupe: true,
+  },
+} as const;
+type TableName = keyof typeof TABLES;
+
+interface Started {
+  gw: Gateway;
+  url: string;
+  child: ChildProcess;
+  profileDir?: string;
+}
+
 /**
- * `npm run bench -- gateways [--seconds N] [--rounds N]`: Hiregraph's gateway, stock Apollo
- * Gateway and Hive Gateway over the same four subgraphs, each pinned to one core with the
- * subgraphs and the load generator on the other; autocannon with 50 connections, a warm-up, then
- * measured runs, rounds interleaved; every gateway's answer checked identical to the others'.
+ * `npm run bench -- gateways [--seconds N] [--rounds N] [--table identical|no-dedup|distinct]
+ * [--profile]`: Hiregraph's gateway, stock Apollo Gateway and Hive Gateway over the same four
+ * subgraphs, each pinned to one core with the subgraphs and the load generator on the other;
+ * autocannon with 50 connections, a warm-up, then measured runs, rounds interleaved; every
+ * gateway's answer checked identical to the others'. `--profile` also writes each gateway's
+ * `--cpu-prof` and prints its top entries.
  */
 export async function benchGateways(argv: string[] = process.argv.slice(2)): Promise<string> {
-  const arg = (name: string, fallback: number) => {
+  const arg = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? Number(argv[i + 1]) : fallback;
+    return i >= 0 ? argv[i + 1] : undefined;
   };
-  const seconds = arg('seconds', 30);
-  const rounds = arg('rounds', 2);
+  const seconds = Number(arg('seconds') ?? 30);
+  const rounds = Number(arg('rounds') ?? 2);
+  const profile = argv.includes('--profile');
+  const only = arg('table');
+  const tables = (Object.keys(TABLES) as TableName[]).filter((t) => !only || only === t);
+  if (!tables.length) throw new Error(`--table: expected one of ${Object.keys(TABLES).join(', ')}, got ${only}`);
   execFileSync('taskset', ['-pc', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
   const children: ChildProcess[] = [];
-  const stop = () => {
-    for (const c of children) c.kill('SIGKILL');
-  };
   try {
     const subgraphs = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'subgraphs.ts')], {
       cwd: ROOT,
@@ -113,20 +141,110 @@ export async function benchGateways(argv: string[] = process.argv.slice(2)): Pro
     const supergraph = join(dir, 'supergraph.graphql');
     writeFileSync(supergraph, composed.supergraphSdl);
     const secret = randomBytes(32).toString('hex');
-    const token = await signToken(secret, { sub: 'bench', roles: ['viewer'] });
+    // Distinct callers: each connection signs in as a user of its own.
+    const tokens = await Promise.all(
+      Array.from({ length: CONNECTIONS }, (_, i) => signToken(secret, { sub: `bench-${i}`, roles: ['viewer'] })),
+    );
+    const subgraphsCpu = cpuSeconds(subgraphs.pid!);
+    let requestsSent = 0;
 
-    const tsx = (file: string) => (sg: string, port: number) => [
-      process.execPath,
-      '--import',
-      'tsx',
-      join(__dirname, file),
-      sg,
-      String(port),
-    ];
-    const hive = (dedupe: boolean): Gateway => ({
+    const out: string[] = [];
+    let ratioLine = '';
+    for (const name of tables) {
+      const spec = TABLES[name];
+      const started = await startGateways(supergraph, secret, spec.dedupe, profile ? dir : undefined, children);
+      const useTokens = tokens.slice(0, spec.tokens);
+      const reference = await checkAnswers(started, useTokens);
+      const rows: Row[] = [];
+      for (let round = 1; round <= rounds; round++) {
+        for (const s of started) {
+          await load(s.url, 5, useTokens); // warm-up
+          const cpu = cpuSeconds(s.child.pid!);
+          const r = await load(s.url, seconds, useTokens);
+          const used = cpuSeconds(s.child.pid!) - cpu;
+          requestsSent += r.requests.total;
+          rows.push({
+            gateway: s.gw.name,
+            round,
+            rps: r.requests.average,
+            p50: r.latency.p50,
+            p99: r.latency.p99,
+            cpuMsPerRequest: (used * 1000) / Math.max(1, r.requests.total),
+            peakRss: peakRssMiB(s.child.pid!),
+            failed: r.errors + r.non2xx + r.timeouts,
+          });
+          // The answers stay identical under load.
+          for (const t of [useTokens[0]!, useTokens[useTokens.length - 1]!]) {
+            if ((await post(s.url, t)) !== reference) throw new Error(`${s.gw.name} answered differently after load`);
+          }
+        }
+      }
+      const mean = (gw: string) => {
+        const mine = rows.filter((r) => r.gateway === gw);
+        return mine.reduce((a, r) => a + r.rps, 0) / mine.length;
+      };
+      const ratio = (other: string) => (mean('hiregraph') / mean(other)).toFixed(2);
+      const line = `hiregraph/apollo-gateway ${ratio('apollo-gateway')}×, hiregraph/hive-gateway ${ratio('hive-gateway')}×`;
+      if (!ratioLine || name === 'identical') ratioLine = line;
+      out.push(
+        `### Gateways on one core each, ${spec.title}; ${CONNECTIONS} connections, ${seconds} s per round`,
+        '',
+        table(
+          ['gateway', 'round', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms / request', 'peak RSS MiB', 'failed'],
+          rows.map((r) => [
+            r.gateway,
+            r.round,
+            r.rps.toFixed(0),
+            fmt(r.p50),
+            fmt(r.p99),
+            fmt(r.cpuMsPerRequest),
+            r.peakRss.toFixed(0),
+            r.failed,
+          ]),
+        ),
+        '',
+        `Answers: ${Buffer.byteLength(reference)} bytes, identical from every gateway, before and after each run. Ratios (${name}): ${line}`,
+        '',
+      );
+      await stopGateways(started);
+      if (profile) out.push(...profiles(started, name));
+    }
+    const subgraphsMs = (cpuSeconds(subgraphs.pid!) - subgraphsCpu) * 1000;
+    out.push(
+      `The four subgraphs together used ${fmt(subgraphsMs / Math.max(1, requestsSent))} ms of CPU per gateway request (on the other core).`,
+      '',
+      `gateways: ${ratioLine}`,
+    );
+    return out.join('\n');
+  } finally {
+    for (const c of children) c.kill('SIGKILL');
+  }
+}
+
+const GATEWAYS = (secret: string, dedupe: boolean): Gateway[] => {
+  const tsx = (file: string) => (sg: string, port: number) => [
+    '--import',
+    'tsx',
+    join(__dirname, file),
+    sg,
+    String(port),
+  ];
+  return [
+    {
+      name: 'hiregraph',
+      command: tsx('hiregraph-gateway.ts'),
+      env: {
+        JWT_SECRET: secret,
+        LOG_LEVEL: 'info',
+        QUEUE_PREFIX: `hgbench-${randomBytes(3).toString('hex')}`,
+        DEDUPLICATE_REQUESTS: String(dedupe),
+      },
+    },
+    { name: 'apollo-gateway', command: tsx('apollo-gateway.ts'), env: {} },
+    {
       name: 'hive-gateway',
       command: (sg, port) => [
-        join(ROOT, 'node_modules/.bin/hive-gateway'),
+        join(ROOT, 'node_modules/@graphql-hive/gateway/dist/bin.js'),
         'supergraph',
         sg,
         '--port',
@@ -138,100 +256,106 @@ export async function benchGateways(argv: string[] = process.argv.slice(2)): Pro
         join(__dirname, 'hive.config.ts'),
       ],
       env: { FORK: '1', HIVE_DEDUPE: dedupe ? 'on' : 'off' },
-    });
-    const gateways: Gateway[] = [
-      {
-        name: 'hiregraph',
-        command: tsx('hiregraph-gateway.ts'),
-        env: { JWT_SECRET: secret, LOG_LEVEL: 'info', QUEUE_PREFIX: `hgbench-${randomBytes(3).toString('hex')}` },
-      },
-      { name: 'apollo-gateway', command: tsx('apollo-gateway.ts'), env: {} },
-      hive(true),
-    ];
+    },
+  ];
+};
 
-    const rows: Row[] = [];
-    let port = 4700;
-    const started: Array<{ gw: Gateway; url: string; pid: number }> = [];
-    for (const gw of gateways) {
-      port++;
-      const [cmd, ...args] = gw.command(supergraph, port);
-      const child = spawn('taskset', ['-c', GATEWAY_CORE, cmd!, ...args], {
-        cwd: ROOT,
-        env: { ...process.env, NODE_ENV: 'production', ...gw.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      children.push(child);
-      const url = `http://127.0.0.1:${port}/graphql`;
-      // Each prints a line once it listens; Hive Gateway's is its own log line.
-      await lineOf(child, /ready|Listening|listening|Serving/, gw.name);
-      started.push({ gw, url, pid: child.pid! });
-    }
-    // Identical answers, no errors.
-    const answers = await Promise.all(started.map((s) => post(s.url, token)));
-    const reference = answers[0]!;
-    if (reference.includes('"errors"')) throw new Error(`errors in the answer: ${reference.slice(0, 400)}`);
-    started.forEach((s, i) => {
-      if (answers[i] !== reference) {
-        throw new Error(`${s.gw.name} answers differently:\n${answers[i]!.slice(0, 400)}`);
-      }
-    });
+let nextPort = 4700;
 
-    const load = (url: string, duration: number) =>
-      autocannon({
-        url,
-        method: 'POST',
-        connections: CONNECTIONS,
-        duration,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: TEST_QUERY }),
-      });
-    for (let round = 1; round <= rounds; round++) {
-      for (const s of started) {
-        await load(s.url, 5); // warm-up
-        const cpu = cpuSeconds(s.pid);
-        const r = await load(s.url, seconds);
-        const used = cpuSeconds(s.pid) - cpu;
-        rows.push({
-          gateway: s.gw.name,
-          round,
-          rps: r.requests.average,
-          p50: r.latency.p50,
-          p99: r.latency.p99,
-          cpuMsPerRequest: (used * 1000) / Math.max(1, r.requests.total),
-          peakRss: peakRssMiB(s.pid),
-          failed: r.errors + r.non2xx + r.timeouts,
-        });
-        // The answers stay identical under load.
-        if ((await post(s.url, token)) !== reference) throw new Error(`${s.gw.name} answered differently after load`);
-      }
-    }
-    const mean = (name: string) => {
-      const mine = rows.filter((r) => r.gateway === name);
-      return mine.reduce((a, r) => a + r.rps, 0) / mine.length;
-    };
-    const ratio = (other: string) => (mean('hiregraph') / mean(other)).toFixed(2);
-    return [
-      `### Gateways on one core each: the public benchmark's query, ${CONNECTIONS} connections, ${seconds} s per round`,
-      '',
-      table(
-        ['gateway', 'round', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms / request', 'peak RSS MiB', 'failed'],
-        rows.map((r) => [
-          r.gateway,
-          r.round,
-          r.rps.toFixed(0),
-          fmt(r.p50),
-          fmt(r.p99),
-          fmt(r.cpuMsPerRequest),
-          r.peakRss.toFixed(0),
-          r.failed,
-        ]),
-      ),
-      '',
-      `Answers: ${Buffer.byteLength(reference)} bytes, identical from every gateway, before and after each run.`,
-      '',
-      `gateways: hiregraph/apollo-gateway ${ratio('apollo-gateway')}×, hiregraph/hive-gateway ${ratio('hive-gateway')}×`,
-    ].join('\n');
-  } finally {
-    stop();
+async function startGateways(
+  supergraph: string,
+  secret: string,
+  dedupe: boolean,
+  profileRoot: string | undefined,
+  children: ChildProcess[],
+): Promise<Started[]> {
+  const started: Started[] = [];
+  for (const gw of GATEWAYS(secret, dedupe)) {
+    const port = ++nextPort;
+    const profileDir = profileRoot && mkdtempSync(join(profileRoot, `${gw.name}-`));
+    const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const child = spawn(
+      'taskset',
+      ['-c', GATEWAY_CORE, process.execPath, ...nodeFlags, ...gw.command(supergraph, port)],
+      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production', ...gw.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(child);
+    // Each prints a line once it listens; Hive Gateway's is its own log line.
+    await lineOf(child, /ready|Listening|listening|Serving/, gw.name);
+    started.push({ gw, url: `http://127.0.0.1:${port}/graphql`, child, profileDir });
   }
+  return started;
+}
+
+/** Ends each gateway with SIGTERM, so a profiled one writes its profile, and waits for it to exit. */
+async function stopGateways(started: Started[]): Promise<void> {
+  await Promise.all(
+    started.map(
+      ({ child }) =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null) return done();
+          const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            done();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+function profiles(started: Started[], tableName: string): string[] {
+  return started.flatMap(({ gw, profileDir }) => {
+    if (!profileDir) return [];
+    const { functions, packages } = summarizeProfile(busiestProfile(profileDir), 12);
+    return [
+      `#### Profile: ${gw.name}, ${tableName} (self time, share of all samples)`,
+      '',
+      table(['function', 'self'], functions),
+      '',
+      table(['package', 'self'], packages),
+      '',
+    ];
+  });
+}
+
+/** Every gateway answers every token identically and without errors; returns the answer. */
+async function checkAnswers(started: Started[], tokens: string[]): Promise<string> {
+  const reference = await post(started[0]!.url, tokens[0]!);
+  if (reference.includes('"errors"')) throw new Error(`errors in the answer: ${reference.slice(0, 400)}`);
+  for (const s of started) {
+    for (const t of [tokens[0]!, tokens[tokens.length - 1]!]) {
+      const answer = await post(s.url, t);
+      if (answer !== reference) throw new Error(`${s.gw.name} answers differently:\n${answer.slice(0, 400)}`);
+    }
+  }
+  return reference;
+}
+
+/**
+ * autocannon against one gateway. With several tokens each request takes the next in turn, so the
+ * 50 requests in flight at any moment carry 50 different tokens.
+ */
+function load(url: string, duration: number, tokens: string[]): Promise<autocannon.Result> {
+  let next = 0;
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${tokens[0]}` };
+  return autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration,
+    headers,
+    body: JSON.stringify({ query: TEST_QUERY }),
+    ...(tokens.length > 1 && {
+      requests: [
+        {
+          setupRequest: (req) => ({
+            ...req,
+            headers: { ...headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` },
+          }),
+        },
+      ],
+    }),
+  });
 }

@@ -59,9 +59,11 @@ export function listen(http: Server, port: number, host: string): Promise<number
  * is meant for static files and costs tens of milliseconds on an 80 KB answer.
  */
 export function compressResponses(thresholdBytes: number): RequestHandler {
-  return compression({
+  const compress = compression({
     threshold: thresholdBytes,
     level: 6,
     brotli: { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } },
   });
+  // A client that accepts no encoding gets the body as it is, without the middleware's wrapping.
+  return (req, res, next) => (req.headers['accept-encoding'] ? compress(req, res, next) : next());
 }

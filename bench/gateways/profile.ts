@@ -1,0 +1,70 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Where a frame's code lives: a package under node_modules, Node's own, or the project. */
+function placeOf(url: string): string {
+  if (!url) return '(native)';
+  if (url.startsWith('node:')) return 'node';
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url.split('node_modules/').length > 1 ? url : '');
+  if (m) return m[1]!;
+  return url.replace(/^file:\/\//, '').replace(/^.*?\/(gateway|shared|bench)\//, '$1/');
+}
+
+/**
+ * Self time of a `.cpuprofile` (what `node --cpu-prof` writes), summed per function and per
+ * package: each one's share of the busy (not idle) time it was on top of the stack.
+ */
+export function summarizeProfile(profile: CpuProfile, top = 15): { functions: string[][]; packages: string[][] } {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let total = 0;
+  const fns = new Map<string, number>();
+  const pkgs = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    // Shares of busy time: a gateway waits while the others are measured.
+    if (functionName === '(idle)') continue;
+    total += us;
+    const place = placeOf(url);
+    const key = `${functionName || '(anonymous)'} ${place}${url ? `:${lineNumber + 1}` : ''}`;
+    fns.set(key, (fns.get(key) ?? 0) + us);
+    pkgs.set(place, (pkgs.get(place) ?? 0) + us);
+  }
+  const rows = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => [k, `${((100 * us) / (total || 1)).toFixed(1)}%`]);
+  return { functions: rows(fns), packages: rows(pkgs) };
+}
+
+/** Microseconds a profile spent not idle. */
+function busyUs(profile: CpuProfile): number {
+  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  return profile.samples.reduce((a, id, i) => a + (idle.has(id) ? 0 : (profile.timeDeltas[i] ?? 0)), 0);
+}
+
+/** Of the profiles a process wrote into a directory (one per thread), the busiest. */
+export function busiestProfile(dir: string): CpuProfile {
+  const profiles = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile);
+  if (!profiles.length) throw new Error(`no .cpuprofile in ${dir}`);
+  return profiles.reduce((a, b) => (busyUs(b) > busyUs(a) ? b : a));
+}

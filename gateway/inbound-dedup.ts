@@ -1,0 +1,50 @@
+import type {
+  GatewayExecutionResult,
+  GatewayGraphQLRequestContext,
+  GatewayInterface,
+} from '@apollo/server-gateway-interface';
+import type { Inflight } from './inflight';
+
+/** What the dedup reads of the gateway's per-request context. */
+interface CallerContext {
+  authorization?: string;
+  /** Aborts when the caller goes away: it stops waiting, the others do not. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The key of an operation that may share another's execution: the caller's exact credentials, the
+ * document, the operation and the variables. Two different tokens never share, even of one user:
+ * what a token may see is decided by the subgraphs, per token.
+ */
+export function inboundKey(rc: GatewayGraphQLRequestContext<CallerContext>): string {
+  const variables = JSON.stringify(rc.request.variables ?? {});
+  return `${rc.context.authorization ?? ''}\n${rc.queryHash}\n${rc.operationName ?? ''}\n${variables}`;
+}
+
+/**
+ * Wraps the Apollo gateway so identical concurrent queries execute once: every caller still goes
+ * through Apollo Server's whole pipeline (token check, limits, rate limits, demand control, its
+ * own metrics and log line), and only the query plan's execution is shared. Mutations and
+ * subscriptions always run on their own. Each caller gets its own copy of the result's top level.
+ */
+export function deduplicatingGateway(
+  gateway: GatewayInterface,
+  inflight: Inflight<GatewayExecutionResult>,
+): GatewayInterface {
+  return {
+    onSchemaLoadOrUpdate: (callback) => gateway.onSchemaLoadOrUpdate(callback),
+    stop: () => gateway.stop(),
+    load: async (options) => {
+      const { executor } = await gateway.load(options);
+      if (!executor) return { executor };
+      return {
+        executor: async (rc: GatewayGraphQLRequestContext<CallerContext>) => {
+          if (rc.operation.operation !== 'query') return executor(rc);
+          const result = await inflight.run(inboundKey(rc), () => executor(rc), rc.context.signal);
+          return { ...result, ...(result.errors && { errors: [...result.errors] }) };
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,190 @@
+import { STATUS_CODES } from 'node:http';
+import { promisify } from 'node:util';
+import { brotliDecompress, gunzip } from 'node:zlib';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { GraphQLError } from 'graphql';
+import { Agent, request } from 'undici';
+import { errors } from '../shared/errors';
+import type { Inflight } from './inflight';
+
+const brotli = promisify(brotliDecompress);
+const gunzipped = promisify(gunzip);
+
+/** What the gateway forwards from the caller's request to each subgraph. */
+export interface ForwardedContext {
+  authorization?: string;
+  requestId?: string;
+}
+
+/** A subgraph's answer as sent, shared by identical in-flight fetches: each parses its own copy. */
+export interface RawAnswer {
+  status: number;
+  contentType: string;
+  text: string;
+}
+
+export interface SubgraphSourceOptions {
+  /** The subgraph's name, for errors. */
+  name: string;
+  /** The subgraph's GraphQL URL. */
+  url: string;
+  /** The keep-alive connection pool, one per gateway; see `subgraphAgent`. */
+  agent: Agent;
+  /** Sent as accept-encoding: `identity`, or `br, gzip` with SUBGRAPH_COMPRESSION. */
+  acceptEncoding: string;
+  /**
+   * Shares identical in-flight queries: same URL, same body, same forwarded credentials (never
+   * across tokens). Absent (DEDUPLICATE_REQUESTS=false), every fetch is sent.
+   */
+  inflight?: Inflight<RawAnswer>;
+}
+
+/** One keep-alive pool for a gateway's subgraph fetches; `close()` it with the gateway. */
+export function subgraphAgent(): Agent {
+  return new Agent({ keepAliveTimeout: 30_000, connections: 128 });
+}
+
+/**
+ * Fetches a subgraph's part of a query plan over undici's keep-alive pool, in place of Apollo's
+ * default data source (make-fetch-happen, a node-fetch Request built per fetch whether used or not:
+ * the largest cost in the gateway's profile, bench/RESULTS.md). Each distinct entity
+ * representation is sent once and its answer fanned back out to every position that asked for it;
+ * errors keep the positions they would have had. Apollo's cache-control hints from subgraph
+ * headers are not read: Hiregraph sets no HTTP caching.
+ */
+export class SubgraphSource implements GraphQLDataSource<ForwardedContext> {
+  constructor(private readonly options: SubgraphSourceOptions) {}
+
+  async process(options: GraphQLDataSourceProcessOptions<ForwardedContext>): Promise<GatewayGraphQLResponse> {
+    const { request: req } = options;
+    if (!req.query) throw new Error('Missing query');
+    const context = options.context as ForwardedContext;
+    const representations: unknown = req.variables?.representations;
+    const plan = Array.isArray(representations) ? distinct(representations) : undefined;
+    const variables = plan?.shrunk ? { ...req.variables, representations: plan.unique } : req.variables;
+    const body = JSON.stringify({
+      query: req.query,
+      variables,
+      operationName: req.operationName,
+      extensions: req.extensions,
+    });
+    const headers: Record<string, string> = {};
+    if (req.http?.headers) for (const [name, value] of req.http.headers) headers[name] = value;
+    headers['content-type'] = 'application/json';
+    headers['accept-encoding'] = this.options.acceptEncoding;
+    if (context.authorization) headers.authorization = context.authorization;
+    const key = `${this.options.url}\n${JSON.stringify(headers)}\n${body}`;
+    // The request id only correlates logs: identical fetches that share one carry the first's.
+    if (context.requestId) headers['x-request-id'] = context.requestId;
+    const send = () => this.send(headers, body);
+    const { inflight } = this.options;
+    const raw = inflight && isQuery(req.query) ? await inflight.run(key, send) : await send();
+    const response = parseAnswer(this.options.url, raw);
+    return plan?.shrunk ? fanOut(response, plan) : response;
+  }
+
+  private async send(headers: Record<string, string>, body: string): Promise<RawAnswer> {
+    const res = await request(this.options.url, {
+      method: 'POST',
+      headers,
+      body,
+      dispatcher: this.options.agent,
+    }).catch((err: Error & { code?: string }) => {
+      // Said without the subgraph's address, which callers have no use for.
+      throw errors.internal(`the ${this.options.name} subgraph could not be reached (${err.code ?? err.message})`);
+    });
+    const encoding = res.headers['content-encoding'];
+    const contentType = String(res.headers['content-type'] ?? '');
+    if (encoding !== 'br' && encoding !== 'gzip')
+      return { status: res.statusCode, contentType, text: await res.body.text() };
+    const bytes = Buffer.from(await res.body.arrayBuffer());
+    const text = (encoding === 'br' ? await brotli(bytes) : await gunzipped(bytes)).toString('utf8');
+    return { status: res.statusCode, contentType, text };
+  }
+}
+
+/** Subgraph operations the query planner writes start with `query` or `{`; mutations are never shared. */
+function isQuery(operation: string): boolean {
+  return /^\s*(query\b|\{)/.test(operation);
+}
+
+function parseAnswer(url: string, raw: RawAnswer): GatewayGraphQLResponse {
+  const json = /^application\/(graphql-response\+)?json/.test(raw.contentType);
+  let body: unknown = raw.text;
+  if (json) {
+    try {
+      body = JSON.parse(raw.text);
+    } catch {
+      // Reported below as what it is: not JSON.
+    }
+  }
+  if (raw.status < 200 || raw.status > 299) {
+    const statusText = STATUS_CODES[raw.status] ?? '';
+    const code = raw.status === 401 ? 'UNAUTHENTICATED' : raw.status === 403 ? 'FORBIDDEN' : undefined;
+    throw new GraphQLError(`${raw.status}: ${statusText}`, {
+      extensions: { ...(code && { code }), response: { url, status: raw.status, statusText, body } },
+    });
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new Error(`Expected JSON response body, but received: ${raw.text.slice(0, 500)}`);
+  }
+  return body as GatewayGraphQLResponse;
+}
+
+interface Distinct {
+  unique: unknown[];
+  /** For each representation sent by the planner, the index of its distinct one. */
+  index: number[];
+  /** For each distinct representation, the positions that asked for it. */
+  positions: number[][];
+  shrunk: boolean;
+}
+
+function distinct(representations: unknown[]): Distinct {
+  const byKey = new Map<string, number>();
+  const unique: unknown[] = [];
+  const positions: number[][] = [];
+  const index = representations.map((rep, i) => {
+    const key = JSON.stringify(rep);
+    let u = byKey.get(key);
+    if (u === undefined) {
+      u = unique.push(rep) - 1;
+      byKey.set(key, u);
+      positions.push([]);
+    }
+    positions[u]!.push(i);
+    return u;
+  });
+  return { unique, index, positions, shrunk: unique.length < representations.length };
+}
+
+/**
+ * The answer to the distinct representations, spread back to the planner's positions. The
+ * executor merges each entity into its own result tree in place, so every position past the
+ * first gets a copy of its own.
+ */
+function fanOut(response: GatewayGraphQLResponse, plan: Distinct): GatewayGraphQLResponse {
+  const entities: unknown = response.data?._entities;
+  const used = new Set<number>();
+  const data = Array.isArray(entities)
+    ? {
+        ...response.data,
+        _entities: plan.index.map((u) => (used.has(u) ? copyJson(entities[u]) : (used.add(u), entities[u]))),
+      }
+    : response.data;
+  const errors = response.errors?.flatMap((error) => {
+    const [head, at, ...rest] = error.path ?? [];
+    if (head !== '_entities' || typeof at !== 'number' || !plan.positions[at]) return [error];
+    return plan.positions[at]!.map((i) => ({ ...error, path: ['_entities', i, ...rest] }));
+  });
+  return { ...response, data, ...(errors && { errors }) };
+}
+
+function copyJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyJson);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const key in value) out[key] = copyJson((value as Record<string, unknown>)[key]);
+  return out;
+}
