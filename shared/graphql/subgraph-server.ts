@@ -77,6 +77,8 @@ export async function startSubgraph<Ctx extends RequestContext>(
     await def.ensureIndexes(db);
 
     const app = express();
+    // No ETag: a GraphQL answer is never revalidated, so hashing every body (SHA-1) is pure cost.
+    app.set('etag', false);
     http = createServer(app);
     const schema = buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as never });
     const common = commonServerOptions(config, http, log);
