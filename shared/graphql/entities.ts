@@ -53,3 +53,21 @@ export async function loadChildren<K, D, N>(
   const oid = tryParseId(parentId);
   return oid ? (await loader.load(key(oid.toHexString()))).map(toNode) : [];
 }
+
+/**
+ * A subgraph's share of the TenantUsage entity: the reference is its own key, and each of the
+ * subgraph's count fields is read from one entry of its `usage` loader, which decides what the
+ * caller may count; all of a tenant's fields cost one batch.
+ */
+export function tenantUsageResolvers<U extends object, C extends { loaders: { usage: DataLoader<string, U> } }>(
+  fields: ReadonlyArray<keyof U & string>,
+): Record<string, unknown> {
+  const resolvers: Record<string, unknown> = {
+    __resolveReference: (ref: { tenantId: string }) => ({ tenantId: ref.tenantId }),
+  };
+  for (const field of fields) {
+    resolvers[field] = async (u: { tenantId: string }, _: unknown, ctx: C) =>
+      (await ctx.loaders.usage.load(u.tenantId))[field];
+  }
+  return resolvers;
+}

@@ -1,7 +1,7 @@
 import type { Access } from '../../shared/auth';
 import type { RequestContext } from '../../shared/graphql/context';
 import { DateTime } from '../../shared/graphql/scalars';
-import { loadById, loadChildren, loadReference } from '../../shared/graphql/entities';
+import { loadById, loadChildren, loadReference, tenantUsageResolvers } from '../../shared/graphql/entities';
 import { parseId } from '../../shared/mongo/ids';
 import { parsePage, toConnection } from '../../shared/pagination';
 import type { Agent } from './agents/types';
@@ -14,7 +14,7 @@ import type { AssessmentStatus } from './model';
 import { toAssessment } from './view';
 import type DataLoader from 'dataloader';
 import { tryParseId } from '../../shared/mongo/ids';
-import { emptyStats, type AssessmentStats } from './stats';
+import { emptyStats, type AssessmentStats, type AssessmentUsage } from './stats';
 
 export interface AssessmentContext extends RequestContext {
   assessments(access: Access): AssessmentRepository;
@@ -99,11 +99,5 @@ export const resolvers = {
       loadChildren(ctx.loaders.ofJob, j.id, (jobId) => ({ jobId, status: args.status ?? null }), toAssessment),
     assessmentStats: (j: { id: string }, _: unknown, ctx: AssessmentContext) => loadStats(ctx.loaders.statsOfJob, j.id),
   },
-  TenantUsage: {
-    __resolveReference: (ref: { tenantId: string }) => ({ tenantId: ref.tenantId }),
-    assessments: async (u: { tenantId: string }, _: unknown, ctx: AssessmentContext) =>
-      (await ctx.loaders.usage.load(u.tenantId)).assessments,
-    assessmentsLast30Days: async (u: { tenantId: string }, _: unknown, ctx: AssessmentContext) =>
-      (await ctx.loaders.usage.load(u.tenantId)).assessmentsLast30Days,
-  },
+  TenantUsage: tenantUsageResolvers<AssessmentUsage, AssessmentContext>(['assessments', 'assessmentsLast30Days']),
 };

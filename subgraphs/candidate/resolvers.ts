@@ -3,7 +3,7 @@ import { errors } from '../../shared/errors';
 import type { RequestContext } from '../../shared/graphql/context';
 import type { EntityClient } from '../../shared/graphql/entity-client';
 import { DateTime } from '../../shared/graphql/scalars';
-import { loadById, loadOrNotFound, loadReference } from '../../shared/graphql/entities';
+import { loadById, loadOrNotFound, loadReference, tenantUsageResolvers } from '../../shared/graphql/entities';
 import { parseId } from '../../shared/mongo/ids';
 import { parsePage, toConnection } from '../../shared/pagination';
 import { email, numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
@@ -85,11 +85,7 @@ export const resolvers = {
     __resolveReference: (ref: { id: string }, ctx: CandidateContext) =>
       loadReference(ctx.loaders.candidateById, ref.id, toCandidate),
   },
-  TenantUsage: {
-    __resolveReference: (ref: { tenantId: string }) => ({ tenantId: ref.tenantId }),
-    candidates: async (u: { tenantId: string }, _: unknown, ctx: CandidateContext) =>
-      (await ctx.loaders.usage.load(u.tenantId)).candidates,
-  },
+  TenantUsage: tenantUsageResolvers<{ candidates: number }, CandidateContext>(['candidates']),
   Mutation: {
     createCandidate: async (_: unknown, { input }: { input: CandidateInput }, ctx: CandidateContext) => {
       const repo = ctx.candidates('write');

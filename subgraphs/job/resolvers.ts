@@ -3,12 +3,18 @@ import { errors } from '../../shared/errors';
 import type { RequestContext } from '../../shared/graphql/context';
 import type { EntityClient } from '../../shared/graphql/entity-client';
 import { DateTime } from '../../shared/graphql/scalars';
-import { loadById, loadChildren, loadOrNotFound, loadReference } from '../../shared/graphql/entities';
+import {
+  loadById,
+  loadChildren,
+  loadOrNotFound,
+  loadReference,
+  tenantUsageResolvers,
+} from '../../shared/graphql/entities';
 import { parseId } from '../../shared/mongo/ids';
 import { parsePage, toConnection } from '../../shared/pagination';
 import { numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
 import type { JobLoaders } from './loaders';
-import type { JobRepository } from './repository';
+import type { JobRepository, JobUsage } from './repository';
 import type { ApplicationDoc, JobDoc, JobFields, JobStatus, Stage } from './model';
 
 export interface JobContext extends RequestContext {
@@ -103,15 +109,7 @@ export const resolvers = {
     applications: (candidate: { id: string }, _: unknown, ctx: JobContext) =>
       loadChildren(ctx.loaders.applicationsOfCandidate, candidate.id, (id) => id, toApplication),
   },
-  TenantUsage: {
-    __resolveReference: (ref: { tenantId: string }) => ({ tenantId: ref.tenantId }),
-    jobs: async (u: { tenantId: string }, _: unknown, ctx: JobContext) =>
-      (await ctx.loaders.usage.load(u.tenantId)).jobs,
-    openJobs: async (u: { tenantId: string }, _: unknown, ctx: JobContext) =>
-      (await ctx.loaders.usage.load(u.tenantId)).openJobs,
-    applications: async (u: { tenantId: string }, _: unknown, ctx: JobContext) =>
-      (await ctx.loaders.usage.load(u.tenantId)).applications,
-  },
+  TenantUsage: tenantUsageResolvers<JobUsage, JobContext>(['jobs', 'openJobs', 'applications']),
   Mutation: {
     createJob: async (_: unknown, { input }: { input: JobInput }, ctx: JobContext) => {
       const repo = ctx.jobs('write');
