@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getOperationAST, GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import { Histogram, type Registry } from 'prom-client';
 import type { Principal } from '../shared/auth';
 import { errors } from '../shared/errors';
@@ -78,17 +79,14 @@ export function demandControl(opts: DemandControlOptions) {
 
   // An estimate depends only on the document, the operation and the variables: Apollo Server hands
   // every request of one query text the same parsed document, so it is estimated once per variables.
-  const estimates = new WeakMap<DocumentNode, Map<string, number>>();
+  const estimates = new WeakMap<DocumentNode, LRUCache<string, number>>();
   const estimateOnce = (a: Admission): number => {
     let byInput = estimates.get(a.document);
-    if (!byInput) estimates.set(a.document, (byInput = new Map()));
+    if (!byInput) estimates.set(a.document, (byInput = new LRUCache<string, number>({ max: 1000 })));
     const key = `${a.operationName ?? ''}\n${JSON.stringify(a.variables ?? {})}`;
     let estimated = byInput.get(key);
-    if (estimated === undefined) {
-      estimated = estimateCost({ ...a, schema: opts.schema }, directives);
-      if (byInput.size >= 1000) byInput.clear();
-      byInput.set(key, estimated);
-    }
+    if (estimated === undefined)
+      byInput.set(key, (estimated = estimateCost({ ...a, schema: opts.schema }, directives)));
     return estimated;
   };
   // Callers that shared one execution share its data object: it is walked once.

@@ -14,7 +14,7 @@ import { ErrorCode } from '../shared/errors';
 import { commonServerOptions } from '../shared/graphql/apollo';
 import { closeAll, closeOnce } from '../shared/graphql/close';
 import { requestIdOf } from '../shared/graphql/context';
-import { addOpsRoutes, compressResponses, listen } from '../shared/graphql/http';
+import { addOpsRoutes, compressResponses, graphqlApp, listen } from '../shared/graphql/http';
 import { httpMetrics, operationObservability } from '../shared/graphql/observability';
 import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
@@ -128,9 +128,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         new Inflight<GatewayExecutionResult>(() => deduplicated.inc({ stage: 'inbound' })),
       )
     : apolloGateway;
-  const app = express();
-  // No ETag: a GraphQL answer is never revalidated, so hashing every body (SHA-1) is pure cost.
-  app.set('etag', false);
+  const app = graphqlApp();
   const http: Server = createServer(app);
   const services = Object.fromEntries(
     SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, opts.subgraphUrls[s.name] ?? s.url)]),

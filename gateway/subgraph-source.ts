@@ -62,7 +62,9 @@ export class SubgraphSource implements GraphQLDataSource<ForwardedContext> {
     const context = options.context as ForwardedContext;
     const representations: unknown = req.variables?.representations;
     const plan = Array.isArray(representations) ? distinct(representations) : undefined;
-    const variables = plan?.shrunk ? { ...req.variables, representations: plan.unique } : req.variables;
+    // Only a plan that sends fewer representations than asked changes the request.
+    const shrunk = plan && plan.unique.length < plan.index.length ? plan : undefined;
+    const variables = shrunk ? { ...req.variables, representations: shrunk.unique } : req.variables;
     const body = JSON.stringify({
       query: req.query,
       variables,
@@ -74,14 +76,15 @@ export class SubgraphSource implements GraphQLDataSource<ForwardedContext> {
     headers['content-type'] = 'application/json';
     headers['accept-encoding'] = this.options.acceptEncoding;
     if (context.authorization) headers.authorization = context.authorization;
-    const key = `${this.options.url}\n${JSON.stringify(headers)}\n${body}`;
-    // The request id only correlates logs: identical fetches that share one carry the first's.
+    const sharing = isQuery(req.query) ? this.options.inflight : undefined;
+    // Keyed before the request id is added: it only correlates logs, and identical fetches that
+    // share one carry the first's.
+    const key = sharing && `${this.options.url}\n${JSON.stringify(headers)}\n${body}`;
     if (context.requestId) headers['x-request-id'] = context.requestId;
     const send = () => this.send(headers, body);
-    const { inflight } = this.options;
-    const raw = inflight && isQuery(req.query) ? await inflight.run(key, send) : await send();
+    const raw = sharing && key ? await sharing.run(key, send) : await send();
     const response = parseAnswer(this.options.url, raw);
-    return plan?.shrunk ? fanOut(response, plan) : response;
+    return shrunk ? fanOut(response, shrunk) : response;
   }
 
   private async send(headers: Record<string, string>, body: string): Promise<RawAnswer> {
@@ -138,7 +141,6 @@ interface Distinct {
   index: number[];
   /** For each distinct representation, the positions that asked for it. */
   positions: number[][];
-  shrunk: boolean;
 }
 
 function distinct(representations: unknown[]): Distinct {
@@ -156,7 +158,7 @@ function distinct(representations: unknown[]): Distinct {
     positions[u]!.push(i);
     return u;
   });
-  return { unique, index, positions, shrunk: unique.length < representations.length };
+  return { unique, index, positions };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ObjectId } from 'mongodb';
 import { errors } from './errors';
@@ -44,12 +45,12 @@ export interface VerifierOptions {
  * being honoured within this time.
  */
 const VERIFIED_FOR_MS = 60_000;
-/** Tokens remembered at most; past it the memory starts over. */
+/** Tokens remembered at most; the least recently used go first. */
 const VERIFIED_MAX = 10_000;
 
 export class TokenVerifier {
   private readonly key: JWTVerifyGetKey;
-  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  private readonly verified = new LRUCache<string, Principal>({ max: VERIFIED_MAX });
   private readonly algorithms: string[] | undefined;
 
   constructor(private readonly opts: VerifierOptions) {
@@ -68,11 +69,10 @@ export class TokenVerifier {
   async verify(authorization: string | undefined): Promise<Principal> {
     if (!authorization) throw errors.unauthenticated('expected an Authorization header "Bearer <JWT>", received none');
     const remembered = this.verified.get(authorization);
-    if (remembered && Date.now() < remembered.until) return remembered.principal;
+    if (remembered) return remembered;
     const principal = await this.check(authorization);
-    const until = Math.min(Date.now() + VERIFIED_FOR_MS, principal.expiresAt?.getTime() ?? Infinity);
-    if (this.verified.size >= VERIFIED_MAX) this.verified.clear();
-    this.verified.set(authorization, { principal, until });
+    const untilExpiry = (principal.expiresAt?.getTime() ?? Infinity) - Date.now();
+    this.verified.set(authorization, principal, { ttl: Math.max(1, Math.min(VERIFIED_FOR_MS, untilExpiry)) });
     return principal;
   }
 

@@ -20,7 +20,7 @@ interface CpuProfile {
 function placeOf(url: string): string {
   if (!url) return '(native)';
   if (url.startsWith('node:')) return 'node';
-  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url.split('node_modules/').length > 1 ? url : '');
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1]!;
   return url.replace(/^file:\/\//, '').replace(/^.*?\/(gateway|shared|bench)\//, '$1/');
 }

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { constants } from 'node:zlib';
 import compression from 'compression';
-import type { Express, RequestHandler } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Metrics } from '../metrics';
 
 /**
@@ -66,4 +66,12 @@ export function compressResponses(thresholdBytes: number): RequestHandler {
   });
   // A client that accepts no encoding gets the body as it is, without the middleware's wrapping.
   return (req, res, next) => (req.headers['accept-encoding'] ? compress(req, res, next) : next());
+}
+
+/** The Express app a GraphQL server (the gateway, a subgraph) is built on. */
+export function graphqlApp(): Express {
+  const app = express();
+  // No ETag: a GraphQL answer is never revalidated, so hashing every body (SHA-1) is pure cost.
+  app.set('etag', false);
+  return app;
 }

@@ -14,7 +14,7 @@ import { connectMongo } from '../mongo/connect';
 import { commonServerOptions } from './apollo';
 import { buildRequestContext, type RequestContext } from './context';
 import { closeAll, closeOnce } from './close';
-import { addOpsRoutes, compressResponses, listen } from './http';
+import { addOpsRoutes, compressResponses, graphqlApp, listen } from './http';
 import { httpMetrics, operationObservability } from './observability';
 import { serveSubgraphSubscriptions } from './ws';
 
@@ -76,9 +76,7 @@ export async function startSubgraph<Ctx extends RequestContext>(
     const db = client.db(config.MONGODB_DB);
     await def.ensureIndexes(db);
 
-    const app = express();
-    // No ETag: a GraphQL answer is never revalidated, so hashing every body (SHA-1) is pure cost.
-    app.set('etag', false);
+    const app = graphqlApp();
     http = createServer(app);
     const schema = buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as never });
     const common = commonServerOptions(config, http, log);
