@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { dirname, join } from 'node:path';
 import type { Express, NextFunction, Request, Response } from 'express';
 
@@ -27,7 +28,10 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'";
 
 /** A browser asking for a page, as opposed to a GET query (?query=...) or an API client. */
-const wantsPage = (req: Request) => !req.query.query && (req.headers.accept ?? '').includes('text/html');
+export function wantsPage(req: IncomingMessage): boolean {
+  if (req.method !== 'GET' || !(req.headers.accept ?? '').includes('text/html')) return false;
+  return !new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('query');
+}
 
 /**
  * Serves the GraphQL IDE: `GET /graphql` from a browser (Accept: text/html, no query) answers the

@@ -1,5 +1,4 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import type { ErrorRequestHandler } from 'express';
 import { parse, specifiedRules, validate, type ParseOptions, type ValidationRule } from 'graphql';
 import type { Config } from '../shared/config';
 
@@ -35,26 +34,3 @@ export function operationLimits(config: Config) {
     validateWithLimits: ((schema, document) => validate(schema, document, rules)) as typeof validate,
   };
 }
-
-/** Body-parser failures as GraphQL-shaped JSON: malformed JSON is a 400 and an oversized body a 413, never a 500. */
-export const bodyErrors: ErrorRequestHandler = (err, _req, res, next) => {
-  const e = err as { type?: string; status?: number; limit?: number };
-  if (e.type === 'entity.parse.failed') {
-    res
-      .status(400)
-      .json({ errors: [{ message: 'the request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
-  } else if (e.type === 'entity.too.large') {
-    res.status(413).json({
-      errors: [
-        {
-          message: `the request body is larger than the ${e.limit} bytes allowed`,
-          extensions: { code: 'BAD_REQUEST' },
-        },
-      ],
-    });
-  } else if (e.status && e.status >= 400 && e.status < 500) {
-    res
-      .status(e.status)
-      .json({ errors: [{ message: 'the request could not be read', extensions: { code: 'BAD_REQUEST' } }] });
-  } else next(err);
-};

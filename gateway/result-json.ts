@@ -3,23 +3,36 @@ import type { FormattedExecutionResult } from 'graphql';
 /**
  * Apollo Server's `stringifyResult` (the same text as its default, `JSON.stringify` and a newline)
  * that serializes each result's `data` once: callers that shared one execution share its data
- * object, and serializing a large answer was the biggest cost left per deduplicated request.
+ * object, and serializing a large answer was the biggest cost left per deduplicated request. An
+ * answer that is only data is the very same string for every caller, so the HTTP route encodes
+ * its bytes once too (shared/graphql/graphql-route.ts).
  */
 export function resultSerializer(): (result: FormattedExecutionResult) => string {
-  const serialized = new WeakMap<object, string>();
+  const serialized = new WeakMap<object, { data: string; answer: string }>();
+  const dataOf = (data: object) => {
+    let known = serialized.get(data);
+    if (!known) {
+      const json = JSON.stringify(data);
+      serialized.set(data, (known = { data: json, answer: `{"data":${json}}\n` }));
+    }
+    return known;
+  };
   return (result) => {
     const parts: string[] = [];
+    let onlyData: string | undefined;
     for (const [key, value] of Object.entries(result)) {
       if (value === undefined) continue;
       let json: string | undefined;
       if (key === 'data' && value !== null && typeof value === 'object') {
-        json = serialized.get(value as object);
-        if (json === undefined) serialized.set(value as object, (json = JSON.stringify(value)));
+        const known = dataOf(value as object);
+        json = known.data;
+        onlyData = known.answer;
       } else {
         json = JSON.stringify(value) as string | undefined;
       }
       if (json !== undefined) parts.push(`${JSON.stringify(key)}:${json}`);
     }
+    if (parts.length === 1 && onlyData) return onlyData;
     return `{${parts.join(',')}}\n`;
   };
 }

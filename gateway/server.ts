@@ -1,11 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
-import { expressMiddleware } from '@as-integrations/express5';
-import cors from 'cors';
-import express from 'express';
 import { GraphQLError } from 'graphql';
 import { Counter, Gauge } from 'prom-client';
 import { TokenVerifier, type Principal } from '../shared/auth';
@@ -15,19 +12,20 @@ import { commonServerOptions } from '../shared/graphql/apollo';
 import { closeAll, closeOnce } from '../shared/graphql/close';
 import { requestIdOf } from '../shared/graphql/context';
 import { addOpsRoutes, compressResponses, graphqlApp, listen } from '../shared/graphql/http';
+import { graphqlRoute, isGraphQLPath, type GraphQLRequest } from '../shared/graphql/graphql-route';
 import { httpMetrics, operationObservability } from '../shared/graphql/observability';
 import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
 import { SUBGRAPHS, type SubgraphName } from './compose';
 import { SubscriptionExecutor } from './subscription-executor';
-import { bodyErrors, operationLimits } from './limits';
+import { operationLimits } from './limits';
 import { tenantRates } from './rates';
 import { demandControl } from './demand-control';
 import { TenantLimitsCache } from './tenant-limits';
 import { closeRedis, redisConnection, redisTarget } from '../shared/redis';
 import { TenantRateLimiter } from '../shared/rate-limits';
 import { serveGatewaySubscriptions, upstreamClient } from './subscription-server';
-import { serveIde } from './ide';
+import { serveIde, wantsPage } from './ide';
 import { isIntrospectionOnly } from './introspection';
 import { Inflight } from './inflight';
 import { resultSerializer } from './result-json';
@@ -47,6 +45,14 @@ export interface GatewayContext {
 
 function subgraphUrlOf(opts: GatewayOptions, name: string): string {
   return opts.subgraphUrls[name as SubgraphName] ?? SUBGRAPHS.find((s) => s.name === name)?.url ?? '';
+}
+
+/** The operation a request carries, in its JSON body or (GET) its query string. */
+function operationOf(req: GraphQLRequest): [query: unknown, operationName: unknown] {
+  const body = (req.body ?? {}) as { query?: unknown; operationName?: unknown };
+  if (body.query !== undefined) return [body.query, body.operationName];
+  const search = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+  return [search.get('query') ?? undefined, search.get('operationName') ?? undefined];
 }
 
 /** A subscription sent over HTTP gets a clear 400 pointing to graphql-ws, not the gateway's 500. */
@@ -129,7 +135,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       )
     : apolloGateway;
   const app = graphqlApp();
-  const http: Server = createServer(app);
+  // Requests are dispatched once Apollo Server has started (below): /graphql to its own route, the rest to Express.
+  const http: Server = createServer();
   const services = Object.fromEntries(
     SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, opts.subgraphUrls[s.name] ?? s.url)]),
   );
@@ -199,12 +206,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   app.use(httpMetrics(metrics));
   app.use(compressResponses(config.COMPRESSION_THRESHOLD_BYTES));
-  app.use((req, res, next) => {
-    const id = requestIdOf(req.headers);
-    req.headers['x-request-id'] = id;
-    res.setHeader('x-request-id', id);
-    next();
-  });
   addOpsRoutes(app, 'gateway', metrics, async () => {
     const urls = Object.values(opts.subgraphUrls);
     const oks = await Promise.all(
@@ -220,59 +221,40 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     return { subgraphs: urls.length };
   });
   if (config.GRAPHQL_IDE) serveIde(app);
-  app.use(
-    '/graphql',
-    cors({
-      origin: config.CORS_ORIGINS.includes('*') ? true : config.CORS_ORIGINS,
-      allowedHeaders: [
-        'content-type',
-        'authorization',
-        'x-request-id',
-        'apollo-require-preflight',
-        'apollographql-client-name',
-        'apollographql-client-version',
-      ],
-      exposedHeaders: ['x-request-id'],
-      maxAge: 600,
-    }),
-  );
-  app.use(
-    '/graphql',
-    express.json({ limit: config.BODY_LIMIT_BYTES }),
-    bodyErrors,
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = requestIdOf(req.headers);
-        const gone = new AbortController();
-        res.once('close', () => {
-          if (!res.writableFinished) gone.abort(new Error('the client went away'));
-        });
-        const authorization = req.headers.authorization;
-        const body = (req.body ?? {}) as { query?: unknown; operationName?: unknown };
-        const query = body.query ?? req.query.query;
-        try {
-          const principal = await verifier.verify(authorization);
-          return {
-            requestId,
-            authorization,
-            principal,
-            log: log.child({ requestId, tenantId: principal.tenantId?.toHexString() }),
-            signal: gone.signal,
-          };
-        } catch (err) {
-          if (
-            !authorization &&
-            config.INTROSPECTION &&
-            isIntrospectionOnly(query, body.operationName ?? req.query.operationName)
-          ) {
-            return { requestId, authorization, principal: null, log: log.child({ requestId }) };
-          }
-          const message = err instanceof GraphQLError ? err.message : 'the token is not valid';
-          throw new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+  const graphql = graphqlRoute(apollo, {
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    compressionThresholdBytes: config.COMPRESSION_THRESHOLD_BYTES,
+    metrics,
+    corsOrigins: config.CORS_ORIGINS,
+    context: async (req, res) => {
+      const requestId = requestIdOf(req.headers);
+      const gone = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) gone.abort(new Error('the client went away'));
+      });
+      const authorization = req.headers.authorization;
+      try {
+        const principal = await verifier.verify(authorization);
+        return {
+          requestId,
+          authorization,
+          principal,
+          log: log.child({ requestId, tenantId: principal.tenantId?.toHexString() }),
+          signal: gone.signal,
+        };
+      } catch (err) {
+        if (!authorization && config.INTROSPECTION && isIntrospectionOnly(...operationOf(req))) {
+          return { requestId, authorization, principal: null, log: log.child({ requestId }) };
         }
-      },
-    }),
-  );
+        const message = err instanceof GraphQLError ? err.message : 'the token is not valid';
+        throw new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+      }
+    },
+  });
+  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (isGraphQLPath(req.url) && !(config.GRAPHQL_IDE && wantsPage(req))) graphql(req, res);
+    else app(req, res);
+  });
 
   new Gauge({
     name: 'hiregraph_subscriptions_open',

@@ -1,18 +1,28 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { requestIdOf } from './context';
 
 const KNOWN_PATHS = new Set(['/graphql', '/healthz', '/readyz', '/metrics']);
 
-/** Times every HTTP request (paths outside the known few are grouped, to keep labels bounded). */
+/**
+ * Times one HTTP request into `hiregraph_http_request_duration_seconds` and tags it with its
+ * request id (the caller's `x-request-id` when well-formed, else a new one), both ways.
+ */
+export function observeHttpRequest(metrics: Metrics, path: string, req: IncomingMessage, res: ServerResponse): void {
+  const end = metrics.httpRequests.startTimer({ method: req.method, path });
+  res.on('finish', () => end({ status: String(res.statusCode) }));
+  const id = requestIdOf(req.headers);
+  req.headers['x-request-id'] = id;
+  res.setHeader('x-request-id', id);
+}
+
+/** The same for Express's routes (paths outside the known few are grouped, to keep labels bounded). */
 export function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    const end = metrics.httpRequests.startTimer({
-      method: req.method,
-      path: KNOWN_PATHS.has(req.path) ? req.path : 'other',
-    });
-    res.on('finish', () => end({ status: String(res.statusCode) }));
+    observeHttpRequest(metrics, KNOWN_PATHS.has(req.path) ? req.path : 'other', req, res);
     next();
   };
 }

@@ -1,9 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { expressMiddleware } from '@as-integrations/express5';
-import express from 'express';
 import type { DocumentNode } from 'graphql';
 import type { Db, MongoClient } from 'mongodb';
 import { TokenVerifier } from '../auth';
@@ -14,9 +12,13 @@ import { connectMongo } from '../mongo/connect';
 import { commonServerOptions } from './apollo';
 import { buildRequestContext, type RequestContext } from './context';
 import { closeAll, closeOnce } from './close';
+import { graphqlRoute, isGraphQLPath } from './graphql-route';
 import { addOpsRoutes, compressResponses, graphqlApp, listen } from './http';
 import { httpMetrics, operationObservability } from './observability';
 import { serveSubgraphSubscriptions } from './ws';
+
+/** Subgraphs hear only from gateways, whose operations are small: 1 MiB is ample. */
+const SUBGRAPH_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** What makes one subgraph: its schema, resolvers, indexes and per-request state. */
 export interface SubgraphDefinition<Ctx extends RequestContext> {
@@ -77,7 +79,7 @@ export async function startSubgraph<Ctx extends RequestContext>(
     await def.ensureIndexes(db);
 
     const app = graphqlApp();
-    http = createServer(app);
+    http = createServer();
     const schema = buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as never });
     const common = commonServerOptions(config, http, log);
     const apollo = new ApolloServer<Ctx>({
@@ -108,13 +110,14 @@ export async function startSubgraph<Ctx extends RequestContext>(
       );
       cleanup.unshift(() => ws.close());
     }
-    app.use(
-      '/graphql',
-      express.json({ limit: '1mb' }),
-      expressMiddleware(apollo, {
-        context: async ({ req }) =>
-          def.context(await buildRequestContext(req.headers, verifier, log, observeBatch), db),
-      }),
+    const graphql = graphqlRoute(apollo, {
+      bodyLimitBytes: SUBGRAPH_BODY_LIMIT_BYTES,
+      compressionThresholdBytes: config.COMPRESSION_THRESHOLD_BYTES,
+      metrics,
+      context: async (req) => def.context(await buildRequestContext(req.headers, verifier, log, observeBatch), db),
+    });
+    http.on('request', (req: IncomingMessage, res: ServerResponse) =>
+      isGraphQLPath(req.url) ? graphql(req, res) : app(req, res),
     );
 
     const port = await listen(http, opts.port, config.BIND_HOST);

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { Counter } from 'prom-client';
 import { startGateway, type RunningGateway } from '../../gateway/server';
 import { startHeldProxy, type HeldProxy } from '../support/held-proxy';
+import { postRaw } from '../support/raw-post';
 import { startTestStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -156,4 +157,38 @@ test('mutations never share: each identical mutation runs', async () => {
   const ids = done.map((d) => (d.body.data as { createJob: { id: string } }).createJob.id);
   expect(new Set(ids).size).toBe(3);
   expect(await shared(gateway, 'inbound')).toBe(0);
+});
+
+test('a large answer in many scripts that callers shared reaches each of them byte for byte, plain or compressed', async () => {
+  const tenant = await t.newTenant(`dedup-text-${Date.now().toString(36)}`);
+  // Over 4 KiB, so the route writes the shared answer's encoded bytes; two-, three- and four-byte UTF-8.
+  const description = Array.from({ length: 300 }, (_, i) => `Zoë — 日本語の職務 🚀 Ünïcödé ${i}`).join('; ');
+  await t.gql(
+    'mutation($input: CreateJobInput!) { createJob(input: $input) { id } }',
+    { input: { title: 'Polyglot', description } },
+    tenant.admin,
+  );
+  const proxy = await heldJobProxy();
+  const gateway = await gatewayWith({ job: proxy.url });
+  const query = '{ jobs(first: 5) { edges { node { title description } } } }';
+  const encodings = ['identity', 'identity', 'gzip', 'br', 'identity', 'gzip, br'];
+  const answers = encodings.map((e) => postRaw(gateway.url, tenant.admin, query, e));
+  await waitFor(async () => (await shared(gateway, 'inbound')) === 5, 10_000, 'five callers to share');
+  proxy.release();
+  // A later caller, after the shared execution ended: the same bytes again.
+  const done = [...(await Promise.all(answers)), await postRaw(gateway.url, tenant.admin, query, 'identity')];
+  expect(done.map((d) => [d.status, d.encoding])).toEqual([
+    [200, ''],
+    [200, ''],
+    [200, 'gzip'],
+    [200, 'br'],
+    [200, ''],
+    [200, 'br'],
+    [200, ''],
+  ]);
+  for (const d of done) {
+    expect(JSON.parse(d.text)).toEqual({ data: { jobs: { edges: [{ node: { title: 'Polyglot', description } }] } } });
+  }
+  expect(done[0]!.wire.length).toBe(Buffer.byteLength(done[0]!.text));
+  expect(proxy.exchanges).toHaveLength(2);
 });

@@ -1,0 +1,167 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import cors from 'cors';
+import express from 'express';
+import { LRUCache } from 'lru-cache';
+import type { Metrics } from '../metrics';
+import { compressResponses } from './http';
+import { observeHttpRequest } from './observability';
+
+/** A request on the GraphQL route, with its parsed JSON body once read. */
+export type GraphQLRequest = IncomingMessage & { body?: unknown };
+
+/** A connect-style step: calls `next()` to go on, `next(err)` to fail, or ends the response itself. */
+type Step = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+export interface GraphQLRouteOptions<C extends BaseContext> {
+  /** Builds the request's context; a GraphQLError thrown here is answered with its `http.status`. */
+  context: (req: GraphQLRequest, res: ServerResponse) => Promise<C>;
+  /** The largest request body read; a larger one is answered 413. */
+  bodyLimitBytes: number;
+  /** Answers of at least this many bytes are compressed for clients that accept it. */
+  compressionThresholdBytes: number;
+  metrics: Metrics;
+  /** Browser origins allowed by CORS (`*` for any); no CORS headers at all when absent. */
+  corsOrigins?: readonly string[];
+}
+
+/** The path GraphQL is served on, with or without a trailing slash, whatever the query string. */
+export function isGraphQLPath(url = ''): boolean {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  return path === '/graphql' || path === '/graphql/';
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
+
+const badRequest = (message: string) => ({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+
+/**
+ * Failures before Apollo Server answers, as GraphQL-shaped JSON: malformed JSON is a 400 and an
+ * oversized body a 413; only what is not the client's doing is a 500.
+ */
+function sendFailure(err: unknown, res: ServerResponse): void {
+  const e = err as { type?: string; status?: number; limit?: number };
+  if (e.type === 'entity.parse.failed') sendJson(res, 400, badRequest('the request body is not valid JSON'));
+  else if (e.type === 'entity.too.large') {
+    sendJson(res, 413, badRequest(`the request body is larger than the ${e.limit} bytes allowed`));
+  } else if (e.status && e.status >= 400 && e.status < 500) {
+    sendJson(res, e.status, badRequest('the request could not be read'));
+  } else {
+    sendJson(res, 500, {
+      errors: [{ message: 'internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }],
+    });
+  }
+}
+
+/**
+ * The UTF-8 bytes of recent large answers, by their text. Callers that shared one execution get
+ * one shared answer text (see gateway/result-json.ts), so it is encoded once and every response
+ * writes the same bytes without a copy. Small answers are encoded as they go: cheaper than a lookup.
+ */
+class EncodedAnswers {
+  private readonly cache = new LRUCache<string, Buffer>({
+    maxSize: 16 * 1024 * 1024,
+    maxEntrySize: 2 * 1024 * 1024,
+    sizeCalculation: (bytes) => bytes.length,
+  });
+
+  bytesOf(text: string): string | Buffer {
+    if (text.length < 4096) return text;
+    let bytes = this.cache.get(text);
+    if (!bytes) this.cache.set(text, (bytes = Buffer.from(text)));
+    return bytes;
+  }
+}
+
+function runSteps(steps: readonly Step[], req: IncomingMessage, res: ServerResponse, done: (err?: unknown) => void) {
+  let i = 0;
+  const next = (err?: unknown): void => {
+    if (err || i === steps.length) return done(err);
+    try {
+      steps[i++]!(req, res, next);
+    } catch (thrown) {
+      done(thrown);
+    }
+  };
+  next();
+}
+
+/**
+ * GraphQL over HTTP on Node's own request handler: compression, CORS, the JSON body, then Apollo
+ * Server. Express's router, request decoration and `res.send` (which copied every answer into a
+ * new buffer) cost more per request than the gateway's whole deduplicated execution; Express keeps
+ * the other routes (health, metrics, the IDE).
+ */
+export function graphqlRoute<C extends BaseContext>(
+  apollo: ApolloServer<C>,
+  opts: GraphQLRouteOptions<C>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  apollo.assertStarted('graphqlRoute()');
+  const steps: Step[] = [compressResponses(opts.compressionThresholdBytes) as Step];
+  if (opts.corsOrigins) {
+    steps.push(
+      cors({
+        origin: opts.corsOrigins.includes('*') ? true : [...opts.corsOrigins],
+        allowedHeaders: [
+          'content-type',
+          'authorization',
+          'x-request-id',
+          'apollo-require-preflight',
+          'apollographql-client-name',
+          'apollographql-client-version',
+        ],
+        exposedHeaders: ['x-request-id'],
+        maxAge: 600,
+      }) as Step,
+    );
+  }
+  steps.push(express.json({ limit: opts.bodyLimitBytes }) as Step);
+  const encoded = new EncodedAnswers();
+
+  const execute = async (req: GraphQLRequest, res: ServerResponse): Promise<void> => {
+    const headers = new HeaderMap();
+    for (const key in req.headers) {
+      const value = req.headers[key];
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: {
+        method: (req.method ?? 'GET').toUpperCase(),
+        headers,
+        search: q >= 0 ? url.slice(q) : '',
+        body: req.body,
+      },
+      context: () => opts.context(req, res),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(encoded.bytesOf(response.body.string));
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) {
+      res.write(chunk);
+      (res as { flush?: () => void }).flush?.();
+    }
+    res.end();
+  };
+
+  return (req, res) => {
+    observeHttpRequest(opts.metrics, '/graphql', req, res);
+    runSteps(steps, req, res, (err) => {
+      if (err) sendFailure(err, res);
+      else
+        execute(req, res).catch((thrown: unknown) => {
+          if (!res.headersSent) sendFailure(thrown, res);
+          else res.destroy(thrown as Error);
+        });
+    });
+  };
+}
