@@ -117,11 +117,12 @@ interface Started {
 
 /**
  * `npm run bench -- gateways [--seconds N] [--rounds N] [--table identical|no-dedup|distinct]
- * [--profile]`: Hiregraph's gateway, stock Apollo Gateway and Hive Gateway over the same four
- * subgraphs, each pinned to one core with the subgraphs and the load generator on the other;
- * autocannon with 50 connections, a warm-up, then measured runs, rounds interleaved; every
- * gateway's answer checked identical to the others'. `--profile` also writes each gateway's
- * `--cpu-prof` and prints its top entries.
+ * [--accept-encoding VALUE] [--profile]`: Hiregraph's gateway, stock Apollo Gateway and Hive
+ * Gateway over the same four subgraphs, each pinned to one core with the subgraphs and the load
+ * generator on the other; autocannon with 50 connections, a warm-up, then measured runs, rounds
+ * interleaved; every gateway's answer checked identical to the others'. `--accept-encoding` sends
+ * that header with every request (a gateway that does not compress answers as it is);
+ * `--profile` also writes each gateway's `--cpu-prof` and prints its top entries.
  */
 export async function benchGateways(argv: string[] = process.argv.slice(2)): Promise<string> {
   const arg = (name: string): string | undefined => {
@@ -132,6 +133,8 @@ export async function benchGateways(argv: string[] = process.argv.slice(2)): Pro
   const rounds = Number(arg('rounds') ?? 2);
   const profile = argv.includes('--profile');
   const only = arg('table');
+  // What a browser sends, say; by default none, as the public benchmark's load generator.
+  const acceptEncoding = arg('accept-encoding');
   const tables = (Object.keys(TABLES) as TableName[]).filter((t) => !only || only === t);
   if (!tables.length) throw new Error(`--table: expected one of ${Object.keys(TABLES).join(', ')}, got ${only}`);
   execFileSync('taskset', ['-pc', LOAD_CORE, String(process.pid)], { stdio: 'ignore' });
@@ -169,9 +172,9 @@ export async function benchGateways(argv: string[] = process.argv.slice(2)): Pro
       const rows: Row[] = [];
       for (let round = 1; round <= rounds; round++) {
         for (const s of started) {
-          await load(s.url, 5, useTokens); // warm-up
+          await load(s.url, 5, useTokens, acceptEncoding); // warm-up
           const cpu = cpuSeconds(s.child.pid!);
-          const r = await load(s.url, seconds, useTokens);
+          const r = await load(s.url, seconds, useTokens, acceptEncoding);
           const used = cpuSeconds(s.child.pid!) - cpu;
           requestsSent += r.requests.total;
           rows.push({
@@ -196,7 +199,7 @@ export async function benchGateways(argv: string[] = process.argv.slice(2)): Pro
       const line = `hiregraph/apollo-gateway ${ratio('apollo-gateway')}×, hiregraph/hive-gateway ${ratio('hive-gateway')}×`;
       if (!ratioLine || name === 'identical') ratioLine = line;
       out.push(
-        `### Gateways on one core each, ${spec.title}; ${CONNECTIONS} connections, ${seconds} s per round`,
+        `### Gateways on one core each, ${spec.title}; ${CONNECTIONS} connections, ${seconds} s per round${acceptEncoding ? `, Accept-Encoding: ${acceptEncoding}` : ''}`,
         '',
         table(
           ['gateway', 'round', 'req/s', 'p50 ms', 'p99 ms', 'CPU ms / request', 'peak RSS MiB', 'failed'],
@@ -343,9 +346,18 @@ async function checkAnswers(started: Started[], tokens: string[], expected?: str
 }
 
 /** autocannon against one gateway. With several tokens each request takes the next, so no two requests share one. */
-function load(url: string, duration: number, tokens: string[]): Promise<autocannon.Result> {
+function load(
+  url: string,
+  duration: number,
+  tokens: string[],
+  acceptEncoding: string | undefined,
+): Promise<autocannon.Result> {
   let next = 0;
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${tokens[0]}` };
+  const headers = {
+    'content-type': 'application/json',
+    authorization: `Bearer ${tokens[0]}`,
+    ...(acceptEncoding && { 'accept-encoding': acceptEncoding }),
+  };
   return autocannon({
     url,
     method: 'POST',

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import cors from 'cors';
 import express from 'express';
-import { LRUCache } from 'lru-cache';
+import vary from 'vary';
 import type { Metrics } from '../metrics';
-import { compressResponses } from './http';
+import { AnswerBytes, encodingFor } from './answer-bytes';
 import { observeHttpRequest } from './observability';
 
 /** A request on the GraphQL route, with its parsed JSON body once read. */
@@ -58,26 +58,6 @@ function sendFailure(err: unknown, res: ServerResponse): void {
   }
 }
 
-/**
- * The UTF-8 bytes of recent large answers, by their text. Callers that shared one execution get
- * one shared answer text (see gateway/result-json.ts), so it is encoded once and every response
- * writes the same bytes without a copy. Small answers are encoded as they go: cheaper than a lookup.
- */
-class EncodedAnswers {
-  private readonly cache = new LRUCache<string, Buffer>({
-    maxSize: 16 * 1024 * 1024,
-    maxEntrySize: 2 * 1024 * 1024,
-    sizeCalculation: (bytes) => bytes.length,
-  });
-
-  bytesOf(text: string): string | Buffer {
-    if (text.length < 4096) return text;
-    let bytes = this.cache.get(text);
-    if (!bytes) this.cache.set(text, (bytes = Buffer.from(text)));
-    return bytes;
-  }
-}
-
 function runSteps(steps: readonly Step[], req: IncomingMessage, res: ServerResponse, done: (err?: unknown) => void) {
   let i = 0;
   const next = (err?: unknown): void => {
@@ -92,8 +72,8 @@ function runSteps(steps: readonly Step[], req: IncomingMessage, res: ServerRespo
 }
 
 /**
- * GraphQL over HTTP on Node's own request handler: compression, CORS, the JSON body, then Apollo
- * Server. Express's router, request decoration and `res.send` (which copied every answer into a
+ * GraphQL over HTTP on Node's own request handler: CORS, the JSON body, Apollo Server, then the
+ * answer's bytes, compressed as the client accepts (answer-bytes.ts). Express's router, request decoration and `res.send` (which copied every answer into a
  * new buffer) cost more per request than the gateway's whole deduplicated execution; Express keeps
  * the other routes (health, metrics, the IDE).
  */
@@ -102,7 +82,7 @@ export function graphqlRoute<C extends BaseContext>(
   opts: GraphQLRouteOptions<C>,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   apollo.assertStarted('graphqlRoute()');
-  const steps: Step[] = [compressResponses(opts.compressionThresholdBytes) as Step];
+  const steps: Step[] = [];
   if (opts.corsOrigins) {
     steps.push(
       cors({
@@ -121,7 +101,7 @@ export function graphqlRoute<C extends BaseContext>(
     );
   }
   steps.push(express.json({ limit: opts.bodyLimitBytes }) as Step);
-  const encoded = new EncodedAnswers();
+  const answers = new AnswerBytes(opts.compressionThresholdBytes);
 
   const execute = async (req: GraphQLRequest, res: ServerResponse): Promise<void> => {
     const headers = new HeaderMap();
@@ -143,9 +123,13 @@ export function graphqlRoute<C extends BaseContext>(
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
-      res.end(encoded.bytesOf(response.body.string));
+      vary(res, 'Accept-Encoding');
+      const sent = await answers.encode(response.body.string, encodingFor(req, res));
+      if (sent.encoding) res.setHeader('content-encoding', sent.encoding);
+      res.end(sent.body);
       return;
     }
+    // Incremental delivery (neither the gateway nor the subgraphs enable it) goes out uncompressed.
     for await (const chunk of response.body.asyncIterator) {
       res.write(chunk);
       (res as { flush?: () => void }).flush?.();

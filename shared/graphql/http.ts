@@ -54,15 +54,22 @@ export function listen(http: Server, port: number, host: string): Promise<number
 }
 
 /**
+ * Brotli at quality 4 and gzip (and deflate) at level 6 for every compressed answer. Brotli's
+ * default quality (11) is meant for static files and costs tens of milliseconds on an 80 KB answer.
+ */
+export const BROTLI_QUALITY = 4;
+export const GZIP_LEVEL = 6;
+
+/**
  * Compresses responses of at least `thresholdBytes` with Brotli or gzip, as the client's
- * Accept-Encoding prefers. Brotli at quality 4 and gzip at level 6: Brotli's default quality (11)
- * is meant for static files and costs tens of milliseconds on an 80 KB answer.
+ * Accept-Encoding prefers: the Express routes' (metrics, the IDE); GraphQL answers are
+ * compressed by their route (graphql-route.ts), which compresses a shared answer once.
  */
 export function compressResponses(thresholdBytes: number): RequestHandler {
   const compress = compression({
     threshold: thresholdBytes,
-    level: 6,
-    brotli: { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } },
+    level: GZIP_LEVEL,
+    brotli: { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } },
   });
   // A client that accepts no encoding gets the body as it is, without the middleware's wrapping.
   return (req, res, next) => (req.headers['accept-encoding'] ? compress(req, res, next) : next());

@@ -36,6 +36,11 @@ test('the gateway answers a large result in Brotli or gzip as the client prefers
   expect(br.text).toBe(plain.text);
   expect(gzip.text).toBe(plain.text);
   expect(br.wire).toBeLessThan(plain.wire / 4);
+  // Caches in between must key the answer by what the client accepts.
+  expect([plain.vary, br.vary, gzip.vary].map((v) => /accept-encoding/i.test(v))).toEqual([true, true, true]);
+  // Weights count: a client refusing Brotli gets gzip, one refusing both gets the answer as it is.
+  expect((await post(t.stack.gateway.url, DASHBOARD, 'br;q=0, gzip')).encoding).toBe('gzip');
+  expect((await post(t.stack.gateway.url, DASHBOARD, 'gzip;q=0, br;q=0')).encoding).toBe('');
   const small = await post(t.stack.gateway.url, '{ tenant { id } }', 'br, gzip');
   expect(small.encoding).toBe('');
   expect(small.wire).toBeLessThan(1024);

@@ -6,6 +6,8 @@ export interface RawAnswer {
   status: number;
   /** The Content-Encoding, '' when none. */
   encoding: string;
+  /** The Vary header, '' when none. */
+  vary: string;
   /** The body's bytes as sent. */
   wire: Buffer;
   text: string;
@@ -34,7 +36,13 @@ export function postRaw(url: string, token: string, query: string, acceptEncodin
           const wire = Buffer.concat(chunks);
           const encoding = String(res.headers['content-encoding'] ?? '');
           const body = encoding === 'br' ? brotliDecompressSync(wire) : encoding === 'gzip' ? gunzipSync(wire) : wire;
-          resolve({ status: res.statusCode ?? 0, encoding, wire, text: body.toString('utf8') });
+          resolve({
+            status: res.statusCode ?? 0,
+            encoding,
+            vary: String(res.headers.vary ?? ''),
+            wire,
+            text: body.toString('utf8'),
+          });
         });
         res.on('error', reject);
       },
