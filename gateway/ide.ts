@@ -29,7 +29,8 @@ const CSP =
 
 /** A browser asking for a page, as opposed to a GET query (?query=...) or an API client. */
 export function wantsPage(req: IncomingMessage): boolean {
-  if (req.method !== 'GET' || !(req.headers.accept ?? '').includes('text/html')) return false;
+  if ((req.method !== 'GET' && req.method !== 'HEAD') || !(req.headers.accept ?? '').includes('text/html'))
+    return false;
   return !new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('query');
 }
 

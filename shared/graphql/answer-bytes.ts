@@ -58,8 +58,9 @@ const SHARED_MIN_CHARS = 4096;
  * answer has at least `thresholdBytes`. Callers that shared one execution get one answer text
  * (gateway/result-json.ts), so a recent large answer is encoded once and compressed once per
  * coding, and every response writes the same buffer without a copy. Compression runs in libuv's
- * thread pool, and concurrent callers wait on the same one. What is kept, at most 16 MiB, maps
- * an answer's text to its bytes: it can only ever encode a text it is given, never answer a query.
+ * thread pool, and concurrent callers wait on the same one. What is kept maps an answer's text to
+ * its bytes (at most 16 MiB of recent answers, with their compressed forms, which are smaller): it
+ * can only ever encode a text it is given, never answer a query.
  */
 export class AnswerBytes {
   private readonly recent = new LRUCache<string, Encoded>({
