@@ -225,6 +225,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     compressionThresholdBytes: config.COMPRESSION_THRESHOLD_BYTES,
     metrics,
+    log,
     corsOrigins: config.CORS_ORIGINS,
     context: async (req, res) => {
       const requestId = requestIdOf(req.headers);

@@ -56,7 +56,7 @@ const SHARED_MIN_CHARS = 4096;
 /**
  * The bytes of GraphQL answers as sent: UTF-8, compressed when the client accepts it and the
  * answer has at least `thresholdBytes`. Callers that shared one execution get one answer text
- * (gateway/result-json.ts), so a recent large answer is encoded once and compressed once per
+ * (the gateway's result serializer), so a recent large answer is encoded once and compressed once per
  * coding, and every response writes the same buffer without a copy. Compression runs in libuv's
  * thread pool, and concurrent callers wait on the same one. What is kept maps an answer's text to
  * its bytes (at most 16 MiB of recent answers, with their compressed forms, which are smaller): it

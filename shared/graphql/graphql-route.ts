@@ -3,6 +3,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import cors from 'cors';
 import express from 'express';
 import vary from 'vary';
+import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { AnswerBytes, encodingFor } from './answer-bytes';
 import { observeHttpRequest } from './observability';
@@ -21,6 +22,8 @@ export interface GraphQLRouteOptions<C extends BaseContext> {
   /** Answers of at least this many bytes are compressed for clients that accept it. */
   compressionThresholdBytes: number;
   metrics: Metrics;
+  /** Where the route's own failures are logged (Apollo Server logs what it answers). */
+  log: Logger;
   /** Browser origins allowed by CORS (`*` for any); no CORS headers at all when absent. */
   corsOrigins?: readonly string[];
 }
@@ -73,9 +76,10 @@ function runSteps(steps: readonly Step[], req: IncomingMessage, res: ServerRespo
 
 /**
  * GraphQL over HTTP on Node's own request handler: CORS, the JSON body, Apollo Server, then the
- * answer's bytes, compressed as the client accepts (answer-bytes.ts). Express's router, request decoration and `res.send` (which copied every answer into a
- * new buffer) cost more per request than the gateway's whole deduplicated execution; Express keeps
- * the other routes (health, metrics, the IDE).
+ * answer's bytes, compressed as the client accepts (answer-bytes.ts). Express's router, request
+ * decoration and `res.send` (which copied every answer into a new buffer) cost more per request
+ * than the gateway's whole deduplicated execution; Express keeps the other routes (health,
+ * metrics, the IDE).
  */
 export function graphqlRoute<C extends BaseContext>(
   apollo: ApolloServer<C>,
@@ -130,10 +134,7 @@ export function graphqlRoute<C extends BaseContext>(
       return;
     }
     // Incremental delivery (neither the gateway nor the subgraphs enable it) goes out uncompressed.
-    for await (const chunk of response.body.asyncIterator) {
-      res.write(chunk);
-      (res as { flush?: () => void }).flush?.();
-    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   };
 
@@ -143,6 +144,8 @@ export function graphqlRoute<C extends BaseContext>(
       if (err) sendFailure(err, res);
       else
         execute(req, res).catch((thrown: unknown) => {
+          // Apollo Server answers its own errors: what lands here is the route's, a server fault.
+          opts.log.error({ err: thrown }, 'the GraphQL route failed to answer');
           if (!res.headersSent) sendFailure(thrown, res);
           else res.destroy(thrown as Error);
         });

@@ -114,6 +114,7 @@ export async function startSubgraph<Ctx extends RequestContext>(
       bodyLimitBytes: SUBGRAPH_BODY_LIMIT_BYTES,
       compressionThresholdBytes: config.COMPRESSION_THRESHOLD_BYTES,
       metrics,
+      log,
       context: async (req) => def.context(await buildRequestContext(req.headers, verifier, log, observeBatch), db),
     });
     http.on('request', (req: IncomingMessage, res: ServerResponse) =>
