@@ -227,6 +227,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     metrics,
     log,
     corsOrigins: config.CORS_ORIGINS,
+    sharedAnswers: config.DEDUPLICATE_REQUESTS,
     context: async (req, res) => {
       const requestId = requestIdOf(req.headers);
       const gone = new AbortController();

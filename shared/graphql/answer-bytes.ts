@@ -69,10 +69,18 @@ export class AnswerBytes {
     sizeCalculation: (e) => e.bytes.length,
   });
 
-  constructor(private readonly thresholdBytes: number) {}
+  /**
+   * @param thresholdBytes answers smaller than this are sent uncompressed
+   * @param shared whether callers share answers (the gateway, whose identical queries share one
+   *   execution); false encodes every answer as it goes and keeps nothing
+   */
+  constructor(
+    private readonly thresholdBytes: number,
+    private readonly shared: boolean,
+  ) {}
 
   async encode(text: string, encoding: ContentEncoding | undefined): Promise<SentAnswer> {
-    const entry = text.length >= SHARED_MIN_CHARS ? this.entryOf(text) : undefined;
+    const entry = this.shared && text.length >= SHARED_MIN_CHARS ? this.entryOf(text) : undefined;
     const size = entry ? entry.bytes.length : Buffer.byteLength(text);
     if (!encoding || size < this.thresholdBytes) return { body: entry?.bytes ?? text };
     const bytes = entry?.bytes ?? Buffer.from(text);

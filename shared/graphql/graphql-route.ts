@@ -24,6 +24,11 @@ export interface GraphQLRouteOptions<C extends BaseContext> {
   metrics: Metrics;
   /** Where the route's own failures are logged (Apollo Server logs what it answers). */
   log: Logger;
+  /**
+   * Callers share answers (the gateway's deduplication): recent large answers' bytes, plain and
+   * compressed, are kept for the next caller of the same answer. Default false.
+   */
+  sharedAnswers?: boolean;
   /** Browser origins allowed by CORS (`*` for any); no CORS headers at all when absent. */
   corsOrigins?: readonly string[];
 }
@@ -105,7 +110,7 @@ export function graphqlRoute<C extends BaseContext>(
     );
   }
   steps.push(express.json({ limit: opts.bodyLimitBytes }) as Step);
-  const answers = new AnswerBytes(opts.compressionThresholdBytes);
+  const answers = new AnswerBytes(opts.compressionThresholdBytes, opts.sharedAnswers ?? false);
 
   const execute = async (req: GraphQLRequest, res: ServerResponse): Promise<void> => {
     const headers = new HeaderMap();

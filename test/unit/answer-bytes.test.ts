@@ -35,7 +35,7 @@ test('HEAD and a no-transform answer are never compressed', () => {
 });
 
 test('every answer decodes to its text, in every coding, above and below the threshold', async () => {
-  const answers = new AnswerBytes(1024);
+  const answers = new AnswerBytes(1024, true);
   await fc.assert(
     fc.asyncProperty(
       fc.string({ unit: 'grapheme', maxLength: 3000 }),
@@ -53,7 +53,7 @@ test('every answer decodes to its text, in every coding, above and below the thr
 });
 
 test('callers of one large answer share its bytes and each compression, run once', async () => {
-  const answers = new AnswerBytes(1024);
+  const answers = new AnswerBytes(1024, true);
   const text = `{"data":${JSON.stringify({ names: Array.from({ length: 400 }, (_, i) => `Zoë ${i} 日本`) })}}\n`;
   const [a, b, c, plain] = await Promise.all([
     answers.encode(text, 'br'),
@@ -68,4 +68,9 @@ test('callers of one large answer share its bytes and each compression, run once
   expect((await answers.encode(text, undefined)).body).toBe(plain.body);
   expect((await answers.encode(text, 'br')).body).toBe(a.body);
   expect([decode(a), decode(c), decode(plain)]).toEqual([text, text, text]);
+  // Where callers never share answers (a subgraph), nothing is kept: each caller its own bytes.
+  const unshared = new AnswerBytes(1024, false);
+  const [x, y] = await Promise.all([unshared.encode(text, 'br'), unshared.encode(text, 'br')]);
+  expect(y.body).not.toBe(x.body);
+  expect([decode(x), decode(y)]).toEqual([text, text]);
 });
