@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
@@ -12,7 +12,7 @@ import { commonServerOptions } from '../shared/graphql/apollo';
 import { closeAll, closeOnce } from '../shared/graphql/close';
 import { requestIdOf } from '../shared/graphql/context';
 import { addOpsRoutes, compressResponses, graphqlApp, listen } from '../shared/graphql/http';
-import { graphqlRoute, isGraphQLPath, type GraphQLRequest } from '../shared/graphql/graphql-route';
+import { graphqlRoute, serveRequests, type GraphQLRequest } from '../shared/graphql/graphql-route';
 import { httpMetrics, operationObservability } from '../shared/graphql/observability';
 import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
@@ -137,9 +137,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const app = graphqlApp();
   // Requests are dispatched once Apollo Server has started (below): /graphql to its own route, the rest to Express.
   const http: Server = createServer();
-  const services = Object.fromEntries(
-    SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, opts.subgraphUrls[s.name] ?? s.url)]),
-  );
+  const services = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, subgraphUrlOf(opts, s.name))]));
   const limits = operationLimits(config);
   const redis = redisConnection(redisTarget(config), 'producer');
   const tenantLimits = new TenantLimitsCache(subgraphUrlOf(opts, 'tenant'), config.TENANT_LIMITS_CACHE_MS, log);
@@ -253,10 +251,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       }
     },
   });
-  http.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (isGraphQLPath(req.url) && !(config.GRAPHQL_IDE && wantsPage(req))) graphql(req, res);
-    else app(req, res);
-  });
+  serveRequests(http, graphql, app, (req) => config.GRAPHQL_IDE && wantsPage(req));
 
   new Gauge({
     name: 'hiregraph_subscriptions_open',

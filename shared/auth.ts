@@ -35,11 +35,6 @@ export interface VerifierOptions {
 }
 
 /**
- * Verifies bearer tokens into a Principal; every failure is UNAUTHENTICATED. HS256 tokens are
- * checked against the secret, others against the JWKS; with both configured, users sign in through
- * the identity provider while Hiregraph's own processes (the worker) sign short-lived HS256 tokens.
- */
-/**
  * How long a verified token is remembered, so a client's every request does not pay for the
  * signature check again; never past the token's expiry. A JWKS key withdrawn at the issuer stops
  * being honoured within this time.
@@ -48,6 +43,11 @@ const VERIFIED_FOR_MS = 60_000;
 /** Tokens remembered at most; the least recently used go first. */
 const VERIFIED_MAX = 10_000;
 
+/**
+ * Verifies bearer tokens into a Principal; every failure is UNAUTHENTICATED. HS256 tokens are
+ * checked against the secret, others against the JWKS; with both configured, users sign in through
+ * the identity provider while Hiregraph's own processes (the worker) sign short-lived HS256 tokens.
+ */
 export class TokenVerifier {
   private readonly key: JWTVerifyGetKey;
   private readonly verified = new LRUCache<string, Principal>({ max: VERIFIED_MAX });

@@ -81,9 +81,9 @@ export class AnswerBytes {
 
   async encode(text: string, encoding: ContentEncoding | undefined): Promise<SentAnswer> {
     const entry = this.shared && text.length >= SHARED_MIN_CHARS ? this.entryOf(text) : undefined;
-    const size = entry ? entry.bytes.length : Buffer.byteLength(text);
-    if (!encoding || size < this.thresholdBytes) return { body: entry?.bytes ?? text };
+    if (!encoding) return { body: entry?.bytes ?? text };
     const bytes = entry?.bytes ?? Buffer.from(text);
+    if (bytes.length < this.thresholdBytes) return { body: bytes };
     let compressed = entry?.compressed[encoding];
     if (!compressed) {
       compressed = COMPRESS[encoding](bytes);

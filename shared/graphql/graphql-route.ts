@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import cors from 'cors';
 import express from 'express';
@@ -34,10 +34,27 @@ export interface GraphQLRouteOptions<C extends BaseContext> {
 }
 
 /** The path GraphQL is served on, with or without a trailing slash, whatever the query string. */
-export function isGraphQLPath(url = ''): boolean {
+function isGraphQLPath(url = ''): boolean {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   return path === '/graphql' || path === '/graphql/';
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Serves a server's requests: `/graphql` on its GraphQL route; every other path, and the requests
+ * to `/graphql` that `toApp` claims (the gateway's IDE page for browsers), on its Express app.
+ */
+export function serveRequests(
+  http: Server,
+  graphql: Handler,
+  app: Handler,
+  toApp: (req: IncomingMessage) => boolean = () => false,
+): void {
+  http.on('request', (req: IncomingMessage, res: ServerResponse) =>
+    isGraphQLPath(req.url) && !toApp(req) ? graphql(req, res) : app(req, res),
+  );
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

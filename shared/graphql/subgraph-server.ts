@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
@@ -12,7 +12,7 @@ import { connectMongo } from '../mongo/connect';
 import { commonServerOptions } from './apollo';
 import { buildRequestContext, type RequestContext } from './context';
 import { closeAll, closeOnce } from './close';
-import { graphqlRoute, isGraphQLPath } from './graphql-route';
+import { graphqlRoute, serveRequests } from './graphql-route';
 import { addOpsRoutes, compressResponses, graphqlApp, listen } from './http';
 import { httpMetrics, operationObservability } from './observability';
 import { serveSubgraphSubscriptions } from './ws';
@@ -117,9 +117,7 @@ export async function startSubgraph<Ctx extends RequestContext>(
       log,
       context: async (req) => def.context(await buildRequestContext(req.headers, verifier, log, observeBatch), db),
     });
-    http.on('request', (req: IncomingMessage, res: ServerResponse) =>
-      isGraphQLPath(req.url) ? graphql(req, res) : app(req, res),
-    );
+    serveRequests(http, graphql, app);
 
     const port = await listen(http, opts.port, config.BIND_HOST);
     log.info({ port }, `${def.name} subgraph listening`);
