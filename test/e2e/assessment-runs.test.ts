@@ -1,15 +1,8 @@
 import { waitFor } from '../support/wait';
-import { expectContiguous, startRunHarness, type RunHarness } from '../support/runs';
+import { expectContiguous, useRunHarness } from '../support/runs';
 
 /** Runs end to end: real Redis, BullMQ workers in-process, the embedded MongoDB, a fake LLM. */
-let h: RunHarness;
-beforeAll(async () => {
-  h = await startRunHarness();
-  await h.startWorker();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useRunHarness();
 
 const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.errors?.[0]?.extensions?.code;
 

@@ -1,4 +1,4 @@
-import { startRunHarness, type RunHarness } from '../support/runs';
+import { useRunHarness } from '../support/runs';
 import { expectTruthfulStory, STORY_FIELDS, type StoryEvent } from '../support/event-story';
 import { collect, wsClient } from '../support/ws-client';
 
@@ -6,14 +6,7 @@ import { collect, wsClient } from '../support/ws-client';
  * Every event tells the state at its own moment, live and on replay, through the gateway with a
  * real graphql-ws client; and live and replay tell the same story event by event.
  */
-let h: RunHarness;
-beforeAll(async () => {
-  h = await startRunHarness();
-  await h.startWorker();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useRunHarness();
 afterEach(() => {
   h.llm.latencyMs = 0;
   h.llm.behaviour = {};

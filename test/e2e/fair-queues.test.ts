@@ -1,18 +1,11 @@
-import { startRunHarness, type RunHarness } from '../support/runs';
+import { useRunHarness } from '../support/runs';
 import { waitFor } from '../support/wait';
 
 /**
  * Queues that are fair: LLM agents on a queue of their own (two slots here, two for built-in
  * steps), and priorities that weigh each run by its place in its tenant's line and its plan.
  */
-let h: RunHarness;
-beforeAll(async () => {
-  h = await startRunHarness({ WORKER_CONCURRENCY: '2', LLM_WORKER_CONCURRENCY: '2' });
-  await h.startWorker();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useRunHarness({ WORKER_CONCURRENCY: '2', LLM_WORKER_CONCURRENCY: '2' });
 
 const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELLED'];
 

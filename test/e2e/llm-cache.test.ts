@@ -1,14 +1,7 @@
-import { startRunHarness, type RunHarness } from '../support/runs';
+import { useRunHarness } from '../support/runs';
 
 /** A re-run over an unchanged candidate and job is answered from the LLM cache; a changed resume is not. */
-let h: RunHarness;
-beforeAll(async () => {
-  h = await startRunHarness({ LLM_CACHE_TTL_SECONDS: '3600' });
-  await h.startWorker();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useRunHarness({ LLM_CACHE_TTL_SECONDS: '3600' });
 
 const LLM = ['llm-technical', 'llm-risk'];
 

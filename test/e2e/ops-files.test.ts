@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startRunHarness, type RunHarness } from '../support/runs';
+import { useRunHarness } from '../support/runs';
 
 /**
  * The alert rules and the Grafana dashboard that ship in ops/: Prometheus's own checker accepts
@@ -31,14 +31,7 @@ withPromtool('promtool accepts the alert rules and the Prometheus configuration'
 });
 
 describe('metrics named by the rules and the dashboard', () => {
-  let h: RunHarness;
-  beforeAll(async () => {
-    h = await startRunHarness({ LLM_CACHE_TTL_SECONDS: '3600' });
-    await h.startWorker();
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useRunHarness({ LLM_CACHE_TTL_SECONDS: '3600' });
 
   /** Metric names in PromQL expressions: Hiregraph's own and the Node process metrics. */
   const namesIn = (exprs: string[]) =>

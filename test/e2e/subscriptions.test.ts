@@ -1,18 +1,11 @@
 import { closeRedis, redisConnection } from '../../shared/redis';
 import { eventsDoorbell } from '../../subgraphs/assessment/event-publisher';
-import { REAL_REDIS_URL, startRunHarness, type RunHarness } from '../support/runs';
+import { REAL_REDIS_URL, useRunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';
 import { waitFor } from '../support/wait';
 
 /** Federated subscriptions through the gateway with a real graphql-ws client. */
-let h: RunHarness;
-beforeAll(async () => {
-  h = await startRunHarness();
-  await h.startWorker();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useRunHarness();
 
 const PROGRESS = `subscription($id: ID!, $after: Int) {
   assessmentProgress(id: $id, afterSeq: $after) { seq type step { name status } assessment { id status progress candidate { name email } job { title requiredSkills } } }

@@ -195,6 +195,28 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
   return h;
 }
 
+/**
+ * A run harness with one in-process worker for the tests of the enclosing file or describe block:
+ * started before them, closed after them. What it returns stands for the harness once started.
+ */
+export function useRunHarness(extraEnv: Record<string, string> = {}): RunHarness {
+  let started: RunHarness | undefined;
+  beforeAll(async () => {
+    started = await startRunHarness(extraEnv);
+    await started.startWorker();
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return new Proxy({} as RunHarness, {
+    get(_, name) {
+      if (!started) throw new Error(`the run harness's ${String(name)} was read before beforeAll started it`);
+      const value = (started as unknown as Record<string | symbol, unknown>)[name];
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(started) : value;
+    },
+  });
+}
+
 /** The event log must be seq 1..n without gaps or repeats. */
 export function expectContiguous(doc: AssessmentDoc): void {
   const seqs = doc.events.map((e) => e.seq);
