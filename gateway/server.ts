@@ -274,7 +274,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         () => apollo.stop(),
         () => new Promise<void>((r) => http.close(() => r())),
         () => closeRedis(redis),
-        () => agent.close(),
+        // Apollo Server has drained the HTTP requests by now: a fetch a subgraph still has not
+        // answered has no caller left, and undici's close() would wait for it however long.
+        () => agent.destroy(),
       ]),
     ),
   };

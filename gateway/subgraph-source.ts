@@ -40,7 +40,7 @@ export interface SubgraphSourceOptions {
   inflight?: Inflight<RawAnswer>;
 }
 
-/** One keep-alive pool for a gateway's subgraph fetches; `close()` it with the gateway. */
+/** One keep-alive pool for a gateway's subgraph fetches; the gateway destroys it when it closes. */
 export function subgraphAgent(): Agent {
   return new Agent({ keepAliveTimeout: 30_000, connections: 128 });
 }

@@ -95,6 +95,8 @@ test('identical queries of one token run once; other tokens, of the same tenant 
   const answers = callers.map((who) => post(gateway.url, JOBS, tokens[who]!));
   // Three distinct tokens: three executions, the six other callers waiting on them.
   await waitFor(async () => (await shared(gateway, 'inbound')) === 6, 10_000, 'six callers to share');
+  // Each execution reaches the job subgraph a moment after its caller was counted.
+  await waitFor(async () => proxy.held() >= 3, 10_000, 'three fetches to be held');
   expect(proxy.held()).toBe(3);
   proxy.release();
   const done = await Promise.all(answers);
@@ -148,6 +150,20 @@ test('a caller that goes away does not cancel the execution the others wait for,
     [200, ['Job of B']],
   ]);
   expect(proxy.exchanges).toHaveLength(1);
+});
+
+test('a gateway closes while a subgraph holds a fetch it never answers', async () => {
+  const proxy = await heldJobProxy();
+  const gateway = await gatewayWith({ job: proxy.url });
+  const asking = post(gateway.url, JOBS, tokens.A!).then(
+    (r) => `answered ${r.status}`,
+    () => 'cut off',
+  );
+  await waitFor(async () => proxy.held() === 1, 10_000, 'the fetch to be held');
+  // Apollo Server drains the request for its grace period, then the pool's fetch is cut.
+  await gateway.close();
+  expect(await asking).toBe('cut off');
+  expect(proxy.held()).toBe(1);
 });
 
 test('mutations never share: each identical mutation runs', async () => {
