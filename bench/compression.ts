@@ -2,12 +2,13 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { MongoClient } from 'mongodb';
 import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
 import { signToken } from '../shared/auth';
-import { DEV_JWT_SECRET, loadConfig } from '../shared/config';
+import { loadConfig } from '../shared/config';
 import { startGateway } from '../gateway/server';
 import { startStack } from '../scripts/stack';
 import { postRaw } from '../test/support/raw-post';
 import { seed } from './graph';
 import { fmt, percentile, table } from './stats';
+import { TEST_ENV, TEST_JWT_SECRET } from '../test/support/secrets';
 
 /** The README's dashboard: 30 jobs, their first 10 applications, each candidate's applications and their jobs. */
 const DASHBOARD =
@@ -25,6 +26,7 @@ const post = (url: string, token: string, acceptEncoding: string) => postRaw(url
 export async function benchCompression(): Promise<string> {
   const mongo = await EmbeddedMongo.start();
   const config = loadConfig({
+    ...TEST_ENV,
     MONGODB_DB: 'bench_compression',
     LOG_LEVEL: 'silent',
     QUEUE_PREFIX: 'bench-compression',
@@ -41,7 +43,7 @@ export async function benchCompression(): Promise<string> {
     const client = await MongoClient.connect(mongo.uri);
     const tenantId = await seed(client.db(config.MONGODB_DB), 300);
     await client.close();
-    const token = await signToken(config.JWT_SECRET ?? DEV_JWT_SECRET, {
+    const token = await signToken(TEST_JWT_SECRET, {
       sub: 'bench',
       tid: tenantId,
       roles: ['viewer'],

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { ObjectId, type Db } from 'mongodb';
 import { signToken } from '../shared/auth';
-import { DEV_JWT_SECRET, loadConfig, type Config } from '../shared/config';
+import { loadConfig, type Config } from '../shared/config';
 import type { RequestContext } from '../shared/graphql/context';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../shared/graphql/subgraph-server';
 import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
@@ -14,6 +14,7 @@ import { jobSubgraph } from '../subgraphs/job/server';
 import { TenantRepository } from '../subgraphs/tenant/repository';
 import { tenantSubgraph } from '../subgraphs/tenant/server';
 import { fmt, percentile, table, timeEach } from './stats';
+import { TEST_ENV, TEST_JWT_SECRET } from '../test/support/secrets';
 
 /**
  * The deep query (jobs → applications → candidate → applications → job) at 10, 100 and 1000
@@ -119,7 +120,7 @@ async function stackWith(config: Config, mongoUri: string, wrap: (d: AnyDef) => 
 export async function benchGraph(): Promise<string> {
   const mongo = await EmbeddedMongo.start();
   // At the default limits: demand control estimates the query at 230,301, under LIMIT_MAX_COST (300,000).
-  const config = loadConfig({ MONGODB_DB: 'bench_graph', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ ...TEST_ENV, MONGODB_DB: 'bench_graph', LOG_LEVEL: 'silent' });
   const rows: Array<Array<string | number>> = [];
   try {
     const variants = [
@@ -137,7 +138,7 @@ export async function benchGraph(): Promise<string> {
       const stack = await stackWith(config, mongo.uri, v.wrap);
       try {
         for (const n of SIZES) {
-          const token = await signToken(DEV_JWT_SECRET, { sub: 'bench', tid: tenants[n], roles: ['viewer'] });
+          const token = await signToken(TEST_JWT_SECRET, { sub: 'bench', tid: tenants[n], roles: ['viewer'] });
           const run = async () => {
             const res = await fetch(stack.url, {
               method: 'POST',

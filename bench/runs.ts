@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { MongoClient, ObjectId } from 'mongodb';
 import { signToken } from '../shared/auth';
-import { DEV_JWT_SECRET, loadConfig, type Config } from '../shared/config';
+import { loadConfig, type Config } from '../shared/config';
 import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
 import { closeRedis, redisConnection } from '../shared/redis';
 import { startStack, type Stack } from '../scripts/stack';
@@ -11,6 +11,7 @@ import { obliterateQueue } from '../subgraphs/assessment/queue';
 import { AssessmentRepository } from '../subgraphs/assessment/repository';
 import { FakeLlm } from '../test/support/fake-llm';
 import { fmt, table } from './stats';
+import { TEST_ENV, TEST_JWT_SECRET } from '../test/support/secrets';
 
 /**
  * Assessment runs: one six-agent run (three built-in, three LLM agents against a local
@@ -107,6 +108,7 @@ export async function benchRuns(): Promise<string> {
   const mongo = await EmbeddedMongo.start();
   const prefix = `hgbench-${randomBytes(4).toString('hex')}`;
   const envVars = {
+    ...TEST_ENV,
     QUEUE_PREFIX: prefix,
     LLM_BASE_URL: llm.url,
     // Every run here is over the same candidate and job: measured are the LLM calls, not the cache.
@@ -121,7 +123,7 @@ export async function benchRuns(): Promise<string> {
   const rows: Array<Array<string | number>> = [];
   const throughput: Array<Array<string | number>> = [];
   try {
-    const platform = await signToken(DEV_JWT_SECRET, { sub: 'bench', roles: ['platform-admin'] });
+    const platform = await signToken(TEST_JWT_SECRET, { sub: 'bench', roles: ['platform-admin'] });
     const res = await fetch(stack.gateway.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${platform}` },
@@ -134,7 +136,7 @@ export async function benchRuns(): Promise<string> {
       config,
       mongo,
       stack,
-      token: await signToken(DEV_JWT_SECRET, { sub: 'bench', tid: tenantId, roles: ['admin'] }),
+      token: await signToken(TEST_JWT_SECRET, { sub: 'bench', tid: tenantId, roles: ['admin'] }),
       tenant: new ObjectId(tenantId),
       candidateId: '',
       jobId: '',

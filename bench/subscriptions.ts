@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ObjectId } from 'mongodb';
 import { signToken } from '../shared/auth';
-import { DEV_JWT_SECRET, loadConfig } from '../shared/config';
+import { loadConfig } from '../shared/config';
 import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
 import { closeRedis, redisConnection } from '../shared/redis';
 import { startStack } from '../scripts/stack';
@@ -12,6 +12,7 @@ import { EventPublisher } from '../subgraphs/assessment/event-publisher';
 import { newAssessment, snapshotOf, type AssessmentDoc } from '../subgraphs/assessment/model';
 import { AssessmentRepository } from '../subgraphs/assessment/repository';
 import { fmt, percentile, table } from './stats';
+import { TEST_ENV, TEST_JWT_SECRET } from '../test/support/secrets';
 
 /**
  * Subscriptions on one gateway: N subscribers (a separate process of graphql-ws clients) of
@@ -48,6 +49,7 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
   const mongo = await EmbeddedMongo.start();
   const prefix = `hgbench-${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
+    ...TEST_ENV,
     MONGODB_DB: 'bench_subs',
     LOG_LEVEL: 'silent',
     QUEUE_PREFIX: prefix,
@@ -58,7 +60,7 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
   const rows: Array<Array<string | number>> = [];
   try {
     const tenantId = new ObjectId();
-    const token = await signToken(DEV_JWT_SECRET, { sub: 'bench', tid: tenantId.toHexString(), roles: ['viewer'] });
+    const token = await signToken(TEST_JWT_SECRET, { sub: 'bench', tid: tenantId.toHexString(), roles: ['viewer'] });
     const repo = new AssessmentRepository(stack.subgraphs.assessment.db, tenantId);
     const docs: AssessmentDoc[] = [];
     for (let i = 0; i < Math.max(...sizes); i++) {

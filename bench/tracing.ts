@@ -1,11 +1,11 @@
 import { MongoClient } from 'mongodb';
 import { signToken } from '../shared/auth';
-import { DEV_JWT_SECRET } from '../shared/config';
 import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
 import { startOtlpReceiver } from '../test/support/otlp-receiver';
 import { spawnService, type ServiceProcess } from '../test/support/service-process';
 import { QUERY, seed } from './graph';
 import { fmt, percentile, table, timeEach } from './stats';
+import { TEST_JWT_SECRET } from '../test/support/secrets';
 
 /**
  * What tracing costs: the deep federated query at 100 applications against the gateway and four
@@ -73,7 +73,7 @@ export async function benchTracing(): Promise<string> {
     const client = await MongoClient.connect(mongo.uri);
     const tenantId = await seed(client.db(DB), APPLICATIONS);
     await client.close();
-    const token = await signToken(DEV_JWT_SECRET, { sub: 'bench', tid: tenantId, roles: ['viewer'] });
+    const token = await signToken(TEST_JWT_SECRET, { sub: 'bench', tid: tenantId, roles: ['viewer'] });
     for (const traced of [false, true]) {
       const stack = await startProcesses(mongo.uri, traced ? receiver.url : undefined);
       try {

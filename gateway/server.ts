@@ -6,12 +6,12 @@ import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { Counter, Gauge } from 'prom-client';
 import { TokenVerifier, type Principal } from '../shared/auth';
-import { jwtSecret, type Config } from '../shared/config';
+import { jwtSecret, metricsPort, type Config } from '../shared/config';
 import { ErrorCode } from '../shared/errors';
 import { commonServerOptions } from '../shared/graphql/apollo';
 import { closeAll, closeOnce } from '../shared/graphql/close';
 import { requestIdOf } from '../shared/graphql/context';
-import { addOpsRoutes, compressResponses, graphqlApp, listen } from '../shared/graphql/http';
+import { addOpsRoutes, compressResponses, graphqlApp, listen, serveMetrics } from '../shared/graphql/http';
 import { graphqlRoute, serveRequests, type GraphQLRequest } from '../shared/graphql/graphql-route';
 import { httpMetrics, operationObservability } from '../shared/graphql/observability';
 import { createLogger, type Logger } from '../shared/logger';
@@ -77,6 +77,8 @@ export interface GatewayOptions {
   config: Config;
   /** Port to listen on; 0 picks a free one. */
   port: number;
+  /** Port of /metrics; 0 picks a free one. Default: METRICS_PORT. */
+  metricsPort?: number;
   /** Subgraph URLs; a name left out keeps the URL written in the supergraph. */
   subgraphUrls: Partial<Record<SubgraphName, string>>;
   /** The supergraph SDL; read from config.SUPERGRAPH_PATH when absent. */
@@ -88,12 +90,14 @@ export interface RunningGateway {
   url: string;
   port: number;
   metrics: Metrics;
+  /** The gateway's Prometheus endpoint, on its own (non-public) port. */
+  metricsUrl: string;
   /** Subscriptions open on this gateway. */
   openSubscriptions(): number;
   close(): Promise<void>;
 }
 
-/** Builds and starts the gateway: /graphql (queries and mutations), /healthz, /readyz, /metrics. */
+/** Builds and starts the gateway: /graphql (queries and mutations), /healthz, /readyz; /metrics on its metrics port. */
 export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
   const { config } = opts;
   const log = opts.logger ?? createLogger('gateway', config.LOG_LEVEL);
@@ -103,6 +107,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     jwksUrl: config.JWT_JWKS_URL,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    maxAgeSeconds: config.JWT_MAX_AGE_SECONDS,
+    // No internal secret: service tokens are refused here (UNAUTHENTICATED), whoever sends one.
   });
   const supergraphSdl = opts.supergraphSdl ?? readFileSync(config.SUPERGRAPH_PATH, 'utf8');
   const deduplicated = new Counter({
@@ -204,7 +210,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   app.use(httpMetrics(metrics));
   app.use(compressResponses(config.COMPRESSION_THRESHOLD_BYTES));
-  addOpsRoutes(app, 'gateway', metrics, async () => {
+  addOpsRoutes(app, 'gateway', async () => {
     const urls = Object.values(opts.subgraphUrls);
     const oks = await Promise.all(
       urls.map((u) =>
@@ -262,17 +268,33 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
   });
   const port = await listen(http, opts.port, config.BIND_HOST);
-  log.info({ port }, 'gateway listening');
+  const metricsServer = await serveMetrics(
+    metrics,
+    opts.metricsPort ?? metricsPort(config, 'gateway'),
+    config.BIND_HOST,
+  ).catch(async (err: unknown) => {
+    await closeAll([
+      () => ws.close(),
+      () => apollo.stop(),
+      () => new Promise<void>((r) => http.close(() => r())),
+      () => closeRedis(redis),
+      () => agent.destroy(),
+    ]);
+    throw err;
+  });
+  log.info({ port, metricsPort: metricsServer.port }, 'gateway listening');
   return {
     url: `http://127.0.0.1:${port}/graphql`,
     port,
     metrics,
+    metricsUrl: metricsServer.url,
     openSubscriptions: () => ws.openSubscriptions(),
     close: closeOnce(() =>
       closeAll([
         () => ws.close(),
         () => apollo.stop(),
         () => new Promise<void>((r) => http.close(() => r())),
+        () => metricsServer.close(),
         () => closeRedis(redis),
         // Apollo Server has drained the HTTP requests by now: a fetch a subgraph still has not
         // answered has no caller left, and undici's close() would wait for it however long.

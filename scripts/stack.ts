@@ -31,6 +31,8 @@ export interface StackOptions {
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const { config, mongoUri } = opts;
   const port = (p: number): number => (opts.randomPorts ? 0 : p);
+  // Each server's /metrics: METRICS_PORT plus its offset, or any free port beside random ones.
+  const metricsPort = opts.randomPorts ? 0 : undefined;
   const started: Array<{ close(): Promise<void> }> = [];
   const logger = (s: string) => opts.logger?.(s);
   try {
@@ -38,6 +40,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       config,
       mongoUri,
       port: port(config.TENANT_PORT),
+      metricsPort,
       logger: logger('tenant'),
     });
     started.push(tenant);
@@ -45,6 +48,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       config,
       mongoUri,
       port: port(config.CANDIDATE_PORT),
+      metricsPort,
       logger: logger('candidate'),
     });
     started.push(candidate);
@@ -52,17 +56,19 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       config,
       mongoUri,
       port: port(config.JOB_PORT),
+      metricsPort,
       logger: logger('job'),
     });
     started.push(job);
     const assessment = await startSubgraph(
       assessmentSubgraph({ config, candidateUrl: candidate.url, jobUrl: job.url, tenantUrl: tenant.url }),
-      { config, mongoUri, port: port(config.ASSESSMENT_PORT), logger: logger('assessment') },
+      { config, mongoUri, port: port(config.ASSESSMENT_PORT), metricsPort, logger: logger('assessment') },
     );
     started.push(assessment);
     const gateway = await startGateway({
       config,
       port: port(config.GATEWAY_PORT),
+      metricsPort,
       supergraphSdl: opts.supergraphSdl,
       subgraphUrls: { tenant: tenant.url, candidate: candidate.url, job: job.url, assessment: assessment.url },
       logger: logger('gateway'),

@@ -38,7 +38,11 @@ export async function startAll(config: Config): Promise<{ close(): Promise<void>
     const { tenant, created } = await seedDemo(client.db(config.MONGODB_DB)).finally(() => client.close());
     const secret = jwtSecret(config);
     const token = secret
-      ? await signToken(secret, { sub: 'demo-admin', tid: tenant._id.toHexString(), roles: ['admin'] })
+      ? await signToken(
+          secret,
+          { sub: 'demo-admin', tid: tenant._id.toHexString(), roles: ['admin'] },
+          { expiresIn: `${Math.min(12 * 3600, config.JWT_MAX_AGE_SECONDS)}s` },
+        )
       : '(JWKS configured: bring your own token)';
     const url = `http://localhost:${stack.gateway.port}/graphql`;
     process.stdout.write(
@@ -51,7 +55,7 @@ export async function startAll(config: Config): Promise<{ close(): Promise<void>
         `  Redis:    ${redis.url}${redis.url === config.REDIS_URL ? '' : ' (private redis-server; nothing persisted)'}`,
         `  Worker:   ${config.WORKER_CONCURRENCY} concurrent steps; agents: ${config.LLM_BASE_URL ? 'built-in + LLM' : 'built-in (set LLM_BASE_URL for the LLM agents)'}`,
         '',
-        'Admin token for the demo tenant (12 h):',
+        `Admin token for the demo tenant (${Math.round(Math.min(12 * 3600, config.JWT_MAX_AGE_SECONDS) / 360) / 10} h):`,
         `  ${token}`,
         '',
         'A first query (paste into a shell):',

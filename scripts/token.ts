@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { decodeJwt } from 'jose';
 import { MongoClient } from 'mongodb';
 import { ROLES, signToken, type Role } from '../shared/auth';
 import { ConfigError, jwtSecret, loadConfig } from '../shared/config';
@@ -15,9 +16,10 @@ async function main(): Promise<void> {
       expires: { type: 'string', default: '12h' },
     },
   });
-  const config = loadConfig(process.env);
+  // Beside `npm start` (NODE_ENV=development); a deployment's own NODE_ENV and secrets win.
+  const config = loadConfig({ NODE_ENV: 'development', ...process.env });
   const secret = jwtSecret(config);
-  if (!secret) throw new Error('JWT_JWKS_URL is set without JWT_SECRET: tokens come from your identity provider');
+  if (!secret) throw new Error("JWT_JWKS_URL is set: users' tokens come from your identity provider");
   const role = values.role as Role;
   if (!ROLES.includes(role))
     throw new Error(`--role must be one of ${ROLES.join(', ')}, received ${values.role ?? 'nothing'}`);
@@ -40,9 +42,17 @@ async function main(): Promise<void> {
       }
     }
   } else if (role !== 'platform-admin') throw new Error('--tenant is required for every role but platform-admin');
-  process.stdout.write(
-    `${await signToken(secret, { sub: values.sub!, tid, roles: [role] }, { expiresIn: values.expires, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE })}\n`,
+  const token = await signToken(
+    secret,
+    { sub: values.sub!, tid, roles: [role] },
+    { expiresIn: values.expires, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
   );
+  const { exp, iat } = decodeJwt(token);
+  if (exp! - iat! > config.JWT_MAX_AGE_SECONDS)
+    throw new Error(
+      `--expires must be at most JWT_MAX_AGE_SECONDS (${config.JWT_MAX_AGE_SECONDS} s), received ${values.expires}: the servers would refuse the token`,
+    );
+  process.stdout.write(`${token}\n`);
 }
 
 main().catch((err: unknown) => {

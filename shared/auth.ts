@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ObjectId } from 'mongodb';
+import { INTERNAL_AUDIENCE } from './config';
 import { errors } from './errors';
 
 export const ROLES = ['platform-admin', 'admin', 'recruiter', 'viewer'] as const;
@@ -12,8 +13,13 @@ export interface Principal {
   /** The tenant the token is for; null for a platform-admin token without one. */
   tenantId: ObjectId | null;
   roles: Role[];
-  /** When the token expires (its exp claim); null for a token without one. */
+  /** When the token expires (its exp claim). */
   expiresAt: Date | null;
+  /**
+   * Set for a service token (the worker's): no user role, reads only, and only the entity reads a
+   * subgraph allows it (serviceGate); absent for users.
+   */
+  service?: string;
 }
 
 /** What a caller wants to do inside its tenant. */
@@ -25,13 +31,29 @@ const GRANTS: Record<Access, Role[]> = {
   admin: ['admin'],
 };
 
+/** Service tokens: their own secret, issuer, audience and role, so neither verifier mistakes one for the other. */
+export const INTERNAL_ISSUER = 'hiregraph';
+export const SERVICE_ROLE = 'service';
+/** A service token lives five minutes; one older than this (iat) is refused. */
+const SERVICE_TOKEN_SECONDS = 300;
+const SERVICE_MAX_AGE_SECONDS = 600;
+/** Identity providers sign asymmetrically; with a JWKS no HS* token is taken for a user. */
+const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
 export interface VerifierOptions {
-  /** HS256 shared secret. With a JWKS URL too, it verifies only HS256 tokens (the worker's own). */
+  /** HS256 secret of users' tokens (JWT_SECRET). Not with a JWKS. */
   secret?: string;
   /** JWKS endpoint for asymmetric keys (users' tokens from an identity provider). */
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** Longest a user's token may live, from its iat (JWT_MAX_AGE_SECONDS). Default 24 h. */
+  maxAgeSeconds?: number;
+  /**
+   * Secret of service tokens (INTERNAL_JWT_SECRET): only where they are accepted (the candidate and
+   * job subgraphs). Without it every service token is UNAUTHENTICATED (the gateway).
+   */
+  internalSecret?: string;
 }
 
 /**
@@ -44,26 +66,25 @@ const VERIFIED_FOR_MS = 60_000;
 const VERIFIED_MAX = 10_000;
 
 /**
- * Verifies bearer tokens into a Principal; every failure is UNAUTHENTICATED. HS256 tokens are
- * checked against the secret, others against the JWKS; with both configured, users sign in through
- * the identity provider while Hiregraph's own processes (the worker) sign short-lived HS256 tokens.
+ * Verifies bearer tokens into a Principal; every failure is UNAUTHENTICATED. Users' tokens are
+ * HS256 with JWT_SECRET or asymmetric from the JWKS, never both. A token for the audience
+ * hiregraph-internal is a service token: checked only against the internal secret, and refused
+ * where none is configured. Every token needs exp and iat, and may live JWT_MAX_AGE_SECONDS at most.
  */
 export class TokenVerifier {
-  private readonly key: JWTVerifyGetKey;
+  private readonly key: JWTVerifyGetKey | Uint8Array;
+  private readonly internal: Uint8Array | null;
   private readonly verified = new LRUCache<string, Principal>({ max: VERIFIED_MAX });
-  private readonly algorithms: string[] | undefined;
+  private readonly maxAge: number;
 
   constructor(private readonly opts: VerifierOptions) {
-    const secret = opts.secret ? new TextEncoder().encode(opts.secret) : null;
-    const jwks = opts.jwksUrl ? createRemoteJWKSet(new URL(opts.jwksUrl)) : null;
-    if (!secret && !jwks) throw new Error('TokenVerifier needs a secret or a JWKS URL');
-    this.key = async (header, token) => {
-      if (header.alg === 'HS256' && secret) return secret;
-      if (jwks) return jwks(header, token);
-      throw new Error(`expected an HS256 token, received ${header.alg}`);
-    };
-    // Without a JWKS, only HS256 is accepted (no "none", no algorithm confusion).
-    this.algorithms = jwks ? undefined : ['HS256'];
+    if (opts.secret && opts.jwksUrl)
+      throw new Error('TokenVerifier takes a secret or a JWKS URL, not both: with a JWKS no HS256 token is a user');
+    if (opts.jwksUrl) this.key = createRemoteJWKSet(new URL(opts.jwksUrl));
+    else if (opts.secret) this.key = new TextEncoder().encode(opts.secret);
+    else throw new Error('TokenVerifier needs a secret or a JWKS URL');
+    this.internal = opts.internalSecret ? new TextEncoder().encode(opts.internalSecret) : null;
+    this.maxAge = opts.maxAgeSeconds ?? 86_400;
   }
 
   async verify(authorization: string | undefined): Promise<Principal> {
@@ -79,20 +100,66 @@ export class TokenVerifier {
   private async check(authorization: string): Promise<Principal> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
     if (!match) throw errors.unauthenticated('expected an Authorization header of the form "Bearer <JWT>"');
-    let payload: JWTPayload;
+    const token = match[1]!;
+    let aud: unknown;
     try {
-      const result = await jwtVerify(match[1]!, this.key, {
-        issuer: this.opts.issuer,
-        audience: this.opts.audience,
-        algorithms: this.algorithms,
-      });
-      payload = result.payload;
-    } catch (err) {
-      const reason =
-        (err as { code?: string }).code === 'ERR_JWT_EXPIRED' ? 'the token has expired' : 'the token is not valid';
-      throw errors.unauthenticated(`${reason}; sign in again`);
+      aud = decodeJwt(token).aud;
+    } catch {
+      throw errors.unauthenticated('the token is not valid; sign in again');
     }
+    if (aud === INTERNAL_AUDIENCE || (Array.isArray(aud) && aud.includes(INTERNAL_AUDIENCE)))
+      return this.checkService(token);
+    const payload = await verified(token, this.key, {
+      issuer: this.opts.issuer,
+      audience: this.opts.audience,
+      algorithms: this.opts.jwksUrl ? JWKS_ALGORITHMS : ['HS256'],
+      requiredClaims: ['exp', 'iat'],
+      maxTokenAge: this.maxAge,
+    });
+    if (payload.exp! - payload.iat! > this.maxAge)
+      throw errors.unauthenticated(
+        `expected a token living at most ${this.maxAge} s (JWT_MAX_AGE_SECONDS), received one living ${payload.exp! - payload.iat!} s`,
+      );
     return principalFrom(payload);
+  }
+
+  private async checkService(token: string): Promise<Principal> {
+    if (!this.internal) throw errors.unauthenticated('service tokens are not accepted here; sign in as a user');
+    const payload = await verified(token, this.internal, {
+      issuer: INTERNAL_ISSUER,
+      audience: INTERNAL_AUDIENCE,
+      algorithms: ['HS256'],
+      requiredClaims: ['exp', 'iat'],
+      maxTokenAge: SERVICE_MAX_AGE_SECONDS,
+    });
+    const { roles, tid } = payload as JWTPayload & { roles?: unknown; tid?: unknown };
+    if (!Array.isArray(roles) || roles.length !== 1 || roles[0] !== SERVICE_ROLE)
+      throw errors.unauthenticated(`expected a service token's roles to be ["${SERVICE_ROLE}"]`);
+    if (typeof tid !== 'string') throw errors.unauthenticated('expected a "tid" claim in the service token');
+    const p = principalFrom({ ...payload, roles: [] });
+    return { ...p, service: p.userId };
+  }
+}
+
+async function verified(
+  token: string,
+  key: JWTVerifyGetKey | Uint8Array,
+  options: Parameters<typeof jwtVerify>[2],
+): Promise<JWTPayload> {
+  try {
+    const result =
+      typeof key === 'function' ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
+    return result.payload;
+  } catch (err) {
+    const code = (err as { code?: string; claim?: string }).code;
+    const claim = (err as { claim?: string }).claim;
+    const reason =
+      code === 'ERR_JWT_EXPIRED'
+        ? 'the token has expired'
+        : code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && (claim === 'exp' || claim === 'iat')
+          ? `the token's "${claim}" claim is missing or not acceptable`
+          : 'the token is not valid';
+    throw errors.unauthenticated(`${reason}; sign in again`);
   }
 }
 
@@ -118,6 +185,13 @@ function principalFrom(payload: JWTPayload): Principal {
 
 /** The caller's tenant, if its roles allow `access` there; FORBIDDEN otherwise. */
 export function tenantFor(principal: Principal, access: Access): ObjectId {
+  if (principal.service) {
+    // serviceGate has already limited a service token to the entity reads it may make.
+    if (access === 'read' && principal.tenantId) return principal.tenantId;
+    throw errors.forbidden(
+      `expected a user's token to ${access === 'read' ? 'read' : 'change'} this; received a service token`,
+    );
+  }
   if (!principal.tenantId)
     throw errors.forbidden(
       `expected a token for a tenant; this token (roles: ${principal.roles.join(', ') || 'none'}) has none`,
@@ -160,20 +234,18 @@ export async function signToken(
 export const WORKER_SUBJECT = 'service:assessment-worker';
 
 /**
- * Short-lived tenant `viewer` tokens for the worker, which reads candidates and jobs from their
- * subgraphs like any client; one token per tenant is reused until a minute before it expires.
+ * The worker's service tokens, one per tenant, reused until a minute before they expire: signed
+ * with INTERNAL_JWT_SECRET for the audience hiregraph-internal and the role `service`. The gateway
+ * refuses them; the candidate and job subgraphs take them for their `_entities` reads only.
  */
 export class ServiceTokens {
   private readonly cache = new Map<string, { token: Promise<string>; until: number }>();
+  private readonly key: Uint8Array;
 
-  /**
-   * @param secret the HS256 secret the subgraphs verify (JWT_SECRET)
-   * @param opts issuer and audience the subgraphs expect (JWT_ISSUER, JWT_AUDIENCE)
-   */
-  constructor(
-    private readonly secret: string,
-    private readonly opts: { issuer?: string; audience?: string } = {},
-  ) {}
+  /** @param internalSecret INTERNAL_JWT_SECRET, never the users' JWT_SECRET */
+  constructor(internalSecret: string) {
+    this.key = new TextEncoder().encode(internalSecret);
+  }
 
   /** An Authorization header value for the tenant. */
   async authorization(tenantId: string): Promise<string> {
@@ -181,12 +253,15 @@ export class ServiceTokens {
     let entry = this.cache.get(tenantId);
     if (!entry || entry.until < now) {
       entry = {
-        token: signToken(
-          this.secret,
-          { sub: WORKER_SUBJECT, tid: tenantId, roles: ['viewer'] },
-          { ...this.opts, expiresIn: '5m' },
-        ),
-        until: now + 4 * 60_000,
+        token: new SignJWT({ tid: tenantId, roles: [SERVICE_ROLE] })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject(WORKER_SUBJECT)
+          .setIssuer(INTERNAL_ISSUER)
+          .setAudience(INTERNAL_AUDIENCE)
+          .setIssuedAt()
+          .setExpirationTime(`${SERVICE_TOKEN_SECONDS}s`)
+          .sign(this.key),
+        until: now + (SERVICE_TOKEN_SECONDS - 60) * 1000,
       };
       entry.token.catch(() => this.cache.delete(tenantId));
       this.cache.set(tenantId, entry);

@@ -106,7 +106,11 @@ const production = (env: Env): boolean => env.NODE_ENV === 'production';
 
 /** The table: variable name → how to read it (with its default). */
 const TABLE = {
-  NODE_ENV: str('development'),
+  /**
+   * `development` (what `npm start` sets) allows the published development secrets; `production`
+   * also turns introspection and the IDE off. Unset is neither: a real secret is required.
+   */
+  NODE_ENV: optStr,
   LOG_LEVEL: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info'),
   MONGODB_URI: optStr,
   MONGODB_DB: str('hiregraph'),
@@ -129,7 +133,7 @@ const TABLE = {
   CANDIDATE_PORT: port(4002),
   JOB_PORT: port(4003),
   ASSESSMENT_PORT: port(4004),
-  /** The worker's /healthz, /readyz and /metrics. */
+  /** The worker's /healthz and /readyz (its /metrics is on METRICS_PORT). */
   WORKER_PORT: port(4005),
   TENANT_URL: subgraphUrl('TENANT_PORT', 4001),
   CANDIDATE_URL: subgraphUrl('CANDIDATE_PORT', 4002),
@@ -212,11 +216,31 @@ const TABLE = {
   OTEL_SERVICE_NAME: optStr,
   /** Share of new traces kept (parent-based ratio sampling: a trace a caller sampled is always continued). */
   OTEL_TRACES_SAMPLER_ARG: ratio(1),
+  // ---- credentials and metrics (issue 21)
+  /**
+   * HS256 secret (32+ characters, not JWT_SECRET) of the service tokens the worker signs for the
+   * candidate and job subgraphs (audience hiregraph-internal, role service). Set for those
+   * subgraphs and the worker only, never the gateway, which refuses service tokens. No default
+   * outside NODE_ENV=development.
+   */
+  INTERNAL_JWT_SECRET: optStr,
+  /** Longest a user's token may live: refused once its iat is older, or if its exp is further from its iat. Default 24 h. */
+  JWT_MAX_AGE_SECONDS: int(86_400, 60, 30 * 86_400),
+  /**
+   * Base port of the Prometheus listeners (/metrics), never a public port: gateway +0, tenant +1,
+   * candidate +2, job +3, assessment +4, worker +5 (so `npm start`'s servers do not collide);
+   * 0 picks a free port for each. Default 9464.
+   */
+  METRICS_PORT: port(9464),
   /** SIGTERM: how long to wait for running jobs and requests before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: int(20_000, 100, 600_000),
 } as const;
 
-export type Config = { [K in keyof typeof TABLE]: ReturnType<(typeof TABLE)[K]> } & { production: boolean };
+export type Config = { [K in keyof typeof TABLE]: ReturnType<(typeof TABLE)[K]> } & {
+  production: boolean;
+  /** NODE_ENV=development: the published development secrets are allowed. */
+  development: boolean;
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -224,8 +248,48 @@ export class ConfigError extends Error {
   }
 }
 
-/** A development-only signing secret; loadConfig refuses production without a real one. */
+/** The published development signing secret: only with NODE_ENV=development. */
 export const DEV_JWT_SECRET = 'hiregraph-dev-secret-change-me-0123456789';
+/** The published development secret of service tokens: only with NODE_ENV=development. */
+export const DEV_INTERNAL_JWT_SECRET = 'hiregraph-dev-internal-secret-change-me-0123';
+/** The audience of service tokens; no user token may carry it. */
+export const INTERNAL_AUDIENCE = 'hiregraph-internal';
+
+const nodeEnv = (env: Env) => (env.NODE_ENV ? `"${env.NODE_ENV}"` : 'unset');
+
+function credentialProblems(out: Record<string, unknown>, env: Env): string[] {
+  const problems: string[] = [];
+  const development = env.NODE_ENV === 'development';
+  const secret = out.JWT_SECRET as string | undefined;
+  const internal = out.INTERNAL_JWT_SECRET as string | undefined;
+  if (!secret && !out.JWT_JWKS_URL && !development)
+    problems.push(
+      `JWT_SECRET or JWT_JWKS_URL: one is required unless NODE_ENV=development (NODE_ENV is ${nodeEnv(env)}); the development secret is published`,
+    );
+  if (secret !== undefined && secret.length < 32)
+    problems.push('JWT_SECRET: expected at least 32 characters for HS256');
+  if (internal !== undefined && internal.length < 32)
+    problems.push('INTERNAL_JWT_SECRET: expected at least 32 characters for HS256');
+  if (internal !== undefined && internal === secret)
+    problems.push('INTERNAL_JWT_SECRET: expected a secret of its own, received the same as JWT_SECRET');
+  if (!development) {
+    if (secret === DEV_JWT_SECRET)
+      problems.push(`JWT_SECRET: the published development secret is refused unless NODE_ENV=development`);
+    if (internal === DEV_INTERNAL_JWT_SECRET)
+      problems.push(`INTERNAL_JWT_SECRET: the published development secret is refused unless NODE_ENV=development`);
+  }
+  if (out.JWT_JWKS_URL) {
+    if (!out.JWT_ISSUER) problems.push("JWT_ISSUER: required with JWT_JWKS_URL (the identity provider's issuer)");
+    if (!out.JWT_AUDIENCE) problems.push('JWT_AUDIENCE: required with JWT_JWKS_URL (the audience of your tokens)');
+    if (secret)
+      problems.push(
+        'JWT_SECRET: not allowed with JWT_JWKS_URL: users sign in through the identity provider, no HS256 token carries a user role; the worker uses INTERNAL_JWT_SECRET',
+      );
+  }
+  if (out.JWT_AUDIENCE === INTERNAL_AUDIENCE)
+    problems.push(`JWT_AUDIENCE: "${INTERNAL_AUDIENCE}" is reserved for service tokens`);
+  return problems;
+}
 
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];
@@ -237,17 +301,41 @@ export function loadConfig(env: Env): Config {
       problems.push(`${name}: ${(err as Error).message}`);
     }
   }
-  const isProd = production(env);
-  if (isProd && !out.JWT_SECRET && !out.JWT_JWKS_URL)
-    problems.push('JWT_SECRET or JWT_JWKS_URL: one is required when NODE_ENV=production');
-  if (typeof out.JWT_SECRET === 'string' && out.JWT_SECRET.length < 32)
-    problems.push('JWT_SECRET: expected at least 32 characters for HS256');
+  problems.push(...credentialProblems(out, env));
   if (problems.length) throw new ConfigError(problems);
-  return { ...(out as Omit<Config, 'production'>), production: isProd };
+  return {
+    ...(out as Omit<Config, 'production' | 'development'>),
+    production: production(env),
+    development: env.NODE_ENV === 'development',
+  };
 }
 
-/** The HS256 secret in force: the configured one, or the development default. */
+/** The HS256 secret of users' tokens: JWT_SECRET, the development default, or none (JWKS). */
 export function jwtSecret(config: Config): string | undefined {
-  if (config.JWT_JWKS_URL && !config.JWT_SECRET) return undefined;
-  return config.JWT_SECRET ?? DEV_JWT_SECRET;
+  if (config.JWT_SECRET) return config.JWT_SECRET;
+  return config.development && !config.JWT_JWKS_URL ? DEV_JWT_SECRET : undefined;
+}
+
+/** The secret of service tokens, for the processes that sign or accept them (worker, candidate and job subgraphs). */
+export function internalJwtSecret(config: Config): string {
+  if (config.INTERNAL_JWT_SECRET) return config.INTERNAL_JWT_SECRET;
+  if (config.development) return DEV_INTERNAL_JWT_SECRET;
+  throw new ConfigError([
+    `INTERNAL_JWT_SECRET: required by the worker and the candidate and job subgraphs unless NODE_ENV=development (NODE_ENV is ${config.NODE_ENV ? `"${config.NODE_ENV}"` : 'unset'})`,
+  ]);
+}
+
+export type MetricsOf = 'gateway' | 'tenant' | 'candidate' | 'job' | 'assessment' | 'worker';
+const METRICS_OFFSET: Record<MetricsOf, number> = {
+  gateway: 0,
+  tenant: 1,
+  candidate: 2,
+  job: 3,
+  assessment: 4,
+  worker: 5,
+};
+
+/** Where a process's /metrics listens: METRICS_PORT plus the process's offset, or 0 (any free port). */
+export function metricsPort(config: Config, of: MetricsOf): number {
+  return config.METRICS_PORT === 0 ? 0 : config.METRICS_PORT + METRICS_OFFSET[of];
 }

@@ -51,17 +51,28 @@ export const errors = {
   internal: (message = 'internal server error') => make(ErrorCode.INTERNAL_SERVER_ERROR, message),
 };
 
+/** The extensions the contract gives errors; in production a subgraph's error keeps these and no other. */
+const CONTRACT_EXTENSIONS = ['code', 'retryAfterSeconds', 'estimatedCost', 'maxCost', 'field'] as const;
+
 /**
  * Shapes every error leaving a server: known codes pass through, anything else becomes
- * INTERNAL_SERVER_ERROR; stack traces never leave in production.
+ * INTERNAL_SERVER_ERROR; stack traces never leave in production. In production an error the
+ * gateway passes through from a subgraph (it carries `serviceName`) keeps its code, the contract's
+ * extensions and, for a known code, its message: never the subgraph's URL, status or body
+ * (`response`), nor which subgraph answered.
  */
 export function formatError(
   production: boolean,
 ): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
   return (formatted) => {
     const code = String(formatted.extensions?.code ?? '');
-    const extensions = { ...(formatted.extensions ?? {}) };
+    let extensions: Record<string, unknown> = { ...(formatted.extensions ?? {}) };
     if (production) delete extensions.stacktrace;
+    if (production && ('serviceName' in extensions || 'response' in extensions)) {
+      const kept: Record<string, unknown> = {};
+      for (const k of CONTRACT_EXTENSIONS) if (k in extensions) kept[k] = extensions[k];
+      extensions = kept;
+    }
     if (KNOWN_CODES.has(code)) return { ...formatted, extensions };
     return {
       message: production ? 'internal server error' : formatted.message,

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { constants } from 'node:zlib';
 import compression from 'compression';
@@ -6,15 +6,11 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Metrics } from '../metrics';
 
 /**
- * The operational endpoints every process serves: /healthz (alive), /readyz (its dependencies
- * answer; `ready` throws or resolves false otherwise) and /metrics (Prometheus).
+ * The operational endpoints every process serves on its own port: /healthz (alive) and /readyz
+ * (its dependencies answer; `ready` throws or resolves false otherwise). /metrics is not among
+ * them: it names every tenant's operations, so it has a listener of its own (serveMetrics).
  */
-export function addOpsRoutes(
-  app: Express,
-  service: string,
-  metrics: Metrics,
-  ready: () => Promise<Record<string, unknown>>,
-): void {
+export function addOpsRoutes(app: Express, service: string, ready: () => Promise<Record<string, unknown>>): void {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service });
   });
@@ -25,12 +21,33 @@ export function addOpsRoutes(
         res.status(503).json({ status: 'unavailable', reason: err instanceof Error ? err.message : String(err) }),
     );
   });
-  app.get('/metrics', (_req, res) => {
+}
+
+/**
+ * /metrics (Prometheus) on a listener of its own (METRICS_PORT), never a public port: operation
+ * names of every tenant are in it. Anything else there is a 404.
+ */
+export async function serveMetrics(
+  metrics: Metrics,
+  port: number,
+  host: string,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
+  const http = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
     metrics.registry.metrics().then(
-      (text) => res.type(metrics.registry.contentType).send(text),
-      () => res.status(500).end(),
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
     );
   });
+  const bound = await listen(http, port, host);
+  return {
+    url: `http://127.0.0.1:${bound}/metrics`,
+    port: bound,
+    close: () => new Promise<void>((r) => http.close(() => r())),
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode } from 'graphql';
 import type { Db, MongoClient } from 'mongodb';
 import { TokenVerifier } from '../auth';
-import { jwtSecret, type Config } from '../config';
+import { internalJwtSecret, jwtSecret, metricsPort, type Config, type MetricsOf } from '../config';
 import { createLogger, type Logger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import { connectMongo } from '../mongo/connect';
@@ -13,7 +13,8 @@ import { commonServerOptions } from './apollo';
 import { buildRequestContext, type RequestContext } from './context';
 import { closeAll, closeOnce } from './close';
 import { graphqlRoute, serveRequests } from './graphql-route';
-import { addOpsRoutes, compressResponses, graphqlApp, listen } from './http';
+import { addOpsRoutes, compressResponses, graphqlApp, listen, serveMetrics } from './http';
+import { serviceGate } from './service-gate';
 import { httpMetrics, operationObservability } from './observability';
 import { serveSubgraphSubscriptions } from './ws';
 
@@ -29,6 +30,11 @@ export interface SubgraphDefinition<Ctx extends RequestContext> {
   ensureIndexes(db: Db): Promise<void>;
   /** Adds the subgraph's repositories and loaders to a request's base context. */
   context(base: RequestContext, db: Db): Ctx;
+  /**
+   * Entity types a service token (the worker's) may read here through `_entities`; every other
+   * operation with one is FORBIDDEN. None: service tokens are not accepted at all.
+   */
+  serviceReads?: readonly string[];
   /** Serve the schema's Subscription fields over graphql-ws on /graphql too. */
   subscriptions?: boolean;
   /** Releases what the definition holds besides MongoDB (e.g. Redis connections). */
@@ -40,6 +46,8 @@ export interface RunningSubgraph {
   url: string;
   port: number;
   metrics: Metrics;
+  /** This subgraph's Prometheus endpoint, on its own (non-public) port. */
+  metricsUrl: string;
   db: Db;
   close(): Promise<void>;
 }
@@ -50,10 +58,12 @@ export interface SubgraphOptions {
   mongoUri: string;
   /** Port to listen on; 0 picks a free one. */
   port: number;
+  /** Port of /metrics; 0 picks a free one. Default: METRICS_PORT plus the subgraph's offset. */
+  metricsPort?: number;
   logger?: Logger;
 }
 
-/** Builds and starts a subgraph: /graphql, /healthz, /readyz and /metrics on one port. */
+/** Builds and starts a subgraph: /graphql, /healthz and /readyz on its port, /metrics on its metrics port. */
 export async function startSubgraph<Ctx extends RequestContext>(
   def: SubgraphDefinition<Ctx>,
   opts: SubgraphOptions,
@@ -67,6 +77,8 @@ export async function startSubgraph<Ctx extends RequestContext>(
     jwksUrl: config.JWT_JWKS_URL,
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
+    maxAgeSeconds: config.JWT_MAX_AGE_SECONDS,
+    internalSecret: def.serviceReads?.length ? internalJwtSecret(config) : undefined,
   });
   const cleanup: Array<() => Promise<unknown> | unknown> = [];
   let client: MongoClient | undefined;
@@ -85,14 +97,18 @@ export async function startSubgraph<Ctx extends RequestContext>(
     const apollo = new ApolloServer<Ctx>({
       schema,
       ...common,
-      plugins: [...common.plugins, operationObservability(metrics, log) as never],
+      plugins: [
+        ...common.plugins,
+        serviceGate(def.serviceReads ?? []) as never,
+        operationObservability(metrics, log) as never,
+      ],
     });
     await apollo.start();
     cleanup.unshift(() => apollo.stop());
 
     app.use(httpMetrics(metrics));
     app.use(compressResponses(config.COMPRESSION_THRESHOLD_BYTES));
-    addOpsRoutes(app, def.name, metrics, async () => {
+    addOpsRoutes(app, def.name, async () => {
       await db.command({ ping: 1 });
       return { mongodb: 'ok' };
     });
@@ -120,13 +136,20 @@ export async function startSubgraph<Ctx extends RequestContext>(
     serveRequests(http, graphql, app);
 
     const port = await listen(http, opts.port, config.BIND_HOST);
-    log.info({ port }, `${def.name} subgraph listening`);
+    const metricsServer = await serveMetrics(
+      metrics,
+      opts.metricsPort ?? metricsPort(config, def.name as MetricsOf),
+      config.BIND_HOST,
+    );
+    cleanup.push(() => metricsServer.close());
+    log.info({ port, metricsPort: metricsServer.port }, `${def.name} subgraph listening`);
     const server = http;
     return {
       name: def.name,
       port,
       url: `http://127.0.0.1:${port}/graphql`,
       metrics,
+      metricsUrl: metricsServer.url,
       db,
       close: closeOnce(() => closeAll([...cleanup, () => new Promise<void>((r) => server.close(() => r()))])),
     };

@@ -66,6 +66,8 @@ export function serveGraphqlWs<C extends WsCaller>(opts: WsServerOptions<C>): { 
         const authorization = authorizationOf(ctx.connectionParams);
         try {
           const principal = await opts.verifier.verify(authorization);
+          // Subscriptions are for users; a service token reads entities over HTTP only.
+          if (principal.service) return false;
           const given = ctx.connectionParams?.['x-request-id'];
           const requestId = requestIdOf({ 'x-request-id': typeof given === 'string' ? given : undefined });
           connections.set(ctx.extra.socket, opts.connection({ authorization, principal, requestId }));

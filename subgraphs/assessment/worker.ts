@@ -4,10 +4,10 @@ import express from 'express';
 import { Counter } from 'prom-client';
 import type { MongoClient } from 'mongodb';
 import { ServiceTokens } from '../../shared/auth';
-import { jwtSecret, type Config } from '../../shared/config';
+import { internalJwtSecret, metricsPort, type Config } from '../../shared/config';
 import { closeAll, closeOnce } from '../../shared/graphql/close';
 import { EntityClient } from '../../shared/graphql/entity-client';
-import { addOpsRoutes, listen } from '../../shared/graphql/http';
+import { addOpsRoutes, listen, serveMetrics } from '../../shared/graphql/http';
 import { createLogger, type Logger } from '../../shared/logger';
 import { createMetrics } from '../../shared/metrics';
 import { connectMongo } from '../../shared/mongo/connect';
@@ -23,8 +23,10 @@ import { processRunJob } from './steps';
 export interface WorkerOptions {
   config: Config;
   mongoUri: string;
-  /** Port of /healthz, /readyz and /metrics; 0 picks a free one, null serves none. Default: config.WORKER_PORT. */
+  /** Port of /healthz and /readyz; 0 picks a free one, null serves none. Default: config.WORKER_PORT. */
   port?: number | null;
+  /** Port of /metrics; 0 picks a free one. Default: METRICS_PORT + 5. */
+  metricsPort?: number;
   /** The candidate subgraph, whose `_entities` validation reads. Default: config.CANDIDATE_URL. */
   candidateUrl?: string;
   /** The job subgraph, likewise. Default: config.JOB_URL. */
@@ -34,8 +36,10 @@ export interface WorkerOptions {
 
 export interface RunningWorker {
   reconciler: Reconciler;
-  /** Where /healthz, /readyz and /metrics answer (null when served on no port). */
+  /** Where /healthz and /readyz answer (null when served on no port). */
   opsUrl: string | null;
+  /** The worker's Prometheus endpoint. */
+  metricsUrl: string;
   /** Stops taking jobs, lets running ones finish (within the caller's bound), closes everything. Safe twice. */
   close(): Promise<void>;
 }
@@ -46,17 +50,13 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const log = opts.logger ?? createLogger('worker', config.LOG_LEVEL);
   const steps: Array<() => Promise<unknown> | unknown> = [];
   const abort = new AbortController();
-  const secret = jwtSecret(config);
-  // Users' tokens may come from an identity provider (JWKS); the worker signs its own with the shared secret.
-  if (!secret)
-    throw new Error(
-      'JWT_SECRET: expected a secret for the worker to sign its own tokens to the candidate and job subgraphs (set it next to JWT_JWKS_URL)',
-    );
+  // The worker's own credential: service tokens the gateway refuses and the candidate and job
+  // subgraphs take for their `_entities` reads only; never the users' secret.
+  const tokens = new ServiceTokens(internalJwtSecret(config));
   const owners = {
     candidate: new EntityClient(opts.candidateUrl ?? config.CANDIDATE_URL, 'Candidate'),
     job: new EntityClient(opts.jobUrl ?? config.JOB_URL, 'Job'),
   };
-  const tokens = new ServiceTokens(secret, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   try {
     const metrics = createMetrics('worker');
     const mongo: MongoClient = await connectMongo(opts.mongoUri, metrics, 'hiregraph-worker');
@@ -139,7 +139,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     let opsUrl: string | null = null;
     if (port !== null) {
       const app = express();
-      addOpsRoutes(app, 'worker', metrics, async () => {
+      addOpsRoutes(app, 'worker', async () => {
         await db.command({ ping: 1 });
         await producerRedis.ping();
         return { mongodb: 'ok', redis: 'ok' };
@@ -148,8 +148,14 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       opsUrl = `http://127.0.0.1:${await listen(http, port, config.BIND_HOST)}`;
       steps.push(() => new Promise<void>((r) => http.close(() => r())));
     }
+    const metricsServer = await serveMetrics(
+      metrics,
+      opts.metricsPort ?? metricsPort(config, 'worker'),
+      config.BIND_HOST,
+    );
+    steps.push(() => metricsServer.close());
     log.info({ concurrency: config.WORKER_CONCURRENCY, agents: [...agents.keys()] }, 'assessment worker ready');
-    return { reconciler, opsUrl, close: closeOnce(() => closeAll(steps)) };
+    return { reconciler, opsUrl, metricsUrl: metricsServer.url, close: closeOnce(() => closeAll(steps)) };
   } catch (err) {
     abort.abort();
     await closeAll(steps).catch(() => undefined);

@@ -11,6 +11,8 @@ export function candidateSubgraph(opts: { tenantUrl: string }): SubgraphDefiniti
   const tenantOwner = new EntityClient(opts.tenantUrl, 'Tenant');
   return {
     name: 'candidate',
+    // The worker's validation step reads a run's candidate with its service token.
+    serviceReads: ['Candidate'],
     typeDefs: schemaIn(__dirname),
     resolvers: resolvers as never,
     ensureIndexes: CandidateRepository.ensureIndexes,

@@ -16,6 +16,8 @@ export function jobSubgraph(opts: JobSubgraphOptions): SubgraphDefinition<JobCon
   const candidateOwner = new EntityClient(opts.candidateUrl, 'Candidate');
   return {
     name: 'job',
+    // The worker's validation step reads a run's job with its service token.
+    serviceReads: ['Job'],
     typeDefs: schemaIn(__dirname),
     resolvers: resolvers as never,
     ensureIndexes: JobRepository.ensureIndexes,

@@ -1,7 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { signToken } from '../../shared/auth';
-import { DEV_JWT_SECRET } from '../../shared/config';
+import { TEST_JWT_SECRET } from '../support/secrets';
 
 /**
  * A mixed load from several tenants against any of the gateways: queries, candidate writes (each
@@ -64,7 +64,7 @@ export async function gql(
 }
 
 export async function setUpTenants(gateway: string, n: number): Promise<TenantLoad[]> {
-  const platform = await signToken(DEV_JWT_SECRET, { sub: 'chaos', roles: ['platform-admin'] });
+  const platform = await signToken(TEST_JWT_SECRET, { sub: 'chaos', roles: ['platform-admin'] });
   const out: TenantLoad[] = [];
   for (let i = 0; i < n; i++) {
     const slug = `chaos-${Date.now().toString(36)}-${i}`;
@@ -72,7 +72,7 @@ export async function setUpTenants(gateway: string, n: number): Promise<TenantLo
       i: { slug, name: slug, plan: 'ENTERPRISE' },
     });
     const id = (t.data!.createTenant as { id: string }).id;
-    const token = await signToken(DEV_JWT_SECRET, { sub: 'chaos', tid: id, roles: ['admin'] });
+    const token = await signToken(TEST_JWT_SECRET, { sub: 'chaos', tid: id, roles: ['admin'] });
     const c = await gql(gateway, token, 'mutation($i: CreateCandidateInput!) { createCandidate(input: $i) { id } }', {
       i: {
         name: 'Chaos',

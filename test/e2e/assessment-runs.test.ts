@@ -53,7 +53,7 @@ test('startAssessment returns QUEUED at once; the run completes with every step 
   expect(succeeded.sort()).toEqual(done.steps.map((s) => s.name).sort());
   expect(full.events[0]!.type).toBe('QUEUED');
   expect(full.events[full.events.length - 1]!.type).toBe('COMPLETED');
-  const metrics = await (await fetch(new URL('/metrics', h.workers[0]!.opsUrl!))).text();
+  const metrics = await (await fetch(h.workers[0]!.metricsUrl)).text();
   expect(metrics).toMatch(/hiregraph_job_duration_seconds_count\{[^}]*step="agent",outcome="completed"[^}]*\} [1-9]/);
   expect(metrics).toMatch(/hiregraph_queue_jobs\{[^}]*state="waiting"[^}]*\} \d+/);
 });

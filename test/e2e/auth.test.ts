@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
-import { DEV_JWT_SECRET } from '../../shared/config';
 import { startTestStack, type TestStack } from '../support/stack';
+import { TEST_JWT_SECRET } from '../support/secrets';
 
 /** Authentication at the gateway and again in every subgraph; roles enforced in resolvers. */
 let t: TestStack;
@@ -34,7 +34,7 @@ test('no token, a malformed header, a bad signature or an expired token: UNAUTHE
     .setSubject('x')
     .setIssuedAt(Math.floor(Date.now() / 1000) - 7200)
     .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
-    .sign(new TextEncoder().encode(DEV_JWT_SECRET));
+    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
   const exp = await t.gql(q, {}, expired);
   expect(codeOf(exp)).toBe('UNAUTHENTICATED');
   expect(exp.errors?.[0]?.message).toMatch(/expired/);
@@ -42,7 +42,7 @@ test('no token, a malformed header, a bad signature or an expired token: UNAUTHE
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('x')
     .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(DEV_JWT_SECRET));
+    .sign(new TextEncoder().encode(TEST_JWT_SECRET));
   expect(codeOf(await t.gql(q, {}, badRoles))).toBe('UNAUTHENTICATED');
 });
 
@@ -114,14 +114,14 @@ test('x-request-id is echoed when given and generated when not', async () => {
   expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 });
 
-test('health, readiness and metrics on every process', async () => {
-  for (const url of [t.stack.gateway.url, ...Object.values(t.stack.subgraphs).map((s) => s.url)]) {
-    expect((await fetch(new URL('/healthz', url))).status).toBe(200);
-    expect((await fetch(new URL('/readyz', url))).status).toBe(200);
-    const metrics = await (await fetch(new URL('/metrics', url))).text();
+test('health and readiness on every process, metrics on its metrics port', async () => {
+  for (const s of [t.stack.gateway, ...Object.values(t.stack.subgraphs)]) {
+    expect((await fetch(new URL('/healthz', s.url))).status).toBe(200);
+    expect((await fetch(new URL('/readyz', s.url))).status).toBe(200);
+    const metrics = await (await fetch(s.metricsUrl)).text();
     expect(metrics).toContain('process_cpu_seconds_total');
   }
-  const m = await (await fetch(new URL('/metrics', t.stack.subgraphs.candidate.url))).text();
+  const m = await (await fetch(t.stack.subgraphs.candidate.metricsUrl)).text();
   expect(m).toMatch(
     /hiregraph_mongodb_commands_total\{command="find",collection="candidates",service="candidate"\} \d+/,
   );
@@ -131,7 +131,7 @@ test('health, readiness and metrics on every process', async () => {
     body: JSON.stringify({ query: 'query ListCandidates { candidates { edges { cursor } } }' }),
   });
   expect(named.status).toBe(200);
-  const g = await (await fetch(new URL('/metrics', t.stack.gateway.url))).text();
+  const g = await (await fetch(t.stack.gateway.metricsUrl)).text();
   expect(g).toMatch(
     /hiregraph_graphql_operation_duration_seconds_count\{service="gateway",operation="ListCandidates",type="query",code="OK"\} 1/,
   );
@@ -139,7 +139,7 @@ test('health, readiness and metrics on every process', async () => {
     /hiregraph_http_request_duration_seconds_count\{service="gateway",method="POST",path="\/graphql",status="200"\} \d+/,
   );
   expect(g).toMatch(/hiregraph_subscriptions_open\{service="gateway"\} 0/);
-  const sub = await (await fetch(new URL('/metrics', t.stack.subgraphs.candidate.url))).text();
+  const sub = await (await fetch(t.stack.subgraphs.candidate.metricsUrl)).text();
   expect(sub).toMatch(
     /hiregraph_graphql_operation_duration_seconds_count\{service="candidate",operation="ListCandidates[^"]*",type="query",code="OK"\} 1/,
   );

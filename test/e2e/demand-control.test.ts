@@ -148,7 +148,7 @@ test('maxQueryCost must be a whole number in 1..1000000000', async () => {
 
 /** The sum and count of one series of a histogram on the gateway's /metrics. */
 async function histogram(name: string, labels: string): Promise<{ sum: number; count: number }> {
-  const text = await (await fetch(new URL('/metrics', t.stack.gateway.url))).text();
+  const text = await (await fetch(t.stack.gateway.metricsUrl)).text();
   const read = (suffix: string) => {
     const line = text
       .split('\n')

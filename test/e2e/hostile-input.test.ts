@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { DEV_JWT_SECRET } from '../../shared/config';
 import { closeRedis, redisConnection } from '../../shared/redis';
 import { obliterateQueue } from '../../subgraphs/assessment/queue';
 import { REAL_REDIS_URL } from '../support/runs';
@@ -14,6 +13,7 @@ import {
 } from '../fuzz/properties';
 import { everyPathOnce, isolationProperty } from '../fuzz/isolation';
 import { startTestStack, type TestStack } from '../support/stack';
+import { TEST_JWT_SECRET } from '../support/secrets';
 
 /**
  * Hostile input as properties (fast-check), bounded so `npm test` stays quick; `npm run fuzz --
@@ -27,7 +27,7 @@ let bBefore: string;
 beforeAll(async () => {
   // Its own queue prefix: startAssessment enqueues, and no worker runs here.
   t = await startTestStack({ QUEUE_PREFIX: PREFIX, TENANT_LIMITS_CACHE_MS: '0' });
-  target = await prepareTarget(t, DEV_JWT_SECRET);
+  target = await prepareTarget(t, TEST_JWT_SECRET);
   bBefore = await digestOfB(target);
 }, 60_000);
 afterAll(async () => {

@@ -17,7 +17,7 @@ test('re-running an unchanged candidate and job does not call the LLM again; a c
   expect(h.llm.received.map((c) => c.agent).sort()).toEqual(['risk', 'technical']);
   expect(await run()).toEqual(first);
   expect(h.llm.received).toHaveLength(2);
-  const lookups = await (await fetch(new URL('/metrics', h.workers[0]!.opsUrl!))).text();
+  const lookups = await (await fetch(h.workers[0]!.metricsUrl)).text();
   const count = (result: string) =>
     [
       ...lookups.matchAll(

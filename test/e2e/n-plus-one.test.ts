@@ -38,7 +38,7 @@ test('jobs → applications → candidate → applications → job: commands do 
   // One query per entity type per level: jobs, their applications, candidates, candidates' applications, their jobs.
   expect(a.cost).toEqual({ find: 5 });
   // The job subgraph's loaders say the same: one batch of 3 jobs' applications, then one of 30.
-  const m = await (await fetch(new URL('/metrics', t.stack.subgraphs.job.url))).text();
+  const m = await (await fetch(t.stack.subgraphs.job.metricsUrl)).text();
   const series = (stat: string) =>
     Number(
       new RegExp(`^hiregraph_dataloader_batch_size_${stat}\\{[^}]*loader="applicationPage"[^}]*\\} (\\d+)`, 'm').exec(

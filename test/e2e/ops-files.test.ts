@@ -45,10 +45,10 @@ describe('metrics named by the rules and the dashboard', () => {
     const used = namesIn([rules, ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr))]);
     expect(used.size).toBeGreaterThan(12);
     const urls = [
-      h.t.stack.gateway.url,
-      ...Object.values(h.t.stack.subgraphs).map((s) => s.url),
-      h.workers[0]!.opsUrl!,
-    ].map((u) => new URL('/metrics', u));
+      h.t.stack.gateway.metricsUrl,
+      ...Object.values(h.t.stack.subgraphs).map((s) => s.metricsUrl),
+      h.workers[0]!.metricsUrl,
+    ];
     const exposed = (await Promise.all(urls.map(async (u) => (await fetch(u)).text()))).join('\n');
     // A histogram's series are <name>_bucket, _count and _sum; every metric has its # TYPE line from the start.
     const declared = new Set([...exposed.matchAll(/^# TYPE (\S+) (\w+)$/gm)].map((m) => m[1]!));

@@ -124,8 +124,7 @@ test('SIGTERM on a gateway closes its subscriptions with 1001 (going away: recon
   const sub = collect(client, 'subscription { assessmentEvents { seq } }');
   // The gateway counts the subscription once it runs (its hiregraph_subscriptions_open gauge).
   await waitFor(
-    async () =>
-      /^hiregraph_subscriptions_open({[^}]*})? 1$/m.test(await (await fetch(new URL('/metrics', g.url))).text()),
+    async () => /^hiregraph_subscriptions_open({[^}]*})? 1$/m.test(await (await fetch(g.metricsUrl)).text()),
     10_000,
     'the subscription to be open on the gateway',
   );

@@ -1,8 +1,8 @@
 import { signToken } from '../../shared/auth';
-import { DEV_JWT_SECRET } from '../../shared/config';
 import { startRunHarness, type RunHarness } from '../support/runs';
 import { waitFor } from '../support/wait';
 import { collect, wsClient } from '../support/ws-client';
+import { TEST_JWT_SECRET } from '../support/secrets';
 
 /** A subscription ends when its own token expires; identical subscriptions sharing its upstream go on. */
 let h: RunHarness;
@@ -19,7 +19,7 @@ type Ev = { assessmentEvents: { seq: number; type: string; assessment: { id: str
 
 test("the opener's token expires: its subscription ends UNAUTHENTICATED, the other subscriber of the same stream keeps getting events", async () => {
   const short = await signToken(
-    DEV_JWT_SECRET,
+    TEST_JWT_SECRET,
     { sub: 'short-lived', tid: h.tenantId, roles: ['viewer'] },
     { expiresIn: '2s' },
   );

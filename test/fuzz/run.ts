@@ -2,7 +2,6 @@ import { runSuite } from '../support/cli';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
-import { DEV_JWT_SECRET } from '../../shared/config';
 import { closeRedis, redisConnection } from '../../shared/redis';
 import { obliterateQueue } from '../../subgraphs/assessment/queue';
 import { REAL_REDIS_URL } from '../support/runs';
@@ -16,6 +15,7 @@ import {
   tokensProperty,
   type Target,
 } from './properties';
+import { TEST_JWT_SECRET } from '../support/secrets';
 
 /**
  * `npm run fuzz -- [--runs N] [--seed S]`: the hostile-input properties of the test suite, run
@@ -33,7 +33,7 @@ async function main(): Promise<number> {
   let passed = 0;
   let failed = 0;
   try {
-    const target: Target = await prepareTarget(t, DEV_JWT_SECRET);
+    const target: Target = await prepareTarget(t, TEST_JWT_SECRET);
     const before = await digestOfB(target);
     const properties: Array<[string, () => Promise<fc.IAsyncPropertyWithHooks<never>>, number]> = [
       ['operations from the schema', () => operationsProperty(target) as never, runs],

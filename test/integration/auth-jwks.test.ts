@@ -30,6 +30,7 @@ const sign = (key: KeyLike, claims: Record<string, unknown>, iss = 'https://id.e
     .setSubject('user-1')
     .setIssuer(iss)
     .setAudience(aud)
+    .setIssuedAt()
     .setExpirationTime('5m')
     .sign(key);
 
@@ -42,6 +43,7 @@ test('a token signed by a key in the JWKS is accepted', async () => {
     .setSubject('user-1')
     .setIssuer('https://id.example')
     .setAudience('hiregraph')
+    .setIssuedAt()
     .setExpirationTime(exp)
     .sign(privateKey);
   const p = await verifier.verify(`Bearer ${token}`);
@@ -66,25 +68,31 @@ test('another key, issuer or audience is UNAUTHENTICATED', async () => {
   }
 });
 
-test('with a JWKS and a secret, users sign in through the JWKS and the worker with its own HS256 tokens; JWKS alone refuses HS256', async () => {
-  const secret = 'worker-secret-0123456789abcdef0123456789';
-  const both = new TokenVerifier({ jwksUrl: url, secret, issuer: 'https://id.example', audience: 'hiregraph' });
+test("a JWKS verifier takes no HS256 token as a user, and the worker's service tokens only where an internal secret is set", async () => {
+  const internalSecret = 'worker-secret-0123456789abcdef0123456789';
+  const subgraph = new TokenVerifier({
+    jwksUrl: url,
+    internalSecret,
+    issuer: 'https://id.example',
+    audience: 'hiregraph',
+  });
+  const gateway = new TokenVerifier({ jwksUrl: url, issuer: 'https://id.example', audience: 'hiregraph' });
   const tid = new ObjectId().toHexString();
-  const worker = await new ServiceTokens(secret, { issuer: 'https://id.example', audience: 'hiregraph' }).authorization(
-    tid,
-  );
-  const p = await both.verify(worker);
-  expect(p).toMatchObject({ userId: WORKER_SUBJECT, tenantId: new ObjectId(tid), roles: ['viewer'] });
+  const worker = await new ServiceTokens(internalSecret).authorization(tid);
+  const p = await subgraph.verify(worker);
+  expect(p).toMatchObject({ userId: WORKER_SUBJECT, tenantId: new ObjectId(tid), roles: [], service: WORKER_SUBJECT });
   // Five minutes, give or take the clock's second.
   expect(Math.abs(p.expiresAt!.getTime() - Date.now() - 300_000)).toBeLessThan(2000);
-  expect((await both.verify(`Bearer ${await sign(privateKey, { tid, roles: ['admin'] })}`)).roles).toEqual(['admin']);
-  // An HS256 token signed with another secret is refused, and so is any HS256 token when only the JWKS is configured.
+  await expect(gateway.verify(worker)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  const user = `Bearer ${await sign(privateKey, { tid, roles: ['admin'] })}`;
+  expect((await subgraph.verify(user)).roles).toEqual(['admin']);
+  expect((await gateway.verify(user)).roles).toEqual(['admin']);
+  // The internal secret signs no user: an HS256 admin token with the users' issuer and audience is refused.
   const forged = await signToken(
-    'another-secret-0123456789abcdef012345',
+    internalSecret,
     { sub: WORKER_SUBJECT, tid, roles: ['admin'] },
     { issuer: 'https://id.example', audience: 'hiregraph' },
   );
-  await expect(both.verify(`Bearer ${forged}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
-  const jwksOnly = new TokenVerifier({ jwksUrl: url, issuer: 'https://id.example', audience: 'hiregraph' });
-  await expect(jwksOnly.verify(worker)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+  for (const v of [subgraph, gateway])
+    await expect(v.verify(`Bearer ${forged}`)).rejects.toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import pino from 'pino';
 import { loadConfig } from '../../shared/config';
+import { TEST_ENV } from '../support/secrets';
 import { closeRedis, redisConnection, redisTarget, type RedisTarget } from '../../shared/redis';
 import { EventHub, type HubItem } from '../../subgraphs/assessment/event-hub';
 import { EventPublisher } from '../../subgraphs/assessment/event-publisher';
@@ -14,7 +15,7 @@ let cluster: SentinelCluster;
 let target: RedisTarget;
 beforeAll(async () => {
   cluster = await startSentinelCluster();
-  const config = loadConfig({ REDIS_SENTINELS: cluster.sentinels, REDIS_SENTINEL_NAME: cluster.name });
+  const config = loadConfig({ ...TEST_ENV, REDIS_SENTINELS: cluster.sentinels, REDIS_SENTINEL_NAME: cluster.name });
   target = redisTarget(config);
 }, 60_000);
 afterAll(async () => {
@@ -25,11 +26,11 @@ const portOf = async (redis: ReturnType<typeof redisConnection>) =>
   Number(/tcp_port:(\d+)/.exec(await redis.info('server'))![1]);
 
 test('REDIS_SENTINELS is parsed, and a bad entry is named', () => {
-  expect(loadConfig({ REDIS_SENTINELS: 'a.example:26379, [::1]:26380' }).REDIS_SENTINELS).toEqual([
+  expect(loadConfig({ ...TEST_ENV, REDIS_SENTINELS: 'a.example:26379, [::1]:26380' }).REDIS_SENTINELS).toEqual([
     { host: 'a.example', port: 26379 },
     { host: '::1', port: 26380 },
   ]);
-  expect(() => loadConfig({ REDIS_SENTINELS: 'a.example:26379,nope' })).toThrow(
+  expect(() => loadConfig({ ...TEST_ENV, REDIS_SENTINELS: 'a.example:26379,nope' })).toThrow(
     /REDIS_SENTINELS: expected a comma-separated list of host:port, received "nope"/,
   );
 });

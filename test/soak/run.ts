@@ -11,6 +11,7 @@ import { RUN_QUEUES } from '../../subgraphs/assessment/queue';
 import { percentile } from '../../bench/stats';
 import { startChaosCluster } from '../chaos/cluster';
 import { gql, setUpTenants } from '../chaos/load';
+import { TEST_ENV } from '../support/secrets';
 
 /**
  * `npm run soak -- [--minutes N] [--rate R]`: sustained mixed traffic at R requests a second
@@ -60,7 +61,9 @@ async function main(): Promise<number> {
   process.stdout.write(`Machine: ${machine}; ${new Date().toISOString()}; ${minutes} min at ${rate} requests/s\n\n`);
   const cluster = await startChaosCluster();
   const queueRedis = redisConnection(
-    redisTarget(loadConfig({ REDIS_SENTINELS: cluster.redis.sentinels, REDIS_SENTINEL_NAME: cluster.redis.name })),
+    redisTarget(
+      loadConfig({ ...TEST_ENV, REDIS_SENTINELS: cluster.redis.sentinels, REDIS_SENTINEL_NAME: cluster.redis.name }),
+    ),
     'worker',
   );
   const queues = RUN_QUEUES.map((name) => new Queue(name, { connection: queueRedis, prefix: cluster.prefix }));

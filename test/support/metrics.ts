@@ -4,7 +4,7 @@ import type { Stack } from '../../scripts/stack';
 export async function mongoCommandCounts(stack: Stack): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const s of Object.values(stack.subgraphs)) {
-    const text = await (await fetch(new URL('/metrics', s.url))).text();
+    const text = await (await fetch(s.metricsUrl)).text();
     for (const m of text.matchAll(
       /^hiregraph_mongodb_commands_total\{command="(\w+)",collection="[^"]*"[^}]*\} (\d+(?:\.\d+)?)$/gm,
     )) {

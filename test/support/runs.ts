@@ -9,7 +9,8 @@ import { AssessmentRepository } from '../../subgraphs/assessment/repository';
 import type { AssessmentDoc } from '../../subgraphs/assessment/model';
 import { startWorker, type RunningWorker } from '../../subgraphs/assessment/worker';
 import { FakeLlm } from './fake-llm';
-import { startTestStack, type TestStack } from './stack';
+import { TEST_ENV } from './secrets';
+import { startTestStack, type TestStack, type TestStackOptions } from './stack';
 import { waitFor } from './wait';
 
 /** The Redis the tests run against (a test may point the API elsewhere to make enqueues fail). */
@@ -60,7 +61,10 @@ export interface RunHarness {
   close(): Promise<void>;
 }
 
-export async function startRunHarness(extraEnv: Record<string, string> = {}): Promise<RunHarness> {
+export async function startRunHarness(
+  extraEnv: Record<string, string> = {},
+  stackOpts: TestStackOptions = {},
+): Promise<RunHarness> {
   const llm = await FakeLlm.start();
   const prefix = `hgtest-${randomBytes(4).toString('hex')}`;
   const env = {
@@ -76,7 +80,7 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
     LLM_CACHE_TTL_SECONDS: '0',
     ...extraEnv,
   };
-  const t = await startTestStack(env);
+  const t = await startTestStack(env, stackOpts);
   // Workers read candidates and jobs from their subgraphs, wherever this stack put them.
   const owners = { candidateUrl: t.stack.subgraphs.candidate.url, jobUrl: t.stack.subgraphs.job.url };
   Object.assign(env, { CANDIDATE_URL: owners.candidateUrl, JOB_URL: owners.jobUrl });
@@ -199,10 +203,10 @@ export async function startRunHarness(extraEnv: Record<string, string> = {}): Pr
  * A run harness with one in-process worker for the tests of the enclosing file or describe block:
  * started before them, closed after them. What it returns stands for the harness once started.
  */
-export function useRunHarness(extraEnv: Record<string, string> = {}): RunHarness {
+export function useRunHarness(extraEnv: Record<string, string> = {}, stackOpts: TestStackOptions = {}): RunHarness {
   let started: RunHarness | undefined;
   beforeAll(async () => {
-    started = await startRunHarness(extraEnv);
+    started = await startRunHarness(extraEnv, stackOpts);
     await started.startWorker();
   });
   afterAll(async () => {
@@ -231,6 +235,7 @@ export function spawnWorker(h: RunHarness, env: Record<string, string> = {}): Ch
   return spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], {
     env: {
       ...process.env,
+      ...TEST_ENV,
       ...h.env,
       MONGODB_URI: h.t.mongo.uri,
       MONGODB_DB: h.t.config.MONGODB_DB,

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { TEST_ENV } from './secrets';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -8,6 +9,8 @@ const ROOT = resolve(__dirname, '../..');
 export interface ServiceProcess {
   /** The port from its "listening" log line (null for processes that log none, such as the worker). */
   port: number | null;
+  /** Its /metrics port, from the same line (METRICS_PORT=0 here: any free port). */
+  metricsPort: number | null;
   child: ChildProcess;
   /** Everything it wrote on stdout so far, one JSON log record per line. */
   lines: string[];
@@ -24,7 +27,7 @@ export async function spawnService(
 ): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, entry)], {
     // Readiness is read from an info line, so the level is info whatever the caller's env says.
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    env: { ...process.env, ...TEST_ENV, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -33,6 +36,7 @@ export async function spawnService(
   });
   const lines: string[] = [];
   const reader = createInterface({ input: child.stdout! });
+  let metricsPort: number | null = null;
   const port = await new Promise<number | null>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`${entry} did not start: ${stderr}`)), 30_000);
     let ready = false;
@@ -40,9 +44,10 @@ export async function spawnService(
       lines.push(line);
       if (ready) return;
       try {
-        const rec = JSON.parse(line) as { msg?: string; port?: number };
+        const rec = JSON.parse(line) as { msg?: string; port?: number; metricsPort?: number };
         if (rec.msg === readyMsg) {
           ready = true;
+          metricsPort = rec.metricsPort ?? null;
           clearTimeout(timer);
           ok(rec.port ?? null);
         }
@@ -55,11 +60,17 @@ export async function spawnService(
       fail(new Error(`${entry} exited with ${code}: ${stderr}`));
     });
   });
-  return { port, child, lines };
+  return { port, metricsPort, child, lines };
 }
 
 /** A gateway in its own process (as production runs it), so a test can kill -9 it. */
-export async function spawnGateway(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+export async function spawnGateway(
+  env: Record<string, string>,
+): Promise<{ url: string; metricsUrl: string; child: ChildProcess }> {
   const g = await spawnService('gateway/index.ts', { ...env, GATEWAY_PORT: '0' }, 'gateway listening');
-  return { url: `http://127.0.0.1:${g.port}/graphql`, child: g.child };
+  return {
+    url: `http://127.0.0.1:${g.port}/graphql`,
+    metricsUrl: `http://127.0.0.1:${g.metricsPort}/metrics`,
+    child: g.child,
+  };
 }

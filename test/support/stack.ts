@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { signToken, type Role } from '../../shared/auth';
-import { DEV_JWT_SECRET, loadConfig, type Config } from '../../shared/config';
+import { signToken, type Role, type TokenClaims } from '../../shared/auth';
+import { loadConfig, type Config } from '../../shared/config';
 import { startStack, type Stack } from '../../scripts/stack';
 import { startTestMongo, uniqueDbName, type TestMongo } from './mongo';
+import { TEST_ENV } from './secrets';
 
 export interface GqlResult<T = Record<string, unknown>> {
   status: number;
@@ -31,9 +32,17 @@ export interface TestStack {
 
 const SUPERGRAPH = resolve(__dirname, '../../schema/supergraph.graphql');
 
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+export interface TestStackOptions {
+  /** How t.token signs users' tokens; default HS256 with the stack's JWT_SECRET (a JWKS stack brings its own). */
+  sign?: (claims: TokenClaims) => Promise<string>;
+}
+
+export async function startTestStack(
+  env: Record<string, string> = {},
+  opts: TestStackOptions = {},
+): Promise<TestStack> {
   const mongo = await startTestMongo();
-  const config = loadConfig({ MONGODB_DB: uniqueDbName('e2e'), LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({ ...TEST_ENV, MONGODB_DB: uniqueDbName('e2e'), LOG_LEVEL: 'silent', ...env });
   let stack: Stack;
   try {
     stack = await startStack({
@@ -46,7 +55,8 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     await mongo.close();
     throw err;
   }
-  const secret = config.JWT_SECRET ?? DEV_JWT_SECRET;
+  // A JWKS stack (no JWT_SECRET) signs its users' tokens elsewhere; these then fail as they should.
+  const secret = config.JWT_SECRET ?? 'no-hs256-secret-with-a-jwks-0123456789';
   const gql: TestStack['gql'] = async (query, variables, token, url) => {
     const res = await fetch(url ?? stack.gateway.url, {
       method: 'POST',
@@ -56,8 +66,10 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     const body = (await res.json()) as { data?: unknown; errors?: GqlResult['errors'] };
     return { status: res.status, headers: res.headers, data: (body.data ?? null) as never, errors: body.errors };
   };
-  const token: TestStack['token'] = (role, tenantId, sub = 'test-user') =>
-    signToken(secret, { sub, tid: tenantId, roles: Array.isArray(role) ? role : [role] });
+  const token: TestStack['token'] = (role, tenantId, sub = 'test-user') => {
+    const claims = { sub, tid: tenantId, roles: Array.isArray(role) ? role : [role] };
+    return opts.sign ? opts.sign(claims) : signToken(secret, claims);
+  };
   let n = 0;
   return {
     stack,
@@ -92,6 +104,9 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
 export function stackEnv(t: TestStack): Record<string, string> {
   const s = t.stack.subgraphs;
   return {
+    ...TEST_ENV,
+    JWT_SECRET: t.config.JWT_SECRET ?? '',
+    ...(t.config.INTERNAL_JWT_SECRET && { INTERNAL_JWT_SECRET: t.config.INTERNAL_JWT_SECRET }),
     MONGODB_DB: t.config.MONGODB_DB,
     SUPERGRAPH_PATH: SUPERGRAPH,
     TENANT_URL: s.tenant.url,

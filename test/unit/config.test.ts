@@ -2,7 +2,7 @@ import { ConfigError, DEV_JWT_SECRET, jwtSecret, loadConfig } from '../../shared
 
 describe('configuration', () => {
   test('defaults', () => {
-    const c = loadConfig({});
+    const c = loadConfig({ NODE_ENV: 'development' });
     expect(c).toMatchObject({
       GATEWAY_PORT: 4000,
       TENANT_PORT: 4001,
@@ -15,8 +15,8 @@ describe('configuration', () => {
   });
 
   test('a subgraph URL follows its port unless given', () => {
-    expect(loadConfig({ JOB_PORT: '5003' }).JOB_URL).toBe('http://127.0.0.1:5003/graphql');
-    expect(loadConfig({ JOB_PORT: '5003', JOB_URL: 'http://job:4003/graphql' }).JOB_URL).toBe(
+    expect(loadConfig({ NODE_ENV: 'development', JOB_PORT: '5003' }).JOB_URL).toBe('http://127.0.0.1:5003/graphql');
+    expect(loadConfig({ NODE_ENV: 'development', JOB_PORT: '5003', JOB_URL: 'http://job:4003/graphql' }).JOB_URL).toBe(
       'http://job:4003/graphql',
     );
   });
@@ -31,26 +31,31 @@ describe('configuration', () => {
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join('\n');
     for (const name of ['GATEWAY_PORT', 'LOG_LEVEL', 'INTROSPECTION', 'JWT_JWKS_URL']) expect(problems).toContain(name);
-    expect(() => loadConfig({ CORS_ORIGINS: 'https://ok.example, not-an-origin' })).toThrow(/CORS_ORIGINS/);
-    expect(loadConfig({ CORS_ORIGINS: 'https://a.example,https://b.example' }).CORS_ORIGINS).toEqual([
-      'https://a.example',
-      'https://b.example',
-    ]);
+    expect(() => loadConfig({ NODE_ENV: 'development', CORS_ORIGINS: 'https://ok.example, not-an-origin' })).toThrow(
+      /CORS_ORIGINS/,
+    );
+    expect(
+      loadConfig({ NODE_ENV: 'development', CORS_ORIGINS: 'https://a.example,https://b.example' }).CORS_ORIGINS,
+    ).toEqual(['https://a.example', 'https://b.example']);
   });
 
   test('tracing is off unless an OTLP endpoint is given; the sampling ratio is a share', () => {
-    expect(loadConfig({})).toMatchObject({
+    expect(loadConfig({ NODE_ENV: 'development' })).toMatchObject({
       OTEL_EXPORTER_OTLP_ENDPOINT: undefined,
       OTEL_TRACES_SAMPLER_ARG: 1,
       GRAPHQL_IDE: true,
     });
     expect(
-      loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_SAMPLER_ARG: '0.25' }),
+      loadConfig({
+        NODE_ENV: 'development',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_TRACES_SAMPLER_ARG: '0.25',
+      }),
     ).toMatchObject({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_TRACES_SAMPLER_ARG: 0.25 });
-    expect(() => loadConfig({ OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(
+    expect(() => loadConfig({ NODE_ENV: 'development', OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(
       /OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, received "2"/,
     );
-    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector' })).toThrow(
+    expect(() => loadConfig({ NODE_ENV: 'development', OTEL_EXPORTER_OTLP_ENDPOINT: 'collector' })).toThrow(
       /OTEL_EXPORTER_OTLP_ENDPOINT: expected a URL/,
     );
   });
@@ -66,6 +71,6 @@ describe('configuration', () => {
     expect(
       loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), INTROSPECTION: 'true' }).INTROSPECTION,
     ).toBe(true);
-    expect(() => loadConfig({ JWT_SECRET: 'short' })).toThrow(/at least 32/);
+    expect(() => loadConfig({ NODE_ENV: 'development', JWT_SECRET: 'short' })).toThrow(/at least 32/);
   });
 });
