@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     },
   });
   // Beside `npm start` (NODE_ENV=development); a deployment's own NODE_ENV and secrets win.
-  const config = loadConfig({ NODE_ENV: 'development', ...process.env });
+  const config = loadConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV || 'development' });
   const secret = jwtSecret(config);
   if (!secret) throw new Error("JWT_JWKS_URL is set: users' tokens come from your identity provider");
   const role = values.role as Role;

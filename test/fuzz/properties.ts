@@ -205,8 +205,9 @@ export async function forgedTokens(target: Target): Promise<Record<string, strin
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const rsa = (await generateKeyPair('RS256')).privateKey;
+  // With iat, as a real token has: each forgery below is refused for its own flaw.
   const sign = (c: Record<string, unknown>) =>
-    new SignJWT(c).setProtectedHeader({ alg: 'HS256' }).setSubject('mallory');
+    new SignJWT(c).setProtectedHeader({ alg: 'HS256' }).setSubject('mallory').setIssuedAt();
   return {
     'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, sub: 'mallory', exp: now + 600 })}.`,
     'wrong key': await sign(claims)
@@ -215,6 +216,7 @@ export async function forgedTokens(target: Target): Promise<Record<string, strin
     'RS256 from another key': await new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256' })
       .setSubject('mallory')
+      .setIssuedAt()
       .setExpirationTime('10m')
       .sign(rsa),
     expired: await sign(claims)
@@ -231,7 +233,25 @@ export async function forgedTokens(target: Target): Promise<Record<string, strin
     'tid not an id': await sign({ tid: { $ne: null }, roles: ['admin'] })
       .setExpirationTime('10m')
       .sign(key),
-    'no sub': await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('10m').sign(key),
+    'no sub': await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(key),
+    'no exp': await sign(claims).sign(key),
+    'no iat': await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('mallory')
+      .setExpirationTime('10m')
+      .sign(key),
+    'living past JWT_MAX_AGE_SECONDS': await sign(claims)
+      .setExpirationTime(now + 40 * 86_400)
+      .sign(key),
+    "a service token signed with the users' secret": await sign({ tid: target.tenantA, roles: ['service'] })
+      .setIssuer('hiregraph')
+      .setAudience('hiregraph-internal')
+      .setExpirationTime('5m')
+      .sign(key),
     huge: await sign({ ...claims, pad: 'x'.repeat(200_000) })
       .setExpirationTime('10m')
       .sign(key),
