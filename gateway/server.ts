@@ -267,21 +267,27 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       this.set(ws.openSubscriptions());
     },
   });
-  const port = await listen(http, opts.port, config.BIND_HOST);
-  const metricsServer = await serveMetrics(
-    metrics,
-    opts.metricsPort ?? metricsPort(config, 'gateway'),
-    config.BIND_HOST,
-  ).catch(async (err: unknown) => {
-    await closeAll([
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  const close = closeOnce(() =>
+    closeAll([
       () => ws.close(),
       () => apollo.stop(),
       () => new Promise<void>((r) => http.close(() => r())),
+      () => metricsServer?.close(),
       () => closeRedis(redis),
+      // Apollo Server has drained the HTTP requests by now: a fetch a subgraph still has not
+      // answered has no caller left, and undici's close() would wait for it however long.
       () => agent.destroy(),
-    ]);
+    ]),
+  );
+  let port: number;
+  try {
+    port = await listen(http, opts.port, config.BIND_HOST);
+    metricsServer = await serveMetrics(metrics, opts.metricsPort ?? metricsPort(config, 'gateway'), config.BIND_HOST);
+  } catch (err) {
+    await close().catch(() => undefined);
     throw err;
-  });
+  }
   log.info({ port, metricsPort: metricsServer.port }, 'gateway listening');
   return {
     url: `http://127.0.0.1:${port}/graphql`,
@@ -289,17 +295,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     metrics,
     metricsUrl: metricsServer.url,
     openSubscriptions: () => ws.openSubscriptions(),
-    close: closeOnce(() =>
-      closeAll([
-        () => ws.close(),
-        () => apollo.stop(),
-        () => new Promise<void>((r) => http.close(() => r())),
-        () => metricsServer.close(),
-        () => closeRedis(redis),
-        // Apollo Server has drained the HTTP requests by now: a fetch a subgraph still has not
-        // answered has no caller left, and undici's close() would wait for it however long.
-        () => agent.destroy(),
-      ]),
-    ),
+    close,
   };
 }

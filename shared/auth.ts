@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { createRemoteJWKSet, decodeJwt, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ObjectId } from 'mongodb';
-import { INTERNAL_AUDIENCE } from './config';
+import { INTERNAL_AUDIENCE } from './credentials';
 import { errors } from './errors';
 
 export const ROLES = ['platform-admin', 'admin', 'recruiter', 'viewer'] as const;

@@ -247,6 +247,7 @@ const GATEWAYS = (secret: string, dedupe: boolean): Gateway[] => {
       command: tsx('hiregraph-gateway.ts'),
       env: {
         JWT_SECRET: secret,
+        METRICS_PORT: '0',
         LOG_LEVEL: 'info',
         QUEUE_PREFIX: `hgbench-${randomBytes(3).toString('hex')}`,
         DEDUPLICATE_REQUESTS: String(dedupe),

@@ -51,7 +51,9 @@ const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.
 const bearer = (authorization: string) => authorization.replace(/^Bearer\s+/i, '');
 
 /** The worker's token, from a run it completes (the positive case: its own reads still work). */
-async function leakedToken(): Promise<string> {
+let leaked: Promise<string> | undefined;
+const leakedToken = () => (leaked ??= completeRunAndTakeToken());
+async function completeRunAndTakeToken(): Promise<string> {
   const started = await h.start({ agents: ['skills'] });
   expect(started.errors).toBeUndefined();
   const done = await h.waitFor(started.data!.startAssessment.id, ['COMPLETED', 'FAILED']);
