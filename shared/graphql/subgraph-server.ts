@@ -14,7 +14,7 @@ import { buildRequestContext, type RequestContext } from './context';
 import { closeAll, closeOnce } from './close';
 import { graphqlRoute, serveRequests } from './graphql-route';
 import { addOpsRoutes, compressResponses, graphqlApp, listen, serveMetrics } from './http';
-import { serviceGate } from './service-gate';
+import { serviceGate, type ServiceReads } from './service-gate';
 import { httpMetrics, operationObservability } from './observability';
 import { serveSubgraphSubscriptions } from './ws';
 
@@ -31,10 +31,10 @@ export interface SubgraphDefinition<Ctx extends RequestContext> {
   /** Adds the subgraph's repositories and loaders to a request's base context. */
   context(base: RequestContext, db: Db): Ctx;
   /**
-   * Entity types a service token (the worker's) may read here through `_entities`; every other
-   * operation with one is FORBIDDEN. None: service tokens are not accepted at all.
+   * Entity types, and their fields, a service token (the worker's) may read here through
+   * `_entities`; every other operation with one is FORBIDDEN. None: service tokens are not accepted.
    */
-  serviceReads?: readonly string[];
+  serviceReads?: ServiceReads;
   /** Serve the schema's Subscription fields over graphql-ws on /graphql too. */
   subscriptions?: boolean;
   /** Releases what the definition holds besides MongoDB (e.g. Redis connections). */
@@ -78,7 +78,7 @@ export async function startSubgraph<Ctx extends RequestContext>(
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     maxAgeSeconds: config.JWT_MAX_AGE_SECONDS,
-    internalSecret: def.serviceReads?.length ? internalJwtSecret(config) : undefined,
+    internalSecret: def.serviceReads ? internalJwtSecret(config) : undefined,
   });
   const cleanup: Array<() => Promise<unknown> | unknown> = [];
   let client: MongoClient | undefined;
@@ -99,7 +99,7 @@ export async function startSubgraph<Ctx extends RequestContext>(
       ...common,
       plugins: [
         ...common.plugins,
-        serviceGate(def.serviceReads ?? []) as never,
+        serviceGate(def.serviceReads ?? {}) as never,
         operationObservability(metrics, log) as never,
       ],
     });

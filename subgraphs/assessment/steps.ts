@@ -3,6 +3,7 @@ import { ObjectId, type Db } from 'mongodb';
 import type { ServiceTokens } from '../../shared/auth';
 import type { EntityClient } from '../../shared/graphql/entity-client';
 import type { Logger } from '../../shared/logger';
+import { WORKER_READS } from '../../shared/service-reads';
 import type { Agent, AgentInput } from './agents/types';
 import type { EventPublisher } from './event-publisher';
 import { STEP_DONE, SYNTHESIS, TERMINAL, VALIDATION, type AssessmentDoc, type Change } from './model';
@@ -63,8 +64,9 @@ function runSignal(
 }
 
 /** What agents read of the candidate and the job, as their subgraphs expose them. */
-const CANDIDATE_FIELDS = 'id name email phone location headline skills yearsExperience resumeText archivedAt';
-const JOB_FIELDS = 'id title description requiredSkills niceToHaveSkills minYearsExperience location status';
+// The owners let the worker's service token select these fields and no other.
+const CANDIDATE_FIELDS = WORKER_READS.Candidate.join(' ');
+const JOB_FIELDS = WORKER_READS.Job.join(' ');
 
 /** Thrown when synthesis is delivered before every agent finished; BullMQ retries it later. */
 class NotReady extends Error {}

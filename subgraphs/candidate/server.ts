@@ -1,4 +1,5 @@
 import { schemaIn } from '../../shared/graphql/entities';
+import { WORKER_READS } from '../../shared/service-reads';
 import { usageFor } from '../../shared/mongo/tenant-counts';
 import { EntityClient } from '../../shared/graphql/entity-client';
 import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
@@ -12,7 +13,7 @@ export function candidateSubgraph(opts: { tenantUrl: string }): SubgraphDefiniti
   return {
     name: 'candidate',
     // The worker's validation step reads a run's candidate with its service token.
-    serviceReads: ['Candidate'],
+    serviceReads: { Candidate: WORKER_READS.Candidate },
     typeDefs: schemaIn(__dirname),
     resolvers: resolvers as never,
     ensureIndexes: CandidateRepository.ensureIndexes,

@@ -2,6 +2,7 @@ import { EntityClient } from '../../shared/graphql/entity-client';
 import { schemaIn } from '../../shared/graphql/entities';
 import { usageFor } from '../../shared/mongo/tenant-counts';
 import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
+import { WORKER_READS } from '../../shared/service-reads';
 import { createLoaders } from './loaders';
 import { JobRepository } from './repository';
 import { resolvers, type JobContext } from './resolvers';
@@ -17,7 +18,7 @@ export function jobSubgraph(opts: JobSubgraphOptions): SubgraphDefinition<JobCon
   return {
     name: 'job',
     // The worker's validation step reads a run's job with its service token.
-    serviceReads: ['Job'],
+    serviceReads: { Job: WORKER_READS.Job },
     typeDefs: schemaIn(__dirname),
     resolvers: resolvers as never,
     ensureIndexes: JobRepository.ensureIndexes,

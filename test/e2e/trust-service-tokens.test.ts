@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import WebSocket from 'ws';
 import { startWorker, type RunningWorker } from '../../subgraphs/assessment/worker';
 import { startRunHarness, type RunHarness } from '../support/runs';
 
@@ -69,9 +70,17 @@ test('the worker completes runs with its service token; sent to the gateway, tha
   expect(r.status).toBe(401);
   expect(codeOf(r)).toBe('UNAUTHENTICATED');
   expect(r.data).toBeNull();
-  // Not through the gateway's WebSocket either: no subscription on a service token.
   const tenant = await h.t.gql('{ tenant { id name } }', {}, token);
   expect(codeOf(tenant)).toBe('UNAUTHENTICATED');
+  // Nor over the gateway's graphql-ws: connection_init with it is closed 4403.
+  for (const url of [h.t.stack.gateway.url, h.t.stack.subgraphs.assessment.url]) {
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    ws.on('open', () =>
+      ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
+    );
+    expect([url, await closed]).toEqual([url, 4403]);
+  }
 });
 
 test('sent straight to a subgraph, the service token reads only the entities the worker needs', async () => {
@@ -119,6 +128,15 @@ test('sent straight to a subgraph, the service token reads only the entities the
   expect(codeOf(jobs)).toBe('FORBIDDEN');
   const candidateOnJob = await post(job.url, entities('Candidate', h.candidateId, 'id'));
   expect(codeOf(candidateOnJob)).toBe('FORBIDDEN');
+  // Only the fields the worker reads: not a job's applications, not a candidate's other fields.
+  for (const [url, type, id, fields] of [
+    [job.url, 'Job', h.jobId, 'id applications(first: 100) { edges { cursor } }'],
+    [job.url, 'Job', h.jobId, 'id pipeline { count }'],
+    [candidate.url, 'Candidate', h.candidateId, 'id createdAt'],
+  ] as const) {
+    const r = await post(url, entities(type, id, fields));
+    expect([fields, r.status, codeOf(r)]).toEqual([fields, 403, 'FORBIDDEN']);
+  }
   // Subgraphs the worker never reads do not take service tokens at all.
   expect(codeOf(await post(tenant.url, { query: '{ tenant { id name } }' }))).toBe('UNAUTHENTICATED');
   expect(codeOf(await post(assessment.url, { query: '{ assessments { edges { cursor } } }' }))).toBe('UNAUTHENTICATED');
