@@ -1,3 +1,4 @@
+import { ConfigError } from './config-error';
 import { credentialProblems } from './credentials';
 
 /**
@@ -252,11 +253,7 @@ export {
   jwtSecret,
 } from './credentials';
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-  }
-}
+export { ConfigError };
 
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];

@@ -1,4 +1,5 @@
 import type { Config } from './config';
+import { ConfigError } from './config-error';
 
 /**
  * Which secrets a process may run with (issue 21). The development ones are published in this
@@ -60,7 +61,7 @@ export function jwtSecret(config: Config): string | undefined {
 export function internalJwtSecret(config: Config): string {
   if (config.INTERNAL_JWT_SECRET) return config.INTERNAL_JWT_SECRET;
   if (config.development) return DEV_INTERNAL_JWT_SECRET;
-  throw new Error(
+  throw new ConfigError([
     `INTERNAL_JWT_SECRET: required by the worker and the candidate and job subgraphs unless NODE_ENV=development (NODE_ENV is ${config.NODE_ENV ? `"${config.NODE_ENV}"` : 'unset'})`,
-  );
+  ]);
 }

@@ -59,6 +59,12 @@ export function runMain(service: string, start: (config: Config) => Promise<{ cl
       process.once('SIGTERM', () => stop('SIGTERM'));
     },
     async (err: unknown) => {
+      // A variable only this process needs (e.g. INTERNAL_JWT_SECRET) is reported like the rest.
+      if (err instanceof ConfigError) {
+        process.stderr.write(`${service}: ${err.message}\n`);
+        await tracing?.shutdown().catch(() => undefined);
+        process.exit(2);
+      }
       log.fatal({ err }, `${service} failed to start`);
       await tracing?.shutdown().catch(() => undefined);
       process.exit(1);
