@@ -94,8 +94,13 @@ export class SubgraphSource implements GraphQLDataSource<ForwardedContext> {
       body,
       dispatcher: this.options.agent,
     }).catch((err: Error & { code?: string }) => {
-      // Said without the subgraph's address, which callers have no use for.
-      throw errors.internal(`the ${this.options.name} subgraph could not be reached (${err.code ?? err.message})`);
+      // Said without the subgraph's address, which callers have no use for; marked as a subgraph's
+      // error (serviceName, as Apollo marks the errors in subgraphs' answers), so production says less.
+      const failure = errors.internal(
+        `the ${this.options.name} subgraph could not be reached (${err.code ?? err.message})`,
+      );
+      Object.assign(failure.extensions, { serviceName: this.options.name });
+      throw failure;
     });
     const encoding = res.headers['content-encoding'];
     const contentType = String(res.headers['content-type'] ?? '');

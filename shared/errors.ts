@@ -72,6 +72,9 @@ export function formatError(
       const kept: Record<string, unknown> = {};
       for (const k of CONTRACT_EXTENSIONS) if (k in extensions) kept[k] = extensions[k];
       extensions = kept;
+      // Which subgraph could not be reached, and why, is for the logs.
+      if (code === ErrorCode.INTERNAL_SERVER_ERROR)
+        return { message: 'internal server error', locations: formatted.locations, path: formatted.path, extensions };
     }
     if (KNOWN_CODES.has(code)) return { ...formatted, extensions };
     return {

@@ -12,13 +12,16 @@ let t: TestStack;
 let stub: Server;
 let gateway: RunningGateway;
 let answer = { status: 502, body: 'upstream db-7.internal:27017 refused: stack at /srv/hiregraph/…' };
+let hangUp = false;
 
 beforeAll(async () => {
   t = await startTestStack({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(48) });
   // A candidate subgraph that fails at the HTTP level with a revealing body.
   stub = createServer((req, res) => {
     req.resume();
-    req.on('end', () => res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body));
+    req.on('end', () =>
+      hangUp ? req.socket.destroy() : res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body),
+    );
   });
   await new Promise<void>((r) => stub.listen(0, '127.0.0.1', () => r()));
   const s = t.stack.subgraphs;
@@ -54,6 +57,21 @@ test('a subgraph failing with a body: its code and a safe message, no URL, body 
     const text = JSON.stringify(r);
     for (const secret of ['db-7.internal', '127.0.0.1', 'candidate', '/graphql', 'response'])
       expect([status, secret, text.includes(secret)]).toEqual([status, secret, false]);
+  }
+});
+
+test('a subgraph that hangs up: INTERNAL_SERVER_ERROR, without naming it or the socket error', async () => {
+  const { admin } = await t.newTenant();
+  hangUp = true;
+  try {
+    const r = await t.gql('{ candidates { edges { cursor } } }', {}, admin, gateway.url);
+    expect(r.errors?.[0]).toMatchObject({
+      message: 'internal server error',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
+    expect(JSON.stringify(r)).not.toMatch(/candidate|reached|UND_ERR|ECONN|socket/i);
+  } finally {
+    hangUp = false;
   }
 });
 
