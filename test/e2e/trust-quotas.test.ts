@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
 import { ObjectId } from 'mongodb';
 import type { Counter } from 'prom-client';
 import { startGateway, type RunningGateway } from '../../gateway/server';
 import { loadConfig } from '../../shared/config';
 import { startTestStack, type GqlResult, type TestStack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 /**
  * Admission at the gateway: requests stay rate limited when the tenant's limits cannot be read
@@ -14,11 +16,14 @@ let t: TestStack;
 const cleanup: Array<() => Promise<unknown>> = [];
 // FREE's configured budget is the fallback for a tenant this gateway never read.
 const ENV = { TENANT_LIMITS_CACHE_MS: '0', PLAN_LIMITS_FREE: '{"requestsPerMinute":4}', RATE_LIMIT_USER_SHARE: '0.5' };
+let redis: Redis;
 beforeAll(async () => {
   t = await startTestStack(ENV);
+  redis = new Redis(t.config.REDIS_URL);
 });
 afterAll(async () => {
   for (const c of cleanup.reverse()) await c().catch(() => undefined);
+  redis?.disconnect();
   await t?.close();
 });
 
@@ -43,6 +48,17 @@ async function gatewayWithTenantAt(tenantUrl: string): Promise<RunningGateway> {
     subgraphUrls: { tenant: tenantUrl, candidate: s.candidate.url, job: s.job.url, assessment: s.assessment.url },
   });
   cleanup.push(() => gateway.close());
+  // Until its Redis connection is up, a new gateway counts in memory (the insurance limiter), which
+  // would split a budget in two: requests of another tenant until one is counted in Redis.
+  const warm = await t.newTenant();
+  await waitFor(
+    async () => {
+      await t.gql(Q, {}, warm.admin, gateway.url);
+      return (await redis.exists(`${t.config.QUEUE_PREFIX}:rate:rpm:${warm.id}`)) === 1;
+    },
+    10_000,
+    'a request counted in Redis',
+  );
   return gateway;
 }
 
