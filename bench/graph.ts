@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { ObjectId, type Db } from 'mongodb';
 import { signToken } from '../shared/auth';
 import { loadConfig, type Config } from '../shared/config';
+import { BUILT_IN_PLAN_LIMITS } from '../shared/plans';
 import type { RequestContext } from '../shared/graphql/context';
 import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../shared/graphql/subgraph-server';
 import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
@@ -47,7 +48,7 @@ function oneQueryPerEntity(def: AnyDef): AnyDef {
 
 /** A tenant with `applications` applications spread over up to 100 jobs; returns its id. */
 export async function seed(db: Db, applications: number): Promise<string> {
-  const tenant = await new TenantRepository(db).create({
+  const tenant = await new TenantRepository(db, BUILT_IN_PLAN_LIMITS).create({
     slug: `bench-${applications}-${Date.now()}`,
     name: 'Bench',
     plan: 'ENTERPRISE',
@@ -92,7 +93,7 @@ async function stackWith(config: Config, mongoUri: string, wrap: (d: AnyDef) => 
     started.push(s);
     return s;
   };
-  const tenant = await start(tenantSubgraph() as never);
+  const tenant = await start(tenantSubgraph(config) as never);
   const candidate = await start(candidateSubgraph({ tenantUrl: tenant.url }) as never);
   const job = await start(jobSubgraph({ candidateUrl: candidate.url }) as never);
   const assessment = await start(

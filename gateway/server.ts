@@ -21,7 +21,7 @@ import { SubscriptionExecutor } from './subscription-executor';
 import { operationLimits } from './limits';
 import { tenantRates } from './rates';
 import { demandControl } from './demand-control';
-import { TenantLimitsCache } from './tenant-limits';
+import { asTenantLimits, TenantLimitsCache } from './tenant-limits';
 import { closeRedis, redisConnection, redisTarget } from '../shared/redis';
 import { TenantRateLimiter } from '../shared/rate-limits';
 import { serveGatewaySubscriptions, upstreamClient } from './subscription-server';
@@ -146,8 +146,18 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const services = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, subgraphUrlOf(opts, s.name))]));
   const limits = operationLimits(config);
   const redis = redisConnection(redisTarget(config), 'producer');
-  const tenantLimits = new TenantLimitsCache(subgraphUrlOf(opts, 'tenant'), config.TENANT_LIMITS_CACHE_MS, log);
-  const rates = tenantRates(new TenantRateLimiter(redis, config.QUEUE_PREFIX), tenantLimits);
+  const tenantLimits = new TenantLimitsCache({
+    tenantUrl: subgraphUrlOf(opts, 'tenant'),
+    ttlMs: config.TENANT_LIMITS_CACHE_MS,
+    log,
+    fallback: asTenantLimits(config.PLAN_LIMITS_FREE),
+    registry: metrics.registry,
+  });
+  const rates = tenantRates(
+    new TenantRateLimiter(redis, config.QUEUE_PREFIX),
+    tenantLimits,
+    config.RATE_LIMIT_USER_SHARE,
+  );
   const subgraphUrl = (name: string) => subgraphUrlOf(opts, name);
   const subgraphWsUrl = (name: string) => subgraphUrl(name).replace(/^http/, 'ws');
   const executor = new SubscriptionExecutor(

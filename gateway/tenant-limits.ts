@@ -1,6 +1,9 @@
+import { LRUCache } from 'lru-cache';
+import { Counter, type Registry } from 'prom-client';
 import type { Principal } from '../shared/auth';
 import { EntityClient } from '../shared/graphql/entity-client';
 import type { Logger } from '../shared/logger';
+import type { PlanLimits } from '../shared/plans';
 
 /** The tenant whose limits apply to this caller: none for a platform admin without a tenant role. */
 export function tenantOf(p: Principal | null): string | null {
@@ -15,30 +18,64 @@ export interface TenantLimits {
   maxQueryCost: number | null;
 }
 
+/** A plan's configured limits in the shape the tenant subgraph answers with. */
+export const asTenantLimits = (plan: PlanLimits): TenantLimits => ({
+  ...plan,
+  maxQueryCost: plan.maxQueryCost ?? null,
+});
+
+/** How soon limits that could not be read are asked for again (at most TENANT_LIMITS_CACHE_MS). */
+const FALLBACK_RETRY_MS = 1000;
+/** Tenants whose last good limits are remembered for a fallback; the least recently used go first. */
+const LAST_KNOWN_MAX = 10_000;
+
+export interface TenantLimitsCacheOptions {
+  tenantUrl: string;
+  /** TENANT_LIMITS_CACHE_MS. */
+  ttlMs: number;
+  log: Logger;
+  /** What applies to a tenant whose limits were never read here when they cannot be read: the FREE plan's. */
+  fallback: TenantLimits;
+  /** Where hiregraph_tenant_limits_fallback_total is registered (the gateway's /metrics). */
+  registry: Registry;
+}
+
 /**
  * A tenant's limits as the tenant subgraph reports them (its `_entities`), asked with the caller's token and
- * kept for `ttlMs`; an updateTenant through this gateway drops the entry at once, other gateways
- * see the change within ttlMs.
+ * kept for `ttlMs`; an updateTenant or setTenantPlan through this gateway drops the entry at once, other
+ * gateways see the change within ttlMs.
+ *
+ * It fails closed: when the limits cannot be read (the tenant subgraph unreachable, erroring, or not
+ * knowing the tenant), the limits this gateway last read for the tenant apply, else the FREE plan's;
+ * each such read is counted, by which fallback it took.
  */
 export class TenantLimitsCache {
-  private readonly entries = new Map<string, { at: number; limits: Promise<TenantLimits | null> }>();
-
+  private readonly entries = new Map<string, { until: number; limits: Promise<TenantLimits> }>();
+  private readonly lastKnown = new LRUCache<string, TenantLimits>({ max: LAST_KNOWN_MAX });
   private readonly owner: EntityClient;
+  private readonly fallbacks: Counter<'fallback'>;
 
-  constructor(
-    tenantUrl: string,
-    private readonly ttlMs: number,
-    private readonly log: Logger,
-  ) {
-    this.owner = new EntityClient(tenantUrl, 'Tenant');
+  constructor(private readonly opts: TenantLimitsCacheOptions) {
+    this.owner = new EntityClient(opts.tenantUrl, 'Tenant');
+    this.fallbacks = new Counter({
+      name: 'hiregraph_tenant_limits_fallback_total',
+      help: "Reads of a tenant's limits that failed, so the gateway applied fallback limits: the tenant's last known (last_known) or the FREE plan's (free_plan)",
+      labelNames: ['fallback'] as const,
+      registers: [opts.registry],
+    });
   }
 
-  get(tenantId: string, authorization: string | undefined, requestId: string): Promise<TenantLimits | null> {
+  get(tenantId: string, authorization: string | undefined, requestId: string): Promise<TenantLimits> {
     const hit = this.entries.get(tenantId);
-    if (hit && Date.now() - hit.at < this.ttlMs) return hit.limits;
-    const limits = this.fetch(tenantId, authorization, requestId);
-    this.entries.set(tenantId, { at: Date.now(), limits });
-    return limits;
+    if (hit && Date.now() < hit.until) return hit.limits;
+    const entry = { until: Date.now() + this.opts.ttlMs, limits: Promise.resolve(this.opts.fallback) };
+    entry.limits = this.fetch(tenantId, authorization, requestId).then(({ limits, fallback }) => {
+      // Fallback limits are asked for again soon: the tenant subgraph may be back.
+      if (fallback) entry.until = Math.min(entry.until, Date.now() + FALLBACK_RETRY_MS);
+      return limits;
+    });
+    this.entries.set(tenantId, entry);
+    return entry.limits;
   }
 
   forget(tenantId: string): void {
@@ -49,17 +86,29 @@ export class TenantLimitsCache {
     tenantId: string,
     authorization: string | undefined,
     requestId: string,
-  ): Promise<TenantLimits | null> {
+  ): Promise<{ limits: TenantLimits; fallback: boolean }> {
+    let problem: string;
     try {
       const [tenant] = await this.owner.fetch<{ id: string; limits: TenantLimits }>(
-        { authorization, requestId, log: this.log },
+        { authorization, requestId, log: this.opts.log },
         [tenantId],
         'id limits { requestsPerMinute assessmentsPerHour maxCandidates maxQueryCost }',
       );
-      return tenant?.limits ?? null;
+      if (tenant?.limits) {
+        this.lastKnown.set(tenantId, tenant.limits);
+        return { limits: tenant.limits, fallback: false };
+      }
+      problem = 'the tenant subgraph does not know the tenant';
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'could not read tenant limits; not rate limiting this request');
-      return null;
+      problem = (err as Error).message;
     }
+    const known = this.lastKnown.get(tenantId);
+    const fallback = known ? 'last_known' : 'free_plan';
+    this.fallbacks.inc({ fallback });
+    this.opts.log.warn(
+      { tenantId, err: problem, fallback },
+      "could not read the tenant's limits; applying fallback limits",
+    );
+    return { limits: known ?? this.opts.fallback, fallback: true };
   }
 }

@@ -1,6 +1,7 @@
 import type { Db } from 'mongodb';
 import { CandidateRepository } from '../subgraphs/candidate/repository';
 import { JobRepository } from '../subgraphs/job/repository';
+import type { Plan, PlanLimits } from '../shared/plans';
 import { TenantRepository } from '../subgraphs/tenant/repository';
 import type { TenantDoc } from '../subgraphs/tenant/model';
 
@@ -64,8 +65,11 @@ const JOBS = [
 ];
 
 /** On an empty database: a demo tenant with candidates, jobs and applications. Returns the tenant. */
-export async function seedDemo(db: Db): Promise<{ tenant: TenantDoc; created: boolean }> {
-  const tenants = new TenantRepository(db);
+export async function seedDemo(
+  db: Db,
+  plans: Record<Plan, PlanLimits>,
+): Promise<{ tenant: TenantDoc; created: boolean }> {
+  const tenants = new TenantRepository(db, plans);
   const existing = await tenants.findBySlug('demo');
   if (existing) return { tenant: existing, created: false };
   const tenant = await tenants.create({ slug: 'demo', name: 'Demo Company', plan: 'TEAM' });

@@ -36,7 +36,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const started: Array<{ close(): Promise<void> }> = [];
   const logger = (s: string) => opts.logger?.(s);
   try {
-    const tenant = await startSubgraph(tenantSubgraph(), {
+    const tenant = await startSubgraph(tenantSubgraph(config), {
       config,
       mongoUri,
       port: port(config.TENANT_PORT),

@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { signToken } from '../shared/auth';
-import { jwtSecret } from '../shared/config';
+import { jwtSecret, planLimitsOf } from '../shared/config';
 import { closeAll } from '../shared/graphql/close';
 import { createLogger } from '../shared/logger';
 import type { Config } from '../shared/config';
@@ -35,7 +35,9 @@ export async function startAll(config: Config): Promise<{ close(): Promise<void>
     });
     steps.unshift(() => worker.close());
     const client = await MongoClient.connect(mongo.uri);
-    const { tenant, created } = await seedDemo(client.db(config.MONGODB_DB)).finally(() => client.close());
+    const { tenant, created } = await seedDemo(client.db(config.MONGODB_DB), planLimitsOf(config)).finally(() =>
+      client.close(),
+    );
     const secret = jwtSecret(config);
     const token = secret
       ? await signToken(

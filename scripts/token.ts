@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { decodeJwt } from 'jose';
 import { MongoClient } from 'mongodb';
 import { ROLES, signToken, type Role } from '../shared/auth';
-import { ConfigError, jwtSecret, loadConfig } from '../shared/config';
+import { ConfigError, jwtSecret, loadConfig, planLimitsOf } from '../shared/config';
 import { TenantRepository } from '../subgraphs/tenant/repository';
 import { runningMongoUri } from './running-mongo';
 
@@ -34,7 +34,9 @@ async function main(): Promise<void> {
         );
       const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 3000 });
       try {
-        const doc = await new TenantRepository(client.db(config.MONGODB_DB)).findBySlug(values.tenant);
+        const doc = await new TenantRepository(client.db(config.MONGODB_DB), planLimitsOf(config)).findBySlug(
+          values.tenant,
+        );
         if (!doc) throw new Error(`no tenant with slug "${values.tenant}"`);
         tid = doc._id.toHexString();
       } finally {

@@ -1,5 +1,6 @@
 import { ConfigError } from './config-error';
 import { credentialProblems } from './credentials';
+import { parsePlanLimits, type Plan, type PlanLimits } from './plans';
 
 /**
  * Every environment variable Hiregraph reads, with its type and default, read once at startup.
@@ -106,6 +107,16 @@ const bool =
     throw new Bad(`expected true or false, received "${raw}"`);
   };
 const production = (env: Env): boolean => env.NODE_ENV === 'production';
+
+const planLimits =
+  (plan: Plan): Parser<PlanLimits> =>
+  (raw) => {
+    try {
+      return parsePlanLimits(plan, raw);
+    } catch (err) {
+      throw new Bad((err as Error).message);
+    }
+  };
 
 /** The table: variable name → how to read it (with its default). */
 const TABLE = {
@@ -235,6 +246,27 @@ const TABLE = {
    * 0 picks a free port for each. Default 9464.
    */
   METRICS_PORT: port(9464),
+  // Roles and quotas (issue 21).
+  /**
+   * Each plan's limits, as JSON with any of requestsPerMinute, assessmentsPerHour, maxCandidates,
+   * maxQueryCost (whole numbers 1..1000000000; the keys left out keep their default). A tenant
+   * starts with its plan's limits and gets them again when a platform admin changes its plan; its
+   * admin may only lower them. Defaults: FREE {"requestsPerMinute":120,"assessmentsPerHour":20,"maxCandidates":500}.
+   */
+  PLAN_LIMITS_FREE: planLimits('FREE'),
+  /** Default {"requestsPerMinute":1200,"assessmentsPerHour":200,"maxCandidates":20000}. */
+  PLAN_LIMITS_TEAM: planLimits('TEAM'),
+  /** Default {"requestsPerMinute":12000,"assessmentsPerHour":2000,"maxCandidates":1000000}. */
+  PLAN_LIMITS_ENTERPRISE: planLimits('ENTERPRISE'),
+  /**
+   * Share of its tenant's requestsPerMinute one user (token subject) may spend, rounded up, at least 1;
+   * 1 turns the per-user budget off. Default 0.5.
+   */
+  RATE_LIMIT_USER_SHARE: ((raw, env) => {
+    const share = ratio(0.5)(raw, env);
+    if (share === 0) throw new Bad(`expected a share above 0 and at most 1, received "${raw}"`);
+    return share;
+  }) as Parser<number>,
   /** SIGTERM: how long to wait for running jobs and requests before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: int(20_000, 100, 600_000),
 } as const;
@@ -252,6 +284,11 @@ export {
   internalJwtSecret,
   jwtSecret,
 } from './credentials';
+/** Each plan's configured limits (PLAN_LIMITS_<PLAN>). */
+export function planLimitsOf(config: Config): Record<Plan, PlanLimits> {
+  return { FREE: config.PLAN_LIMITS_FREE, TEAM: config.PLAN_LIMITS_TEAM, ENTERPRISE: config.PLAN_LIMITS_ENTERPRISE };
+}
+
 
 export { ConfigError };
 

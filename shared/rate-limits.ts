@@ -6,7 +6,7 @@ import { errors } from './errors';
 const MAX_LIMITERS = 1000;
 
 /**
- * Per-tenant budgets in Redis, so every gateway (or subgraph replica) draws from the same one.
+ * Per-tenant (and per-user) budgets in Redis, so every gateway (or subgraph replica) draws from the same one.
  * Budgets differ per tenant, so there is one limiter per (kind, points) and the tenant is the key.
  * If Redis fails, an in-memory limiter per process takes over rather than refusing every request.
  */
@@ -36,15 +36,25 @@ export class TenantRateLimiter {
     return l;
   }
 
-  /** Takes one unit of `kind` for the tenant; RATE_LIMITED (with retryAfterSeconds) when none is left. */
-  async consume(tenantId: string, kind: string, points: number, durationSeconds: number, what: string): Promise<void> {
+  /**
+   * Takes one unit of `kind` for `key` (a tenant id, or tenant and user); RATE_LIMITED (with
+   * retryAfterSeconds) when none is left, the message naming `whose` limit it was.
+   */
+  async consume(
+    key: string,
+    kind: string,
+    points: number,
+    durationSeconds: number,
+    what: string,
+    whose = "the tenant's",
+  ): Promise<void> {
     try {
-      await this.limiter(kind, points, durationSeconds).consume(tenantId);
+      await this.limiter(kind, points, durationSeconds).consume(key);
     } catch (res) {
       if (!(res instanceof RateLimiterRes)) throw res;
       const retryAfterSeconds = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
       throw errors.rateLimited(
-        `the tenant's limit of ${points} ${what} is used up; retry in ${retryAfterSeconds} s`,
+        `${whose} limit of ${points} ${what} is used up; retry in ${retryAfterSeconds} s`,
         retryAfterSeconds,
       );
     }

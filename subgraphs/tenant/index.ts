@@ -6,7 +6,7 @@ runMain('tenant', async (config) => {
     import('../../shared/graphql/subgraph-server.js'),
     import('./server.js'),
   ]);
-  return startSubgraph(tenantSubgraph(), {
+  return startSubgraph(tenantSubgraph(config), {
     config,
     mongoUri: requireMongoUri(config, 'tenant'),
     port: config.TENANT_PORT,

@@ -1,14 +1,9 @@
 import type { ObjectId } from 'mongodb';
+import type { Plan, PlanLimits } from '../../shared/plans';
 
-/** Tenants, their plans and limits. */
-export type Plan = 'FREE' | 'TEAM' | 'ENTERPRISE';
-export interface Limits {
-  requestsPerMinute: number;
-  assessmentsPerHour: number;
-  maxCandidates: number;
-  /** Demand control's limit for this tenant; absent: the gateway's LIMIT_MAX_COST. */
-  maxQueryCost?: number;
-}
+/** Tenants, their plans and limits (each plan's limits are configured: shared/plans.ts, PLAN_LIMITS_*). */
+export type { Plan } from '../../shared/plans';
+export type Limits = PlanLimits;
 export interface TenantDoc {
   _id: ObjectId;
   slug: string;
@@ -17,10 +12,3 @@ export interface TenantDoc {
   limits: Limits;
   createdAt: Date;
 }
-
-/** Each plan's starting limits; an admin may change them with updateTenant. */
-export const PLAN_LIMITS: Record<Plan, Limits> = {
-  FREE: { requestsPerMinute: 120, assessmentsPerHour: 20, maxCandidates: 500 },
-  TEAM: { requestsPerMinute: 1200, assessmentsPerHour: 200, maxCandidates: 20_000 },
-  ENTERPRISE: { requestsPerMinute: 12_000, assessmentsPerHour: 2000, maxCandidates: 1_000_000 },
-};

@@ -1,7 +1,8 @@
 import { MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
 import { errors } from '../../shared/errors';
 import { pageFilter, type Page } from '../../shared/pagination';
-import { PLAN_LIMITS, type Plan, type TenantDoc } from './model';
+import type { Plan, PlanLimits } from '../../shared/plans';
+import type { TenantDoc } from './model';
 
 /**
  * The tenants collection. A tenant document is its own scope (its _id is the tenant id), so reads
@@ -10,7 +11,11 @@ import { PLAN_LIMITS, type Plan, type TenantDoc } from './model';
 export class TenantRepository {
   private readonly coll: Collection<TenantDoc>;
 
-  constructor(db: Db) {
+  /** @param plans each plan's limits, which a new tenant starts with (PLAN_LIMITS_*) */
+  constructor(
+    db: Db,
+    readonly plans: Record<Plan, PlanLimits>,
+  ) {
     this.coll = db.collection<TenantDoc>('tenants');
   }
 
@@ -41,7 +46,12 @@ export class TenantRepository {
   }
 
   async create(input: { slug: string; name: string; plan: Plan }): Promise<TenantDoc> {
-    const doc: TenantDoc = { _id: new ObjectId(), ...input, limits: PLAN_LIMITS[input.plan], createdAt: new Date() };
+    const doc: TenantDoc = {
+      _id: new ObjectId(),
+      ...input,
+      limits: { ...this.plans[input.plan] },
+      createdAt: new Date(),
+    };
     try {
       await this.coll.insertOne(doc);
     } catch (err) {
@@ -52,15 +62,26 @@ export class TenantRepository {
     return doc;
   }
 
+  /** One tenant by id: the caller's own (updateTenant) or any, for a platform admin (setTenantPlan). */
+  byId(id: ObjectId): Promise<TenantDoc | null> {
+    return this.coll.findOne({ _id: id });
+  }
+
+  /**
+   * Sets and unsets fields of one tenant, only while `guard` still holds of it (so a check made on an
+   * earlier read cannot be raced); null when the tenant is gone or the guard no longer holds.
+   */
   update(
-    own: ObjectId,
-    set: Partial<Pick<TenantDoc, 'name' | 'plan'>> & Record<string, unknown>,
+    id: ObjectId,
+    set: Record<string, unknown>,
     unset: string[] = [],
+    guard: Array<Record<string, unknown>> = [],
   ): Promise<TenantDoc | null> {
     const update: Record<string, unknown> = {};
     if (Object.keys(set).length) update.$set = set;
     if (unset.length) update.$unset = Object.fromEntries(unset.map((k) => [k, '']));
-    return this.coll.findOneAndUpdate({ _id: own }, update, { returnDocument: 'after' });
+    const filter = guard.length ? { _id: id, $and: guard } : { _id: id };
+    return this.coll.findOneAndUpdate(filter, update, { returnDocument: 'after' });
   }
 
   findBySlug(slug: string): Promise<TenantDoc | null> {

@@ -4,14 +4,18 @@ import type { RequestContext } from '../../shared/graphql/context';
 import { loadReference } from '../../shared/graphql/entities';
 import { DateTime } from '../../shared/graphql/scalars';
 import { parsePage, toConnection } from '../../shared/pagination';
-import { numberInRange, requiredText } from '../../shared/validate';
+import { parseId } from '../../shared/mongo/ids';
+import { requiredText } from '../../shared/validate';
+import { isEmpty, lowerOnly, parseLimits, patchUpdate, planWithPatch, type LimitsInput } from './limits';
 import type { TenantLoaders } from './loaders';
 import type { TenantRepository } from './repository';
-import type { Limits, Plan, TenantDoc } from './model';
+import type { Plan, TenantDoc } from './model';
 
 export interface TenantContext extends RequestContext {
   repo: TenantRepository;
   loaders: TenantLoaders;
+  /** The gateway's LIMIT_MAX_COST: what a tenant's unset maxQueryCost means. */
+  defaultMaxCost: number;
 }
 
 const SLUG = /^[a-z0-9-]{3,40}$/;
@@ -36,20 +40,53 @@ async function ownTenant(ctx: TenantContext) {
   return toTenant(doc);
 }
 
-type LimitsInput = Partial<Record<keyof Limits, number | null>> | null | undefined;
+/** How many times a guarded change is tried again when another change to the tenant landed in between. */
+const GUARDED_ATTEMPTS = 3;
 
-/** The fields to set and, for an explicit `maxQueryCost: null`, to unset (back to the default). */
-function limitsPatch(input: LimitsInput): { set: Record<string, number>; unset: string[] } {
-  const set: Record<string, number> = {};
-  const unset = input?.maxQueryCost === null ? ['limits.maxQueryCost'] : [];
-  for (const key of ['requestsPerMinute', 'assessmentsPerHour', 'maxCandidates', 'maxQueryCost'] as const) {
-    const v = input?.[key];
-    if (v === undefined || v === null) continue;
-    if (!Number.isInteger(v))
-      throw errors.badInput(`expected limits.${key} to be a whole number, received ${v}`, `limits.${key}`);
-    set[`limits.${key}`] = numberInRange(v, `limits.${key}`, 1, 1_000_000_000);
+/**
+ * updateTenant: the caller's tenant renamed and its limits lowered, never raised and never its plan
+ * (setTenantPlan, platform-admin only, does that). Checked against the tenant as read, and written
+ * only if that still holds, so nothing is half-written and two admins racing cannot raise it.
+ */
+async function updateOwnTenant(
+  input: { name?: string | null; plan?: Plan | null; limits?: LimitsInput },
+  ctx: TenantContext,
+): Promise<TenantDoc> {
+  const own = ctx.tenant('admin');
+  if (input.plan)
+    throw errors.forbidden(
+      `expected no plan: a tenant admin may not change its tenant's plan (a platform admin does, with setTenantPlan), received plan ${input.plan}`,
+    );
+  const patch = parseLimits(input.limits);
+  const name = input.name === undefined || input.name === null ? undefined : requiredText(input.name, 'name');
+  for (let attempt = 0; ; attempt++) {
+    const current = await ctx.repo.byId(own);
+    if (!current) throw errors.notFound('Tenant', own.toHexString());
+    const guard = lowerOnly(current.limits, patch, ctx.defaultMaxCost);
+    const { set, unset } = patchUpdate(patch);
+    if (name !== undefined) (set as Record<string, unknown>).name = name;
+    if (!Object.keys(set).length && !unset.length) return current;
+    const doc = await ctx.repo.update(own, set, unset, guard);
+    if (doc) return doc;
+    if (attempt + 1 >= GUARDED_ATTEMPTS)
+      throw errors.conflict('the tenant changed while it was being updated; try again');
   }
-  return { set, unset };
+}
+
+/** setTenantPlan: a platform admin sets any tenant's plan (its limits become the plan's) and any limits. */
+async function setTenantPlan(
+  args: { id: string; plan?: Plan | null; limits?: LimitsInput },
+  ctx: TenantContext,
+): Promise<TenantDoc> {
+  requirePlatformAdmin(ctx.principal());
+  const id = parseId(args.id);
+  const patch = parseLimits(args.limits);
+  if (!args.plan && isEmpty(patch)) throw errors.badInput('expected a plan, limits or both, received neither', 'plan');
+  const doc = args.plan
+    ? await ctx.repo.update(id, { plan: args.plan, limits: planWithPatch(ctx.repo.plans, args.plan, patch) })
+    : await ctx.repo.update(id, patchUpdate(patch).set, patchUpdate(patch).unset);
+  if (!doc) throw errors.notFound('Tenant', id.toHexString());
+  return doc;
 }
 
 export const resolvers = {
@@ -92,28 +129,13 @@ export const resolvers = {
     },
     updateTenant: async (
       _: unknown,
-      {
-        input,
-      }: {
-        input: {
-          name?: string | null;
-          plan?: Plan | null;
-          limits?: LimitsInput;
-        };
-      },
+      { input }: { input: { name?: string | null; plan?: Plan | null; limits?: LimitsInput } },
       ctx: TenantContext,
-    ) => {
-      const own = ctx.tenant('admin');
-      const limits = limitsPatch(input.limits);
-      const set: Record<string, unknown> = { ...limits.set };
-      if (input.name !== undefined && input.name !== null) set.name = requiredText(input.name, 'name');
-      if (input.plan) set.plan = input.plan;
-      const doc =
-        Object.keys(set).length || limits.unset.length
-          ? await ctx.repo.update(own, set, limits.unset)
-          : await ctx.loaders.tenantById.load(own.toHexString());
-      if (!doc) throw errors.notFound('Tenant', own.toHexString());
-      return toTenant(doc);
-    },
+    ) => toTenant(await updateOwnTenant(input, ctx)),
+    setTenantPlan: async (
+      _: unknown,
+      args: { id: string; plan?: Plan | null; limits?: LimitsInput },
+      ctx: TenantContext,
+    ) => toTenant(await setTenantPlan(args, ctx)),
   },
 };

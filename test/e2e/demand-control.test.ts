@@ -88,7 +88,7 @@ test('an outside client (graphql-http) is told the same, as a 400 it can read', 
   client.dispose();
 });
 
-test("a tenant's maxQueryCost applies to that tenant only, over HTTP and at subscribe time, and null restores the default", async () => {
+test("a tenant's maxQueryCost applies to that tenant only, over HTTP and at subscribe time, and a platform admin's null restores the default", async () => {
   const a = await t.newTenant();
   const b = await t.newTenant();
   const setLimit = (value: number | null) =>
@@ -130,7 +130,14 @@ test("a tenant's maxQueryCost applies to that tenant only, over HTTP and at subs
     await clientB.dispose();
   }
 
-  expect((await setLimit(null)).data!.updateTenant.limits.maxQueryCost).toBeNull();
+  // Back to the default is a raise: a platform admin's (setTenantPlan); an admin's own is FORBIDDEN.
+  expect((await setLimit(null)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  const restored = await t.gql<{ setTenantPlan: { limits: { maxQueryCost: number | null } } }>(
+    'mutation($id: ID!) { setTenantPlan(id: $id, limits: { maxQueryCost: null }) { limits { maxQueryCost } } }',
+    { id: a.id },
+    await t.token('platform-admin'),
+  );
+  expect(restored.data!.setTenantPlan.limits.maxQueryCost).toBeNull();
   expect((await t.gql(costs61, {}, a.admin)).errors).toBeUndefined();
 });
 

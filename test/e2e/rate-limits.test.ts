@@ -7,7 +7,8 @@ import { startRunHarness, type RunHarness } from '../support/runs';
 let h: RunHarness;
 const children: ChildProcess[] = [];
 beforeAll(async () => {
-  h = await startRunHarness({ TENANT_LIMITS_CACHE_MS: '0' });
+  // One user spends the tenant's budget here: the per-user share (test/e2e/trust-quotas.test.ts) is off.
+  h = await startRunHarness({ TENANT_LIMITS_CACHE_MS: '0', RATE_LIMIT_USER_SHARE: '1' });
 });
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -73,4 +73,35 @@ describe('configuration', () => {
     ).toBe(true);
     expect(() => loadConfig({ NODE_ENV: 'development', JWT_SECRET: 'short' })).toThrow(/at least 32/);
   });
+
+  test('PLAN_LIMITS_<PLAN>: JSON over the built-in limits, each value checked, every bad one named', () => {
+    const c = loadConfig({ PLAN_LIMITS_TEAM: '{"requestsPerMinute":700,"maxQueryCost":5000}' });
+    expect(c.PLAN_LIMITS_TEAM).toEqual({
+      requestsPerMinute: 700,
+      assessmentsPerHour: 200,
+      maxCandidates: 20_000,
+      maxQueryCost: 5000,
+    });
+    expect(c.PLAN_LIMITS_FREE).toEqual({ requestsPerMinute: 120, assessmentsPerHour: 20, maxCandidates: 500 });
+    let err: unknown;
+    try {
+      loadConfig({
+        PLAN_LIMITS_FREE: 'requestsPerMinute=5',
+        PLAN_LIMITS_TEAM: '{"requestsPerMinut":5}',
+        PLAN_LIMITS_ENTERPRISE: '{"maxCandidates":0}',
+        RATE_LIMIT_USER_SHARE: '0',
+      });
+    } catch (e) {
+      err = e;
+    }
+    const problems = (err as ConfigError).problems;
+    expect(problems).toEqual([
+      expect.stringMatching(/^PLAN_LIMITS_FREE: expected a JSON object/),
+      expect.stringMatching(/^PLAN_LIMITS_TEAM: expected only the keys .*received "requestsPerMinut"/),
+      expect.stringMatching(
+        /^PLAN_LIMITS_ENTERPRISE: expected maxCandidates to be a whole number from 1 to 1000000000, received 0/,
+      ),
+      expect.stringMatching(/^RATE_LIMIT_USER_SHARE: expected a share above 0/),
+    ]);
+  });
 });
