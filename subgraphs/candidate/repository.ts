@@ -98,9 +98,11 @@ export class CandidateRepository {
 
   /** Archives once, freeing its slot of maxCandidates; archiving again keeps the first archivedAt. */
   async archive(id: ObjectId): Promise<CandidateDoc | null> {
+    const current = await this.scoped.findOne({ _id: id });
+    // Missing, or archived already: nothing to write (a refused or repeated archive changes nothing).
+    if (!current || current.archivedAt !== null) return current;
     const now = new Date();
-    // The counter first (from a count that still includes this candidate), so the slot given back is counted.
-    await this.quota.ensure();
+    await this.quota.beforeArchive();
     const archived = await this.scoped.updateOne(
       { _id: id, archivedAt: null },
       { $set: { archivedAt: now, updatedAt: now } },

@@ -1,4 +1,5 @@
 import { ObjectId } from 'mongodb';
+import { QUOTA_RECOUNT_AFTER_MS } from '../../subgraphs/candidate/quota';
 import { useRunHarness } from '../support/runs';
 import { waitFor } from '../support/wait';
 
@@ -162,5 +163,21 @@ describe('maxCandidates under a burst', () => {
     const refill = await Promise.all([1, 2, 3].map((n) => create(admin, `refill-${n}`)));
     expect(refill.filter((r) => !r.errors)).toHaveLength(1);
     expect(await active(id)).toBe(2);
+  });
+  test('a slot leaked by a process that died between take and insert comes back once the counter is quiet', async () => {
+    const { id, admin } = await h.t.newTenant();
+    await setMax(admin, 2);
+    expect((await create(admin, 'leak-1')).errors).toBeUndefined();
+    const quotas = h.t.stack.subgraphs.candidate.db.collection('candidate_quotas');
+    const tenantId = new ObjectId(id);
+    // A take whose insert never happened, just now: it may still be in flight, so it is trusted.
+    await quotas.updateOne({ tenantId }, { $inc: { active: 1 }, $set: { changedAt: new Date() } });
+    expect(codeOf(await create(admin, 'leak-2'))).toBe('RATE_LIMITED');
+    // The same, left alone past QUOTA_RECOUNT_AFTER_MS: recounted, and the slot is there again.
+    await quotas.updateOne({ tenantId }, { $set: { changedAt: new Date(Date.now() - QUOTA_RECOUNT_AFTER_MS - 1000) } });
+    expect((await create(admin, 'leak-2')).errors).toBeUndefined();
+    expect(codeOf(await create(admin, 'leak-3'))).toBe('RATE_LIMITED');
+    expect(await active(id)).toBe(2);
+    expect((await quotas.findOne({ tenantId }))!.active).toBe(2);
   });
 });
