@@ -71,17 +71,20 @@ export async function seed(db: Db, applications: number): Promise<string> {
       )._id,
     );
   for (let i = 0; i < applications; i++) {
-    const c = await candidates.create({
-      name: `C${i}`,
-      email: `c${i}@bench.io`,
-      phone: null,
-      location: null,
-      headline: null,
-      skills: [],
-      yearsExperience: 1,
-      resumeText: null,
-    });
-    await jobs.apply(jobIds[i % jobCount]!, c._id);
+    const c = await candidates.create(
+      {
+        name: `C${i}`,
+        email: `c${i}@bench.io`,
+        phone: null,
+        location: null,
+        headline: null,
+        skills: [],
+        yearsExperience: 1,
+        resumeText: null,
+      },
+      null,
+    );
+    await jobs.apply(jobIds[i % jobCount]!, c!._id);
   }
   return tenant._id.toHexString();
 }

@@ -76,7 +76,7 @@ export async function seedDemo(
   const candidates = new CandidateRepository(db, tenant._id);
   const jobs = new JobRepository(db, tenant._id);
   const people = [];
-  for (const c of CANDIDATES) people.push(await candidates.create({ phone: null, ...c }));
+  for (const c of CANDIDATES) people.push((await candidates.create({ phone: null, ...c }, null))!);
   const openings = [];
   for (const j of JOBS) openings.push(await jobs.createJob(j));
   await jobs.apply(openings[0]!._id, people[1]!._id);

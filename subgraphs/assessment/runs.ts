@@ -21,6 +21,9 @@ export interface RunServiceDeps {
   rates: TenantRateLimiter;
 }
 
+const notRetryable = (status: string) =>
+  errors.badInput(`expected a FAILED assessment to retry, received one that is ${status}`, 'id');
+
 export interface StartInput {
   candidateId: string;
   jobId: string;
@@ -74,14 +77,7 @@ export class RunService {
     if (!job) throw errors.notFound('Job', input.jobId);
     if (job.status !== 'OPEN')
       throw errors.badInput(`expected an OPEN job, received job ${input.jobId} which is ${job.status}`, 'jobId');
-    const tenantId = repo.tenantId.toHexString();
-    const [tenant] = await this.deps.tenantOwner.fetch<{
-      id: string;
-      plan: string;
-      limits: { assessmentsPerHour: number };
-    }>(ctx, [tenantId], 'id plan limits { assessmentsPerHour }');
-    if (tenant)
-      await this.deps.rates.consume(tenantId, 'aph', tenant.limits.assessmentsPerHour, 3600, 'assessments per hour');
+    const tenant = await this.charge(ctx, repo);
     const priority = runPriority(tenant?.plan, await repo.countActive());
     const { doc, created } = await repo.create(
       newAssessment({ candidateId, jobId, agents, idempotencyKey: key, priority }),
@@ -90,6 +86,22 @@ export class RunService {
     await this.deps.publisher.publish(doc, doc.events);
     await this.enqueue(ctx, doc);
     return doc;
+  }
+
+  /**
+   * Takes one of the tenant's assessmentsPerHour (RATE_LIMITED when none is left): every start and
+   * every retry, since a retry re-runs agents (up to STEP_ATTEMPTS LLM calls each) like a start.
+   */
+  private async charge(ctx: RequestContext, repo: AssessmentRepository): Promise<{ plan: string } | null | undefined> {
+    const tenantId = repo.tenantId.toHexString();
+    const [tenant] = await this.deps.tenantOwner.fetch<{
+      id: string;
+      plan: string;
+      limits: { assessmentsPerHour: number };
+    }>(ctx, [tenantId], 'id plan limits { assessmentsPerHour }');
+    if (tenant)
+      await this.deps.rates.consume(tenantId, 'aph', tenant.limits.assessmentsPerHour, 3600, 'assessments per hour');
+    return tenant;
   }
 
   private sameOrConflict(
@@ -147,9 +159,14 @@ export class RunService {
   }
 
   async retry(ctx: RequestContext, repo: AssessmentRepository, id: string): Promise<AssessmentDoc> {
-    const out = await repo.transition(parseId(id), (doc) => {
-      if (doc.status !== 'FAILED')
-        throw errors.badInput(`expected a FAILED assessment to retry, received one that is ${doc.status}`, 'id');
+    const oid = parseId(id);
+    // Refused input is refused before the budget is spent; over budget, nothing is written or enqueued.
+    const status = await repo.statusOf(oid);
+    if (status === null) throw errors.notFound('Assessment', id);
+    if (status !== 'FAILED') throw notRetryable(status);
+    await this.charge(ctx, repo);
+    const out = await repo.transition(oid, (doc) => {
+      if (doc.status !== 'FAILED') throw notRetryable(doc.status);
       const steps: Record<string, { status: 'PENDING'; error: null; finishedAt: null }> = {};
       for (const s of doc.steps)
         if (s.status !== 'SUCCEEDED') steps[s.name] = { status: 'PENDING', error: null, finishedAt: null };

@@ -230,7 +230,7 @@ async function runAgent(
   try {
     if (!agent) throw new Error(`agent ${name} is not available on this worker (is LLM_BASE_URL set?)`);
     if (!input) throw new Error('the run has no validated input');
-    const result = await agent.run(input, run.signal);
+    const result = await agent.run(input, run.signal, job.data.tenantId);
     await record((doc) =>
       TERMINAL.has(doc.status) || step(doc, name).status !== 'RUNNING'
         ? null
@@ -252,7 +252,8 @@ async function runAgent(
     // Cancelled while it ran: cancel already marked the step SKIPPED; nothing to record or retry.
     if (run.cancelled()) return void log.info('agent call aborted: the run was cancelled');
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    log.warn({ err: errorText(err), attempt: job.attemptsMade + 1, last }, 'agent attempt failed');
+    // The whole error (an LLM error's providerBody included) for operators; the step keeps its message.
+    log.warn({ err, attempt: job.attemptsMade + 1, last }, 'agent attempt failed');
     await record((doc) =>
       TERMINAL.has(doc.status) || step(doc, name).status !== 'RUNNING'
         ? null

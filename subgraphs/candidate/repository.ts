@@ -4,6 +4,7 @@ import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
 import { sumsPerTenant } from '../../shared/mongo/tenant-counts';
 import { pageFilter, type Page } from '../../shared/pagination';
 import type { CandidateDoc, CandidateFields, CandidateQuery } from './model';
+import { CandidateQuota } from './quota';
 
 function conflictOnDuplicate(err: unknown, email: string): never {
   if (err instanceof MongoServerError && err.code === 11000)
@@ -14,15 +15,18 @@ function conflictOnDuplicate(err: unknown, email: string): never {
 /** The candidates collection, seen from one tenant. */
 export class CandidateRepository {
   private readonly scoped: TenantScoped<CandidateDoc>;
+  private readonly quota: CandidateQuota;
 
   constructor(db: Db, tenantId: ObjectId) {
     this.scoped = new TenantScoped(db.collection<CandidateDoc>('candidates'), tenantId);
+    this.quota = new CandidateQuota(db, tenantId, () => this.countActive());
   }
 
   static async ensureIndexes(db: Db): Promise<void> {
     const c = db.collection('candidates');
     await c.createIndex({ tenantId: 1, emailLower: 1 }, { unique: true, name: 'tenant_email_unique' });
     await c.createIndex({ tenantId: 1, archivedAt: 1, _id: -1 }, { name: 'tenant_list' });
+    await CandidateQuota.ensureIndexes(db);
   }
 
   async byIds(ids: readonly string[]): Promise<Array<CandidateDoc | null>> {
@@ -50,7 +54,21 @@ export class CandidateRepository {
     return this.scoped.count({ archivedAt: null });
   }
 
-  async create(fields: CandidateFields): Promise<CandidateDoc> {
+  /**
+   * Inserts a candidate if the tenant has a slot left under `maxCandidates` (null: no cap); null
+   * when it has none. The slot is taken before the insert and given back if the insert fails.
+   */
+  async create(fields: CandidateFields, maxCandidates: number | null): Promise<CandidateDoc | null> {
+    if (!(await this.quota.take(maxCandidates))) return null;
+    try {
+      return await this.insert(fields);
+    } catch (err) {
+      await this.quota.give();
+      throw err;
+    }
+  }
+
+  private async insert(fields: CandidateFields): Promise<CandidateDoc> {
     const now = new Date();
     try {
       return await this.scoped.insert({
@@ -78,13 +96,20 @@ export class CandidateRepository {
     }
   }
 
-  /** Archives once; archiving again keeps the first archivedAt. */
+  /** Archives once, freeing its slot of maxCandidates; archiving again keeps the first archivedAt. */
   async archive(id: ObjectId): Promise<CandidateDoc | null> {
+    const current = await this.scoped.findOne({ _id: id });
+    // Missing, or archived already: nothing to write (a refused or repeated archive changes nothing).
+    if (!current || current.archivedAt !== null) return current;
     const now = new Date();
-    return (
-      (await this.scoped.updateOne({ _id: id, archivedAt: null }, { $set: { archivedAt: now, updatedAt: now } })) ??
-      this.scoped.findOne({ _id: id })
+    await this.quota.beforeArchive();
+    const archived = await this.scoped.updateOne(
+      { _id: id, archivedAt: null },
+      { $set: { archivedAt: now, updatedAt: now } },
     );
+    if (!archived) return this.scoped.findOne({ _id: id });
+    await this.quota.give();
+    return archived;
   }
 }
 

@@ -96,14 +96,9 @@ export const resolvers = {
         [tenantId],
         'id limits { maxCandidates }',
       );
-      if (tenant && (await repo.countActive()) >= tenant.limits.maxCandidates) {
-        throw errors.rateLimited(
-          `the tenant's limit of ${tenant.limits.maxCandidates} candidates is reached; archive some or raise maxCandidates`,
-          null,
-        );
-      }
-      return toCandidate(
-        await repo.create({
+      const max = tenant ? tenant.limits.maxCandidates : null;
+      const doc = await repo.create(
+        {
           phone: null,
           location: null,
           headline: null,
@@ -111,8 +106,15 @@ export const resolvers = {
           skills: [],
           yearsExperience: 0,
           ...values,
-        } as CandidateFields),
+        } as CandidateFields,
+        max,
       );
+      if (!doc)
+        throw errors.rateLimited(
+          `the tenant's limit of ${max} candidates is reached; archive some or raise maxCandidates`,
+          null,
+        );
+      return toCandidate(doc);
     },
     updateCandidate: async (
       _: unknown,

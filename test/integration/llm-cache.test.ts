@@ -57,16 +57,18 @@ function setUp(model = 'model-a', ttl = 60) {
 }
 const calls = () => llm.received.filter((c) => c.agent === 'technical').length;
 const signal = () => new AbortController().signal;
+const TENANT_A = '65f000000000000000000001';
+const TENANT_B = '65f000000000000000000002';
 
 test('the same agent, model and input is answered from the cache, with a TTL', async () => {
   const { agent, lookups } = setUp();
   const before = calls();
-  const first = await agent.run(input('resume one'), signal());
-  const second = await agent.run(input('resume one'), signal());
+  const first = await agent.run(input('resume one'), signal(), TENANT_A);
+  const second = await agent.run(input('resume one'), signal(), TENANT_A);
   expect(second).toEqual(first);
   expect(calls() - before).toBe(1);
   expect(await lookups()).toEqual({ miss: 1, hit: 1 });
-  const [key] = await redis.keys(`${prefix}:llm-cache:llm-technical:v1:model-a:*`);
+  const [key] = await redis.keys(`${prefix}:llm-cache:${TENANT_A}:llm-technical:v1:model-a:*`);
   const ttl = await redis.ttl(key!);
   expect(ttl).toBeGreaterThan(0);
   expect(ttl).toBeLessThanOrEqual(60);
@@ -75,22 +77,33 @@ test('the same agent, model and input is answered from the cache, with a TTL', a
 test('a changed resume, another model or another rubric version misses', async () => {
   const a = setUp();
   const before = calls();
-  await a.agent.run(input('resume two'), signal());
-  await a.agent.run(input('resume two, edited'), signal());
-  await setUp('model-b').agent.run(input('resume two'), signal());
+  await a.agent.run(input('resume two'), signal(), TENANT_A);
+  await a.agent.run(input('resume two, edited'), signal(), TENANT_A);
+  await setUp('model-b').agent.run(input('resume two'), signal(), TENANT_A);
   expect(calls() - before).toBe(3);
-  const key = a.cache.keyOf({ agent: 'llm-technical', rubricVersion: 1, model: 'model-a', system: 's', user: 'u' });
-  const bumped = a.cache.keyOf({ agent: 'llm-technical', rubricVersion: 2, model: 'model-a', system: 's', user: 'u' });
-  expect(bumped).not.toBe(key);
+  const k = { tenantId: TENANT_A, agent: 'llm-technical', rubricVersion: 1, model: 'model-a', system: 's', user: 'u' };
+  expect(a.cache.keyOf({ ...k, rubricVersion: 2 })).not.toBe(a.cache.keyOf(k));
+  expect(a.cache.keyOf({ ...k, tenantId: TENANT_B })).not.toBe(a.cache.keyOf(k));
+});
+
+test("another tenant's identical request misses: answers are never shared across tenants", async () => {
+  const { agent, lookups } = setUp();
+  const before = calls();
+  await agent.run(input('resume five'), signal(), TENANT_A);
+  await agent.run(input('resume five'), signal(), TENANT_B);
+  expect(calls() - before).toBe(2);
+  await agent.run(input('resume five'), signal(), TENANT_B);
+  expect(calls() - before).toBe(2);
+  expect(await lookups()).toEqual({ miss: 2, hit: 1 });
 });
 
 test('an unusable answer is not cached: the next run asks again', async () => {
   const { agent, lookups } = setUp();
   llm.behaviour = { technical: 'garbage' };
-  await expect(agent.run(input('resume three'), signal())).rejects.toThrow(LlmAnswerError);
+  await expect(agent.run(input('resume three'), signal(), TENANT_A)).rejects.toThrow(LlmAnswerError);
   llm.behaviour = {};
   const before = calls();
-  await agent.run(input('resume three'), signal());
+  await agent.run(input('resume three'), signal(), TENANT_A);
   expect(calls() - before).toBe(1);
   expect(await lookups()).toEqual({ miss: 2 });
 });
@@ -103,7 +116,7 @@ test('with Redis unreachable the agent still answers, from the LLM', async () =>
     (a) => a.name === 'llm-technical',
   )!;
   const before = calls();
-  expect((await agent.run(input('resume four'), signal())).score).toBe(72);
+  expect((await agent.run(input('resume four'), signal(), TENANT_A)).score).toBe(72);
   expect(calls() - before).toBe(1);
   down.disconnect();
 });

@@ -1,3 +1,4 @@
+import pino from 'pino';
 import { chatJson, LlmAnswerError, LlmCallError } from '../../subgraphs/assessment/agents/llm-client';
 import { FakeLlm } from '../support/fake-llm';
 
@@ -47,4 +48,32 @@ test('an answer that is not JSON fails at once, without retries', async () => {
   llm.behaviour = { chatty: 'garbage' };
   await expect(ask('chatty')).rejects.toThrow(LlmAnswerError);
   expect(callsOf('chatty')).toBe(1);
+});
+
+const SECRET = 'sk-live-0d1e2f3a4b5c6d7eSECRET';
+const { err: serializeErr } = pino.stdSerializers;
+
+test("a refusal's body is not in the message (which becomes the step's error), only its status; the log keeps it", async () => {
+  llm.behaviour = { refused: 'error401' };
+  llm.errorText = `Incorrect API key provided: ${SECRET}`;
+  const err = (await ask('refused').catch((e: unknown) => e)) as LlmCallError;
+  expect(err).toBeInstanceOf(LlmCallError);
+  expect(err.message).toMatch(/HTTP 401/);
+  expect(err.message).not.toContain(SECRET);
+  expect(callsOf('refused')).toBe(1);
+  // What the worker logs with pino's { err }: the body, for operators only.
+  expect(JSON.stringify(serializeErr(err))).toContain(SECRET);
+});
+
+test('a body that is not JSON, or content that is not JSON, is not copied into the message either', async () => {
+  llm.errorText = `<html>proxy error token=${SECRET}</html>`;
+  llm.behaviour = { proxied: 'notJson' };
+  const page = (await ask('proxied').catch((e: unknown) => e)) as LlmAnswerError;
+  expect(page).toBeInstanceOf(LlmAnswerError);
+  expect(page.message).toMatch(/expected a chat-completions JSON response/);
+  expect(page.message).not.toContain(SECRET);
+  llm.behaviour = { chatty2: 'garbage' };
+  const chatty = (await ask('chatty2').catch((e: unknown) => e)) as LlmAnswerError;
+  expect(chatty.message).toMatch(/expected the model to answer with a JSON object/);
+  expect(chatty.message).not.toMatch(/great/);
 });

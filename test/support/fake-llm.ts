@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type LlmBehaviour = 'ok' | 'garbage' | 'error500' | 'rateLimitedOnce' | 'slow';
+export type LlmBehaviour = 'ok' | 'garbage' | 'error500' | 'rateLimitedOnce' | 'slow' | 'error401' | 'notJson';
 
 /** One chat-completions request as the fake saw it. */
 export interface LlmCall {
@@ -25,6 +25,8 @@ export class FakeLlm {
   latencyMs = 0;
   slowMs = 10_000;
   score = 72;
+  /** What 'error401' (inside an OpenAI-style error object) and 'notJson' (as a 200 body) answer with. */
+  errorText = 'Incorrect API key provided';
   private server: Server;
   private seen429 = new Set<string>();
 
@@ -66,6 +68,9 @@ export class FakeLlm {
     if (mode === 'error500') {
       status = 500;
       payload = { error: { message: 'boom' } };
+    } else if (mode === 'error401') {
+      status = 401;
+      payload = { error: { message: this.errorText, type: 'invalid_request_error', code: 'invalid_api_key' } };
     } else if (mode === 'rateLimitedOnce' && !this.seen429.has(agent)) {
       this.seen429.add(agent);
       status = 429;
@@ -87,7 +92,7 @@ export class FakeLlm {
         'content-type': 'application/json',
         ...(status === 429 ? { 'retry-after-ms': '10' } : {}),
       });
-      res.end(JSON.stringify(payload));
+      res.end(mode === 'notJson' ? this.errorText : JSON.stringify(payload));
     }
     this.calls.push({ agent, start, end: Date.now(), status });
   }

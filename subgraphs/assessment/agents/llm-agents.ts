@@ -27,7 +27,9 @@ export function validateAnswer(answer: unknown): AgentResult {
   const a = answer as { score?: unknown; findings?: unknown };
   if (typeof a !== 'object' || a === null) throw new LlmAnswerError('expected a JSON object');
   if (typeof a.score !== 'number' || !Number.isFinite(a.score) || a.score < 0 || a.score > 100) {
-    throw new LlmAnswerError(`expected score to be a number from 0 to 100, received ${JSON.stringify(a.score)}`);
+    // The model's own value is shown only when it is a number: a string could be anything it was fed.
+    const received = typeof a.score === 'number' ? String(a.score) : a.score === null ? 'null' : typeof a.score;
+    throw new LlmAnswerError(`expected score to be a number from 0 to 100, received ${received}`);
   }
   if (!Array.isArray(a.findings) || !a.findings.every((f) => typeof f === 'string')) {
     throw new LlmAnswerError('expected findings to be a list of strings');
@@ -50,12 +52,12 @@ function llmAgent(r: Rubric, opts: LlmOptions, cache: LlmCache | undefined): Age
     description: r.description,
     weight: r.weight,
     builtIn: false,
-    async run(input, signal) {
+    async run(input, signal, tenantId) {
       const system = `You assess job candidates. ${r.text} ${ANSWER}`;
       const user = describe(input);
       const ask = async () => validateAnswer(await chatJson(opts, system, user, signal));
-      if (!cache) return ask();
-      return cache.through({ agent: r.name, rubricVersion: r.version, model: opts.model, system, user }, ask);
+      if (!cache || tenantId === undefined) return ask();
+      return cache.through({ tenantId, agent: r.name, rubricVersion: r.version, model: opts.model, system, user }, ask);
     },
   };
 }

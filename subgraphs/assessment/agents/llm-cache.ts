@@ -4,8 +4,13 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../../../shared/logger';
 import type { AgentResult } from './types';
 
-/** What identifies one LLM answer: who asked, under which rubric, of which model, with exactly what. */
+/** What identifies one LLM answer: for which tenant, which agent asked, under which rubric, of which model, with exactly what. */
 export interface LlmCacheKey {
+  /**
+   * Answers are never shared across tenants: a hit would serve one tenant an answer another paid
+   * for, and its speed would tell that another tenant assessed the same resume for the same job.
+   */
+  tenantId: string;
   agent: string;
   rubricVersion: number;
   model: string;
@@ -14,8 +19,8 @@ export interface LlmCacheKey {
 }
 
 /**
- * LLM agents' answers in Redis, keyed by the agent, its rubric version, the model and a SHA-256 of
- * exactly what was sent, kept `ttlSeconds`: a retry or a re-run over an unchanged candidate and job
+ * LLM agents' answers in Redis, keyed by the tenant, the agent, its rubric version, the model and a
+ * SHA-256 of exactly what was sent, kept `ttlSeconds`: a retry or a re-run over an unchanged candidate and job
  * does not pay the LLM again, and any change to what is sent (a new resume, an edited job) misses.
  * Only validated answers are stored. Redis trouble is a miss, never a failed step.
  */
@@ -39,7 +44,8 @@ export class LlmCache {
 
   keyOf(k: LlmCacheKey): string {
     const sent = createHash('sha256').update(k.system).update('\u0000').update(k.user).digest('hex');
-    return `${this.prefix}:llm-cache:${k.agent}:v${k.rubricVersion}:${encodeURIComponent(k.model)}:${sent}`;
+    const tenant = encodeURIComponent(k.tenantId);
+    return `${this.prefix}:llm-cache:${tenant}:${k.agent}:v${k.rubricVersion}:${encodeURIComponent(k.model)}:${sent}`;
   }
 
   /** The cached answer, or `answer()`'s, which is then stored. */

@@ -12,10 +12,31 @@ export interface LlmOptions {
   backoffMs?: number;
 }
 
+/**
+ * What the provider sent, kept on the error for the server's log (pino's `{ err }` serializer
+ * writes it) and never in the message, which becomes the step's error that tenant users read:
+ * provider bodies can echo keys, account details or other tenants' prompts.
+ */
+const MAX_LOGGED_BODY = 2000;
+abstract class LlmError extends Error {
+  readonly providerBody?: string;
+  constructor(message: string, providerBody?: string) {
+    super(message);
+    this.name = new.target.name;
+    if (providerBody !== undefined) this.providerBody = providerBody.slice(0, MAX_LOGGED_BODY);
+  }
+}
 /** An answer that cannot be used: the attempt fails; no score is ever made up. */
-export class LlmAnswerError extends Error {}
+export class LlmAnswerError extends LlmError {}
 /** The endpoint kept failing (429/5xx/timeouts) or refused the request (other 4xx). */
-export class LlmCallError extends Error {}
+export class LlmCallError extends LlmError {}
+
+/** A fixed reading of the statuses a provider refuses with: what a tenant user may be told. */
+function refusal(status: number): string {
+  if (status === 401 || status === 403) return 'the LLM endpoint refused the credentials (check LLM_API_KEY)';
+  if (status === 404) return 'the LLM endpoint or model was not found (check LLM_BASE_URL and LLM_MODEL)';
+  return 'the LLM endpoint refused the request';
+}
 
 const RETRYABLE = (status: number) => status === 429 || status >= 500;
 
@@ -49,6 +70,7 @@ export async function chatJson(opts: LlmOptions, system: string, user: string, s
   const tries = opts.tries ?? 3;
   const base = opts.backoffMs ?? 250;
   let lastError = 'no attempt made';
+  let lastDetail: string | undefined;
   for (let attempt = 1; attempt <= tries; attempt++) {
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     let res: Response | null = null;
@@ -72,24 +94,23 @@ export async function chatJson(opts: LlmOptions, system: string, user: string, s
       });
     } catch (err) {
       if (signal.aborted) throw err;
-      lastError = timeout.aborted
-        ? `timed out after ${opts.timeoutMs} ms`
-        : `request failed: ${(err as Error).message}`;
+      // Only the kind of failure: a network error's text can name hosts and addresses.
+      lastError = timeout.aborted ? `timed out after ${opts.timeoutMs} ms` : 'the request did not reach the endpoint';
+      lastDetail = String((err as Error).cause ?? (err as Error).message);
     }
     if (res) {
       if (res.ok) return parseAnswer(await res.text());
       lastError = `HTTP ${res.status}`;
+      if (RETRYABLE(res.status)) lastDetail = await res.text().catch(() => '');
       if (!RETRYABLE(res.status))
-        throw new LlmCallError(
-          `the LLM endpoint refused the request: ${lastError} ${(await res.text()).slice(0, 200)}`,
-        );
+        throw new LlmCallError(`${refusal(res.status)}: ${lastError}`, await res.text().catch(() => ''));
     }
     if (attempt < tries) {
       const wait = (res && retryAfterMs(res)) ?? base * 2 ** (attempt - 1) * (0.5 + Math.random());
       await sleep(wait, signal);
     }
   }
-  throw new LlmCallError(`the LLM endpoint failed ${tries} times; last: ${lastError}`);
+  throw new LlmCallError(`the LLM endpoint failed ${tries} times; last: ${lastError}`, lastDetail);
 }
 
 function parseAnswer(body: string): unknown {
@@ -97,10 +118,13 @@ function parseAnswer(body: string): unknown {
   try {
     envelope = JSON.parse(body) as typeof envelope;
   } catch {
-    throw new LlmAnswerError(`expected a chat-completions JSON response, received: ${body.slice(0, 120)}`);
+    throw new LlmAnswerError(
+      `expected a chat-completions JSON response, received ${body.length} characters that are not JSON`,
+      body,
+    );
   }
   const content = envelope.choices?.[0]?.message?.content;
-  if (typeof content !== 'string') throw new LlmAnswerError('expected choices[0].message.content to be a string');
+  if (typeof content !== 'string') throw new LlmAnswerError('expected choices[0].message.content to be a string', body);
   const json = content
     .trim()
     .replace(/^```(?:json)?\s*/i, '')
@@ -108,6 +132,9 @@ function parseAnswer(body: string): unknown {
   try {
     return JSON.parse(json) as unknown;
   } catch {
-    throw new LlmAnswerError(`expected the model to answer with a JSON object, received: ${content.slice(0, 120)}`);
+    throw new LlmAnswerError(
+      `expected the model to answer with a JSON object, received ${content.length} characters that are not JSON`,
+      content,
+    );
   }
 }

@@ -35,7 +35,11 @@ export interface Agent {
   builtIn: boolean;
   /** Weight of this agent's score in synthesis (renormalised over the agents that succeeded). */
   weight: number;
-  run(input: AgentInput, signal: AbortSignal): Promise<AgentResult>;
+  /**
+   * `tenantId`: whose run this is. Anything kept across runs (the LLM cache) is kept per tenant,
+   * and not kept at all without one. The built-in agents keep nothing and ignore it.
+   */
+  run(input: AgentInput, signal: AbortSignal, tenantId?: string): Promise<AgentResult>;
 }
 
 export function clampScore(n: number): number {
