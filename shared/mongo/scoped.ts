@@ -60,6 +60,35 @@ export class TenantScoped<T extends Document & { tenantId: ObjectId }> {
     return this.coll.aggregate<R>(head).toArray();
   }
 
+  /**
+   * Up to `limit` documents per key of `field`, newest first, in one aggregate: the first key's
+   * $match + $sort + $limit, then one $unionWith of this same collection per other key, each
+   * scoped to this tenant. With an index on (tenantId, field, _id) every sub-pipeline reads only
+   * the documents it returns, so a page of N per parent reads N per parent however long the list.
+   */
+  async newestPerKey(
+    field: keyof T & string,
+    keys: readonly ObjectId[],
+    filter: Filter<T>,
+    limit: number,
+    projection?: Document,
+  ): Promise<WithId<T>[]> {
+    const unique = [...new Map(keys.map((k) => [k.toHexString(), k])).values()];
+    if (unique.length === 0) return [];
+    const page = (key: ObjectId): Document[] => [
+      { $match: this.scope({ ...filter, [field]: key } as Filter<T>) },
+      { $sort: { _id: -1 } },
+      { $limit: limit },
+      ...(projection ? [{ $project: projection }] : []),
+    ];
+    const [first, ...rest] = unique;
+    const pipeline = [
+      ...page(first!),
+      ...rest.map((key) => ({ $unionWith: { coll: this.coll.collectionName, pipeline: page(key) } })),
+    ];
+    return this.coll.aggregate<WithId<T>>(pipeline, { batchSize: 1000 }).toArray();
+  }
+
   count(filter: Filter<T>): Promise<number> {
     return this.coll.countDocuments(this.scope(filter));
   }
