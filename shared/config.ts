@@ -212,6 +212,17 @@ const TABLE = {
   OTEL_SERVICE_NAME: optStr,
   /** Share of new traces kept (parent-based ratio sampling: a trace a caller sampled is always continued). */
   OTEL_TRACES_SAMPLER_ARG: ratio(1),
+  // Bounded reads (issue 21).
+  /**
+   * Largest answer to a query the gateway sends, in bytes of JSON (default 16 MiB: three times the
+   * benchmark's deep query, far under what LIMIT_MAX_COST lets large text reach); over it the
+   * client gets BAD_USER_INPUT and no data, never part of the answer.
+   */
+  MAX_RESPONSE_BYTES: int(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  /** assessmentEvents(after:) replays the tenant's stream this many entries per read (XRANGE COUNT), each page sent before the next is read. */
+  EVENT_REPLAY_PAGE: int(100, 1, 10_000),
+  /** Most events one assessmentEvents(after:) replays; a cursor further behind is refused (BAD_USER_INPUT) and the client resumes with a fresh subscribe. */
+  EVENT_REPLAY_MAX: int(5000, 1, 10_000_000),
   /** SIGTERM: how long to wait for running jobs and requests before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: int(20_000, 100, 600_000),
 } as const;
