@@ -214,9 +214,10 @@ const TABLE = {
   OTEL_TRACES_SAMPLER_ARG: ratio(1),
   // Bounded reads (issue 21).
   /**
-   * Largest answer to a query the gateway sends, in bytes of JSON (default 16 MiB: three times the
-   * benchmark's deep query, far under what LIMIT_MAX_COST lets large text reach); over it the
-   * client gets BAD_USER_INPUT and no data, never part of the answer.
+   * Largest answer to a query the gateway sends, in bytes of JSON. Default 16 MiB: about three
+   * times the benchmark's deep query at full pages (100 jobs × 100 applications, each candidate's
+   * 10 applications: ~5 MB), under the ~30 MB of text LIMIT_MAX_COST's 300,000 lets through (a
+   * cost unit is ~100 characters). Over it the client gets BAD_USER_INPUT and no data, never part.
    */
   MAX_RESPONSE_BYTES: int(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   /** assessmentEvents(after:) replays the tenant's stream this many entries per read (XRANGE COUNT), each page sent before the next is read. */
