@@ -25,7 +25,9 @@ import { TEST_ENV, TEST_JWT_SECRET } from '../test/support/secrets';
 export const QUERY = `{ jobs(first: 100) { edges { node { title applications(first: 100) { edges { node { stage candidate { name applications { stage job { title } } } } } } } } } }`;
 const SIZES = [10, 100, 1000];
 
-type AnyDef = SubgraphDefinition<RequestContext & { loaders: Record<string, DataLoader<unknown, unknown, unknown>> }>;
+export type AnyDef = SubgraphDefinition<
+  RequestContext & { loaders: Record<string, DataLoader<unknown, unknown, unknown>> }
+>;
 
 /** Same subgraph, but every loader call is its own query (no batching, no per-request cache). */
 function oneQueryPerEntity(def: AnyDef): AnyDef {
@@ -89,7 +91,7 @@ export async function seed(db: Db, applications: number): Promise<string> {
   return tenant._id.toHexString();
 }
 
-async function stackWith(config: Config, mongoUri: string, wrap: (d: AnyDef) => AnyDef) {
+export async function stackWith(config: Config, mongoUri: string, wrap: (d: AnyDef) => AnyDef) {
   const started: RunningSubgraph[] = [];
   const start = async (def: SubgraphDefinition<never>) => {
     const s = await startSubgraph(wrap(def as unknown as AnyDef), { config, mongoUri, port: 0 });

@@ -3,6 +3,7 @@ import { benchCompression } from './compression';
 import { benchCost } from './cost';
 import { benchGateways } from './gateways/run';
 import { benchGraph } from './graph';
+import { benchPages } from './pages';
 import { benchRuns } from './runs';
 import { benchSubscriptions } from './subscriptions';
 import { benchTracing } from './tracing';
@@ -12,6 +13,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   cost: benchCost,
   gateways: () => benchGateways(),
   graph: benchGraph,
+  pages: benchPages,
   runs: benchRuns,
   subscriptions: benchSubscriptions,
   tracing: benchTracing,

@@ -104,6 +104,24 @@ function sizeOf(value: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * Arguments as the resolver reads them: a slicing argument given as null counts as its default
+ * (parsePage reads `first: null` as 20), since GraphQL applies a default only when one is absent.
+ */
+export function withDefaults(
+  defs: readonly GraphQLArgument[],
+  values: Record<string, unknown>,
+  listSize: ListSize | undefined,
+): Record<string, unknown> {
+  const out = { ...values };
+  for (const name of listSize?.slicingArguments ?? []) {
+    const def = defs.find((a) => a.name === name);
+    if ((out[name] === null || out[name] === undefined) && def?.defaultValue !== undefined)
+      out[name] = def.defaultValue;
+  }
+  return out;
+}
+
 /** The size a `@listSize` gives for these (coerced, defaults applied) arguments. */
 export function declaredSize(listSize: ListSize | undefined, values: Record<string, unknown>): number | undefined {
   if (!listSize) return undefined;
@@ -146,6 +164,7 @@ type Frame = { node: { kind: string }; type: GraphQLCompositeType | undefined };
 function enclosingField(
   inside: Frame[],
   variables: Record<string, unknown>,
+  directives: CostDirectives,
 ): { key: string; values: Record<string, unknown> } | undefined {
   for (let i = inside.length - 1; i > 0; i--) {
     const node = inside[i]!.node as FieldNode;
@@ -153,7 +172,11 @@ function enclosingField(
     const parent = inside[i - 1]!.type;
     const def = parent && 'getFields' in parent ? parent.getFields()[node.name.value] : undefined;
     if (!parent || !def) return undefined;
-    return { key: `${parent.name}.${def.name}`, values: getArgumentValues(def, node, variables) };
+    const key = `${parent.name}.${def.name}`;
+    return {
+      key,
+      values: withDefaults(def.args, getArgumentValues(def, node, variables), directives.listSize.get(key)),
+    };
   }
   return undefined;
 }
@@ -185,12 +208,13 @@ export function estimateCost(input: EstimateInput, directives: CostDirectives): 
       directives.fieldWeight.get(key) ?? directives.typeWeight.get(named.name) ?? (isCompositeType(named) ? 1 : 0);
     let count = 1;
     if (isListType(getNullableType(field.type))) {
-      const enclosing = enclosingField(inside, walk.variableValues);
+      const enclosing = enclosingField(inside, walk.variableValues, directives);
       const sizedByParent =
         enclosing && directives.listSize.get(enclosing.key)?.sizedFields?.includes(field.name)
           ? declaredSize(directives.listSize.get(enclosing.key), enclosing.values)
           : undefined;
-      count = sizedByParent ?? declaredSize(directives.listSize.get(key), values) ?? DEFAULT_LIST_SIZE;
+      const own = directives.listSize.get(key);
+      count = sizedByParent ?? declaredSize(own, withDefaults(field.args, values, own)) ?? DEFAULT_LIST_SIZE;
     }
     return count * (weight + childComplexity) + argumentsCost(field.args, values);
   };

@@ -7,7 +7,13 @@ import type { FormattedExecutionResult } from 'graphql';
  * answer that is only data is the very same string for every caller, so the HTTP route encodes
  * its bytes once too (shared/graphql/graphql-route.ts).
  */
-export function resultSerializer(): (result: FormattedExecutionResult) => string {
+export interface ResultSerializer {
+  (result: FormattedExecutionResult): string;
+  /** The JSON text of an answer's data, the very text the serializer will send (computed once). */
+  dataJson(data: object): string;
+}
+
+export function resultSerializer(): ResultSerializer {
   const serialized = new WeakMap<object, { data: string; answer: string }>();
   const dataOf = (data: object) => {
     let known = serialized.get(data);
@@ -17,7 +23,7 @@ export function resultSerializer(): (result: FormattedExecutionResult) => string
     }
     return known;
   };
-  return (result) => {
+  const serialize = (result: FormattedExecutionResult): string => {
     const parts: string[] = [];
     let onlyData: string | undefined;
     for (const [key, value] of Object.entries(result)) {
@@ -35,4 +41,5 @@ export function resultSerializer(): (result: FormattedExecutionResult) => string
     if (parts.length === 1 && onlyData) return onlyData;
     return `{${parts.join(',')}}\n`;
   };
+  return Object.assign(serialize, { dataJson: (data: object) => dataOf(data).data });
 }

@@ -29,6 +29,7 @@ import { serveIde, wantsPage } from './ide';
 import { isIntrospectionOnly } from './introspection';
 import { Inflight } from './inflight';
 import { resultSerializer } from './result-json';
+import { responseSizeCap } from './response-size';
 import { deduplicatingGateway } from './inbound-dedup';
 import { SubgraphSource, subgraphAgent, type RawAnswer } from './subgraph-source';
 
@@ -199,6 +200,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     },
   });
   const common = commonServerOptions(config, http, log);
+  const serializer = resultSerializer();
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     ...common,
@@ -209,12 +211,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       rates.plugin,
       // Before observability: its response hook records the actual cost the log line carries.
       cost.plugin as never,
+      responseSizeCap(config.MAX_RESPONSE_BYTES, serializer) as never,
       operationObservability(metrics, log) as never,
     ],
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     allowBatchedHttpRequests: false,
-    stringifyResult: resultSerializer(),
+    stringifyResult: serializer,
   });
   await apollo.start();
 

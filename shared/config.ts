@@ -267,6 +267,18 @@ const TABLE = {
     if (share === 0) throw new Bad(`expected a share above 0 and at most 1, received "${raw}"`);
     return share;
   }) as Parser<number>,
+  // Bounded reads (issue 21).
+  /**
+   * Largest answer to a query the gateway sends, in bytes of JSON. Default 16 MiB: about three
+   * times the benchmark's deep query at full pages (100 jobs × 100 applications, each candidate's
+   * 10 applications: ~5 MB), under the ~30 MB of text LIMIT_MAX_COST's 300,000 lets through (a
+   * cost unit is ~100 characters). Over it the client gets BAD_USER_INPUT and no data, never part.
+   */
+  MAX_RESPONSE_BYTES: int(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  /** assessmentEvents(after:) replays the tenant's stream this many entries per read (XRANGE COUNT), each page sent before the next is read. */
+  EVENT_REPLAY_PAGE: int(100, 1, 10_000),
+  /** Most events one assessmentEvents(after:) replays; a cursor further behind is refused (BAD_USER_INPUT) and the client resumes with a fresh subscribe. */
+  EVENT_REPLAY_MAX: int(5000, 1, 10_000_000),
   /** SIGTERM: how long to wait for running jobs and requests before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: int(20_000, 100, 600_000),
 } as const;

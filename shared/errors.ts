@@ -49,6 +49,13 @@ export const errors = {
   invalidOperation: (message: string) =>
     new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
   internal: (message = 'internal server error') => make(ErrorCode.INTERNAL_SERVER_ERROR, message),
+  /** An answer over MAX_RESPONSE_BYTES: the query ran, but the client must ask for less to get it. */
+  responseTooLarge: (responseBytes: number, maxResponseBytes: number) =>
+    make(
+      ErrorCode.BAD_USER_INPUT,
+      `expected an answer of at most ${maxResponseBytes} bytes, received a query whose answer is ${responseBytes} bytes: ask for fewer items (smaller first) or leave out large text fields`,
+      { responseBytes, maxResponseBytes },
+    ),
 };
 
 /** The extensions the contract gives errors; in production a subgraph's error keeps these and no other. */

@@ -2,6 +2,8 @@ import { ObjectId, type Filter } from 'mongodb';
 import { errors } from './errors';
 
 const PREFIX = 'hg1:';
+/** A connection's page size when `first` is absent or null (the schemas' `first: Int = 20`). */
+export const DEFAULT_FIRST = 20;
 
 export interface Page {
   first: number;
@@ -18,9 +20,16 @@ export function encodeCursor(id: ObjectId): string {
   return Buffer.from(`${PREFIX}${id.toHexString()}`).toString('base64url');
 }
 
-/** Validates `first` (1..100) and decodes `after`; both wrong ways are BAD_USER_INPUT. */
-export function parsePage(first: number | null | undefined, after: string | null | undefined): Page {
-  const n = first ?? 20;
+/**
+ * Validates `first` (1..100; absent or null: `defaultFirst`, the schema's default) and decodes
+ * `after`; both wrong ways are BAD_USER_INPUT.
+ */
+export function parsePage(
+  first: number | null | undefined,
+  after: string | null | undefined,
+  defaultFirst = DEFAULT_FIRST,
+): Page {
+  const n = first ?? defaultFirst;
   if (!Number.isInteger(n) || n < 1 || n > 100)
     throw errors.badInput(`expected first to be between 1 and 100, received ${n}`, 'first');
   if (after === undefined || after === null) return { first: n, after: null };

@@ -15,3 +15,24 @@ export function batched<K, V, C = K>(
     return fn(keys);
   }, options);
 }
+
+/**
+ * A batch function for keys that carry arguments (a page size, a status): keys with the same
+ * arguments share one query, which gets each parent id once and answers a list per parent.
+ */
+export function byArguments<K extends { id: string }, V>(
+  argumentsKey: (k: K) => string,
+  load: (ids: string[], sample: K) => Promise<Map<string, V[]>>,
+): DataLoader.BatchLoadFn<K, V[]> {
+  return async (keys) => {
+    const groups = new Map<string, { sample: K; ids: Set<string> }>();
+    for (const k of keys) {
+      const g = groups.get(argumentsKey(k)) ?? { sample: k, ids: new Set<string>() };
+      g.ids.add(k.id);
+      groups.set(argumentsKey(k), g);
+    }
+    const results = new Map<string, Map<string, V[]>>();
+    await Promise.all([...groups].map(async ([key, g]) => results.set(key, await load([...g.ids], g.sample))));
+    return keys.map((k) => results.get(argumentsKey(k))!.get(k.id) ?? []);
+  };
+}

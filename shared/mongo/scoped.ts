@@ -60,6 +60,47 @@ export class TenantScoped<T extends Document & { tenantId: ObjectId }> {
     return this.coll.aggregate<R>(head).toArray();
   }
 
+  /**
+   * Up to `limit` documents per key of `field`, newest first, in one aggregate per
+   * UNIONS_PER_AGGREGATE keys: the first key's $match + $sort + $limit, then one $unionWith of this
+   * same collection per other key, each scoped to this tenant. With an index on (tenantId, field,
+   * _id) every sub-pipeline reads only the documents it returns, so a page of N per parent reads N
+   * per parent however long the list, and the commands grow with the parents asked for (at most
+   * 100 × 100 at the second level of a query), never with the lists' lengths.
+   */
+  async newestPerKey(
+    field: keyof T & string,
+    keys: readonly ObjectId[],
+    filter: Filter<T>,
+    limit: number,
+    projection?: Document,
+  ): Promise<WithId<T>[]> {
+    const unique = [...new Map(keys.map((k) => [k.toHexString(), k])).values()];
+    const page = (key: ObjectId): Document[] => [
+      { $match: this.scope({ ...filter, [field]: key } as Filter<T>) },
+      { $sort: { _id: -1 } },
+      { $limit: limit },
+      ...(projection ? [{ $project: projection }] : []),
+    ];
+    const chunks: ObjectId[][] = [];
+    for (let i = 0; i < unique.length; i += UNIONS_PER_AGGREGATE)
+      chunks.push(unique.slice(i, i + UNIONS_PER_AGGREGATE));
+    const pages = await Promise.all(
+      chunks.map(([first, ...rest]) =>
+        this.coll
+          .aggregate<WithId<T>>(
+            [
+              ...page(first!),
+              ...rest.map((key) => ({ $unionWith: { coll: this.coll.collectionName, pipeline: page(key) } })),
+            ],
+            { batchSize: 1000 },
+          )
+          .toArray(),
+      ),
+    );
+    return pages.flat();
+  }
+
   count(filter: Filter<T>): Promise<number> {
     return this.coll.countDocuments(this.scope(filter));
   }
@@ -75,6 +116,9 @@ export class TenantScoped<T extends Document & { tenantId: ObjectId }> {
     return this.coll.findOneAndUpdate(this.scope(filter), update, { returnDocument: 'after', upsert });
   }
 }
+
+/** Keys per aggregate in newestPerKey: MongoDB refuses a pipeline of more than 1,000 stages. */
+export const UNIONS_PER_AGGREGATE = 500;
 
 const CROSSING_STAGES = new Set(['$lookup', '$graphLookup', '$unionWith', '$out', '$merge', '$documents']);
 

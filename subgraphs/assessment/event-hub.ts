@@ -2,6 +2,9 @@ import type { Redis } from 'ioredis';
 import { errors } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { eventsDoorbell, eventStreamKey, type PublishedEvent } from './event-publisher';
+import { compareIds, DEFAULT_REPLAY, parseEntry, StreamReplay, type ReplayLimits } from './event-replay';
+
+export { compareIds };
 
 /** Raised into a listener that fell too far behind; the subscriber resumes with afterSeq or after. */
 export class SlowConsumerError extends Error {}
@@ -31,13 +34,6 @@ export interface ListenOptions {
 }
 
 const STREAM_ID = /^(\d{1,15})-(\d{1,15})$/;
-
-/** Compares two stream ids ("ms-seq"). */
-export function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(Number) as [number, number];
-  const [bm, bs] = b.split('-').map(Number) as [number, number];
-  return am - bm || as - bs;
-}
 
 interface Sub {
   assessmentId: string;
@@ -78,6 +74,7 @@ export class EventHub {
    * @param reader a connection for stream reads (XREAD, XRANGE)
    * @param maxBuffered events one listener may have waiting (SUBSCRIPTION_MAX_QUEUED_EVENTS)
    * @param pollMs how often every followed stream is read even without a doorbell (EVENT_POLL_MS)
+   * @param replay how `after` replays the stream (EVENT_REPLAY_PAGE, EVENT_REPLAY_MAX)
    */
   constructor(
     private readonly subscriber: Redis,
@@ -86,6 +83,7 @@ export class EventHub {
     private readonly log: Logger,
     private readonly maxBuffered = 1000,
     pollMs = 5000,
+    private readonly replay: ReplayLimits = DEFAULT_REPLAY,
   ) {
     subscriber.on('message', (channel: string) => {
       const feed = this.feeds.get(channel);
@@ -110,7 +108,9 @@ export class EventHub {
   /**
    * Registers the listener, then makes sure the tenant's stream is followed, so nothing appended
    * after this resolves is missed. With `after`, the listener first gets every entry after that
-   * position, then live entries, each once and in stream order.
+   * position, then live entries, each once and in stream order. The entries after `after` are read
+   * a page at a time, the next page only once the subscriber has taken the previous one, and at
+   * most `replay.max` of them: past that the listener ends with BAD_USER_INPUT saying where to resume.
    */
   async listen(tenantId: string, opts: ListenOptions = {}): Promise<Listener> {
     const after = opts.after ?? null;
@@ -125,7 +125,10 @@ export class EventHub {
     let closed = false;
     let last = after;
     let backlogDone = after === null;
+    // Live entries that arrive while the backlog is read: only those since the last page was asked
+    // for matter (earlier ones are in the stream at or before what that page reads).
     const pending: StreamEvent[] = [];
+    let pendingLost = false;
     const push = (item: HubItem): void => {
       if (closed || failure) return;
       if (queue.length >= this.maxBuffered)
@@ -133,15 +136,21 @@ export class EventHub {
       else queue.push(item);
       wake?.();
     };
+    const accept = (e: StreamEvent): void => {
+      if (sub.assessmentId && e.assessmentId !== sub.assessmentId) return;
+      if (last !== null && compareIds(e.cursor, last) <= 0) return;
+      last = e.cursor;
+      push(e);
+    };
     const sub: Sub = {
       assessmentId: opts.assessmentId ?? '',
       deliver: (e) => {
-        if (sub.assessmentId && e.assessmentId !== sub.assessmentId) return;
-        // Until the backlog is read, live entries wait; afterwards, each position passes once.
-        if (!backlogDone) return void pending.push(e);
-        if (last !== null && compareIds(e.cursor, last) <= 0) return;
-        last = e.cursor;
-        push(e);
+        if (backlogDone) return accept(e);
+        if (pending.length >= this.maxBuffered) {
+          pending.length = 0;
+          pendingLost = true;
+        }
+        pending.push(e);
       },
       nudge: () => push({ resync: true }),
     };
@@ -160,32 +169,33 @@ export class EventHub {
         this.subscriber.unsubscribe(feed.channel).catch(() => undefined);
       }
     };
+    const replay =
+      after === null
+        ? null
+        : new StreamReplay(this.reader, feed.key, after, {
+            page: Math.min(this.replay.page, this.maxBuffered),
+            max: this.replay.max,
+          });
+    const readPage = async (): Promise<void> => {
+      pending.length = 0;
+      pendingLost = false;
+      const entries = await replay!.next();
+      for (const [id, fields] of entries) {
+        const e = parseEntry(id, fields);
+        if (e) accept(e);
+      }
+      if (replay!.done) {
+        backlogDone = true;
+        // Entries that passed while the last page was read are lost only if more than a queue's worth did.
+        if (pendingLost)
+          failure ??= new SlowConsumerError(`more than ${this.maxBuffered} events arrived during a replay`);
+        for (const e of pending.splice(0)) accept(e);
+      } else if (replay!.capped) failure ??= replay!.capError();
+    };
     try {
       await feed.ready;
-      if (after !== null) {
-        // Expired only if the stream now starts after the cursor: entries after it may have been
-        // trimmed. A cursor inside the stream's range whose own entry is gone (a Redis failover
-        // lost it) resumes from the next entry; events lost with it are re-published later.
-        // One read in the usual case (the stream still holds the cursor's own entry); the first
-        // entry is read only when it does not.
-        const read = await this.reader.xrange(feed.key, after, '+');
-        if (read[0]?.[0] !== after) {
-          const [first] = await this.reader.xrange(feed.key, '-', '+', 'COUNT', 1);
-          if (!first || compareIds(first[0], after) > 0) {
-            throw errors.badInput(
-              `cursor ${after} has expired: this tenant's event stream no longer holds it; subscribe without after and reload the assessments you show`,
-              'after',
-            );
-          }
-        }
-        const entries = read[0]?.[0] === after ? read.slice(1) : read;
-        backlogDone = true;
-        for (const e of entries
-          .map(([id, fields]) => parseEntry(id, fields))
-          .filter((e): e is StreamEvent => e !== null))
-          sub.deliver(e);
-        for (const e of pending.splice(0)) sub.deliver(e);
-      }
+      // The first page at subscribe time, so an expired cursor is refused before anything is sent.
+      if (replay) await readPage();
     } catch (err) {
       close();
       throw err;
@@ -202,6 +212,11 @@ export class EventHub {
             while (queue.length) yield queue.shift()!;
             if (failure) throw failure;
             if (closed) return;
+            // Backpressure: the next page is read only now that the subscriber took the last one.
+            if (!backlogDone) {
+              await readPage();
+              continue;
+            }
             await new Promise<void>((r) => {
               wake = r;
             });
@@ -302,15 +317,5 @@ export class EventHub {
   close(): void {
     this.closed = true;
     clearInterval(this.timer);
-  }
-}
-
-function parseEntry(id: string, fields: string[]): StreamEvent | null {
-  const i = fields.indexOf('e');
-  if (i < 0 || i + 1 >= fields.length) return null;
-  try {
-    return { ...(JSON.parse(fields[i + 1]!) as PublishedEvent), cursor: id };
-  } catch {
-    return null;
   }
 }

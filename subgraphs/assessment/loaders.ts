@@ -1,14 +1,15 @@
 import type DataLoader from 'dataloader';
-import { batched, type BatchObserver } from '../../shared/graphql/loader';
+import { batched, byArguments, type BatchObserver } from '../../shared/graphql/loader';
 import type { AssessmentRepository } from './repository';
 import type { AssessmentDoc, AssessmentStatus } from './model';
 import type { AssessmentStats, AssessmentUsage } from './stats';
 
 export interface AssessmentLoaders {
   assessmentById: DataLoader<string, AssessmentDoc | null>;
-  ofCandidate: DataLoader<string, AssessmentDoc[]>;
-  /** Keyed by job id and status filter; keys with the same status share one query. */
-  ofJob: DataLoader<{ jobId: string; status: AssessmentStatus | null }, AssessmentDoc[], string>;
+  /** A candidate's newest `first` assessments; keys with the same `first` share one query. */
+  ofCandidate: DataLoader<{ id: string; first: number }, AssessmentDoc[], string>;
+  /** A job's newest `first` assessments of a status (or any); keys with the same arguments share one query. */
+  ofJob: DataLoader<{ id: string; first: number; status: AssessmentStatus | null }, AssessmentDoc[], string>;
   statsOfCandidate: DataLoader<string, AssessmentStats>;
   statsOfJob: DataLoader<string, AssessmentStats>;
   /** A tenant's usage counts, by tenant id. */
@@ -26,23 +27,23 @@ export function createLoaders(
     statsOfJob: batched('assessmentStatsOfJob', observe, (ids) => repo().stats('jobId', ids)),
     usage: batched('usage', observe, usage),
     assessmentById: batched('assessmentById', observe, (ids) => repo().byIds(ids)),
-    ofCandidate: batched('assessmentsOfCandidate', observe, (ids) => repo().byParents('candidateId', ids, null)),
+    ofCandidate: batched(
+      'assessmentsOfCandidate',
+      observe,
+      byArguments(
+        (k) => String(k.first),
+        (ids, k) => repo().byParents('candidateId', ids, null, k.first),
+      ),
+      { cacheKeyFn: (k) => `${k.id}|${k.first}` },
+    ),
     ofJob: batched(
       'assessmentsOfJob',
       observe,
-      async (keys: readonly { jobId: string; status: AssessmentStatus | null }[]) => {
-        const statuses = [...new Set(keys.map((k) => k.status))];
-        const results = new Map<AssessmentStatus | null, Map<string, AssessmentDoc[]>>();
-        await Promise.all(
-          statuses.map(async (status) => {
-            const ids = [...new Set(keys.filter((k) => k.status === status).map((k) => k.jobId))];
-            const lists = await repo().byParents('jobId', ids, status);
-            results.set(status, new Map(ids.map((id, i) => [id, lists[i]!])));
-          }),
-        );
-        return keys.map((k) => results.get(k.status)!.get(k.jobId) ?? []);
-      },
-      { cacheKeyFn: (k) => `${k.jobId}|${k.status ?? ''}` },
+      byArguments(
+        (k) => `${k.first}|${k.status ?? ''}`,
+        (ids, k) => repo().byParents('jobId', ids, k.status, k.first),
+      ),
+      { cacheKeyFn: (k) => `${k.id}|${k.first}|${k.status ?? ''}` },
     ),
   };
 }

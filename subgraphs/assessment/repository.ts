@@ -29,6 +29,8 @@ export class AssessmentRepository {
     const c = db.collection('assessments');
     await c.createIndex({ tenantId: 1, candidateId: 1, _id: -1 }, { name: 'tenant_candidate' });
     await c.createIndex({ tenantId: 1, jobId: 1, status: 1, _id: -1 }, { name: 'tenant_job_status' });
+    // A job's newest assessments of any status, read a page at a time (see newestPerKey).
+    await c.createIndex({ tenantId: 1, jobId: 1, _id: -1 }, { name: 'tenant_job_newest' });
     await c.createIndex({ tenantId: 1, status: 1, _id: -1 }, { name: 'tenant_status' });
     await c.createIndex(
       { tenantId: 1, idempotencyKey: 1 },
@@ -96,18 +98,19 @@ export class AssessmentRepository {
     return statsOfParents(this.scoped, field, parentIds);
   }
 
-  /** Every assessment of each parent, in one query; `field` is candidateId or jobId. */
+  /** The newest `first` assessments of each parent, in one aggregate; `field` is candidateId or jobId. */
   async byParents(
     field: 'candidateId' | 'jobId',
     parentIds: readonly string[],
     status: AssessmentStatus | null,
-  ): Promise<AssessmentDoc[][]> {
-    const filter: Filter<AssessmentDoc> = { [field]: { $in: parentIds.map((id) => new ObjectId(id)) } };
-    if (status) filter.status = status;
-    const rows = await this.scoped.find(filter, { sort: { _id: -1 }, ...SUMMARY });
+    first: number,
+  ): Promise<Map<string, AssessmentDoc[]>> {
+    const filter: Filter<AssessmentDoc> = status ? { status } : {};
+    const ids = parentIds.map((id) => new ObjectId(id));
+    const rows = await this.scoped.newestPerKey(field, ids, filter, first, SUMMARY.projection);
     const by = new Map<string, AssessmentDoc[]>();
     for (const r of rows) by.set(r[field].toHexString(), [...(by.get(r[field].toHexString()) ?? []), r]);
-    return parentIds.map((id) => by.get(id) ?? []);
+    return by;
   }
 
   /**

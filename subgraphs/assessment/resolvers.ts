@@ -31,6 +31,9 @@ async function loadStats(loader: DataLoader<string, AssessmentStats>, parentId: 
   return oid ? loader.load(oid.toHexString()) : emptyStats();
 }
 
+/** The `first` defaults of Candidate.assessments and Job.assessments in the schema: the sizes demand control assumed before. */
+const LIST_DEFAULT = { candidate: 10, job: 50 };
+
 export const resolvers = {
   DateTime,
   Query: {
@@ -88,15 +91,24 @@ export const resolvers = {
   // so a missing id and another tenant's id both resolve to an empty list (see README).
   Candidate: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    assessments: (c: { id: string }, _: unknown, ctx: AssessmentContext) =>
-      loadChildren(ctx.loaders.ofCandidate, c.id, (id) => id, toAssessment),
+    assessments: (c: { id: string }, args: { first?: number | null }, ctx: AssessmentContext) => {
+      const { first } = parsePage(args.first, null, LIST_DEFAULT.candidate);
+      return loadChildren(ctx.loaders.ofCandidate, c.id, (id) => ({ id, first }), toAssessment);
+    },
     assessmentStats: (c: { id: string }, _: unknown, ctx: AssessmentContext) =>
       loadStats(ctx.loaders.statsOfCandidate, c.id),
   },
   Job: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    assessments: (j: { id: string }, args: { status?: AssessmentStatus | null }, ctx: AssessmentContext) =>
-      loadChildren(ctx.loaders.ofJob, j.id, (jobId) => ({ jobId, status: args.status ?? null }), toAssessment),
+    assessments: (
+      j: { id: string },
+      args: { status?: AssessmentStatus | null; first?: number | null },
+      ctx: AssessmentContext,
+    ) => {
+      const { first } = parsePage(args.first, null, LIST_DEFAULT.job);
+      const status = args.status ?? null;
+      return loadChildren(ctx.loaders.ofJob, j.id, (id) => ({ id, first, status }), toAssessment);
+    },
     assessmentStats: (j: { id: string }, _: unknown, ctx: AssessmentContext) => loadStats(ctx.loaders.statsOfJob, j.id),
   },
   TenantUsage: tenantUsageResolvers<AssessmentUsage, AssessmentContext>(['assessments', 'assessmentsLast30Days']),

@@ -47,6 +47,7 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
     createLogger('assessment', config.LOG_LEVEL),
     config.SUBSCRIPTION_MAX_QUEUED_EVENTS,
     config.EVENT_POLL_MS,
+    { page: config.EVENT_REPLAY_PAGE, max: config.EVENT_REPLAY_MAX },
   );
   const catchUp = new CatchUp(config.EVENT_CATCHUP_MS);
   const events = { catchUp, streamMaxLen: config.EVENT_STREAM_MAXLEN };

@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { batched, type BatchObserver } from '../../shared/graphql/loader';
+import { batched, byArguments, type BatchObserver } from '../../shared/graphql/loader';
 import { ObjectId } from 'mongodb';
 import { encodeCursor, type Page } from '../../shared/pagination';
 import type { JobRepository, JobUsage } from './repository';
@@ -10,7 +10,8 @@ export interface JobLoaders {
   applicationById: DataLoader<string, ApplicationDoc | null>;
   /** A page of a job's applications; keys with the same page arguments share one query. */
   applicationPage: DataLoader<{ jobId: string; page: Page }, ApplicationDoc[], string>;
-  applicationsOfCandidate: DataLoader<string, ApplicationDoc[]>;
+  /** A candidate's newest `first` applications; keys with the same `first` share one query. */
+  applicationsOfCandidate: DataLoader<{ id: string; first: number }, ApplicationDoc[], string>;
   /** Every application of a job (its connection's totalCount). */
   applicationCount: DataLoader<string, number>;
   /** A job's applications per stage. */
@@ -50,7 +51,15 @@ export function createLoaders(
       },
       { cacheKeyFn: (k) => `${k.jobId}|${pageKey(k.page)}` },
     ),
-    applicationsOfCandidate: batched('applicationsOfCandidate', observe, (ids) => repo().applicationsOfCandidates(ids)),
+    applicationsOfCandidate: batched(
+      'applicationsOfCandidate',
+      observe,
+      byArguments(
+        (k) => String(k.first),
+        (ids, k) => repo().applicationsOfCandidates(ids, k.first),
+      ),
+      { cacheKeyFn: (k) => `${k.id}|${k.first}` },
+    ),
     applicationCount: batched('applicationCount', observe, (ids) => repo().applicationCounts(ids)),
     pipeline: batched('pipeline', observe, (ids) => repo().stageCounts(ids)),
     usage: batched('usage', observe, usage),

@@ -33,6 +33,8 @@ export class JobRepository {
       { unique: true, name: 'tenant_job_candidate_unique' },
     );
     await apps.createIndex({ tenantId: 1, candidateId: 1, _id: -1 }, { name: 'tenant_candidate' });
+    // A job's page of applications, newest first, reads only that page (see newestPerKey).
+    await apps.createIndex({ tenantId: 1, jobId: 1, _id: -1 }, { name: 'tenant_job_newest' });
   }
 
   async jobsByIds(ids: readonly string[]): Promise<Array<JobDoc | null>> {
@@ -93,30 +95,25 @@ export class JobRepository {
     );
   }
 
-  /** One query for a page of applications of every job asked for: up to first+1 per job. */
+  /** A page of applications of every job asked for, in one aggregate: up to first+1 read per job. */
   async applicationPages(jobIds: readonly ObjectId[], page: Page): Promise<Map<string, ApplicationDoc[]>> {
-    const rows = await this.applications.find(
-      { jobId: { $in: [...jobIds] }, ...pageFilter<ApplicationDoc>(page) },
-      { sort: { _id: -1 } },
+    const rows = await this.applications.newestPerKey(
+      'jobId',
+      jobIds,
+      pageFilter<ApplicationDoc>(page),
+      page.first + 1,
     );
-    const out = new Map<string, ApplicationDoc[]>();
-    for (const r of rows) {
-      const list = out.get(r.jobId.toHexString()) ?? [];
-      if (list.length <= page.first) list.push(r);
-      out.set(r.jobId.toHexString(), list);
-    }
-    return out;
+    return groupBy(rows, (r) => r.jobId.toHexString());
   }
 
-  /** Every application of each candidate asked for, in one query. */
-  async applicationsOfCandidates(candidateIds: readonly string[]): Promise<ApplicationDoc[][]> {
-    const rows = await this.applications.find(
-      { candidateId: { $in: candidateIds.map((id) => new ObjectId(id)) } },
-      { sort: { _id: -1 } },
-    );
-    const by = new Map<string, ApplicationDoc[]>();
-    for (const r of rows) by.set(r.candidateId.toHexString(), [...(by.get(r.candidateId.toHexString()) ?? []), r]);
-    return candidateIds.map((id) => by.get(id) ?? []);
+  /** The newest `first` applications of each candidate asked for, in one aggregate. */
+  async applicationsOfCandidates(
+    candidateIds: readonly string[],
+    first: number,
+  ): Promise<Map<string, ApplicationDoc[]>> {
+    const ids = candidateIds.map((id) => new ObjectId(id));
+    const rows = await this.applications.newestPerKey('candidateId', ids, {}, first);
+    return groupBy(rows, (r) => r.candidateId.toHexString());
   }
 
   createJob(fields: JobFields): Promise<JobDoc> {
@@ -142,6 +139,16 @@ export class JobRepository {
   moveApplication(id: ObjectId, stage: Stage): Promise<ApplicationDoc | null> {
     return this.applications.updateOne({ _id: id }, { $set: { stage, updatedAt: new Date() } });
   }
+}
+
+function groupBy<R>(rows: readonly R[], key: (r: R) => string): Map<string, R[]> {
+  const out = new Map<string, R[]>();
+  for (const r of rows) {
+    const list = out.get(key(r));
+    if (list) list.push(r);
+    else out.set(key(r), [r]);
+  }
+  return out;
 }
 
 function jobFilter(q: JobQuery): Filter<JobDoc> {

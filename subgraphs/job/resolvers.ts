@@ -67,6 +67,9 @@ function jobFields(input: JobInput, required: boolean): Partial<JobFields> {
 const jobOrFail = (ctx: JobContext, id: string): Promise<JobDoc> =>
   loadOrNotFound(ctx.loaders.jobById, id, 'Job', 'jobId');
 
+/** Candidate.applications' `first` default in the schema: the size demand control assumed for it before it had one. */
+const CANDIDATE_APPLICATIONS_DEFAULT = 10;
+
 export const resolvers = {
   DateTime,
   Query: {
@@ -106,8 +109,10 @@ export const resolvers = {
     // This subgraph only adds `applications` to candidates; those are tenant-scoped, so an id
     // that is missing or another tenant's resolves to the same empty list (see README).
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    applications: (candidate: { id: string }, _: unknown, ctx: JobContext) =>
-      loadChildren(ctx.loaders.applicationsOfCandidate, candidate.id, (id) => id, toApplication),
+    applications: (candidate: { id: string }, args: { first?: number | null }, ctx: JobContext) => {
+      const { first } = parsePage(args.first, null, CANDIDATE_APPLICATIONS_DEFAULT);
+      return loadChildren(ctx.loaders.applicationsOfCandidate, candidate.id, (id) => ({ id, first }), toApplication);
+    },
   },
   TenantUsage: tenantUsageResolvers<JobUsage, JobContext>(['jobs', 'openJobs', 'applications']),
   Mutation: {

@@ -88,6 +88,13 @@ const serverStatus: Handler = (_cmd, ctx) => ({
   pid: Long.fromNumber(process.pid),
   uptime: (Date.now() - ctx.startedAt.getTime()) / 1000,
   localTime: new Date(),
+  // What queries examined, as MongoDB counts them: index keys (scanned) and documents (scannedObjects).
+  metrics: {
+    queryExecutor: {
+      scanned: Long.fromNumber(ctx.store.scans.scanned),
+      scannedObjects: Long.fromNumber(ctx.store.scans.scannedObjects),
+    },
+  },
   ok: 1,
 });
 

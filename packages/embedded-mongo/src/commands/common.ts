@@ -3,6 +3,7 @@ import { runPipeline, type PipelineContext } from '../query/aggregate';
 import { collationCompare } from '../query/collation';
 import { evaluate } from '../query/expressions';
 import { compileFilter, type Matcher } from '../query/match';
+import { parseSort, type SortField } from '../query/sort';
 import { isNumeric, toNumber } from '../query/numeric';
 import {
   binaryCompare,
@@ -107,7 +108,57 @@ export function sourceDocs(ctx: CommandContext, name: string, depth = 0): Doc[] 
 }
 
 export function pipelineContext(ctx: CommandContext, opts: OpOptions): PipelineContext {
-  return { resolve: (name) => sourceDocs(ctx, name), strings: opts.strings, variables: opts.variables };
+  return {
+    resolve: (name) => {
+      const docs = sourceDocs(ctx, name);
+      ctx.store.collection(ctx.db, name)?.noteScan(0, docs.length);
+      return docs;
+    },
+    source: (name, stages) => pipelineSource(ctx, name, stages, opts),
+    strings: opts.strings,
+    variables: opts.variables,
+  };
+}
+
+/**
+ * The documents a pipeline over a collection starts from, and the stages left to run on them: a
+ * leading `$match` is answered through an index, and `$match` + `$sort` + `$limit` reads only
+ * up to the limit when an index gives the sort order (as MongoDB's planner does).
+ */
+export function pipelineSource(
+  ctx: CommandContext,
+  name: string,
+  stages: readonly Doc[],
+  opts: OpOptions,
+): { docs: Doc[]; rest: Doc[] } {
+  const coll = ctx.store.collection(ctx.db, name);
+  const filter = stages[0]?.$match;
+  if (!coll || isView(coll) || !isPlainObject(filter)) {
+    const docs = sourceDocs(ctx, name);
+    coll?.noteScan(0, docs.length);
+    return { docs, rest: [...stages] };
+  }
+  const sort = stages[1]?.$sort;
+  const limit = stages[2]?.$limit;
+  if (isPlainObject(sort) && isNumeric(limit) && Number.isInteger(toNumber(limit)) && toNumber(limit) > 0) {
+    const sorted = sortedMatching(coll, filter, parseSort(sort), toNumber(limit), opts);
+    if (sorted) return { docs: sorted.docs, rest: stages.slice(3) };
+  }
+  return { docs: matching(coll, filter, opts).docs, rest: stages.slice(1) };
+}
+
+/** Up to `limit` matching documents in sort order, read in that order from an index; null when none gives it. */
+export function sortedMatching(
+  coll: Collection,
+  filter: Doc | undefined,
+  sort: SortField[],
+  limit: number,
+  opts: OpOptions,
+): Matching | null {
+  if (!opts.simple || sort.length === 0) return null;
+  const matcher = compileFilter(filter ?? {}, { strings: opts.strings, variables: opts.variables });
+  const plan = coll.orderedPlan(filter ?? {}, sort, limit, (d) => matcher(d));
+  return plan && { docs: plan.docs, matcher, examined: plan.examined, index: plan.index };
 }
 
 /** Documents of a collection matching a filter, through an index when the filter allows. */

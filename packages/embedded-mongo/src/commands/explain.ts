@@ -1,11 +1,13 @@
 import { CODES, ServerError } from '../errors';
 import { isPlainObject, type Doc } from '../query/values';
-import { matching, opOptions, optionalDoc, targetName } from './common';
+import { parseSort } from '../query/sort';
+import { matching, opOptions, optionalDoc, optionalInt, sortedMatching, targetName } from './common';
 import type { Handler } from './context';
 
 /**
  * explain for find: which index answered the filter's leading equalities (IXSCAN) or that every
- * document was read (COLLSCAN), and how many documents were examined, in MongoDB's reply shape.
+ * document was read (COLLSCAN), and how many documents were examined (a sort with a limit read in
+ * index order examines only up to the limit), in MongoDB's reply shape.
  */
 const explain: Handler = (cmd, ctx) => {
   const inner = cmd.explain;
@@ -16,7 +18,12 @@ const explain: Handler = (cmd, ctx) => {
   const filter = optionalDoc(inner, 'filter') ?? {};
   const coll = ctx.store.collection(ctx.db, name);
   const started = Date.now();
-  const m = matching(coll, filter, opOptions(inner.collation, inner.let));
+  const opts = opOptions(inner.collation, inner.let);
+  const limit = optionalInt(inner, 'limit') ?? 0;
+  const sort = parseSort(optionalDoc(inner, 'sort'));
+  const sorted =
+    coll && limit > 0 ? sortedMatching(coll, filter, sort, (optionalInt(inner, 'skip') ?? 0) + limit, opts) : null;
+  const m = sorted ?? matching(coll, filter, opts);
   const index = m.index ? coll!.indexes.get(m.index)! : null;
   const winningPlan: Doc = index
     ? {

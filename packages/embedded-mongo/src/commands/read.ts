@@ -16,6 +16,8 @@ import {
   optionalDoc,
   optionalInt,
   pipelineContext,
+  pipelineSource,
+  sortedMatching,
   sourceDocs,
   targetName,
 } from './common';
@@ -48,7 +50,12 @@ const find: Handler = (cmd, ctx) => {
   const rawLimit = optionalInt(cmd, 'limit') ?? 0;
   if (skip < 0) throw new ServerError(51024, `BSON field 'skip' value must be >= 0, actual value '${skip}'`);
   if (rawLimit < 0) throw new ServerError(51024, `BSON field 'limit' value must be >= 0, actual value '${rawLimit}'`);
-  let docs = sortDocs(select(ctx, name, filter, opts), sort, opts.strings).slice(skip);
+  const coll = ctx.store.collection(ctx.db, name);
+  const sorted =
+    rawLimit > 0 && coll && !isView(coll) ? sortedMatching(coll, filter, sort, skip + rawLimit, opts) : null;
+  let docs = sorted
+    ? sorted.docs.slice(skip)
+    : sortDocs(select(ctx, name, filter, opts), sort, opts.strings).slice(skip);
   if (rawLimit > 0) docs = docs.slice(0, rawLimit);
   const positional = projection
     ? compileFilter(filter ?? {}, { strings: opts.strings, variables: opts.variables })
@@ -144,8 +151,8 @@ const aggregate: Handler = async (cmd, ctx) => {
   if (!dbLevel) checkHint(ctx.store.collection(ctx.db, name), cmd.hint);
   const opts = opOptions(cmd.collation, cmd.let);
   const { stages, write } = splitWriteStage(cmd.pipeline as Doc[]);
-  const input = dbLevel ? [] : sourceDocs(ctx, name);
-  const docs = runPipeline(input.map(cloneValue), stages, pipelineContext(ctx, opts));
+  const start = dbLevel ? { docs: [], rest: stages } : pipelineSource(ctx, name, stages, opts);
+  const docs = runPipeline(start.docs.map(cloneValue), start.rest, pipelineContext(ctx, opts));
   if (write) {
     await writePipelineOutput(ctx, write, docs, opts);
     return { cursor: { firstBatch: [], id: Long.ZERO, ns: `${ctx.db}.${name || '$cmd.aggregate'}` }, ok: 1 };

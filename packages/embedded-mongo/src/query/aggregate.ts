@@ -11,6 +11,8 @@ import { hashKey, isPlainObject, type Doc, type StringCompare, type Value } from
 export interface PipelineContext {
   /** Documents of another collection in the same database ($lookup, $unionWith). */
   resolve(collection: string): Doc[];
+  /** A sub-pipeline's starting documents through the collection's indexes, and the stages left. */
+  source?(collection: string, stages: readonly Doc[]): { docs: Doc[]; rest: Doc[] };
   strings?: StringCompare;
   variables?: Doc;
 }
@@ -126,6 +128,10 @@ function runStage(name: string, spec: Value, docs: Doc[], ctx: PipelineContext):
     }
     case '$unionWith': {
       const s = typeof spec === 'string' ? { coll: spec } : (spec as Doc);
+      if (Array.isArray(s.pipeline) && ctx.source) {
+        const start = ctx.source(String(s.coll), s.pipeline as Doc[]);
+        return [...docs, ...runPipeline(start.docs.map(cloneValue), start.rest, ctx)];
+      }
       const other = ctx.resolve(String(s.coll));
       return [...docs, ...(s.pipeline ? runPipeline(other, s.pipeline, ctx) : other)];
     }

@@ -1,10 +1,18 @@
 import { CODES, ServerError } from '../errors';
 import { compileFilter, type Matcher } from '../query/match';
 import { hashKey, isPlainObject, type Doc } from '../query/values';
+import type { SortField } from '../query/sort';
 import { Index, type IndexSpec } from './indexes';
 
 export interface Journal {
   record(entry: Doc): void;
+  /** Index keys and documents read by queries, server-wide (serverStatus metrics.queryExecutor). */
+  readonly scans?: ScanCounts;
+}
+
+export interface ScanCounts {
+  scanned: number;
+  scannedObjects: number;
 }
 
 interface Slot {
@@ -90,13 +98,56 @@ export class Collection {
         }
       }
     }
-    if (!best) return { docs: [...this.all()], index: null };
+    if (!best) {
+      this.noteScan(0, this.slots.size);
+      return { docs: [...this.all()], index: null };
+    }
     const found: Slot[] = [];
     for (const id of best.ids) {
       const s = this.slots.get(id);
       if (s) found.push(s);
     }
+    this.noteScan(best.ids.size, found.length);
     return { docs: found.sort((a, b) => a.rid - b.rid).map((s) => s.doc), index: best.name };
+  }
+
+  /**
+   * The first `limit` documents matching `accept` in the order of `sort`, read in that order from
+   * an index that pins the filter's leading equalities and continues with the sort field, so only
+   * the documents up to the limit (and those the filter rejects on the way) are examined. Null
+   * when no index gives that order.
+   */
+  orderedPlan(
+    filter: Doc,
+    sort: SortField[],
+    limit: number,
+    accept: (d: Doc) => boolean,
+  ): { docs: Doc[]; examined: number; index: string } | null {
+    let best: { ids: Iterable<string>; width: number; name: string } | null = null;
+    for (const index of this.indexes.values()) {
+      const hit = index.orderedScan(filter, sort);
+      if (hit && (!best || hit.width > best.width)) best = { ...hit, name: index.name };
+    }
+    if (!best) return null;
+    const docs: Doc[] = [];
+    let examined = 0;
+    for (const id of best.ids) {
+      if (docs.length >= limit) break;
+      const s = this.slots.get(id);
+      if (!s) continue;
+      examined++;
+      if (accept(s.doc)) docs.push(s.doc);
+    }
+    this.noteScan(examined, examined);
+    return { docs, examined, index: best.name };
+  }
+
+  /** Counts what a read examined, for serverStatus. */
+  noteScan(keys: number, docs: number): void {
+    const c = this.journal.scans;
+    if (!c) return;
+    c.scanned += keys;
+    c.scannedObjects += docs;
   }
 
   getById(id: unknown): Doc | undefined {

@@ -3,7 +3,9 @@ import { compileFilter, isOperatorDoc, type Matcher } from '../query/match';
 import { isNumeric, toNumber } from '../query/numeric';
 import { someAtPath } from '../query/paths';
 import { asRegExp } from '../query/regex';
+import type { SortField } from '../query/sort';
 import { hashKey, isPlainObject, type Doc, type Value } from '../query/values';
+import { SortedIds } from './ordered';
 
 /** An index as listIndexes reports it. */
 export interface IndexSpec {
@@ -29,10 +31,19 @@ export class Index {
   private readonly partial: Matcher | null;
   /** Keys each document was indexed under, so an update removes exactly those. */
   private readonly keysOf = new Map<string, string[]>();
+  /**
+   * Per prefix width w (1..fields-1): the ids under each prefix sorted by field w, for sorted
+   * reads with a limit. Kept while no document has an array or several values on an indexed field
+   * (MongoDB's multikey): array sort keys follow rules an ordered list of scalars cannot.
+   */
+  private readonly ordered: Map<string, SortedIds>[];
+  private readonly valuesOf = new Map<string, Value[]>();
+  private multiKey = false;
 
   constructor(readonly spec: IndexSpec) {
     this.fields = Object.keys(spec.key).map((k) => k.split('.'));
     this.prefixes = this.fields.map(() => new Map());
+    this.ordered = this.fields.slice(1).map(() => new Map());
     this.partial = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : null;
   }
 
@@ -119,6 +130,71 @@ export class Index {
       }
     }
     this.keysOf.set(id, flat);
+    this.addOrdered(doc, id, combos);
+  }
+
+  private addOrdered(doc: Doc, id: string, combos: string[][]): void {
+    if (this.multiKey || this.ordered.length === 0) return;
+    const values: Value[] = [];
+    for (const parts of this.fields) {
+      let n = 0;
+      let value: Value = null;
+      let array = false;
+      someAtPath(doc, parts, (v) => {
+        if (Array.isArray(v)) array = true;
+        else if (v !== undefined) value = v;
+        n++;
+        return false;
+      });
+      if (array || n > 1 || combos.length !== 1) {
+        this.multiKey = true;
+        for (const m of this.ordered) m.clear();
+        this.valuesOf.clear();
+        return;
+      }
+      values.push(value);
+    }
+    const combo = combos[0]!;
+    this.ordered.forEach((m, i) => {
+      const k = combo.slice(0, i + 1).join(SEP);
+      let sorted = m.get(k);
+      if (!sorted) m.set(k, (sorted = new SortedIds()));
+      sorted.add(values[i + 1], id);
+    });
+    this.valuesOf.set(id, values);
+  }
+
+  private removeOrdered(id: string): void {
+    const values = this.valuesOf.get(id);
+    if (!values) return;
+    const prefix = values.map(hashKey);
+    this.ordered.forEach((m, i) => {
+      const k = prefix.slice(0, i + 1).join(SEP);
+      const sorted = m.get(k);
+      sorted?.remove(values[i + 1], id);
+      if (sorted && sorted.size === 0) m.delete(k);
+    });
+    this.valuesOf.delete(id);
+  }
+
+  /**
+   * Ids in the order of `sort` when the filter pins this index's leading fields to one value each
+   * and `sort` is the next field: how a sort with a limit reads only the documents it returns.
+   * Null when this index cannot give that order.
+   */
+  orderedScan(filter: Doc, sort: SortField[]): { ids: Iterable<string>; width: number } | null {
+    if (this.partial || this.spec.sparse || this.multiKey || sort.length !== 1) return null;
+    const prefix: string[] = [];
+    for (const parts of this.fields.slice(0, -1)) {
+      const vals = equalityKeys(filter[parts.join('.')]);
+      if (!vals || vals.length !== 1) break;
+      prefix.push(vals[0]!);
+    }
+    const w = prefix.length;
+    const next = this.fields[w];
+    if (w === 0 || !next || next.join('.') !== sort[0]!.parts.join('.')) return null;
+    const sorted = this.ordered[w - 1]!.get(prefix.join(SEP));
+    return { ids: sorted ? sorted.scan(filter[next.join('.')], sort[0]!.dir) : [], width: w };
   }
 
   remove(id: string): void {
@@ -131,6 +207,7 @@ export class Index {
       if (set && set.size === 0) this.prefixes[j]!.delete(k);
     }
     this.keysOf.delete(id);
+    this.removeOrdered(id);
   }
 
   /**
@@ -159,7 +236,9 @@ export class Index {
 
   clear(): void {
     for (const m of this.prefixes) m.clear();
+    for (const m of this.ordered) m.clear();
     this.keysOf.clear();
+    this.valuesOf.clear();
   }
 }
 

@@ -1,6 +1,6 @@
 import { CODES, ServerError } from '../errors';
 import type { Doc } from '../query/values';
-import { Collection, type Journal } from './collection';
+import { Collection, type Journal, type ScanCounts } from './collection';
 import { FileJournal } from './journal';
 import type { IndexSpec } from './indexes';
 
@@ -16,6 +16,7 @@ export class Store implements Journal {
   private readonly dbs = new Map<string, Map<string, Collection>>();
   private readonly file: FileJournal | null;
   private replaying = false;
+  readonly scans: ScanCounts = { scanned: 0, scannedObjects: 0 };
 
   constructor(opts: StoreOptions = {}) {
     this.file = opts.dataDir ? new FileJournal(opts.dataDir, opts.fsync ?? true) : null;

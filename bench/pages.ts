@@ -1,0 +1,95 @@
+import { MongoClient, ObjectId, type Db } from 'mongodb';
+import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
+import { signToken } from '../shared/auth';
+import { loadConfig } from '../shared/config';
+import { BUILT_IN_PLAN_LIMITS } from '../shared/plans';
+import { JobRepository } from '../subgraphs/job/repository';
+import { TenantRepository } from '../subgraphs/tenant/repository';
+import { stackWith } from './graph';
+import { fmt, percentile, table, timeEach } from './stats';
+import { TEST_ENV, TEST_JWT_SECRET } from '../test/support/secrets';
+
+/**
+ * Issue 21: a page of 1 application of a job with 5,000 applications against one of a job with
+ * 1, in the same run through the gateway: median of 20, with the documents MongoDB examined for
+ * one query (serverStatus metrics.queryExecutor.scannedObjects, which the embedded server keeps).
+ */
+const QUERY = `query($id: ID!) { job(id: $id) { applications(first: 1) { edges { node { id stage } } pageInfo { hasNextPage } } } }`;
+const BIG = 5000;
+
+async function seed(db: Db): Promise<{ tenant: string; big: string; small: string }> {
+  const tenant = await new TenantRepository(db, BUILT_IN_PLAN_LIMITS).create({
+    slug: `bench-pages-${Date.now()}`,
+    name: 'Bench',
+    plan: 'ENTERPRISE',
+  });
+  const jobs = new JobRepository(db, tenant._id);
+  const job = async (title: string) =>
+    (
+      await jobs.createJob({
+        title,
+        description: 'd',
+        requiredSkills: [],
+        niceToHaveSkills: [],
+        minYearsExperience: 0,
+        location: null,
+      })
+    )._id;
+  const [big, small] = [await job('big'), await job('small')];
+  const app = (jobId: ObjectId) => ({
+    _id: new ObjectId(),
+    tenantId: tenant._id,
+    jobId,
+    candidateId: new ObjectId(),
+    stage: 'APPLIED',
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  });
+  await db.collection('applications').insertMany([...Array.from({ length: BIG }, () => app(big)), app(small)]);
+  return { tenant: tenant._id.toHexString(), big: big.toHexString(), small: small.toHexString() };
+}
+
+export async function benchPages(): Promise<string> {
+  const mongo = await EmbeddedMongo.start();
+  const config = loadConfig({ ...TEST_ENV, MONGODB_DB: 'bench_pages', LOG_LEVEL: 'silent' });
+  const client = await MongoClient.connect(mongo.uri);
+  const rows: Array<Array<string | number>> = [];
+  try {
+    const stack = await stackWith(config, mongo.uri, (d) => d);
+    try {
+      const ids = await seed(client.db(config.MONGODB_DB));
+      const token = await signToken(TEST_JWT_SECRET, { sub: 'bench', tid: ids.tenant, roles: ['viewer'] });
+      const scanned = async () =>
+        Number((await client.db('admin').command({ serverStatus: 1 })).metrics?.queryExecutor?.scannedObjects ?? NaN);
+      const run = (id: string) => async () => {
+        const res = await fetch(stack.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: QUERY, variables: { id } }),
+        });
+        const body = (await res.json()) as { errors?: unknown };
+        if (body.errors) throw new Error(JSON.stringify(body.errors));
+      };
+      for (const [label, id, size] of [
+        ['job with 1', ids.small, 1],
+        [`job with ${BIG}`, ids.big, BIG],
+      ] as const) {
+        await run(id)(); // warm: tenant limits cached, connections open
+        const before = await scanned();
+        await run(id)();
+        const examined = (await scanned()) - before;
+        const t = await timeEach(20, run(id));
+        rows.push([label, size, examined, fmt(percentile(t.samples, 50)), fmt(percentile(t.samples, 99))]);
+      }
+    } finally {
+      await stack.close();
+    }
+  } finally {
+    await client.close();
+    await mongo.close();
+  }
+  return [
+    '### A page of 1 application: job with 1 vs job with 5,000',
+    table(['job', 'applications', 'documents examined per query', 'p50 ms', 'p99 ms'], rows),
+  ].join('\n');
+}
