@@ -1,124 +1,32 @@
 import { ConfigError } from './config-error';
 import { credentialProblems } from './credentials';
-import { parsePlanLimits, type Plan, type PlanLimits } from './plans';
+import {
+  bool,
+  hostPorts,
+  int,
+  oneOf,
+  optStr,
+  optUrl,
+  origins,
+  planLimits,
+  port,
+  production,
+  ratio,
+  str,
+  subgraphUrl,
+  Bad,
+  type Env,
+  type Parser,
+} from './config-parsers';
+import type { Plan, PlanLimits } from './plans';
+
+export type { HostPort } from './config-parsers';
 
 /**
  * Every environment variable Hiregraph reads, with its type and default, read once at startup.
  * loadConfig names every bad variable at once instead of failing on the first.
+ * The table: variable name → how to read it (with its default).
  */
-type Parser<T> = (raw: string | undefined, env: Env) => T;
-type Env = Record<string, string | undefined>;
-
-class Bad extends Error {}
-
-const str =
-  (def: string): Parser<string> =>
-  (raw) =>
-    raw === undefined || raw === '' ? def : raw;
-const optStr: Parser<string | undefined> = (raw) => (raw === undefined || raw === '' ? undefined : raw);
-const port =
-  (def: number): Parser<number> =>
-  (raw) => {
-    if (raw === undefined || raw === '') return def;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Bad(`expected a port number 0-65535, received "${raw}"`);
-    return n;
-  };
-const optUrl: Parser<string | undefined> = (raw) => {
-  if (raw === undefined || raw === '') return undefined;
-  try {
-    new URL(raw);
-  } catch {
-    throw new Bad(`expected a URL, received "${raw}"`);
-  }
-  return raw;
-};
-const subgraphUrl =
-  (portVar: string, def: number): Parser<string> =>
-  (raw, env) => {
-    if (raw !== undefined && raw !== '') return optUrl(raw, env)!;
-    return `http://127.0.0.1:${port(def)(env[portVar], env)}/graphql`;
-  };
-const int =
-  (def: number, min: number, max: number): Parser<number> =>
-  (raw) => {
-    if (raw === undefined || raw === '') return def;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new Bad(`expected a whole number from ${min} to ${max}, received "${raw}"`);
-    return n;
-  };
-const origins =
-  (def: string[]): Parser<string[]> =>
-  (raw) => {
-    if (raw === undefined || raw === '') return def;
-    const list = raw
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean);
-    for (const o of list) {
-      if (o === '*') continue;
-      try {
-        if (new URL(o).origin !== o) throw new Error();
-      } catch {
-        throw new Bad(
-          `expected a comma-separated list of origins like https://app.example.com (or *), received "${o}"`,
-        );
-      }
-    }
-    return list;
-  };
-const ratio =
-  (def: number): Parser<number> =>
-  (raw) => {
-    if (raw === undefined || raw === '') return def;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < 0 || n > 1) throw new Bad(`expected a number from 0 to 1, received "${raw}"`);
-    return n;
-  };
-/** One Sentinel (or any) address. */
-export interface HostPort {
-  host: string;
-  port: number;
-}
-const hostPorts: Parser<HostPort[]> = (raw) => {
-  if (raw === undefined || raw.trim() === '') return [];
-  return raw.split(',').map((part) => {
-    const m = /^\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})\s*$/.exec(part);
-    const n = Number(m?.[2]);
-    if (!m || n < 1 || n > 65535)
-      throw new Bad(`expected a comma-separated list of host:port, received "${part.trim()}"`);
-    return { host: m[1]!.replace(/^\[|\]$/g, ''), port: n };
-  });
-};
-const oneOf =
-  <T extends string>(values: readonly T[], def: T): Parser<T> =>
-  (raw) => {
-    if (raw === undefined || raw === '') return def;
-    if (!values.includes(raw as T)) throw new Bad(`expected one of ${values.join(', ')}, received "${raw}"`);
-    return raw as T;
-  };
-const bool =
-  (def: (env: Env) => boolean): Parser<boolean> =>
-  (raw, env) => {
-    if (raw === undefined || raw === '') return def(env);
-    if (['true', '1', 'yes'].includes(raw.toLowerCase())) return true;
-    if (['false', '0', 'no'].includes(raw.toLowerCase())) return false;
-    throw new Bad(`expected true or false, received "${raw}"`);
-  };
-const production = (env: Env): boolean => env.NODE_ENV === 'production';
-
-const planLimits =
-  (plan: Plan): Parser<PlanLimits> =>
-  (raw) => {
-    try {
-      return parsePlanLimits(plan, raw);
-    } catch (err) {
-      throw new Bad((err as Error).message);
-    }
-  };
-
-/** The table: variable name → how to read it (with its default). */
 const TABLE = {
   /**
    * `development` (what `npm start` sets) allows the published development secrets; `production`
@@ -300,7 +208,6 @@ export {
 export function planLimitsOf(config: Config): Record<Plan, PlanLimits> {
   return { FREE: config.PLAN_LIMITS_FREE, TEAM: config.PLAN_LIMITS_TEAM, ENTERPRISE: config.PLAN_LIMITS_ENTERPRISE };
 }
-
 
 export { ConfigError };
 
