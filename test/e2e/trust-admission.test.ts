@@ -5,6 +5,7 @@ import { ObjectId } from 'mongodb';
 import type { Counter } from 'prom-client';
 import { startGateway, type RunningGateway } from '../../gateway/server';
 import { loadConfig } from '../../shared/config';
+import { TEST_ENV } from '../support/secrets';
 import { startTestStack, type GqlResult, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -43,7 +44,13 @@ async function tenantWithRpm(requestsPerMinute: number): Promise<{ id: string; a
 async function gatewayWithTenantAt(tenantUrl: string): Promise<RunningGateway> {
   const s = t.stack.subgraphs;
   const gateway = await startGateway({
-    config: loadConfig({ ...ENV, LOG_LEVEL: 'silent', MONGODB_DB: t.config.MONGODB_DB, RATE_LIMIT_USER_SHARE: '1' }),
+    config: loadConfig({
+      ...TEST_ENV,
+      ...ENV,
+      LOG_LEVEL: 'silent',
+      MONGODB_DB: t.config.MONGODB_DB,
+      RATE_LIMIT_USER_SHARE: '1',
+    }),
     port: 0,
     subgraphUrls: { tenant: tenantUrl, candidate: s.candidate.url, job: s.job.url, assessment: s.assessment.url },
   });

@@ -75,7 +75,10 @@ describe('configuration', () => {
   });
 
   test('PLAN_LIMITS_<PLAN>: JSON over the built-in limits, each value checked, every bad one named', () => {
-    const c = loadConfig({ PLAN_LIMITS_TEAM: '{"requestsPerMinute":700,"maxQueryCost":5000}' });
+    const c = loadConfig({
+      NODE_ENV: 'development',
+      PLAN_LIMITS_TEAM: '{"requestsPerMinute":700,"maxQueryCost":5000}',
+    });
     expect(c.PLAN_LIMITS_TEAM).toEqual({
       requestsPerMinute: 700,
       assessmentsPerHour: 200,
@@ -86,6 +89,7 @@ describe('configuration', () => {
     let err: unknown;
     try {
       loadConfig({
+        NODE_ENV: 'development',
         PLAN_LIMITS_FREE: 'requestsPerMinute=5',
         PLAN_LIMITS_TEAM: '{"requestsPerMinut":5}',
         PLAN_LIMITS_ENTERPRISE: '{"maxCandidates":0}',

@@ -11,7 +11,7 @@ const api = Supergraph.build(sdl).apiSchema().toGraphQLJSSchema();
 const directives = costDirectivesOf(sdl);
 const cost = (query: string, variables?: Record<string, unknown>) =>
   estimateCost({ schema: api, document: parse(query), variables }, directives);
-const maxCost = loadConfig({}).LIMIT_MAX_COST;
+const maxCost = loadConfig({ NODE_ENV: 'development' }).LIMIT_MAX_COST;
 
 test('first: null (literal or variable) costs the default page the resolver reads, not 10', () => {
   // jobs 1 + 20 × (edge 1 + node 1): parsePage reads null as 20
