@@ -32,6 +32,7 @@ import { resultSerializer } from './result-json';
 import { responseSizeCap } from './response-size';
 import { deduplicatingGateway } from './inbound-dedup';
 import { SubgraphSource, subgraphAgent, type RawAnswer } from './subgraph-source';
+import { SubgraphTimeout } from './subgraph-timeout';
 
 /** Per request at the gateway: who is calling and what to forward to subgraphs. */
 export interface GatewayContext {
@@ -119,6 +120,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     registers: [metrics.registry],
   });
   const agent = subgraphAgent();
+  const timeout = new SubgraphTimeout(config.SUBGRAPH_TIMEOUT_MS, metrics.registry);
   const subgraphFetches = config.DEDUPLICATE_REQUESTS
     ? new Inflight<RawAnswer>(() => deduplicated.inc({ stage: 'subgraph' }))
     : undefined;
@@ -129,6 +131,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       agent,
       acceptEncoding: config.SUBGRAPH_COMPRESSION ? 'br, gzip' : 'identity',
       inflight: subgraphFetches,
+      timeout,
     });
   const apolloGateway = new ApolloGateway({
     supergraphSdl,
@@ -153,6 +156,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     log,
     fallback: asTenantLimits(config.PLAN_LIMITS_FREE),
     registry: metrics.registry,
+    timeout,
   });
   const rates = tenantRates(
     new TenantRateLimiter(redis, config.QUEUE_PREFIX),
@@ -227,7 +231,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     const urls = Object.values(opts.subgraphUrls);
     const oks = await Promise.all(
       urls.map((u) =>
-        fetch(new URL('/healthz', u), { signal: AbortSignal.timeout(2000) }).then(
+        fetch(new URL('/healthz', u), { signal: AbortSignal.timeout(Math.min(2000, timeout.ms)) }).then(
           (r) => r.ok,
           () => false,
         ),

@@ -7,6 +7,7 @@ import { GraphQLError } from 'graphql';
 import { Agent, request } from 'undici';
 import { errors } from '../shared/errors';
 import type { Inflight } from './inflight';
+import type { SubgraphTimeout } from './subgraph-timeout';
 
 const brotli = promisify(brotliDecompress);
 const gunzipped = promisify(gunzip);
@@ -38,6 +39,8 @@ export interface SubgraphSourceOptions {
    * across tokens). Absent (DEDUPLICATE_REQUESTS=false), every fetch is sent.
    */
   inflight?: Inflight<RawAnswer>;
+  /** SUBGRAPH_TIMEOUT_MS: the whole answer, headers and body, within it; a shared fetch's from its start. */
+  timeout: SubgraphTimeout;
 }
 
 /** One keep-alive pool for a gateway's subgraph fetches; the gateway destroys it when it closes. */
@@ -88,25 +91,31 @@ export class SubgraphSource implements GraphQLDataSource<ForwardedContext> {
   }
 
   private async send(headers: Record<string, string>, body: string): Promise<RawAnswer> {
+    const { name, timeout } = this.options;
+    const deadline = timeout.signal();
     const res = await request(this.options.url, {
       method: 'POST',
       headers,
       body,
       dispatcher: this.options.agent,
+      signal: deadline,
     }).catch((err: Error & { code?: string }) => {
+      if (deadline.aborted) throw timeout.exceeded(name);
       // Said without the subgraph's address, which callers have no use for; marked as a subgraph's
       // error (serviceName, as Apollo marks the errors in subgraphs' answers), so production says less.
-      const failure = errors.internal(
-        `the ${this.options.name} subgraph could not be reached (${err.code ?? err.message})`,
-      );
-      Object.assign(failure.extensions, { serviceName: this.options.name });
+      const failure = errors.internal(`the ${name} subgraph could not be reached (${err.code ?? err.message})`);
+      Object.assign(failure.extensions, { serviceName: name });
       throw failure;
     });
     const encoding = res.headers['content-encoding'];
     const contentType = String(res.headers['content-type'] ?? '');
+    const read = <T>(reading: Promise<T>) =>
+      reading.catch((err: unknown) => {
+        throw deadline.aborted ? timeout.exceeded(name) : err;
+      });
     if (encoding !== 'br' && encoding !== 'gzip')
-      return { status: res.statusCode, contentType, text: await res.body.text() };
-    const bytes = Buffer.from(await res.body.arrayBuffer());
+      return { status: res.statusCode, contentType, text: await read(res.body.text()) };
+    const bytes = Buffer.from(await read(res.body.arrayBuffer()));
     const text = (encoding === 'br' ? await brotli(bytes) : await gunzipped(bytes)).toString('utf8');
     return { status: res.statusCode, contentType, text };
   }

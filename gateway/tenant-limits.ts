@@ -4,6 +4,7 @@ import type { Principal } from '../shared/auth';
 import { EntityClient } from '../shared/graphql/entity-client';
 import type { Logger } from '../shared/logger';
 import type { PlanLimits } from '../shared/plans';
+import type { SubgraphTimeout } from './subgraph-timeout';
 
 /** The tenant whose limits apply to this caller: none for a platform admin without a tenant role. */
 export function tenantOf(p: Principal | null): string | null {
@@ -38,6 +39,8 @@ export interface TenantLimitsCacheOptions {
   fallback: TenantLimits;
   /** Where hiregraph_tenant_limits_fallback_total is registered (the gateway's /metrics). */
   registry: Registry;
+  /** SUBGRAPH_TIMEOUT_MS: a read that takes longer is counted as a timeout and takes a fallback. */
+  timeout: SubgraphTimeout;
 }
 
 /**
@@ -56,7 +59,7 @@ export class TenantLimitsCache {
   private readonly fallbacks: Counter<'fallback'>;
 
   constructor(private readonly opts: TenantLimitsCacheOptions) {
-    this.owner = new EntityClient(opts.tenantUrl, 'Tenant');
+    this.owner = new EntityClient(opts.tenantUrl, 'Tenant', opts.timeout.of('tenant'));
     this.fallbacks = new Counter({
       name: 'hiregraph_tenant_limits_fallback_total',
       help: "Reads of a tenant's limits that failed, so the gateway applied fallback limits: the tenant's last known (last_known) or the FREE plan's (free_plan)",

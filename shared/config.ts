@@ -187,6 +187,15 @@ const TABLE = {
   EVENT_REPLAY_PAGE: int(100, 1, 10_000),
   /** Most events one assessmentEvents(after:) replays; a cursor further behind is refused (BAD_USER_INPUT) and the client resumes with a fresh subscribe. */
   EVENT_REPLAY_MAX: int(5000, 1, 10_000_000),
+  // ---- operations (issue 22)
+  /**
+   * Longest the gateway waits for a subgraph's whole answer to one fetch: query-plan fetches,
+   * subscription events' entity fetches, tenant limits reads (readiness probes wait the smaller of it and
+   * 2 s). The caller then gets INTERNAL_SERVER_ERROR for that subgraph's part. Default 15000:
+   * under SHUTDOWN_TIMEOUT_MS's 20 s, so a request in flight when a gateway stops still gets an
+   * answer, and ~60 times the slowest whole query the benchmarks measure (bench/RESULTS.md).
+   */
+  SUBGRAPH_TIMEOUT_MS: int(15_000, 100, 600_000),
   /** SIGTERM: how long to wait for running jobs and requests before exiting anyway. */
   SHUTDOWN_TIMEOUT_MS: int(20_000, 100, 600_000),
 } as const;

@@ -5,6 +5,15 @@ import type { RequestContext } from './context';
 /** What a call needs of the caller: its token, request id and logger. */
 export type Caller = Pick<RequestContext, 'requestId' | 'authorization' | 'log'>;
 
+/** How long one read may take, and the error a read that took longer fails with. */
+export interface EntityClientTimeout {
+  ms: number;
+  exceeded(): Error;
+}
+
+/** Without an EntityClientTimeout: a read fails after this long with "could not check ... references". */
+const DEFAULT_TIMEOUT_MS = 10_000;
+
 /**
  * Reads another subgraph's entities through its `_entities` field, with the caller's own token,
  * so the owning subgraph applies its tenant and role rules. This is how one subgraph checks a
@@ -14,6 +23,7 @@ export class EntityClient {
   constructor(
     private readonly url: string,
     private readonly typename: string,
+    private readonly timeout?: EntityClientTimeout,
   ) {}
 
   /** The entities for `ids`, in order; null where the owner says there is none (missing or another tenant's). */
@@ -24,6 +34,7 @@ export class EntityClient {
   ): Promise<Array<T | null>> {
     if (ids.length === 0) return [];
     const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on ${this.typename} { ${selection} } } }`;
+    const deadline = AbortSignal.timeout(this.timeout?.ms ?? DEFAULT_TIMEOUT_MS);
     let res: Response;
     try {
       res = await fetch(this.url, {
@@ -34,13 +45,17 @@ export class EntityClient {
           ...(ctx.authorization ? { authorization: ctx.authorization } : {}),
         },
         body: JSON.stringify({ query, variables: { r: ids.map((id) => ({ __typename: this.typename, id })) } }),
-        signal: AbortSignal.timeout(10_000),
+        signal: deadline,
       });
     } catch (err) {
+      if (deadline.aborted && this.timeout) throw this.timeout.exceeded();
       ctx.log.error({ err, url: this.url }, `could not reach the ${this.typename} owner`);
       throw errors.internal(`could not check ${this.typename} references`);
     }
-    const body = (await res.json().catch(() => ({}))) as {
+    const body = (await res.json().catch(() => {
+      if (deadline.aborted && this.timeout) throw this.timeout.exceeded();
+      return {};
+    })) as {
       data?: { _entities?: Array<T | null> };
       errors?: Array<{ message: string; extensions?: { code?: string } }>;
     };

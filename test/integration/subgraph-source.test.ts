@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { brotliCompressSync } from 'node:zlib';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { Inflight } from '../../gateway/inflight';
+import { Registry } from 'prom-client';
 import { SubgraphSource, subgraphAgent, type ForwardedContext, type RawAnswer } from '../../gateway/subgraph-source';
+import { SubgraphTimeout } from '../../gateway/subgraph-timeout';
 
 /** A real subgraph stand-in: records what arrives, answers with what the test's handler says. */
 interface Received {
@@ -17,6 +19,7 @@ let url: string;
 let handler: Handler;
 const received: Received[] = [];
 const agent = subgraphAgent();
+const timeout = new SubgraphTimeout(30_000, new Registry());
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -78,7 +81,7 @@ const byId: Handler = async ({ body }) => {
 
 test('each distinct representation is sent once; answers and errors go back to every position that asked', async () => {
   handler = byId;
-  const source = new SubgraphSource({ name: 'users', url, agent, acceptEncoding: 'identity' });
+  const source = new SubgraphSource({ name: 'users', url, agent, timeout, acceptEncoding: 'identity' });
   const ids = ['1', '2', '1', '3', '2', '1'];
   const response = await call(
     source,
@@ -112,6 +115,7 @@ test('identical concurrent fetches of one caller are sent once; another token, o
     name: 'users',
     url,
     agent,
+    timeout,
     acceptEncoding: 'identity',
     inflight: new Inflight<RawAnswer>(() => shared++),
   });
@@ -154,6 +158,7 @@ test("a subgraph's failure reaches every caller that shared the fetch", async ()
     name: 'users',
     url,
     agent,
+    timeout,
     acceptEncoding: 'identity',
     inflight: new Inflight<RawAnswer>(),
   });
@@ -172,7 +177,7 @@ test("a subgraph's failure reaches every caller that shared the fetch", async ()
 
 test('a compressed answer is decoded; the token and request id are forwarded', async () => {
   handler = async () => ({ json: { data: { me: 'x'.repeat(5000) } }, brotli: true });
-  const source = new SubgraphSource({ name: 'users', url, agent, acceptEncoding: 'br, gzip' });
+  const source = new SubgraphSource({ name: 'users', url, agent, timeout, acceptEncoding: 'br, gzip' });
   const response = await call(source, '{ me }', { authorization: 'Bearer a', requestId: 'req-7' });
   expect(response.data).toEqual({ me: 'x'.repeat(5000) });
   expect(received[0]!.headers).toMatchObject({
@@ -181,6 +186,40 @@ test('a compressed answer is decoded; the token and request id are forwarded', a
     'accept-encoding': 'br, gzip',
     'content-type': 'application/json',
   });
+});
+
+test('a fetch past SUBGRAPH_TIMEOUT_MS fails every caller that shared it, counted once; the next fetch is sent afresh', async () => {
+  const registry = new Registry();
+  const short = new SubgraphTimeout(300, registry);
+  let answer!: () => void;
+  const answered = new Promise<void>((r) => (answer = r));
+  // Never answers the first fetch; answers later ones at once.
+  handler = async () => {
+    if (received.length === 1) await answered;
+    return { json: { data: { me: 'fresh' } } };
+  };
+  const source = new SubgraphSource({
+    name: 'users',
+    url,
+    agent,
+    timeout: short,
+    acceptEncoding: 'identity',
+    inflight: new Inflight<RawAnswer>(),
+  });
+  const calls = [1, 2, 3].map(() => call(source, '{ me }', { authorization: 'Bearer a' }));
+  const outcomes = await Promise.allSettled(calls);
+  expect(received).toHaveLength(1);
+  for (const o of outcomes) {
+    expect(o.status).toBe('rejected');
+    const err = (o as PromiseRejectedResult).reason as { message: string; extensions: Record<string, unknown> };
+    expect(err.message).toBe('the users subgraph did not answer within 300 ms (SUBGRAPH_TIMEOUT_MS)');
+    expect(err.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', serviceName: 'users' });
+  }
+  expect(await registry.metrics()).toMatch(/^hiregraph_subgraph_fetch_timeouts_total\{subgraph="users"\} 1$/m);
+  const next = await call(source, '{ me }', { authorization: 'Bearer a' });
+  expect(next.data).toEqual({ me: 'fresh' });
+  expect(received).toHaveLength(2);
+  answer();
 });
 
 async function waitUntil(condition: () => boolean): Promise<void> {
