@@ -2,40 +2,40 @@ import type { Counter } from 'prom-client';
 import { startGateway, type RunningGateway } from '../../gateway/server';
 import type { Config } from '../../shared/config';
 import { startHeldProxy, type HeldProxy } from '../support/held-proxy';
-import { startTestStack, type TestStack } from '../support/stack';
+import { startRunHarness, type RunHarness } from '../support/runs';
+import { collect, wsClient } from '../support/ws-client';
 import { waitFor } from '../support/wait';
 
 /**
  * SUBGRAPH_TIMEOUT_MS through a real gateway whose subgraph sits behind a proxy that holds every
  * fetch: a subgraph that never answers costs the caller the timeout, not undici's 300 s.
  */
-let t: TestStack;
-let token: string;
+let h: RunHarness;
 const cleanup: Array<() => Promise<void>> = [];
 const JOBS = '{ jobs(first: 5) { edges { node { title } } } }';
+const ANSWERED = { data: { jobs: { edges: [{ node: { title: 'Senior Backend Engineer' } }] } } };
 const TIMED_OUT = 'the job subgraph did not answer within 500 ms (SUBGRAPH_TIMEOUT_MS)';
 
+// The harness's tenant, candidate and job; no worker: the subscription test's run stays QUEUED.
 beforeAll(async () => {
-  t = await startTestStack();
-  cleanup.push(() => t.close());
-  token = (await t.newTenant(`timeout-${Date.now().toString(36)}`)).admin;
-  await t.gql('mutation { createJob(input: { title: "Waited for", description: "d" }) { id } }', {}, token);
+  h = await startRunHarness();
+  cleanup.push(() => h.close());
 });
 afterAll(async () => {
   for (const c of cleanup.reverse()) await c();
 });
 
 async function held(name: 'job' | 'tenant'): Promise<HeldProxy> {
-  const proxy = await startHeldProxy(t.stack.subgraphs[name].url);
+  const proxy = await startHeldProxy(h.t.stack.subgraphs[name].url);
   cleanup.push(() => proxy.close());
   return proxy;
 }
 
 /** A gateway of its own with SUBGRAPH_TIMEOUT_MS=500, whose subgraphs are at `urls` where given. */
 async function gatewayWith(urls: { job?: string; tenant?: string }, config: Partial<Config> = {}) {
-  const s = t.stack.subgraphs;
+  const s = h.t.stack.subgraphs;
   const gateway = await startGateway({
-    config: { ...t.config, SUBGRAPH_TIMEOUT_MS: 500, ...config },
+    config: { ...h.t.config, SUBGRAPH_TIMEOUT_MS: 500, ...config },
     port: 0,
     subgraphUrls: {
       tenant: urls.tenant ?? s.tenant.url,
@@ -56,7 +56,7 @@ async function counted(gateway: RunningGateway, metric: string, label: string, v
 function post(url: string, query: string) {
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${h.token}` },
     body: JSON.stringify({ query }),
   }).then(async (r) => ({
     status: r.status,
@@ -98,14 +98,14 @@ test('identical queries sharing a fetch that times out all get the error; the ne
   expect(await counted(gateway, 'hiregraph_subgraph_fetch_timeouts_total', 'subgraph', 'job')).toBe(proxy.held());
   proxy.release();
   const next = await post(gateway.url, JOBS);
-  expect(next.body).toEqual({ data: { jobs: { edges: [{ node: { title: 'Waited for' } }] } } });
+  expect(next.body).toEqual(ANSWERED);
 });
 
 test("a tenant subgraph that never answers the limits read: counted, the FREE plan's limits apply, the query is answered", async () => {
   const proxy = await held('tenant');
   const gateway = await gatewayWith({ tenant: proxy.url });
   const res = await post(gateway.url, JOBS);
-  expect(res.body).toEqual({ data: { jobs: { edges: [{ node: { title: 'Waited for' } }] } } });
+  expect(res.body).toEqual(ANSWERED);
   await waitFor(
     async () => (await counted(gateway, 'hiregraph_subgraph_fetch_timeouts_total', 'subgraph', 'tenant')) >= 1,
     10_000,
@@ -113,4 +113,28 @@ test("a tenant subgraph that never answers the limits read: counted, the FREE pl
   );
   expect(await counted(gateway, 'hiregraph_subgraph_fetch_timeouts_total', 'subgraph', 'tenant')).toBe(1);
   expect(await counted(gateway, 'hiregraph_tenant_limits_fallback_total', 'fallback', 'free_plan')).toBe(1);
+});
+
+test('a subscription event whose entity fetch times out: the subscriber gets the error, counted', async () => {
+  const proxy = await held('job');
+  const gateway = await gatewayWith({ job: proxy.url });
+  const id = (await h.start()).data!.startAssessment.id;
+  const client = wsClient(gateway.url, h.token);
+  cleanup.push(() => client.dispose() as Promise<void>);
+  // The SNAPSHOT comes from the assessment subgraph at once; its job's title is the job subgraph's.
+  const sub = collect(
+    client,
+    'subscription($id: ID!) { assessmentProgress(id: $id) { type assessment { job { title } } } }',
+    { id },
+  );
+  await waitFor(async () => sub.errors.length > 0, 10_000, 'the first event to carry an error');
+  sub.stop();
+  expect(
+    (sub.errors as Array<{ message: string; extensions?: { code?: string } }>).map((e) => [
+      e.message,
+      e.extensions?.code,
+    ]),
+  ).toEqual([[TIMED_OUT, 'INTERNAL_SERVER_ERROR']]);
+  expect(proxy.held()).toBe(1);
+  expect(await counted(gateway, 'hiregraph_subgraph_fetch_timeouts_total', 'subgraph', 'job')).toBe(1);
 });
