@@ -90,34 +90,26 @@ export class SubgraphSource implements GraphQLDataSource<ForwardedContext> {
     return shrunk ? fanOut(response, shrunk) : response;
   }
 
-  private async send(headers: Record<string, string>, body: string): Promise<RawAnswer> {
-    const { name, timeout } = this.options;
-    const deadline = timeout.signal();
-    const res = await request(this.options.url, {
-      method: 'POST',
-      headers,
-      body,
-      dispatcher: this.options.agent,
-      signal: deadline,
-    }).catch((err: Error & { code?: string }) => {
-      if (deadline.aborted) throw timeout.exceeded(name);
-      // Said without the subgraph's address, which callers have no use for; marked as a subgraph's
-      // error (serviceName, as Apollo marks the errors in subgraphs' answers), so production says less.
-      const failure = errors.internal(`the ${name} subgraph could not be reached (${err.code ?? err.message})`);
-      Object.assign(failure.extensions, { serviceName: name });
-      throw failure;
+  private send(headers: Record<string, string>, body: string): Promise<RawAnswer> {
+    const { name, url, agent, timeout } = this.options;
+    return timeout.within(name, async (signal) => {
+      const res = await request(url, { method: 'POST', headers, body, dispatcher: agent, signal }).catch(
+        (err: Error & { code?: string }) => {
+          // Said without the subgraph's address, which callers have no use for; marked as a subgraph's
+          // error (serviceName, as Apollo marks the errors in subgraphs' answers), so production says less.
+          const failure = errors.internal(`the ${name} subgraph could not be reached (${err.code ?? err.message})`);
+          Object.assign(failure.extensions, { serviceName: name });
+          throw failure;
+        },
+      );
+      const encoding = res.headers['content-encoding'];
+      const contentType = String(res.headers['content-type'] ?? '');
+      if (encoding !== 'br' && encoding !== 'gzip')
+        return { status: res.statusCode, contentType, text: await res.body.text() };
+      const bytes = Buffer.from(await res.body.arrayBuffer());
+      const text = (encoding === 'br' ? await brotli(bytes) : await gunzipped(bytes)).toString('utf8');
+      return { status: res.statusCode, contentType, text };
     });
-    const encoding = res.headers['content-encoding'];
-    const contentType = String(res.headers['content-type'] ?? '');
-    const read = <T>(reading: Promise<T>) =>
-      reading.catch((err: unknown) => {
-        throw deadline.aborted ? timeout.exceeded(name) : err;
-      });
-    if (encoding !== 'br' && encoding !== 'gzip')
-      return { status: res.statusCode, contentType, text: await read(res.body.text()) };
-    const bytes = Buffer.from(await read(res.body.arrayBuffer()));
-    const text = (encoding === 'br' ? await brotli(bytes) : await gunzipped(bytes)).toString('utf8');
-    return { status: res.statusCode, contentType, text };
   }
 }
 

@@ -22,9 +22,21 @@ export class SubgraphTimeout {
     });
   }
 
-  /** Aborts when a fetch started now has had its time. */
-  signal(): AbortSignal {
-    return AbortSignal.timeout(this.ms);
+  /**
+   * Runs a fetch with a signal that aborts when its time is up; a fetch that fails after that
+   * fails with `exceeded`. A timer cleared when the fetch settles, not AbortSignal.timeout's, which
+   * stays armed for the whole timeout after every fetch on the gateway's hot path.
+   */
+  async within<T>(subgraph: string, fetch: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.ms);
+    try {
+      return await fetch(deadline.signal);
+    } catch (err) {
+      throw deadline.signal.aborted ? this.exceeded(subgraph) : err;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
