@@ -28,11 +28,11 @@ import { serveGatewaySubscriptions, upstreamClient } from './subscription-server
 import { serveIde, wantsPage } from './ide';
 import { isIntrospectionOnly } from './introspection';
 import { Inflight } from './inflight';
+import { subgraphsAnswer } from './readiness';
 import { resultSerializer } from './result-json';
 import { responseSizeCap } from './response-size';
 import { deduplicatingGateway } from './inbound-dedup';
-import { SubgraphSource, subgraphAgent, type RawAnswer } from './subgraph-source';
-import { SubgraphTimeout } from './subgraph-timeout';
+import { subgraphFetching } from './subgraph-source';
 
 /** Per request at the gateway: who is calling and what to forward to subgraphs. */
 export interface GatewayContext {
@@ -119,20 +119,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     labelNames: ['stage'] as const,
     registers: [metrics.registry],
   });
-  const agent = subgraphAgent();
-  const timeout = new SubgraphTimeout(config.SUBGRAPH_TIMEOUT_MS, metrics.registry);
-  const subgraphFetches = config.DEDUPLICATE_REQUESTS
-    ? new Inflight<RawAnswer>(() => deduplicated.inc({ stage: 'subgraph' }))
-    : undefined;
-  const sourceFor = (name: string, url: string) =>
-    new SubgraphSource({
-      name,
-      url,
-      agent,
-      acceptEncoding: config.SUBGRAPH_COMPRESSION ? 'br, gzip' : 'identity',
-      inflight: subgraphFetches,
-      timeout,
-    });
+  const { agent, timeout, sourceFor } = subgraphFetching(config, metrics.registry, () =>
+    deduplicated.inc({ stage: 'subgraph' }),
+  );
   const apolloGateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => sourceFor(name, opts.subgraphUrls[name as SubgraphName] ?? url ?? ''),
@@ -227,20 +216,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
 
   app.use(httpMetrics(metrics));
   app.use(compressResponses(config.COMPRESSION_THRESHOLD_BYTES));
-  addOpsRoutes(app, 'gateway', async () => {
-    const urls = Object.values(opts.subgraphUrls);
-    const oks = await Promise.all(
-      urls.map((u) =>
-        fetch(new URL('/healthz', u), { signal: AbortSignal.timeout(Math.min(2000, timeout.ms)) }).then(
-          (r) => r.ok,
-          () => false,
-        ),
-      ),
-    );
-    const down = urls.filter((_, i) => !oks[i]);
-    if (down.length) throw new Error(`subgraphs not answering: ${down.join(', ')}`);
-    return { subgraphs: urls.length };
-  });
+  addOpsRoutes(app, 'gateway', () => subgraphsAnswer(Object.values(opts.subgraphUrls), Math.min(2000, timeout.ms)));
   if (config.GRAPHQL_IDE) serveIde(app);
   const graphql = graphqlRoute(apollo, {
     bodyLimitBytes: config.BODY_LIMIT_BYTES,

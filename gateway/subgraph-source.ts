@@ -5,9 +5,11 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { Agent, request } from 'undici';
+import type { Registry } from 'prom-client';
+import type { Config } from '../shared/config';
 import { errors } from '../shared/errors';
-import type { Inflight } from './inflight';
-import type { SubgraphTimeout } from './subgraph-timeout';
+import { Inflight } from './inflight';
+import { SubgraphTimeout } from './subgraph-timeout';
 
 const brotli = promisify(brotliDecompress);
 const gunzipped = promisify(gunzip);
@@ -46,6 +48,30 @@ export interface SubgraphSourceOptions {
 /** One keep-alive pool for a gateway's subgraph fetches; the gateway destroys it when it closes. */
 export function subgraphAgent(): Agent {
   return new Agent({ keepAliveTimeout: 30_000, connections: 128 });
+}
+
+/** What every gateway→subgraph fetch shares: one keep-alive pool, SUBGRAPH_TIMEOUT_MS, in-flight sharing. */
+export interface SubgraphFetching {
+  agent: Agent;
+  timeout: SubgraphTimeout;
+  sourceFor(name: string, url: string): SubgraphSource;
+}
+
+/** @param onShared counts a fetch that shared an identical in-flight one (DEDUPLICATE_REQUESTS). */
+export function subgraphFetching(
+  config: Pick<Config, 'SUBGRAPH_TIMEOUT_MS' | 'SUBGRAPH_COMPRESSION' | 'DEDUPLICATE_REQUESTS'>,
+  registry: Registry,
+  onShared: () => void,
+): SubgraphFetching {
+  const agent = subgraphAgent();
+  const timeout = new SubgraphTimeout(config.SUBGRAPH_TIMEOUT_MS, registry);
+  const inflight = config.DEDUPLICATE_REQUESTS ? new Inflight<RawAnswer>(onShared) : undefined;
+  const acceptEncoding = config.SUBGRAPH_COMPRESSION ? 'br, gzip' : 'identity';
+  return {
+    agent,
+    timeout,
+    sourceFor: (name, url) => new SubgraphSource({ name, url, agent, acceptEncoding, inflight, timeout }),
+  };
 }
 
 /**

@@ -138,3 +138,12 @@ test('a subscription event whose entity fetch times out: the subscriber gets the
   expect(proxy.held()).toBe(1);
   expect(await counted(gateway, 'hiregraph_subgraph_fetch_timeouts_total', 'subgraph', 'job')).toBe(1);
 });
+
+test('readiness: a subgraph that never answers its /healthz makes the gateway unready, naming it', async () => {
+  const proxy = await held('job');
+  const gateway = await gatewayWith({ job: proxy.url });
+  const res = await fetch(new URL('/readyz', gateway.url));
+  expect(res.status).toBe(503);
+  expect(await res.json()).toEqual({ status: 'unavailable', reason: `subgraphs not answering: ${proxy.url}` });
+  expect(proxy.held()).toBe(1);
+});
