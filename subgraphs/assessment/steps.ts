@@ -46,7 +46,8 @@ class NotReady extends Error {}
 
 function step(doc: AssessmentDoc, name: string) {
   const s = doc.steps.find((x) => x.name === name);
-  if (!s) throw new Error(`assessment ${doc._id.toHexString()} has no step ${name}`);
+  // A run's steps never change names: a job for a step it lacks can never succeed.
+  if (!s) throw new UnrecoverableError(`assessment ${doc._id.toHexString()} has no step ${name}`);
   return s;
 }
 
