@@ -1,5 +1,8 @@
 import { ObjectId } from 'mongodb';
 import type { AgentInput } from './agents/types';
+import { planSteps } from './engine/plan';
+
+export { STEP_DONE, SYNTHESIS, TERMINAL, VALIDATION } from './engine/plan';
 
 export type AssessmentStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 export type StepKind = 'VALIDATION' | 'AGENT' | 'SYNTHESIS';
@@ -105,11 +108,6 @@ export interface Change {
   events: EventChange[];
 }
 
-export const VALIDATION = 'validation';
-export const SYNTHESIS = 'synthesis';
-export const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
-export const STEP_DONE = new Set(['SUCCEEDED', 'FAILED', 'SKIPPED']);
-
 export function pendingStep(name: string, kind: StepKind): StepDoc {
   return {
     name,
@@ -124,7 +122,7 @@ export function pendingStep(name: string, kind: StepKind): StepDoc {
   };
 }
 
-/** A new run's document: validation, the chosen agents, synthesis; QUEUED with its first event. */
+/** A new run's document: the plan's steps (planSteps), all PENDING; QUEUED with its first event. */
 export function newAssessment(a: {
   candidateId: ObjectId;
   jobId: ObjectId;
@@ -138,11 +136,7 @@ export function newAssessment(a: {
     candidateId: a.candidateId,
     jobId: a.jobId,
     status: 'QUEUED',
-    steps: [
-      pendingStep(VALIDATION, 'VALIDATION'),
-      ...a.agents.map((n) => pendingStep(n, 'AGENT')),
-      pendingStep(SYNTHESIS, 'SYNTHESIS'),
-    ],
+    steps: planSteps(a.agents).map((s) => pendingStep(s.name, s.kind)),
     score: null,
     recommendation: null,
     summary: null,

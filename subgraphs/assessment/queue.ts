@@ -3,19 +3,12 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config';
 import { queueTelemetry } from '../../shared/tracing/queue';
 import { withTimeout } from '../../shared/timeout';
-import { BUILT_IN_AGENTS } from './agents/registry';
+import { STEP_BACKOFF } from './engine/retries';
+import { allJobs, jobsOf, LLM_QUEUE_NAME, QUEUE_NAME, type JobSpec, type Next } from './engine/plan';
 
-export const QUEUE_NAME = 'assessment-runs';
-/** LLM agents' steps: a queue of their own, with its own worker concurrency (LLM_WORKER_CONCURRENCY). */
-export const LLM_QUEUE_NAME = 'assessment-llm';
+export { LLM_QUEUE_NAME, QUEUE_NAME, queueOfAgent } from './engine/plan';
 /** Every queue a run's steps go to. */
 export const RUN_QUEUES = [QUEUE_NAME, LLM_QUEUE_NAME] as const;
-const BUILT_IN = new Set(BUILT_IN_AGENTS.map((a) => a.name));
-
-/** The queue an agent's step goes to: built-ins on the run queue, LLM agents on their own. */
-export function queueOfAgent(agent: string): string {
-  return BUILT_IN.has(agent) ? QUEUE_NAME : LLM_QUEUE_NAME;
-}
 
 /** Each plan's weight in the scheduling priority: an ENTERPRISE tenant gets four times a FREE one's share. */
 export const PLAN_WEIGHT: Record<string, number> = { ENTERPRISE: 1, TEAM: 2, FREE: 4 };
@@ -56,7 +49,7 @@ export interface RunQueueOptions {
   prefix: string;
   /** Attempts per step job. */
   attempts: number;
-  /** First retry delay in ms; doubles per attempt, with jitter. */
+  /** First retry delay in ms; doubles per attempt, with jitter (engine/retries.ts). */
   backoffMs: number;
   /** Carries trace context into jobs (see queueTelemetry). Default: none. */
   telemetry?: Telemetry;
@@ -73,7 +66,7 @@ export function runQueueOptions(config: Config, connection: Redis): RunQueueOpti
   };
 }
 
-/** Enqueues runs: a validation job first, then (from the validation step) agents → synthesis as one flow. */
+/** Puts a run's jobs in BullMQ as its plan says (engine/plan.ts): the queue knows no step order. */
 export class RunQueue {
   readonly queue: Queue;
   readonly llm: Queue;
@@ -90,11 +83,16 @@ export class RunQueue {
     this.flows = new FlowProducer({ connection: opts.connection, prefix: opts.prefix, telemetry: opts.telemetry });
     this.jobOpts = {
       attempts: opts.attempts,
-      backoff: { type: 'exponential', delay: opts.backoffMs, jitter: 0.5 },
+      // The worker's stepBackoffStrategy: exponential with jitter, or what a 429 asked for.
+      backoff: { type: STEP_BACKOFF, delay: opts.backoffMs },
       // MongoDB is the record; jobs are disposable once done.
       removeOnComplete: { age: 3600, count: 5000 },
       removeOnFail: { age: 24 * 3600 },
     };
+  }
+
+  private queueNamed(name: string): Queue {
+    return name === LLM_QUEUE_NAME ? this.llm : this.queue;
   }
 
   /** Fails at once when Redis is not connected, so a caller on the request path never waits for it. */
@@ -103,55 +101,60 @@ export class RunQueue {
       throw new Error(`Redis is not connected (${this.opts.connection.status})`);
   }
 
-  /**
-   * Adds the run's validation job, or retries it if a previous delivery failed outright. A job
-   * already completed for a run that still asks for validation (the reconciler found it stuck) is
-   * replaced, so a deterministic job id never leaves a run without a job.
-   */
-  async enqueue(data: RunJobData): Promise<void> {
-    this.assertConnected();
-    await withTimeout(this.enqueueNow(data), 5000, 'enqueue');
+  /** Adds the jobs of a run's next stage (nextStage); nothing for a run that is over. */
+  async drive(data: RunJobData, next: Next): Promise<void> {
+    if (!next) return;
+    if (next.stage === 'validation') {
+      this.assertConnected();
+      await withTimeout(this.addSingle(data, jobsOf(next)), 5000, 'enqueue');
+    } else await this.ensureFlow(data, jobsOf(next));
   }
 
-  private async enqueueNow(data: RunJobData): Promise<void> {
-    const id = jobId(data.assessmentId, data.run, 'validation');
-    const existing = await this.queue.getJob(id);
+  /**
+   * Adds a job without children (validation), or retries it if a previous delivery failed
+   * outright. A job already completed for a run that still asks for it (the reconciler found it
+   * stuck) is replaced, so a deterministic job id never leaves a run without a job.
+   */
+  private async addSingle(data: RunJobData, spec: JobSpec): Promise<void> {
+    const queue = this.queueNamed(spec.queue);
+    const id = jobId(data.assessmentId, data.run, spec.key);
+    const existing = await queue.getJob(id);
     if (existing) {
       const state = await existing.getState();
       if (state === 'failed') return void (await existing.retry('failed'));
       if (state !== 'completed') return;
       await existing.remove();
     }
-    await this.queue.add('validation', data, { ...this.jobOpts, ...priorityOf(data), jobId: id });
+    await queue.add(spec.name, data, { ...this.jobOpts, ...priorityOf(data), jobId: id });
   }
 
   /**
-   * Adds agents (children, in parallel) → synthesis (parent) for a run, unless that flow exists.
-   * A child that fails outright does not block synthesis (ignoreDependencyOnFailure), so no run
-   * waits forever. A failed synthesis is replaced, and so is a completed one: this is only asked
+   * Adds children (in parallel) → parent (agents → synthesis) for a run, unless that flow exists.
+   * A child that fails outright does not block the parent (ignoreDependencyOnFailure), so no run
+   * waits forever. A failed parent is replaced, and so is a completed one: this is only asked
    * for a run that is not over (validation, or the reconciler driving a stuck run on).
    */
-  async ensureAgentsFlow(data: RunJobData, agents: string[]): Promise<void> {
-    const parentId = jobId(data.assessmentId, data.run, 'synthesis');
-    const existing = await this.queue.getJob(parentId);
+  private async ensureFlow(data: RunJobData, spec: JobSpec): Promise<void> {
+    const parentId = jobId(data.assessmentId, data.run, spec.key);
+    const existing = await this.queueNamed(spec.queue).getJob(parentId);
     if (existing) {
       const state = await existing.getState();
       if (state !== 'failed' && state !== 'completed') return;
       await existing.remove({ removeChildren: true });
     }
     await this.flows.add({
-      name: 'synthesis',
-      queueName: QUEUE_NAME,
+      name: spec.name,
+      queueName: spec.queue,
       data,
       opts: { ...this.jobOpts, ...priorityOf(data), jobId: parentId },
-      children: agents.map((agent) => ({
-        name: 'agent',
-        queueName: queueOfAgent(agent),
-        data: { ...data, agent },
+      children: spec.children.map((child) => ({
+        name: child.name,
+        queueName: child.queue,
+        data: { ...data, agent: child.agent },
         opts: {
           ...this.jobOpts,
           ...priorityOf(data),
-          jobId: jobId(data.assessmentId, data.run, `agent-${agent}`),
+          jobId: jobId(data.assessmentId, data.run, child.key),
           ignoreDependencyOnFailure: true,
         },
       })),
@@ -159,16 +162,11 @@ export class RunQueue {
   }
 
   /** Best effort: removes a run's jobs that have not started (after a cancel). */
-  async removeWaiting(assessmentId: string, run: number, steps: string[]): Promise<void> {
+  async removeWaiting(assessmentId: string, run: number, agents: string[]): Promise<void> {
     this.assertConnected();
-    const names: Array<[Queue, string]> = [
-      [this.queue, 'validation'],
-      [this.queue, 'synthesis'],
-      ...steps.map((s): [Queue, string] => [queueOfAgent(s) === QUEUE_NAME ? this.queue : this.llm, `agent-${s}`]),
-    ];
     await Promise.all(
-      names.map(async ([queue, n]) => {
-        const job = await queue.getJob(jobId(assessmentId, run, n));
+      allJobs(agents).map(async ({ queue, key }) => {
+        const job = await this.queueNamed(queue).getJob(jobId(assessmentId, run, key));
         const state = job ? await job.getState() : null;
         if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized'))
           await job.remove().catch(() => undefined);

@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import type { Logger } from '../../shared/logger';
+import { nextStage } from './engine/plan';
 import type { EventPublisher } from './event-publisher';
 import type { RunQueue } from './queue';
 import { RunRecovery } from './repository';
@@ -51,10 +52,9 @@ export class Reconciler {
             run: r.run,
             priority: r.priority,
           };
-          // Past validation, the agents → synthesis flow is what drives the run on (its jobs may be
-          // gone or done while the run is not): ensure it directly rather than through validation.
-          if (r.validated) await this.opts.queue.ensureAgentsFlow(data, r.agents);
-          else await this.opts.queue.enqueue(data);
+          // The plan says what drives the run on: validation (which starts a QUEUED run), or past
+          // it the unfinished agents → synthesis flow (its jobs may be gone or done while the run is not).
+          await this.opts.queue.drive(data, nextStage(r.state));
           n++;
         }
         if (n) this.opts.log.info({ enqueued: n }, 'reconciler re-enqueued stale runs');

@@ -2,6 +2,7 @@ import { MongoServerError, ObjectId, type Db, type Filter } from 'mongodb';
 import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
 import { pageFilter, type Page } from '../../shared/pagination';
 import { statsOfParents, type AssessmentStats } from './stats';
+import type { RunState } from './engine/plan';
 import { applyChange, type AssessmentDoc, type AssessmentStatus, type Change, type EventDoc } from './model';
 
 export interface AssessmentQuery {
@@ -188,28 +189,36 @@ export class RunRecovery {
     Array<{
       tenantId: ObjectId;
       id: ObjectId;
-      status: AssessmentStatus;
       run: number;
-      validated: boolean;
-      agents: string[];
       priority?: number;
+      /** What the plan reads to tell what drives the run on (nextStage). */
+      state: RunState;
     }>
   > {
     const rows = await this.db
       .collection<AssessmentDoc>('assessments')
       .find(
         { status: { $in: ['QUEUED', 'RUNNING'] }, updatedAt: { $lte: olderThan } },
-        { projection: { tenantId: 1, status: 1, run: 1, agents: 1, steps: 1, priority: 1 }, limit },
+        {
+          projection: {
+            tenantId: 1,
+            status: 1,
+            run: 1,
+            'steps.name': 1,
+            'steps.kind': 1,
+            'steps.status': 1,
+            priority: 1,
+          },
+          limit,
+        },
       )
       .toArray();
     return rows.map((r) => ({
       tenantId: r.tenantId,
       id: r._id,
-      status: r.status,
       run: r.run,
-      agents: r.agents,
       priority: r.priority,
-      validated: r.steps.some((s) => s.kind === 'VALIDATION' && s.status === 'SUCCEEDED'),
+      state: { status: r.status, steps: r.steps },
     }));
   }
 

@@ -6,7 +6,8 @@ import { parseId } from '../../shared/mongo/ids';
 import type { TenantRateLimiter } from '../../shared/rate-limits';
 import type { Agent } from './agents/types';
 import type { EventPublisher } from './event-publisher';
-import { newAssessment, STEP_DONE, type AssessmentDoc } from './model';
+import { cancellable, nextStage, retryable, stepsToRetry, stepsToSkip } from './engine/plan';
+import { newAssessment, type AssessmentDoc } from './model';
 import { runPriority, type RunQueue } from './queue';
 import type { AssessmentRepository } from './repository';
 
@@ -124,13 +125,14 @@ export class RunService {
 
   private async enqueue(ctx: RequestContext, doc: AssessmentDoc): Promise<void> {
     try {
-      await this.deps.queue.enqueue({
+      const data = {
         tenantId: doc.tenantId.toHexString(),
         assessmentId: doc._id.toHexString(),
         run: doc.run,
         requestId: ctx.requestId,
         priority: doc.priority,
-      });
+      };
+      await this.deps.queue.drive(data, nextStage(doc));
     } catch (err) {
       ctx.log.warn(
         { err: (err as Error).message, assessmentId: doc._id.toHexString() },
@@ -142,13 +144,13 @@ export class RunService {
   async cancel(repo: AssessmentRepository, id: string): Promise<AssessmentDoc> {
     const out = await repo.transition(parseId(id), (doc) => {
       if (doc.status === 'CANCELLED') return null;
-      if (doc.status !== 'QUEUED' && doc.status !== 'RUNNING')
+      if (!cancellable(doc.status))
         throw errors.badInput(
           `expected a QUEUED or RUNNING assessment to cancel, received one that is ${doc.status}`,
           'id',
         );
       const steps: Record<string, { status: 'SKIPPED' }> = {};
-      for (const s of doc.steps) if (!STEP_DONE.has(s.status)) steps[s.name] = { status: 'SKIPPED' };
+      for (const name of stepsToSkip(doc.steps)) steps[name] = { status: 'SKIPPED' };
       return { set: { status: 'CANCELLED', completedAt: new Date() }, steps, events: [{ type: 'CANCELLED' }] };
     });
     if (!out) throw errors.notFound('Assessment', id);
@@ -163,13 +165,12 @@ export class RunService {
     // Refused input is refused before the budget is spent; over budget, nothing is written or enqueued.
     const status = await repo.statusOf(oid);
     if (status === null) throw errors.notFound('Assessment', id);
-    if (status !== 'FAILED') throw notRetryable(status);
+    if (!retryable(status)) throw notRetryable(status);
     await this.charge(ctx, repo);
     const out = await repo.transition(oid, (doc) => {
-      if (doc.status !== 'FAILED') throw notRetryable(doc.status);
+      if (!retryable(doc.status)) throw notRetryable(doc.status);
       const steps: Record<string, { status: 'PENDING'; error: null; finishedAt: null }> = {};
-      for (const s of doc.steps)
-        if (s.status !== 'SUCCEEDED') steps[s.name] = { status: 'PENDING', error: null, finishedAt: null };
+      for (const name of stepsToRetry(doc.steps)) steps[name] = { status: 'PENDING', error: null, finishedAt: null };
       return {
         set: {
           status: 'QUEUED',

@@ -1,12 +1,24 @@
-import type { Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { ObjectId, type Db } from 'mongodb';
 import type { ServiceTokens } from '../../shared/auth';
 import type { EntityClient } from '../../shared/graphql/entity-client';
 import type { Logger } from '../../shared/logger';
-import { WORKER_READS } from '../../shared/service-reads';
-import type { Agent, AgentInput } from './agents/types';
+import type { Agent } from './agents/types';
 import type { EventPublisher } from './event-publisher';
-import { STEP_DONE, SYNTHESIS, TERMINAL, VALIDATION, type AssessmentDoc, type Change } from './model';
+import {
+  JOB_NAMES,
+  nextStage,
+  STEP_DONE,
+  stepsToSkip,
+  SYNTHESIS,
+  TERMINAL,
+  unfinishedAgents,
+  VALIDATION,
+} from './engine/plan';
+import { isLastAttempt } from './engine/retries';
+import { runSignal } from './engine/run-signal';
+import { readInput } from './validation-input';
+import type { AssessmentDoc, Change } from './model';
 import type { RunJobData, RunQueue } from './queue';
 import { AssessmentRepository } from './repository';
 import { synthesize } from './synthesis';
@@ -29,51 +41,13 @@ export interface StepDeps {
   runEnded?: (status: 'COMPLETED' | 'FAILED') => void;
 }
 
-/**
- * A signal that aborts on worker shutdown or once the run is over (cancelled) while the agent runs,
- * checked every `cancelCheckMs` with a one-field read; stop() ends the checks.
- */
-function runSignal(
-  repo: AssessmentRepository,
-  id: ObjectId,
-  deps: StepDeps,
-): { signal: AbortSignal; cancelled: () => boolean; stop: () => void } {
-  const ctl = new AbortController();
-  let cancelled = false;
-  const onShutdown = () => ctl.abort(deps.signal.reason);
-  deps.signal.addEventListener('abort', onShutdown, { once: true });
-  const timer = setInterval(() => {
-    repo.statusOf(id).then(
-      (status) => {
-        if (status !== null && !TERMINAL.has(status)) return;
-        cancelled = true;
-        ctl.abort(new Error(`the run is ${status ?? 'gone'}`));
-      },
-      () => undefined,
-    );
-  }, deps.cancelCheckMs);
-  timer.unref();
-  return {
-    signal: ctl.signal,
-    cancelled: () => cancelled,
-    stop: () => {
-      clearInterval(timer);
-      deps.signal.removeEventListener('abort', onShutdown);
-    },
-  };
-}
-
-/** What agents read of the candidate and the job, as their subgraphs expose them. */
-// The owners let the worker's service token select these fields and no other.
-const CANDIDATE_FIELDS = WORKER_READS.Candidate.join(' ');
-const JOB_FIELDS = WORKER_READS.Job.join(' ');
-
 /** Thrown when synthesis is delivered before every agent finished; BullMQ retries it later. */
 class NotReady extends Error {}
 
 function step(doc: AssessmentDoc, name: string) {
   const s = doc.steps.find((x) => x.name === name);
-  if (!s) throw new Error(`assessment ${doc._id.toHexString()} has no step ${name}`);
+  // A run's steps never change names: a job for a step it lacks can never succeed.
+  if (!s) throw new UnrecoverableError(`assessment ${doc._id.toHexString()} has no step ${name}`);
   return s;
 }
 
@@ -83,9 +57,7 @@ function errorText(err: unknown): string {
 
 /** Every remaining step of a run that ends early becomes SKIPPED. */
 function skipRest(doc: AssessmentDoc, except: string): Change['steps'] {
-  const out: NonNullable<Change['steps']> = {};
-  for (const s of doc.steps) if (s.name !== except && !STEP_DONE.has(s.status)) out[s.name] = { status: 'SKIPPED' };
-  return out;
+  return Object.fromEntries(stepsToSkip(doc.steps, except).map((name) => [name, { status: 'SKIPPED' as const }]));
 }
 
 /**
@@ -94,6 +66,9 @@ function skipRest(doc: AssessmentDoc, except: string): Change['steps'] {
  */
 export async function processRunJob(job: Job<RunJobData>, deps: StepDeps): Promise<void> {
   const { tenantId, assessmentId } = job.data;
+  // A job no worker could ever process fails once, not once per attempt.
+  if (!JOB_NAMES.has(job.name) || (job.name === 'agent' && !job.data.agent))
+    throw new UnrecoverableError(`unknown job ${job.name}${job.name === 'agent' ? ' without an agent' : ''}`);
   const repo = new AssessmentRepository(deps.db, new ObjectId(tenantId));
   const id = new ObjectId(assessmentId);
   const log = deps.log.child({
@@ -113,8 +88,7 @@ export async function processRunJob(job: Job<RunJobData>, deps: StepDeps): Promi
   const started = Date.now();
   if (job.name === 'validation') await validate(job, record, deps, log);
   else if (job.name === 'agent') await runAgent(job, record, repo, deps, log);
-  else if (job.name === 'synthesis') await synthesis(record, deps);
-  else throw new Error(`unknown job ${job.name}`);
+  else await synthesis(record, deps);
   // One line per processed job, carrying the request id (and trace id) of the call that started the run.
   log.info({ attempt: job.attemptsMade + 1, ms: Date.now() - started }, 'job processed');
 }
@@ -144,29 +118,9 @@ async function validate(job: Job<RunJobData>, record: Recorder, deps: StepDeps, 
   if (!doc || TERMINAL.has(doc.status) || doc.run !== job.data.run) return;
   if (step(doc, VALIDATION).status !== 'SUCCEEDED') {
     // Re-checked from the owners when it runs (the job may have closed since the run started).
-    const caller = {
-      requestId: job.data.requestId ?? `run-${job.data.assessmentId}`,
-      authorization: await deps.tokens.authorization(job.data.tenantId),
-      log,
-    };
-    const [candidate] = await deps.owners.candidate.fetch<AgentInput['candidate'] & { archivedAt: string | null }>(
-      caller,
-      [doc.candidateId.toHexString()],
-      CANDIDATE_FIELDS,
-    );
-    const [jobDoc] = await deps.owners.job.fetch<AgentInput['job']>(caller, [doc.jobId.toHexString()], JOB_FIELDS);
-    const problem = !candidate
-      ? 'the candidate no longer exists'
-      : candidate.archivedAt
-        ? 'the candidate has been archived'
-        : !jobDoc
-          ? 'the job no longer exists'
-          : jobDoc.status !== 'OPEN'
-            ? `the job is ${jobDoc.status}`
-            : !candidate.resumeText?.trim()
-              ? 'the candidate has no resume text'
-              : null;
-    if (problem) {
+    const checked = await readInput(job.data, doc, deps, log);
+    if ('problem' in checked) {
+      const { problem } = checked;
       log.info({ problem }, 'validation failed');
       await record((d) =>
         TERMINAL.has(d.status)
@@ -188,8 +142,7 @@ async function validate(job: Job<RunJobData>, record: Recorder, deps: StepDeps, 
       );
       return;
     }
-    const { archivedAt: _archived, ...candidateInput } = candidate!;
-    const input: AgentInput = { candidate: candidateInput, job: jobDoc! };
+    const { input } = checked;
     const done = await record((d) =>
       TERMINAL.has(d.status) || step(d, VALIDATION).status !== 'RUNNING'
         ? null
@@ -202,8 +155,10 @@ async function validate(job: Job<RunJobData>, record: Recorder, deps: StepDeps, 
           },
     );
     if (!done || TERMINAL.has(done.doc.status)) return;
+    return deps.queue.drive(job.data, nextStage(done.doc));
   }
-  await deps.queue.ensureAgentsFlow(job.data, doc.agents);
+  // What comes after validation is the plan's to say (the unfinished agents, then synthesis).
+  await deps.queue.drive(job.data, nextStage(doc));
 }
 
 async function runAgent(
@@ -228,7 +183,7 @@ async function runAgent(
   const input = started.doc.input;
   const run = runSignal(repo, started.doc._id, deps);
   try {
-    if (!agent) throw new Error(`agent ${name} is not available on this worker (is LLM_BASE_URL set?)`);
+    if (!agent) throw new UnrecoverableError(`agent ${name} is not available on this worker (is LLM_BASE_URL set?)`);
     if (!input) throw new Error('the run has no validated input');
     const result = await agent.run(input, run.signal, job.data.tenantId);
     await record((doc) =>
@@ -251,7 +206,7 @@ async function runAgent(
     if (deps.signal.aborted) throw err;
     // Cancelled while it ran: cancel already marked the step SKIPPED; nothing to record or retry.
     if (run.cancelled()) return void log.info('agent call aborted: the run was cancelled');
-    const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const last = isLastAttempt(job, err);
     // The whole error (an LLM error's providerBody included) for operators; the step keeps its message.
     log.warn({ err, attempt: job.attemptsMade + 1, last }, 'agent attempt failed');
     await record((doc) =>
@@ -266,8 +221,9 @@ async function runAgent(
             events: [{ type: last ? 'STEP_FAILED' : 'STEP_RETRYING', step: name }],
           },
     );
-    // Not the last attempt: BullMQ retries with backoff. The last one completes the job so synthesis runs.
-    if (!last) throw err;
+    // Not the last attempt: BullMQ retries with backoff. The last one completes the job so synthesis
+    // runs; a job that can never succeed fails without retries (synthesis ignores that failure).
+    if (err instanceof UnrecoverableError || !last) throw err;
   } finally {
     run.stop();
   }
@@ -280,8 +236,8 @@ async function runAgent(
 async function synthesis(record: Recorder, deps: StepDeps): Promise<void> {
   const started = await record((doc) => {
     if (TERMINAL.has(doc.status) || STEP_DONE.has(step(doc, SYNTHESIS).status)) return null;
-    const pending = doc.steps.filter((s) => s.kind === 'AGENT' && !STEP_DONE.has(s.status));
-    if (pending.length) throw new NotReady(`agents still running: ${pending.map((s) => s.name).join(', ')}`);
+    const pending = unfinishedAgents(doc.steps);
+    if (pending.length) throw new NotReady(`agents still running: ${pending.join(', ')}`);
     const s = step(doc, SYNTHESIS);
     return {
       events: [

@@ -1,15 +1,15 @@
-import { snapshotOf, STEP_DONE, type AssessmentDoc, type AssessmentSnapshot, type EventDoc } from './model';
+import { progressOf } from './engine/plan';
+import { snapshotOf, type AssessmentDoc, type AssessmentSnapshot, type EventDoc } from './model';
 
 type Identity = Pick<AssessmentDoc, '_id' | 'candidateId' | 'jobId'>;
 
 /** An assessment as the graph shows it; also what events carry, so subscribers need no read. */
 export function toAssessment(doc: Identity & AssessmentSnapshot) {
-  const done = doc.steps.filter((s) => STEP_DONE.has(s.status)).length;
   return {
     id: doc._id.toHexString(),
     candidate: { __typename: 'Candidate', id: doc.candidateId.toHexString() },
     job: { __typename: 'Job', id: doc.jobId.toHexString() },
-    progress: doc.steps.length ? done / doc.steps.length : 0,
+    progress: progressOf(doc.steps),
     ...snapshotOf(doc),
   };
 }

@@ -18,6 +18,7 @@ import { EventPublisher } from './event-publisher';
 import { LLM_QUEUE_NAME, QUEUE_NAME, RunQueue, runQueueOptions, type RunJobData } from './queue';
 import { queueMetrics } from './worker-metrics';
 import { Reconciler } from './reconciler';
+import { stepBackoffStrategy } from './engine/retries';
 import { processRunJob } from './steps';
 
 export interface WorkerOptions {
@@ -114,6 +115,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           stalledInterval: Math.max(250, Math.floor(config.JOB_LOCK_MS / 2)),
           maxStalledCount: 5,
           telemetry: queueOpts.telemetry,
+          settings: { backoffStrategy: stepBackoffStrategy(config.STEP_BACKOFF_MS) },
         },
       );
       worker.on('failed', (job, err) =>

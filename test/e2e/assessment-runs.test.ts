@@ -142,10 +142,14 @@ test('an LLM that answers garbage fails its agent after every attempt; the run c
 
 test('no agent succeeded: the run FAILS; retry re-runs only what did not succeed', async () => {
   h.llm.behaviour = { technical: 'error500' };
+  const calls = h.llm.callsOf('technical').length;
   const r = await h.start({ agents: ['llm-technical'] });
   const failed = await h.waitFor(r.data!.startAssessment.id, ['FAILED', 'COMPLETED']);
   expect(failed.status).toBe('FAILED');
   expect(failed.error).toMatch(/no agent succeeded/);
+  // Retries are counted once: one LLM call per attempt, STEP_ATTEMPTS (3) attempts.
+  expect(failed.steps.find((s) => s.name === 'llm-technical')).toMatchObject({ status: 'FAILED', attempts: 3 });
+  expect(h.llm.callsOf('technical').length - calls).toBe(3);
   h.llm.behaviour = {};
   const retried = await h.t.gql<{ retryAssessment: { status: string } }>(
     'mutation($id: ID!) { retryAssessment(id: $id) { status } }',
@@ -161,6 +165,30 @@ test('no agent succeeded: the run FAILS; retry re-runs only what did not succeed
   expect(
     codeOf(await h.t.gql('mutation($id: ID!) { retryAssessment(id: $id) { id } }', { id: done.id }, h.token)),
   ).toBe('BAD_USER_INPUT');
+});
+
+test('a 429 is a failed attempt that BullMQ retries (after retry-after, when given); the run completes', async () => {
+  h.llm.behaviour = { communication: 'rateLimitedOnce' };
+  try {
+    const calls = h.llm.callsOf('communication').length;
+    const r = await h.start({ agents: ['llm-communication'] });
+    const done = await h.waitFor(r.data!.startAssessment.id, ['COMPLETED', 'FAILED']);
+    expect(done.status).toBe('COMPLETED');
+    expect(done.steps.find((s) => s.name === 'llm-communication')).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+    expect(
+      h.llm
+        .callsOf('communication')
+        .slice(calls)
+        .map((c) => c.status),
+    ).toEqual([429, 200]);
+    const full = await h.full(done.id);
+    expectContiguous(full);
+    expect(full.events.filter((e) => e.type === 'STEP_RETRYING').map((e) => e.step?.name)).toEqual([
+      'llm-communication',
+    ]);
+  } finally {
+    h.llm.behaviour = {};
+  }
 });
 
 test('cancel: no further step starts and the run ends CANCELLED', async () => {

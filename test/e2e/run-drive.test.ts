@@ -140,3 +140,45 @@ test('a run whose last events were never published reaches tenant-wide subscribe
     await client.dispose();
   }
 });
+
+test('a job that can never succeed (an unknown job, an agent the run does not have) fails once, without retries', async () => {
+  const id = (await h.start({ agents: ['skills'] })).data!.startAssessment.id;
+  const done = await h.waitFor(id, ['COMPLETED']);
+  // A run that is not over (written, never enqueued), so the agent job gets as far as its step.
+  const repo = new AssessmentRepository(h.t.stack.subgraphs.assessment.db, new ObjectId(h.tenantId));
+  const { doc } = await repo.create(
+    newAssessment({
+      candidateId: new ObjectId(h.candidateId),
+      jobId: new ObjectId(h.jobId),
+      agents: ['skills'],
+      idempotencyKey: null,
+    }),
+  );
+  const open = doc._id.toHexString();
+  const connection = redisConnection(REAL_REDIS_URL, 'worker');
+  const queue = new Queue(queueOfAgent('skills'), { connection, prefix: h.prefix });
+  try {
+    const opts = { attempts: 3, backoff: { type: 'fixed', delay: 10 } };
+    const jobs = [
+      await queue.add('bogus', { tenantId: h.tenantId, assessmentId: id, run: 1 }, { ...opts, jobId: `${id}.bogus` }),
+      await queue.add(
+        'agent',
+        { tenantId: h.tenantId, assessmentId: open, run: 1, agent: 'nope' },
+        { ...opts, jobId: `${open}.nope` },
+      ),
+    ];
+    for (const job of jobs) {
+      await waitFor(async () => (await job.getState()) === 'failed', 10_000, `job ${job.name} to fail`);
+      const failed = (await queue.getJob(job.id!))!;
+      expect([failed.attemptsMade, failed.failedReason]).toEqual([
+        1,
+        job.name === 'bogus' ? 'unknown job bogus' : `assessment ${open} has no step nope`,
+      ]);
+    }
+  } finally {
+    await queue.close();
+    await closeRedis(connection);
+  }
+  // The completed run is untouched.
+  expect((await h.get(id)).steps).toEqual(done.steps);
+});

@@ -93,10 +93,14 @@ const self = () => ({ token: h.token, candidateId: h.candidateId, jobId: h.jobId
 test("a provider's error body never reaches the step's error; its HTTP status does", async () => {
   h.llm.errorText = `Incorrect API key provided: ${SECRET}. You can find your API key at https://platform.example/keys`;
   h.llm.behaviour = { risk: 'error401' };
+  const calls = h.llm.callsOf('risk').length;
   const done = await runAs(self(), ['llm-risk']);
   expect(done.status).toBe('FAILED');
   const risk = done.steps.find((s) => s.name === 'llm-risk')!;
   expect(risk.status).toBe('FAILED');
+  // A refusal is refused again: the step fails at its first attempt, with one call.
+  expect(risk.attempts).toBe(1);
+  expect(h.llm.callsOf('risk').length - calls).toBe(1);
   expect(risk.error).toMatch(/HTTP 401/);
   expect(risk.error).not.toContain(SECRET);
   expect(risk.error).not.toMatch(/Incorrect API key/);

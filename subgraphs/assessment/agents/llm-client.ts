@@ -6,7 +6,10 @@ export interface LlmOptions {
   model: string;
   /** Per-call timeout in ms; a timeout is retried like a 5xx. */
   timeoutMs: number;
-  /** Calls per request before giving up on 429, 5xx and timeouts. Default: 3. */
+  /**
+   * Calls per request before giving up on 429, 5xx and timeouts. Default: 3. The worker's agents
+   * make one (engine/retries.ts: a run's retries are BullMQ's attempts).
+   */
   tries?: number;
   /** First backoff in ms; doubles each retry, with ±50% jitter. Default: 250. */
   backoffMs?: number;
@@ -28,8 +31,21 @@ abstract class LlmError extends Error {
 }
 /** An answer that cannot be used: the attempt fails; no score is ever made up. */
 export class LlmAnswerError extends LlmError {}
-/** The endpoint kept failing (429/5xx/timeouts) or refused the request (other 4xx). */
-export class LlmCallError extends LlmError {}
+/**
+ * The endpoint kept failing (429/5xx/timeouts: `retryable`, a later attempt may succeed) or
+ * refused the request (other 4xx: not retryable, the same request is refused again).
+ */
+export class LlmCallError extends LlmError {
+  constructor(
+    message: string,
+    providerBody: string | undefined,
+    readonly retryable: boolean,
+    /** How long the endpoint asked to wait (retry-after on the last answer), capped. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message, providerBody);
+  }
+}
 
 /** A fixed reading of the statuses a provider refuses with: what a tenant user may be told. */
 function refusal(status: number): string {
@@ -71,6 +87,7 @@ export async function chatJson(opts: LlmOptions, system: string, user: string, s
   const base = opts.backoffMs ?? 250;
   let lastError = 'no attempt made';
   let lastDetail: string | undefined;
+  let lastWait: number | undefined;
   for (let attempt = 1; attempt <= tries; attempt++) {
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     let res: Response | null = null;
@@ -103,14 +120,13 @@ export async function chatJson(opts: LlmOptions, system: string, user: string, s
       lastError = `HTTP ${res.status}`;
       if (RETRYABLE(res.status)) lastDetail = await res.text().catch(() => '');
       if (!RETRYABLE(res.status))
-        throw new LlmCallError(`${refusal(res.status)}: ${lastError}`, await res.text().catch(() => ''));
+        throw new LlmCallError(`${refusal(res.status)}: ${lastError}`, await res.text().catch(() => ''), false);
     }
-    if (attempt < tries) {
-      const wait = (res && retryAfterMs(res)) ?? base * 2 ** (attempt - 1) * (0.5 + Math.random());
-      await sleep(wait, signal);
-    }
+    lastWait = (res && retryAfterMs(res)) ?? undefined;
+    if (attempt < tries) await sleep(lastWait ?? base * 2 ** (attempt - 1) * (0.5 + Math.random()), signal);
   }
-  throw new LlmCallError(`the LLM endpoint failed ${tries} times; last: ${lastError}`, lastDetail);
+  const failed = tries === 1 ? 'the LLM endpoint failed' : `the LLM endpoint failed ${tries} times; last`;
+  throw new LlmCallError(`${failed}: ${lastError}`, lastDetail, true, lastWait);
 }
 
 function parseAnswer(body: string): unknown {

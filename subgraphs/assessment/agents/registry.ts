@@ -1,4 +1,5 @@
 import type { Config } from '../../../shared/config';
+import { LLM_CALLS_PER_ATTEMPT } from '../engine/retries';
 import { experienceAgent } from './experience';
 import { keywordsAgent } from './keywords';
 import { llmAgents } from './llm-agents';
@@ -24,6 +25,7 @@ export function availableAgents(
         apiKey: config.LLM_API_KEY,
         model: config.LLM_MODEL,
         timeoutMs: config.LLM_TIMEOUT_MS,
+        tries: LLM_CALLS_PER_ATTEMPT,
       },
       cache,
     ),
