@@ -199,15 +199,27 @@ export async function startRunHarness(
   return h;
 }
 
+/** How a file's harness is set up: its env (a function when it depends on what an earlier beforeAll started), workers to start. */
+export interface UseRunHarnessOptions {
+  /** In-process workers started with the harness; default 1. With 0, runs stay QUEUED unless the test starts one. */
+  workers?: number;
+}
+
 /**
- * A run harness with one in-process worker for the tests of the enclosing file or describe block:
- * started before them, closed after them. What it returns stands for the harness once started.
+ * A run harness with in-process workers (one by default) for the tests of the enclosing file or
+ * describe block: started before them, closed after them. What it returns stands for the harness
+ * once started. A resource the harness needs (a Redis of its own) is started in a beforeAll above
+ * this call and closed in an afterAll below it, so it outlives the harness.
  */
-export function useRunHarness(extraEnv: Record<string, string> = {}, stackOpts: TestStackOptions = {}): RunHarness {
+export function useRunHarness(
+  extraEnv: Record<string, string> | (() => Record<string, string>) = {},
+  stackOpts: TestStackOptions = {},
+  opts: UseRunHarnessOptions = {},
+): RunHarness {
   let started: RunHarness | undefined;
   beforeAll(async () => {
-    started = await startRunHarness(extraEnv, stackOpts);
-    await started.startWorker();
+    started = await startRunHarness(typeof extraEnv === 'function' ? extraEnv() : extraEnv, stackOpts);
+    for (let i = 0; i < (opts.workers ?? 1); i++) await started.startWorker();
   });
   afterAll(async () => {
     await started?.close();
