@@ -10,7 +10,7 @@ import type { AssessmentDoc } from '../../subgraphs/assessment/model';
 import { startWorker, type RunningWorker } from '../../subgraphs/assessment/worker';
 import { FakeLlm } from './fake-llm';
 import { TEST_ENV } from './secrets';
-import { startTestStack, type TestStack, type TestStackOptions } from './stack';
+import { startTestStack, useStarted, type TestStack, type TestStackOptions } from './stack';
 import { waitFor } from './wait';
 
 /** The Redis the tests run against (a test may point the API elsewhere to make enqueues fail). */
@@ -216,21 +216,20 @@ export function useRunHarness(
   stackOpts: TestStackOptions = {},
   opts: UseRunHarnessOptions = {},
 ): RunHarness {
-  let started: RunHarness | undefined;
-  beforeAll(async () => {
-    started = await startRunHarness(typeof extraEnv === 'function' ? extraEnv() : extraEnv, stackOpts);
-    for (let i = 0; i < (opts.workers ?? 1); i++) await started.startWorker();
-  });
-  afterAll(async () => {
-    await started?.close();
-  });
-  return new Proxy({} as RunHarness, {
-    get(_, name) {
-      if (!started) throw new Error(`the run harness's ${String(name)} was read before beforeAll started it`);
-      const value = (started as unknown as Record<string | symbol, unknown>)[name];
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(started) : value;
+  return useStarted(
+    'the run harness',
+    async () => {
+      const h = await startRunHarness(typeof extraEnv === 'function' ? extraEnv() : extraEnv, stackOpts);
+      try {
+        for (let i = 0; i < (opts.workers ?? 1); i++) await h.startWorker();
+      } catch (err) {
+        await h.close();
+        throw err;
+      }
+      return h;
     },
-  });
+    (h) => h.close(),
+  );
 }
 
 /** The event log must be seq 1..n without gaps or repeats. */
