@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ObjectId } from 'mongodb';
 import { commandsDuring } from '../support/metrics';
 import { seedJobsWithApplicants } from '../support/seed-graph';
-import { useTestStack } from '../support/stack';
+import { startTestStack, type TestStack } from '../support/stack';
 
 /**
  * Counts and analytics against hand-computed answers, two tenants side by side. Tenant A:
@@ -14,11 +14,12 @@ import { useTestStack } from '../support/stack';
  *   j1: c0 RUNNING, c0 CANCELLED 40 days ago
  * Tenant B: one candidate, one job, one application, one assessment COMPLETED 10 MAYBE.
  */
-const t = useTestStack({ TENANT_LIMITS_CACHE_MS: '600000' });
+let t: TestStack;
 let a: { id: string; admin: string };
 let b: { id: string; admin: string };
 const ids: Record<string, string> = {};
 beforeAll(async () => {
+  t = await startTestStack({ TENANT_LIMITS_CACHE_MS: '600000' });
   a = await t.newTenant();
   b = await t.newTenant();
   const create = async (token: string, key: string, query: string, input: Record<string, unknown>) => {
@@ -94,6 +95,9 @@ beforeAll(async () => {
       run(a.id, 'j1', 'c0', 'CANCELLED', undefined, undefined, 40),
       run(b.id, 'bj', 'bc', 'COMPLETED', 10, 'MAYBE'),
     ]);
+});
+afterAll(async () => {
+  await t?.close();
 });
 
 const STATS =

@@ -1,15 +1,19 @@
 import { ObjectId } from 'mongodb';
 import { newAssessment } from '../../subgraphs/assessment/model';
 import { AssessmentRepository } from '../../subgraphs/assessment/repository';
-import { useTestStack } from '../support/stack';
+import { startTestStack, type TestStack } from '../support/stack';
 
 /** Every query and mutation of the graph in scope, through the gateway, on real servers. */
-const t = useTestStack();
+let t: TestStack;
 let tenantId: string;
 let admin: string;
 
 beforeAll(async () => {
+  t = await startTestStack();
   ({ id: tenantId, admin } = await t.newTenant('acme-graph'));
+});
+afterAll(async () => {
+  await t?.close();
 });
 
 const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.errors?.[0]?.extensions?.code;
