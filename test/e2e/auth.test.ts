@@ -1,17 +1,13 @@
 import { SignJWT } from 'jose';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/stack';
 import { TEST_JWT_SECRET } from '../support/secrets';
 
 /** Authentication at the gateway and again in every subgraph; roles enforced in resolvers. */
-let t: TestStack;
+const t = useTestStack();
 let tenantId: string;
 
 beforeAll(async () => {
-  t = await startTestStack();
   ({ id: tenantId } = await t.newTenant('auth-co'));
-});
-afterAll(async () => {
-  await t?.close();
 });
 
 const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.errors?.[0]?.extensions?.code;

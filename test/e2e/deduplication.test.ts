@@ -1,8 +1,8 @@
-import { createServer } from 'node:net';
 import type { Counter } from 'prom-client';
 import { startGateway, type RunningGateway } from '../../gateway/server';
 import { startHeldProxy, type HeldProxy } from '../support/held-proxy';
 import { postRaw } from '../support/raw-post';
+import { holdRefusedPort } from '../support/refused-port';
 import { startTestStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -107,12 +107,10 @@ test('identical queries of one token run once; other tokens, of the same tenant 
 
 test('a partial answer and its errors reach every caller that shared the execution', async () => {
   const proxy = await heldJobProxy();
-  // The candidate subgraph is down: a port nothing listens on.
-  const dead = createServer();
-  await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
-  const port = (dead.address() as { port: number }).port;
-  await new Promise<void>((r) => dead.close(() => r()));
-  const gateway = await gatewayWith({ job: proxy.url, candidate: `http://127.0.0.1:${port}/graphql` });
+  // The candidate subgraph is down: its port refuses connections.
+  const down = await holdRefusedPort();
+  cleanup.push(() => down.close());
+  const gateway = await gatewayWith({ job: proxy.url, candidate: down.url('http', '/graphql') });
   // Two root fields from two subgraphs: the jobs come, the candidate cannot.
   const query = `{ jobs(first: 5) { edges { node { title } } } candidate(id: "${candidates.A}") { name } }`;
   const answers = [1, 2, 3].map(() => post(gateway.url, query, tokens.A!));

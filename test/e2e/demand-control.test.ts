@@ -4,21 +4,17 @@ import { createClient as httpClient, NetworkError } from 'graphql-http';
 import { QUERY as BENCH_QUERY } from '../../bench/graph';
 import { commandsDuring } from '../support/metrics';
 import { DEEP_QUERY, seedJobsWithApplicants } from '../support/seed-graph';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { collect, wsClient } from '../support/ws-client';
 
 /** Demand control at the gateway, at the default limit and with a tenant's own maxQueryCost. */
-let t: TestStack;
+const t = useTestStack({ TENANT_LIMITS_CACHE_MS: '600000' });
 let seeded: string;
 // Tenant limits stay cached (an updateTenant through this gateway still drops them at once), so a
 // refused operation's only lookup is answered from memory and its MongoDB commands can be counted.
 beforeAll(async () => {
-  t = await startTestStack({ TENANT_LIMITS_CACHE_MS: '600000' });
   seeded = (await seedJobsWithApplicants(t, 3, 2)).token;
-});
-afterAll(async () => {
-  await t?.close();
 });
 
 type Refusal = { message: string; extensions: { code: string; estimatedCost: number; maxCost: number } };

@@ -1,6 +1,7 @@
-import { expectTruthfulStory, STORY_FIELDS, type StoryEvent } from '../support/event-story';
+import { expectTruthfulStory } from '../support/event-story';
+import { RUN_STORY, streamEnd, TENANT_STORY, type RunStoryEvent, type TenantStoryEvent } from '../support/queries';
 import { startTestRedis, type TestRedis } from '../support/redis-server';
-import { startRunHarness, type RunHarness } from '../support/runs';
+import { useRunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';
 import { waitFor } from '../support/wait';
 
@@ -9,34 +10,26 @@ import { waitFor } from '../support/wait';
  * and every event of the run reaches them once, in order.
  */
 let redis: TestRedis;
-let h: RunHarness;
 beforeAll(async () => {
   redis = await startTestRedis();
-  h = await startRunHarness({ REDIS_URL: redis.url, EVENT_POLL_MS: '500', EVENT_CATCHUP_MS: '1000' });
-  await h.startWorker();
 });
+const h = useRunHarness(() => ({ REDIS_URL: redis.url, EVENT_POLL_MS: '500', EVENT_CATCHUP_MS: '1000' }));
+// Below the harness, so it closes after it.
 afterAll(async () => {
-  await h?.close();
   await redis?.close();
 });
-
-const EVENTS = `subscription($after: String) { assessmentEvents(after: $after) { cursor ${STORY_FIELDS} assessment { id } } }`;
-const PROGRESS = `subscription($id: ID!) { assessmentProgress(id: $id) { ${STORY_FIELDS} assessment { id } } }`;
-type Tenant = { assessmentEvents: StoryEvent & { cursor: string; assessment: { id: string } } };
-type Run = { assessmentProgress: StoryEvent & { assessment: { id: string } } };
 
 test('Redis killed mid-run, events recorded while it is down, then restarted: no event lost for tenant-wide or per-run subscribers', async () => {
   h.llm.latencyMs = 300;
   const client = wsClient(h.t.stack.gateway.url, h.token);
   try {
-    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!
-      .assessmentEventsCursor;
-    const tenant = collect<Tenant>(client, EVENTS, { after });
+    const after = await streamEnd(h.t, h.token);
+    const tenant = collect<TenantStoryEvent>(client, TENANT_STORY, { after });
     // A second dashboard that leaves before the outage and comes back after it with its cursor.
-    const leaver = collect<Tenant>(client, EVENTS, { after });
+    const leaver = collect<TenantStoryEvent>(client, TENANT_STORY, { after });
     const id = (await h.start({ agents: ['skills', 'llm-technical', 'llm-communication', 'llm-risk'] })).data!
       .startAssessment.id;
-    const run = collect<Run>(client, PROGRESS, { id });
+    const run = collect<RunStoryEvent>(client, RUN_STORY, { id });
     const llmRunning = (s: typeof tenant) =>
       s.events.some(
         (e) => e.assessmentEvents.type === 'STEP_STARTED' && e.assessmentEvents.step?.name.startsWith('llm-'),
@@ -68,7 +61,7 @@ test('Redis killed mid-run, events recorded while it is down, then restarted: no
     expect(ofRun.map((e) => [e.seq, e.type])).toEqual(stored);
     expectTruthfulStory(ofRun);
     // The dashboard that left resumes from its cursor: the rest of the run, once, in order.
-    const back = collect<Tenant>(client, EVENTS, { after: leftAt.cursor });
+    const back = collect<TenantStoryEvent>(client, TENANT_STORY, { after: leftAt.cursor });
     await waitFor(
       async () => back.events.some((e) => e.assessmentEvents.type === 'COMPLETED'),
       10_000,

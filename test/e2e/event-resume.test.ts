@@ -2,23 +2,20 @@ import type { ChildProcess } from 'node:child_process';
 import { expectTruthfulStory, STORY_FIELDS, type StoryEvent } from '../support/event-story';
 import { stackEnv } from '../support/stack';
 import { spawnGateway } from '../support/service-process';
-import { startRunHarness, type RunHarness } from '../support/runs';
+import { streamEnd, tenantEvents } from '../support/queries';
+import { useRunHarness } from '../support/runs';
 import { collect, wsClient, type Collected } from '../support/ws-client';
 import { waitFor } from '../support/wait';
 
 /** assessmentEvents resumes from a cursor, on any gateway: every missed event once, in order per assessment. */
-let h: RunHarness;
 const children: ChildProcess[] = [];
-beforeAll(async () => {
-  h = await startRunHarness();
-  await h.startWorker();
-});
-afterAll(async () => {
+// Above the harness, so spawned gateways are gone before it closes.
+afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await h?.close();
 });
+const h = useRunHarness();
 
-const EVENTS = `subscription($after: String) { assessmentEvents(after: $after) { cursor ${STORY_FIELDS} assessment { id candidate { name } } } }`;
+const EVENTS = tenantEvents(`cursor ${STORY_FIELDS} assessment { id candidate { name } }`);
 type Ev = {
   assessmentEvents: StoryEvent & { cursor: string; assessment: { id: string; candidate: { name: string } } };
 };
@@ -33,12 +30,6 @@ function byAssessment(events: Ev[]): Map<string, Ev['assessmentEvents'][]> {
   return out;
 }
 
-/** The tenant stream's current end, from the query a dashboard would load with. */
-async function streamEnd(): Promise<string> {
-  const r = await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token);
-  return r.data!.assessmentEventsCursor;
-}
-
 async function otherGateway(): Promise<string> {
   const g = await spawnGateway({ ...h.env, ...stackEnv(h.t) });
   children.push(g.child);
@@ -49,7 +40,7 @@ test('two runs finish while nobody listens: resuming from the last cursor, on an
   const clientA = wsClient(h.t.stack.gateway.url, h.token);
   let cursor: string;
   try {
-    const first = collect<Ev>(clientA, EVENTS, { after: await streamEnd() });
+    const first = collect<Ev>(clientA, EVENTS, { after: await streamEnd(h.t, h.token) });
     const r0 = (await h.start({ agents: ['skills', 'llm-technical'] })).data!.startAssessment.id;
     await waitFor(
       async () => completedIds(first).has(r0),
@@ -114,14 +105,10 @@ test('a cursor the stream does not hold is refused with BAD_USER_INPUT, and a pe
 
 test('the stream end of a tenant with no events yet is a cursor subscriptions accept: its first run arrives whole', async () => {
   const { admin } = await h.t.newTenant();
-  const cursor = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, admin)).data!
-    .assessmentEventsCursor;
+  const cursor = await streamEnd(h.t, admin);
   expect(cursor).toMatch(/^\d+-\d+$/);
   // The same end is answered again while nothing happened.
-  expect(
-    (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, admin)).data!
-      .assessmentEventsCursor,
-  ).toBe(cursor);
+  expect(await streamEnd(h.t, admin)).toBe(cursor);
   const c = await h.t.gql<{ createCandidate: { id: string } }>(
     'mutation($i: CreateCandidateInput!) { createCandidate(input: $i) { id } }',
     {

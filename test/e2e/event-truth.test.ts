@@ -1,3 +1,4 @@
+import { runProgress } from '../support/queries';
 import { useRunHarness } from '../support/runs';
 import { expectTruthfulStory, STORY_FIELDS, type StoryEvent } from '../support/event-story';
 import { collect, wsClient } from '../support/ws-client';
@@ -12,9 +13,7 @@ afterEach(() => {
   h.llm.behaviour = {};
 });
 
-const PROGRESS = `subscription($id: ID!, $after: Int) {
-  assessmentProgress(id: $id, afterSeq: $after) { ${STORY_FIELDS} at assessment { id completedAt candidate { name } job { title } } }
-}`;
+const PROGRESS = runProgress(`${STORY_FIELDS} at assessment { id completedAt candidate { name } job { title } }`);
 type Ev = {
   assessmentProgress: StoryEvent & {
     at: string;

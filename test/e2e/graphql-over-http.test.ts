@@ -1,18 +1,14 @@
 import { auditServer, type AuditResult } from 'graphql-http';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/stack';
 
 /**
  * The gateway against graphql-http's audit of the GraphQL-over-HTTP spec: every MUST holds, and
  * the only deviations are the ones the README documents (each with its reason).
  */
-let t: TestStack;
+const t = useTestStack();
 let token: string;
 beforeAll(async () => {
-  t = await startTestStack();
   token = (await t.newTenant()).admin;
-});
-afterAll(async () => {
-  await t?.close();
 });
 
 /** The README's "GraphQL over HTTP" deviations, by audit id. */

@@ -1,13 +1,7 @@
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/stack';
 
 /** Which GET /graphql requests get the IDE page, and what the page may load. */
-let t: TestStack;
-beforeAll(async () => {
-  t = await startTestStack();
-});
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestStack();
 
 test('a browser gets the page; a GET query and an API client still get GraphQL', async () => {
   const page = await fetch(t.stack.gateway.url, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });

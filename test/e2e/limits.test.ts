@@ -1,21 +1,17 @@
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/stack';
 import { collect, wsClient } from '../support/ws-client';
 
 /** Operation limits (graphql-armor), body size and malformed bodies at the gateway, over HTTP and WebSocket. */
-let t: TestStack;
+const t = useTestStack({
+  LIMIT_MAX_DEPTH: '6',
+  LIMIT_MAX_ALIASES: '3',
+  LIMIT_MAX_TOKENS: '200',
+  LIMIT_MAX_DIRECTIVES: '5',
+  BODY_LIMIT_BYTES: '4096',
+});
 let token: string;
 beforeAll(async () => {
-  t = await startTestStack({
-    LIMIT_MAX_DEPTH: '6',
-    LIMIT_MAX_ALIASES: '3',
-    LIMIT_MAX_TOKENS: '200',
-    LIMIT_MAX_DIRECTIVES: '5',
-    BODY_LIMIT_BYTES: '4096',
-  });
   token = (await t.newTenant()).admin;
-});
-afterAll(async () => {
-  await t?.close();
 });
 
 const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.errors?.[0]?.extensions?.code;

@@ -1,18 +1,11 @@
 import { commandsDuring } from '../support/metrics';
 import { DEEP_QUERY, seedJobsWithApplicants } from '../support/seed-graph';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/stack';
 
 /** The same deep query over 3 and over 30 jobs costs the same number of MongoDB commands. */
-let t: TestStack;
 // Tenant limits stay cached for the whole file: a per-request lookup when the cache expires (seeding
 // 30 jobs can outlast the default 10 s on a loaded machine) is not what this test measures.
-beforeAll(async () => {
-  t = await startTestStack({ TENANT_LIMITS_CACHE_MS: '600000' });
-});
-afterAll(async () => {
-  await t?.close();
-});
-
+const t = useTestStack({ TENANT_LIMITS_CACHE_MS: '600000' });
 test('jobs → applications → candidate → applications → job: commands do not grow with list sizes', async () => {
   const small = await seedJobsWithApplicants(t, 3, 2);
   const large = await seedJobsWithApplicants(t, 30, 2);

@@ -1,13 +1,7 @@
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/stack';
 
 /** NODE_ENV=production: a real signing key, no introspection unless asked, no stack traces, no field suggestions. */
-let t: TestStack;
-beforeAll(async () => {
-  t = await startTestStack({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(48) });
-});
-afterAll(async () => {
-  await t?.close();
-});
+const t = useTestStack({ NODE_ENV: 'production', JWT_SECRET: 'p'.repeat(48) });
 
 test('introspection is off and errors carry no stack trace or field suggestions', async () => {
   const admin = (await t.newTenant()).admin;

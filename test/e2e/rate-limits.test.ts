@@ -1,19 +1,16 @@
 import type { ChildProcess } from 'node:child_process';
 import { stackEnv } from '../support/stack';
 import { spawnGateway } from '../support/service-process';
-import { startRunHarness, type RunHarness } from '../support/runs';
+import { useRunHarness } from '../support/runs';
 
 /** Per-tenant budgets in Redis: two gateways share one; assessmentsPerHour guards startAssessment. */
-let h: RunHarness;
 const children: ChildProcess[] = [];
-beforeAll(async () => {
-  // One user spends the tenant's budget here: the per-user share (test/e2e/trust-quotas.test.ts) is off.
-  h = await startRunHarness({ TENANT_LIMITS_CACHE_MS: '0', RATE_LIMIT_USER_SHARE: '1' });
-});
-afterAll(async () => {
+// Above the harness, so spawned gateways are gone before it closes.
+afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await h?.close();
 });
+// One user spends the tenant's budget here: the per-user share (test/e2e/trust-quotas.test.ts) is off.
+const h = useRunHarness({ TENANT_LIMITS_CACHE_MS: '0', RATE_LIMIT_USER_SHARE: '1' }, {}, { workers: 0 });
 
 const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.errors?.[0]?.extensions?.code;
 

@@ -1,6 +1,7 @@
-import { expectTruthfulStory, STORY_FIELDS, type StoryEvent } from '../support/event-story';
+import { expectTruthfulStory } from '../support/event-story';
+import { RUN_STORY, streamEnd, TENANT_STORY, type RunStoryEvent, type TenantStoryEvent } from '../support/queries';
 import { startSentinelCluster, type SentinelCluster } from '../support/redis-sentinel';
-import { expectContiguous, startRunHarness, type RunHarness } from '../support/runs';
+import { expectContiguous, useRunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';
 import { waitFor } from '../support/wait';
 
@@ -10,35 +11,29 @@ import { waitFor } from '../support/wait';
  * and tenant-wide, get every event once and in order.
  */
 let cluster: SentinelCluster;
-let h: RunHarness;
 beforeAll(async () => {
   cluster = await startSentinelCluster();
-  h = await startRunHarness({
+});
+const h = useRunHarness(
+  () => ({
     REDIS_SENTINELS: cluster.sentinels,
     REDIS_SENTINEL_NAME: cluster.name,
     EVENT_POLL_MS: '500',
     EVENT_CATCHUP_MS: '1000',
-  });
-  await h.startWorker();
-  await h.startWorker();
-}, 60_000);
+  }),
+  {},
+  { workers: 2 },
+);
+// Below the harness, so it closes after it.
 afterAll(async () => {
-  await h?.close();
   await cluster?.close();
 });
-
-const EVENTS = `subscription($after: String) { assessmentEvents(after: $after) { cursor ${STORY_FIELDS} assessment { id } } }`;
-const PROGRESS = `subscription($id: ID!) { assessmentProgress(id: $id) { ${STORY_FIELDS} assessment { id } } }`;
-type Tenant = { assessmentEvents: StoryEvent & { cursor: string; assessment: { id: string } } };
-type Run = { assessmentProgress: StoryEvent & { assessment: { id: string } } };
 
 test('the Redis primary is killed under load: runs, per-run and tenant-wide subscribers lose nothing', async () => {
   h.llm.latencyMs = 400;
   const client = wsClient(h.t.stack.gateway.url, h.token);
   try {
-    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!
-      .assessmentEventsCursor;
-    const tenant = collect<Tenant>(client, EVENTS, { after });
+    const tenant = collect<TenantStoryEvent>(client, TENANT_STORY, { after: await streamEnd(h.t, h.token) });
     const agents = ['skills', 'llm-technical', 'llm-communication'];
     const start = async () => {
       const r = await h.start({ agents });
@@ -46,7 +41,7 @@ test('the Redis primary is killed under load: runs, per-run and tenant-wide subs
       return r.data.startAssessment.id;
     };
     const ids = [await start(), await start(), await start()];
-    const runs = ids.map((id) => collect<Run>(client, PROGRESS, { id }));
+    const runs = ids.map((id) => collect<RunStoryEvent>(client, RUN_STORY, { id }));
     await waitFor(async () => h.llm.received.length >= 2, 20_000, 'LLM agents running');
     const { from, to } = await cluster.failover();
     expect(to).not.toBe(from);

@@ -2,26 +2,20 @@ import { Queue } from 'bullmq';
 import { ObjectId } from 'mongodb';
 import { closeRedis, redisConnection } from '../../shared/redis';
 import { jobId, queueOfAgent } from '../../subgraphs/assessment/queue';
-import { REAL_REDIS_URL, startRunHarness, type RunHarness } from '../support/runs';
+import { streamEnd, tenantEvents } from '../support/queries';
+import { REAL_REDIS_URL, useRunHarness } from '../support/runs';
 import { waitFor } from '../support/wait';
 import { collect, wsClient } from '../support/ws-client';
 import { newAssessment } from '../../subgraphs/assessment/model';
 import { AssessmentRepository } from '../../subgraphs/assessment/repository';
 
 /** Runs are driven to their end: a cancel stops a running LLM call; a run stuck after synthesis started moves on. */
-let h: RunHarness;
 const RECONCILE_AFTER_MS = 1500;
 const RECONCILE_INTERVAL_MS = 300;
-beforeAll(async () => {
-  h = await startRunHarness({
-    RECONCILE_AFTER_MS: String(RECONCILE_AFTER_MS),
-    RECONCILE_INTERVAL_MS: String(RECONCILE_INTERVAL_MS),
-    CANCEL_CHECK_MS: '200',
-  });
-  await h.startWorker();
-});
-afterAll(async () => {
-  await h?.close();
+const h = useRunHarness({
+  RECONCILE_AFTER_MS: String(RECONCILE_AFTER_MS),
+  RECONCILE_INTERVAL_MS: String(RECONCILE_INTERVAL_MS),
+  CANCEL_CHECK_MS: '200',
 });
 
 test('cancelAssessment aborts the running LLM call within a second; the step is not retried', async () => {
@@ -97,15 +91,10 @@ test('a run stuck with synthesis RUNNING and its jobs done is driven to COMPLETE
 test('a run whose last events were never published reaches tenant-wide subscribers anyway: the reconciler re-publishes them', async () => {
   const client = wsClient(h.t.stack.gateway.url, h.token);
   try {
-    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!
-      .assessmentEventsCursor;
+    const after = await streamEnd(h.t, h.token);
     const sub = collect<{
       assessmentEvents: { seq: number; type: string; assessment: { id: string; status: string } };
-    }>(
-      client,
-      'subscription($after: String) { assessmentEvents(after: $after) { seq type assessment { id status } } }',
-      { after },
-    );
+    }>(client, tenantEvents('seq type assessment { id status }'), { after });
     // Written to MongoDB and never published, as when Redis was away, or the process died, right after.
     const repo = new AssessmentRepository(h.t.stack.subgraphs.assessment.db, new ObjectId(h.tenantId));
     const { doc } = await repo.create(

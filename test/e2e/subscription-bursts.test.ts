@@ -1,7 +1,8 @@
 import type { Client } from 'graphql-ws';
 import { ObjectId } from 'mongodb';
 import { AssessmentRepository } from '../../subgraphs/assessment/repository';
-import { startRunHarness, type RunHarness } from '../support/runs';
+import { runProgress } from '../support/queries';
+import { useRunHarness } from '../support/runs';
 import { waitFor } from '../support/wait';
 import { collect, wsClient, type Collected } from '../support/ws-client';
 
@@ -10,22 +11,17 @@ import { collect, wsClient, type Collected } from '../support/ws-client';
  * so the assessment stays QUEUED and every served subscription stays open after its SNAPSHOT,
  * which is the signal that it is live.
  */
-let h: RunHarness;
+const h = useRunHarness(
+  { SUBSCRIPTIONS_PER_CONNECTION: '50', SUBSCRIPTIONS_PER_TENANT: '70', EVENT_CATCHUP_MS: '500' },
+  {},
+  { workers: 0 },
+);
 let assessmentId: string;
 beforeAll(async () => {
-  h = await startRunHarness({
-    SUBSCRIPTIONS_PER_CONNECTION: '50',
-    SUBSCRIPTIONS_PER_TENANT: '70',
-    EVENT_CATCHUP_MS: '500',
-  });
   assessmentId = (await h.start({ agents: ['skills'] })).data!.startAssessment.id;
 });
-afterAll(async () => {
-  await h?.close();
-});
 
-const PROGRESS =
-  'subscription($id: ID!) { assessmentProgress(id: $id) { seq type assessment { status candidate { name } } } }';
+const PROGRESS = runProgress('seq type assessment { status candidate { name } }');
 type Ev = {
   assessmentProgress: { seq: number; type: string; assessment: { status: string; candidate: { name: string } } };
 };

@@ -1,18 +1,11 @@
 import { signToken } from '../../shared/auth';
-import { startRunHarness, type RunHarness } from '../support/runs';
+import { useRunHarness } from '../support/runs';
 import { waitFor } from '../support/wait';
 import { collect, wsClient } from '../support/ws-client';
 import { TEST_JWT_SECRET } from '../support/secrets';
 
 /** A subscription ends when its own token expires; identical subscriptions sharing its upstream go on. */
-let h: RunHarness;
-beforeAll(async () => {
-  h = await startRunHarness();
-  await h.startWorker();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useRunHarness();
 
 const EVENTS = 'subscription { assessmentEvents { seq type assessment { id candidate { name } } } }';
 type Ev = { assessmentEvents: { seq: number; type: string; assessment: { id: string; candidate: { name: string } } } };

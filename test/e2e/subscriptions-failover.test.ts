@@ -1,25 +1,20 @@
 import type { ChildProcess } from 'node:child_process';
 import { stackEnv } from '../support/stack';
 import { spawnGateway } from '../support/service-process';
-import { startRunHarness, type RunHarness } from '../support/runs';
+import { EVENTS_SEQ, runProgress, streamEnd, tenantEvents } from '../support/queries';
+import { useRunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';
 import { waitFor } from '../support/wait';
 
 /** Two gateways and two workers; a gateway killed mid-run; limits. */
-let h: RunHarness;
 const children: ChildProcess[] = [];
-beforeAll(async () => {
-  h = await startRunHarness({ SUBSCRIPTIONS_PER_CONNECTION: '2' });
-  await h.startWorker();
-  await h.startWorker();
-});
-afterAll(async () => {
+// Above the harness, so spawned gateways are gone before it closes.
+afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await h?.close();
 });
+const h = useRunHarness({ SUBSCRIPTIONS_PER_CONNECTION: '2' }, {}, { workers: 2 });
 
-const PROGRESS =
-  'subscription($id: ID!, $after: Int) { assessmentProgress(id: $id, afterSeq: $after) { seq type assessment { status candidate { name } } } }';
+const PROGRESS = runProgress('seq type assessment { status candidate { name } }');
 type Ev = { assessmentProgress: { seq: number; type: string; assessment: { candidate: { name: string } } } };
 
 async function otherGateway(): Promise<{ url: string; child: ChildProcess }> {
@@ -62,12 +57,11 @@ test('events published by any worker reach subscribers on every gateway', async 
   const clients = [wsClient(h.t.stack.gateway.url, h.token), wsClient(b.url, h.token)];
   try {
     // Subscribing from the stream's current end needs no wait for the subscriptions to be live.
-    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!
-      .assessmentEventsCursor;
+    const after = await streamEnd(h.t, h.token);
     const subs = clients.map((c) =>
       collect<{ assessmentEvents: { seq: number; type: string; assessment: { id: string } } }>(
         c,
-        'subscription($after: String) { assessmentEvents(after: $after) { seq type assessment { id } } }',
+        tenantEvents('seq type assessment { id }'),
         { after },
       ),
     );
@@ -98,11 +92,10 @@ test('events published by any worker reach subscribers on every gateway', async 
 test('subscriptions per connection are limited (RATE_LIMITED past the limit)', async () => {
   const client = wsClient(h.t.stack.gateway.url, h.token);
   try {
-    const q = 'subscription { assessmentEvents { seq } }';
-    const s1 = collect(client, q);
-    const s2 = collect(client, q);
+    const s1 = collect(client, EVENTS_SEQ);
+    const s2 = collect(client, EVENTS_SEQ);
     await waitFor(async () => h.t.stack.gateway.openSubscriptions() >= 2, 5000, 'two subscriptions');
-    const s3 = collect(client, q);
+    const s3 = collect(client, EVENTS_SEQ);
     await s3.done;
     expect((s3.errors[0] as { extensions?: { code?: string } }).extensions?.code).toBe('RATE_LIMITED');
     s1.stop();

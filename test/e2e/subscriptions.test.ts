@@ -1,5 +1,6 @@
 import { closeRedis, redisConnection } from '../../shared/redis';
 import { eventsDoorbell } from '../../subgraphs/assessment/event-publisher';
+import { EVENTS_SEQ, runProgress, streamEnd, tenantEvents } from '../support/queries';
 import { REAL_REDIS_URL, useRunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';
 import { waitFor } from '../support/wait';
@@ -7,9 +8,9 @@ import { waitFor } from '../support/wait';
 /** Federated subscriptions through the gateway with a real graphql-ws client. */
 const h = useRunHarness();
 
-const PROGRESS = `subscription($id: ID!, $after: Int) {
-  assessmentProgress(id: $id, afterSeq: $after) { seq type step { name status } assessment { id status progress candidate { name email } job { title requiredSkills } } }
-}`;
+const PROGRESS = runProgress(
+  'seq type step { name status } assessment { id status progress candidate { name email } job { title requiredSkills } }',
+);
 type Ev = {
   assessmentProgress: {
     seq: number;
@@ -49,7 +50,7 @@ test('a SNAPSHOT, then every event in seq order, with fields from the candidate 
 });
 
 test('a subscription sent over HTTP is pointed to graphql-ws', async () => {
-  const r = await h.t.gql('subscription { assessmentEvents { seq } }', {}, h.token);
+  const r = await h.t.gql(EVENTS_SEQ, {}, h.token);
   expect(r.status).toBe(400);
   expect(r.errors?.[0]?.message).toMatch(/graphql-ws/);
 });
@@ -60,7 +61,7 @@ test('a bad or missing token closes the socket with 4403', async () => {
     const client = wsClient(h.t.stack.gateway.url, token, (c) => {
       code = c;
     });
-    const sub = collect(client, 'subscription { assessmentEvents { seq } }');
+    const sub = collect(client, EVENTS_SEQ);
     await sub.done;
     expect(code).toBe(4403);
     await client.dispose();
@@ -89,12 +90,10 @@ test('assessmentEvents streams every run of the tenant; unsubscribing tears the 
   const client = wsClient(h.t.stack.gateway.url, h.token);
   try {
     const seen: Array<{ assessmentEvents: { type: string; assessment: { id: string; job: { title: string } } } }> = [];
-    const after = (await h.t.gql<{ assessmentEventsCursor: string }>('{ assessmentEventsCursor }', {}, h.token)).data!
-      .assessmentEventsCursor;
     const sub = collect<(typeof seen)[number]>(
       client,
-      'subscription($after: String) { assessmentEvents(after: $after) { seq type assessment { id job { title } } } }',
-      { after },
+      tenantEvents('seq type assessment { id job { title } }'),
+      { after: await streamEnd(h.t, h.token) },
       (e) => seen.push(e),
     );
     await waitFor(async () => h.t.stack.gateway.openSubscriptions() === 1, 5000, 'the subscription to open');

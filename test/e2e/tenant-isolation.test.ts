@@ -1,13 +1,13 @@
 import { ObjectId } from 'mongodb';
 import { newAssessment } from '../../subgraphs/assessment/model';
 import { AssessmentRepository } from '../../subgraphs/assessment/repository';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/stack';
 
 /**
  * Two tenants. Every operation and every `_entities` path is tried with tenant B's token on
  * tenant A's ids: the answer must be exactly what a missing id gives.
  */
-let t: TestStack;
+const t = useTestStack();
 const A: Record<string, string> = {};
 let tokenA: string;
 let tokenB: string;
@@ -16,7 +16,6 @@ const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }) => r.
 const missing = () => new ObjectId().toHexString();
 
 beforeAll(async () => {
-  t = await startTestStack();
   const a = await t.newTenant('tenant-a');
   const b = await t.newTenant('tenant-b');
   tokenA = a.admin;
@@ -50,9 +49,6 @@ beforeAll(async () => {
     }),
   );
   A.assessment = doc._id.toHexString();
-});
-afterAll(async () => {
-  await t?.close();
 });
 
 /** Runs `query` for A's id and for a missing id with B's token; both answers must be equal. */

@@ -5,6 +5,7 @@ import { ObjectId } from 'mongodb';
 import type { Counter } from 'prom-client';
 import { startGateway, type RunningGateway } from '../../gateway/server';
 import { loadConfig } from '../../shared/config';
+import { holdRefusedPort } from '../support/refused-port';
 import { TEST_ENV } from '../support/secrets';
 import { startTestStack, type GqlResult, type TestStack } from '../support/stack';
 import { waitFor } from '../support/wait';
@@ -110,8 +111,9 @@ async function sequentially(n: number, send: () => Promise<GqlResult>): Promise<
 describe('fail closed when the tenant limits cannot be read', () => {
   test('tenant subgraph unreachable: a tenant this gateway never read gets the FREE plan budget', async () => {
     const { admin } = await tenantWithRpm(1000);
-    // Nothing listens on port 1.
-    const gateway = await gatewayWithTenantAt('http://127.0.0.1:1/graphql');
+    const down = await holdRefusedPort();
+    cleanup.push(() => down.close());
+    const gateway = await gatewayWithTenantAt(down.url('http', '/graphql'));
     const answers = await sequentially(6, () => t.gql(Q, {}, admin, gateway.url));
     expect(answers.map(codeOf)).toEqual([undefined, undefined, undefined, undefined, 'RATE_LIMITED', 'RATE_LIMITED']);
     expect(answers[4]!.status).toBe(429);

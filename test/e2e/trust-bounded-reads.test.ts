@@ -1,5 +1,5 @@
 import { ObjectId, type Db } from 'mongodb';
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/stack';
 
 /**
  * Issue 21, unbounded reads: a page of N per parent reads about N documents per parent from
@@ -8,7 +8,7 @@ import { startTestStack, type TestStack } from '../support/stack';
  * server keeps too. The long lists are inserted straight into the database (5,000 applications
  * through the API would take minutes); every read goes through the graph.
  */
-let t: TestStack;
+const t = useTestStack({ TENANT_LIMITS_CACHE_MS: '600000' });
 let db: Db;
 let admin: string;
 let tenantId: ObjectId;
@@ -18,7 +18,6 @@ let busyCandidate: string;
 const BIG = 5000;
 
 beforeAll(async () => {
-  t = await startTestStack({ TENANT_LIMITS_CACHE_MS: '600000' });
   db = t.mongo.client.db(t.config.MONGODB_DB);
   const tenant = await t.newTenant();
   admin = tenant.admin;
@@ -72,10 +71,6 @@ beforeAll(async () => {
       ...Array.from({ length: 3000 }, () => assessment('candidateId', busyCandidate)),
     ]);
 }, 120_000);
-afterAll(async () => {
-  await t?.close();
-});
-
 async function examined(fn: () => Promise<unknown>): Promise<number> {
   const scanned = async () =>
     Number((await db.admin().command({ serverStatus: 1 })).metrics.queryExecutor.scannedObjects);

@@ -1,16 +1,15 @@
-import { startTestStack, type TestStack } from '../support/stack';
+import { useTestStack } from '../support/stack';
 
 /**
  * Issue 21, answers larger than demand control saw: large text weighs by its size in the
  * estimate, `first: null` counts its default, and an answer over MAX_RESPONSE_BYTES is refused
  * whole (BAD_USER_INPUT, no data) rather than sent.
  */
-let t: TestStack;
-let admin: string;
 const MAX = 64 * 1024;
+const t = useTestStack({ TENANT_LIMITS_CACHE_MS: '600000', MAX_RESPONSE_BYTES: String(MAX) });
+let admin: string;
 
 beforeAll(async () => {
-  t = await startTestStack({ TENANT_LIMITS_CACHE_MS: '600000', MAX_RESPONSE_BYTES: String(MAX) });
   admin = (await t.newTenant()).admin;
   for (let i = 0; i < 4; i++) {
     const r = await t.gql(
@@ -20,9 +19,6 @@ beforeAll(async () => {
     );
     expect(r.errors).toBeUndefined();
   }
-});
-afterAll(async () => {
-  await t?.close();
 });
 
 test('15 aliases of 100 resumes are refused by demand control before anything is read', async () => {

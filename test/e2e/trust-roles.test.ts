@@ -1,20 +1,16 @@
-import { startTestStack, type GqlResult, type TestStack } from '../support/stack';
+import { useTestStack, type GqlResult } from '../support/stack';
 
 /**
  * Who may change a tenant's plan and limits: its admin renames it and only lowers its limits; a
  * platform admin changes plans and raises limits (setTenantPlan). Each attack is written as the
  * security review ran it.
  */
-let t: TestStack;
-let pa: string;
 // TEAM's limits come from configuration, so a plan change is seen to use them.
 const TEAM = { requestsPerMinute: 700, assessmentsPerHour: 70, maxCandidates: 7000, maxQueryCost: 7000 };
+const t = useTestStack({ TENANT_LIMITS_CACHE_MS: '0', PLAN_LIMITS_TEAM: JSON.stringify(TEAM) });
+let pa: string;
 beforeAll(async () => {
-  t = await startTestStack({ TENANT_LIMITS_CACHE_MS: '0', PLAN_LIMITS_TEAM: JSON.stringify(TEAM) });
   pa = await t.token('platform-admin');
-});
-afterAll(async () => {
-  await t?.close();
 });
 
 const LIMITS = 'limits { requestsPerMinute assessmentsPerHour maxCandidates maxQueryCost }';

@@ -1,19 +1,28 @@
+import { holdRefusedPort, type RefusedPort } from '../support/refused-port';
 import { spawnService } from '../support/service-process';
 
 /**
  * A process started without real secrets refuses to start and names the variable (issue 21).
  * Any NODE_ENV but development used to run on the published development secret.
  */
-const NO_SECRETS = {
+// Should a process get past its secrets, its MongoDB is down: it does not start either way.
+let mongoDown: RefusedPort;
+beforeAll(async () => {
+  mongoDown = await holdRefusedPort();
+});
+afterAll(async () => {
+  await mongoDown?.close();
+});
+const noSecrets = () => ({
   JWT_SECRET: '',
   INTERNAL_JWT_SECRET: '',
-  MONGODB_URI: 'mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500',
-};
+  MONGODB_URI: mongoDown.url('mongodb', '/?serverSelectionTimeoutMS=500'),
+});
 
 /** The process's exit message: spawnService rejects with it when the process exits before it is ready. */
 async function refusal(entry: string, env: Record<string, string>, ready: string): Promise<string> {
   try {
-    const p = await spawnService(entry, { ...NO_SECRETS, ...env }, ready);
+    const p = await spawnService(entry, { ...noSecrets(), ...env }, ready);
     p.child.kill('SIGKILL');
     return 'started';
   } catch (err) {

@@ -1,21 +1,21 @@
 import WebSocket from 'ws';
-import { startTestStack, type TestStack } from '../support/stack';
+import { EVENTS_SEQ, runProgress } from '../support/queries';
+import { useRunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';
 
 /**
  * graphql-ws abuse on a raw socket: each misbehaving client is closed with the protocol's code,
  * and a well-behaved client on the same gateway is served right after.
  */
-let t: TestStack;
+// No worker: the one run stays QUEUED, which is all a SNAPSHOT needs.
+const h = useRunHarness({ BODY_LIMIT_BYTES: String(64 * 1024) }, {}, { workers: 0 });
 let token: string;
 let wsUrl: string;
+let assessmentId: string;
 beforeAll(async () => {
-  t = await startTestStack({ BODY_LIMIT_BYTES: String(64 * 1024) });
-  token = (await t.newTenant()).admin;
-  wsUrl = t.stack.gateway.url.replace(/^http/, 'ws');
-});
-afterAll(async () => {
-  await t?.close();
+  token = h.token;
+  wsUrl = h.t.stack.gateway.url.replace(/^http/, 'ws');
+  assessmentId = (await h.start({ agents: ['skills'] })).data!.startAssessment.id;
 });
 
 /** A raw graphql-transport-ws socket, open, with every message and the close recorded. */
@@ -48,17 +48,21 @@ async function init(s: Awaited<ReturnType<typeof rawSocket>>): Promise<void> {
   });
 }
 
-/** A normal client still gets a query over HTTP and a subscription's first event over the socket. */
+/** A normal client still gets a query over HTTP and a subscription's first event (its SNAPSHOT) over the socket. */
 async function othersAreServed(): Promise<void> {
-  const q = await t.gql<{ tenant: { id: string } }>('{ tenant { id } }', {}, token);
+  const q = await h.t.gql<{ tenant: { id: string } }>('{ tenant { id } }', {}, token);
   expect(q.data?.tenant.id).toBeDefined();
-  const client = wsClient(t.stack.gateway.url, token);
+  const client = wsClient(h.t.stack.gateway.url, token);
   try {
-    const sub = collect<{ assessmentEventsCursor: string }>(client, 'subscription { assessmentEvents { seq } }');
-    // The subscription is accepted (no error) and stays open until we stop it.
+    type Ev = { assessmentProgress: { type: string; assessment: { id: string } } };
+    let first!: () => void;
+    const answered = new Promise<void>((resolve) => (first = resolve));
+    const sub = collect<Ev>(client, runProgress('type assessment { id }'), { id: assessmentId }, () => first());
+    // The server's answer: the first event, or an error or completion that ends the subscription.
+    await Promise.race([answered, sub.done]);
     sub.stop();
-    await sub.done;
     expect(sub.errors).toEqual([]);
+    expect(sub.events[0]?.assessmentProgress).toEqual({ type: 'SNAPSHOT', assessment: { id: assessmentId } });
   } finally {
     await client.dispose();
   }
@@ -66,9 +70,7 @@ async function othersAreServed(): Promise<void> {
 
 test('a subscribe before connection_init is closed 4401', async () => {
   const s = await rawSocket();
-  s.ws.send(
-    JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { assessmentEvents { seq } }' } }),
-  );
+  s.ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: EVENTS_SEQ } }));
   expect((await s.closed).code).toBe(4401);
   await othersAreServed();
 });
@@ -101,7 +103,7 @@ test.each([
 test('a duplicate subscription id is closed 4409', async () => {
   const s = await rawSocket();
   await init(s);
-  const sub = { id: 'same', type: 'subscribe', payload: { query: 'subscription { assessmentEvents { seq } }' } };
+  const sub = { id: 'same', type: 'subscribe', payload: { query: EVENTS_SEQ } };
   s.ws.send(JSON.stringify(sub));
   s.ws.send(JSON.stringify(sub));
   expect((await s.closed).code).toBe(4409);
@@ -127,7 +129,7 @@ test('a flood of pings and refused subscribes on one socket: the socket keeps to
       JSON.stringify({
         id: `s${i}`,
         type: 'subscribe',
-        payload: { query: 'subscription { assessmentEvents { seq } }' },
+        payload: { query: EVENTS_SEQ },
       }),
     );
   await othersAreServed();

@@ -7,6 +7,7 @@ import { llmAgents } from '../../subgraphs/assessment/agents/llm-agents';
 import { LlmAnswerError } from '../../subgraphs/assessment/agents/llm-client';
 import type { AgentInput } from '../../subgraphs/assessment/agents/types';
 import { FakeLlm } from '../support/fake-llm';
+import { holdRefusedPort } from '../support/refused-port';
 import { REAL_REDIS_URL } from '../support/runs';
 
 /** LLM answers cached in real Redis, in front of a local chat-completions server. */
@@ -109,7 +110,14 @@ test('an unusable answer is not cached: the next run asks again', async () => {
 });
 
 test('with Redis unreachable the agent still answers, from the LLM', async () => {
-  const down = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  const refused = await holdRefusedPort();
+  const down = new Redis({
+    host: refused.host,
+    port: refused.port,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+  });
   down.on('error', () => undefined);
   const cache = new LlmCache(down, prefix, 60, new Registry(), log);
   const agent = llmAgents({ baseUrl: llm.url, model: 'model-a', timeoutMs: 2000 }, cache).find(
@@ -119,4 +127,5 @@ test('with Redis unreachable the agent still answers, from the LLM', async () =>
   expect((await agent.run(input('resume four'), signal(), TENANT_A)).score).toBe(72);
   expect(calls() - before).toBe(1);
   down.disconnect();
+  await refused.close();
 });

@@ -10,7 +10,7 @@ import type { AssessmentDoc } from '../../subgraphs/assessment/model';
 import { startWorker, type RunningWorker } from '../../subgraphs/assessment/worker';
 import { FakeLlm } from './fake-llm';
 import { TEST_ENV } from './secrets';
-import { startTestStack, type TestStack, type TestStackOptions } from './stack';
+import { startTestStack, useStarted, type TestStack, type TestStackOptions } from './stack';
 import { waitFor } from './wait';
 
 /** The Redis the tests run against (a test may point the API elsewhere to make enqueues fail). */
@@ -199,26 +199,37 @@ export async function startRunHarness(
   return h;
 }
 
+/** How a file's harness is set up: its env (a function when it depends on what an earlier beforeAll started), workers to start. */
+export interface UseRunHarnessOptions {
+  /** In-process workers started with the harness; default 1. With 0, runs stay QUEUED unless the test starts one. */
+  workers?: number;
+}
+
 /**
- * A run harness with one in-process worker for the tests of the enclosing file or describe block:
- * started before them, closed after them. What it returns stands for the harness once started.
+ * A run harness with in-process workers (one by default) for the tests of the enclosing file or
+ * describe block: started before them, closed after them. What it returns stands for the harness
+ * once started. A resource the harness needs (a Redis of its own) is started in a beforeAll above
+ * this call and closed in an afterAll below it, so it outlives the harness.
  */
-export function useRunHarness(extraEnv: Record<string, string> = {}, stackOpts: TestStackOptions = {}): RunHarness {
-  let started: RunHarness | undefined;
-  beforeAll(async () => {
-    started = await startRunHarness(extraEnv, stackOpts);
-    await started.startWorker();
-  });
-  afterAll(async () => {
-    await started?.close();
-  });
-  return new Proxy({} as RunHarness, {
-    get(_, name) {
-      if (!started) throw new Error(`the run harness's ${String(name)} was read before beforeAll started it`);
-      const value = (started as unknown as Record<string | symbol, unknown>)[name];
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(started) : value;
+export function useRunHarness(
+  extraEnv: Record<string, string> | (() => Record<string, string>) = {},
+  stackOpts: TestStackOptions = {},
+  opts: UseRunHarnessOptions = {},
+): RunHarness {
+  return useStarted(
+    'the run harness',
+    async () => {
+      const h = await startRunHarness(typeof extraEnv === 'function' ? extraEnv() : extraEnv, stackOpts);
+      try {
+        for (let i = 0; i < (opts.workers ?? 1); i++) await h.startWorker();
+      } catch (err) {
+        await h.close();
+        throw err;
+      }
+      return h;
     },
-  });
+    (h) => h.close(),
+  );
 }
 
 /** The event log must be seq 1..n without gaps or repeats. */

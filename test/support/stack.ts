@@ -115,3 +115,34 @@ export function stackEnv(t: TestStack): Record<string, string> {
     ASSESSMENT_URL: s.assessment.url,
   };
 }
+
+/**
+ * What `start` makes, for the tests of the enclosing file or describe block: started in a
+ * beforeAll, closed in an afterAll. The returned object stands for it once started; reading it
+ * earlier (at the top level of the file) throws, naming `what`.
+ */
+export function useStarted<T extends object>(what: string, start: () => Promise<T>, close: (v: T) => Promise<void>): T {
+  let started: T | undefined;
+  beforeAll(async () => {
+    started = await start();
+  });
+  afterAll(async () => {
+    if (started) await close(started);
+  });
+  return new Proxy({} as T, {
+    get(_, name) {
+      if (!started) throw new Error(`${what}'s ${String(name)} was read before beforeAll started it`);
+      const value = (started as Record<string | symbol, unknown>)[name];
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(started) : value;
+    },
+  });
+}
+
+/** The whole graph (startTestStack) for the tests of the enclosing file or describe block. */
+export function useTestStack(env: Record<string, string> = {}, opts: TestStackOptions = {}): TestStack {
+  return useStarted(
+    'the test stack',
+    () => startTestStack(env, opts),
+    (t) => t.close(),
+  );
+}
