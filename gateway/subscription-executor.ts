@@ -16,6 +16,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { Client } from 'graphql-ws';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../shared/logger';
 import { boundedUpstream, SharedStream } from './shared-stream';
 
@@ -58,7 +59,7 @@ export class SubscriptionExecutor {
   readonly schema: GraphQLSchema;
   private readonly supergraphSchema: GraphQLSchema;
   private readonly planner: QueryPlanner;
-  private readonly plans = new Map<string, SubscriptionNode>();
+  private readonly plans = new LRUCache<string, SubscriptionNode>({ max: PLAN_CACHE_SIZE });
   private readonly shared = new Map<string, SharedStream>();
 
   /**
@@ -89,7 +90,6 @@ export class SubscriptionExecutor {
     const plan = this.planner.buildQueryPlan(operation);
     if (plan.node?.kind !== 'Subscription')
       throw new GraphQLError('expected a subscription operation', { extensions: { code: 'BAD_USER_INPUT' } });
-    if (this.plans.size >= PLAN_CACHE_SIZE) this.plans.delete(this.plans.keys().next().value!);
     this.plans.set(key, plan.node);
     return plan.node;
   }

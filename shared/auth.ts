@@ -239,7 +239,7 @@ export const WORKER_SUBJECT = 'service:assessment-worker';
  * refuses them; the candidate and job subgraphs take them for their `_entities` reads only.
  */
 export class ServiceTokens {
-  private readonly cache = new Map<string, { token: Promise<string>; until: number }>();
+  private readonly cache = new LRUCache<string, { token: Promise<string>; until: number }>({ max: 10_000 });
   private readonly key: Uint8Array;
 
   /** @param internalSecret INTERNAL_JWT_SECRET, never the users' JWT_SECRET */
@@ -265,7 +265,6 @@ export class ServiceTokens {
       };
       entry.token.catch(() => this.cache.delete(tenantId));
       this.cache.set(tenantId, entry);
-      if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
     }
     return `Bearer ${await entry.token}`;
   }
