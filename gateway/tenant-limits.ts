@@ -87,7 +87,7 @@ export class TenantLimitsCache {
     authorization: string | undefined,
     requestId: string,
   ): Promise<{ limits: TenantLimits; fallback: boolean }> {
-    let problem: string;
+    let problem: unknown;
     try {
       const [tenant] = await this.owner.fetch<{ id: string; limits: TenantLimits }>(
         { authorization, requestId, log: this.opts.log },
@@ -98,9 +98,9 @@ export class TenantLimitsCache {
         this.lastKnown.set(tenantId, tenant.limits);
         return { limits: tenant.limits, fallback: false };
       }
-      problem = 'the tenant subgraph does not know the tenant';
+      problem = new Error('the tenant subgraph does not know the tenant');
     } catch (err) {
-      problem = (err as Error).message;
+      problem = err;
     }
     const known = this.lastKnown.get(tenantId);
     const fallback = known ? 'last_known' : 'free_plan';

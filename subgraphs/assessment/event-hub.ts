@@ -286,7 +286,7 @@ export class EventHub {
     } catch (err) {
       if (!this.closed)
         this.log.warn(
-          { err: (err as Error).message, stream: feed.key },
+          { err, stream: feed.key },
           'could not read the event stream; will read again on reconnect or at the next poll',
         );
     } finally {

@@ -109,7 +109,7 @@ export class EventPublisher {
         await this.appendInOrder(doc, event);
       } catch (err) {
         this.log.warn(
-          { err: (err as Error).message, assessmentId: doc._id.toHexString(), seq: event.seq },
+          { err, assessmentId: doc._id.toHexString(), seq: event.seq },
           'could not publish an assessment event; it is in MongoDB and the next event re-publishes it',
         );
       }

@@ -133,7 +133,7 @@ export class RunService {
       });
     } catch (err) {
       ctx.log.warn(
-        { err: (err as Error).message, assessmentId: doc._id.toHexString() },
+        { err, assessmentId: doc._id.toHexString() },
         'enqueue failed; the reconciler will enqueue this run',
       );
     }

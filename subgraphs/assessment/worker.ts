@@ -116,10 +116,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         },
       );
       worker.on('failed', (job, err) =>
-        log.warn({ jobId: job?.id, requestId: job?.data.requestId, err: err.message }, 'job attempt failed'),
+        log.warn({ jobId: job?.id, requestId: job?.data.requestId, err }, 'job attempt failed'),
       );
       observeJobs(worker);
-      worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+      worker.on('error', (err) => log.error({ err }, 'worker error'));
       steps.defer(() => worker.close());
       return worker;
     });

@@ -52,7 +52,7 @@ export class LlmCache {
   async through(k: LlmCacheKey, answer: () => Promise<AgentResult>): Promise<AgentResult> {
     const key = this.keyOf(k);
     const hit = await this.redis.get(key).catch((err: unknown) => {
-      this.log.warn({ err: (err as Error).message }, 'LLM cache unreadable; calling the LLM');
+      this.log.warn({ err }, 'LLM cache unreadable; calling the LLM');
       return null;
     });
     if (hit) {
@@ -62,7 +62,7 @@ export class LlmCache {
     this.lookups.inc({ agent: k.agent, result: 'miss' });
     const result = await answer();
     await this.redis.set(key, JSON.stringify(result), 'EX', this.ttlSeconds).catch((err: unknown) => {
-      this.log.warn({ err: (err as Error).message }, 'LLM cache unwritable; the answer is not kept');
+      this.log.warn({ err }, 'LLM cache unwritable; the answer is not kept');
     });
     return result;
   }
