@@ -7,7 +7,7 @@ import { GraphQLError } from 'graphql';
 import { Counter, Gauge } from 'prom-client';
 import { TokenVerifier, type Principal } from '../shared/auth';
 import { jwtSecret, metricsPort, type Config } from '../shared/config';
-import { ErrorCode } from '../shared/errors';
+import { errors } from '../shared/errors';
 import { commonServerOptions } from '../shared/graphql/apollo';
 import { closeAll, closeOnce } from '../shared/graphql/close';
 import { requestIdOf } from '../shared/graphql/context';
@@ -62,11 +62,8 @@ const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
     return {
       async didResolveOperation({ operation }) {
         if (operation?.operation === 'subscription') {
-          throw new GraphQLError(
+          throw errors.badRequest(
             'subscriptions are served over graphql-ws (WebSocket) on this same /graphql URL, not over HTTP POST',
-            {
-              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-            },
           );
         }
       },
@@ -266,7 +263,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
           return { requestId, authorization, principal: null, log: log.child({ requestId }) };
         }
         const message = err instanceof GraphQLError ? err.message : 'the token is not valid';
-        throw new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+        throw errors.unauthenticated(message);
       }
     },
   });
