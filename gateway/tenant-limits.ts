@@ -1,13 +1,13 @@
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
-import type { Principal } from '../shared/auth';
+import { actingTenant, type Principal } from '../shared/auth';
 import { EntityClient } from '../shared/graphql/entity-client';
 import type { Logger } from '../shared/logger';
 import type { PlanLimits } from '../shared/plans';
 
 /** The tenant whose limits apply to this caller: none for a platform admin without a tenant role. */
 export function tenantOf(p: Principal | null): string | null {
-  return p?.tenantId && p.roles.some((r) => r !== 'platform-admin') ? p.tenantId.toHexString() : null;
+  return actingTenant(p, 'read', 'null')?.toHexString() ?? null;
 }
 
 export interface TenantLimits {
