@@ -25,7 +25,7 @@ const pub = redisConnection(REAL_REDIS_URL, 'worker');
 const publisher = new EventPublisher(pub, prefix, silent, 1000);
 const hubs: EventHub[] = [];
 const hub = (maxBuffered = 1000) => {
-  const h = new EventHub(sub, reader, prefix, silent, maxBuffered, 60_000);
+  const h = new EventHub({ subscriber: sub, reader, prefix, log: silent, maxBuffered, pollMs: 60_000 });
   hubs.push(h);
   return h;
 };
