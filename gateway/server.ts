@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
@@ -24,7 +24,7 @@ import { demandControl } from './demand-control';
 import { asTenantLimits, TenantLimitsCache } from './tenant-limits';
 import { closeRedis, redisConnection, redisTarget } from '../shared/redis';
 import { TenantRateLimiter } from '../shared/rate-limits';
-import { serveGatewaySubscriptions, upstreamClient } from './subscription-server';
+import { serveGatewaySubscriptions, subscriptionsOverWebSocket, upstreamClient } from './subscription-server';
 import { serveIde, wantsPage } from './ide';
 import { isIntrospectionOnly } from './introspection';
 import { Inflight } from './inflight';
@@ -55,21 +55,6 @@ function operationOf(req: GraphQLRequest): [query: unknown, operationName: unkno
   const search = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
   return [search.get('query') ?? undefined, search.get('operationName') ?? undefined];
 }
-
-/** A subscription sent over HTTP gets a clear 400 pointing to graphql-ws, not the gateway's 500. */
-const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ operation }) {
-        if (operation?.operation === 'subscription') {
-          throw errors.badRequest(
-            'subscriptions are served over graphql-ws (WebSocket) on this same /graphql URL, not over HTTP POST',
-          );
-        }
-      },
-    };
-  },
-};
 
 export interface GatewayOptions {
   config: Config;
@@ -158,13 +143,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   );
   const subgraphUrl = (name: string) => subgraphUrlOf(opts, name);
   const subgraphWsUrl = (name: string) => subgraphUrl(name).replace(/^http/, 'ws');
-  const executor = new SubscriptionExecutor(
+  const executor = new SubscriptionExecutor({
     supergraphSdl,
     services,
     log,
-    (name, authorization, requestId) => upstreamClient(subgraphWsUrl(name), authorization, requestId),
-    config.SUBSCRIPTION_MAX_QUEUED_EVENTS,
-  );
+    connect: (name, authorization, requestId) => upstreamClient(subgraphWsUrl(name), authorization, requestId),
+    maxQueued: config.SUBSCRIPTION_MAX_QUEUED_EVENTS,
+  });
   const cost = demandControl({
     supergraphSdl,
     schema: executor.schema,

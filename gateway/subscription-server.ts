@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionResult, type validate } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -244,3 +245,18 @@ export function serveGatewaySubscriptions(opts: {
 
   return { openSubscriptions: () => open, close: server.close };
 }
+
+/** A subscription sent over HTTP gets a clear 400 pointing to graphql-ws, not the gateway's 500. */
+export const subscriptionsOverWebSocket: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation === 'subscription') {
+          throw errors.badRequest(
+            'subscriptions are served over graphql-ws (WebSocket) on this same /graphql URL, not over HTTP POST',
+          );
+        }
+      },
+    };
+  },
+};
