@@ -30,12 +30,12 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
   const { config } = opts;
   const redis = redisConnection(redisTarget(config), 'producer');
   const queue = new RunQueue(runQueueOptions(config, redis));
-  const publisher = new EventPublisher(
+  const publisher = new EventPublisher({
     redis,
-    config.QUEUE_PREFIX,
-    createLogger('assessment', config.LOG_LEVEL),
-    config.EVENT_STREAM_MAXLEN,
-  );
+    prefix: config.QUEUE_PREFIX,
+    log: createLogger('assessment', config.LOG_LEVEL),
+    maxLen: config.EVENT_STREAM_MAXLEN,
+  });
   const agents = availableAgents(config);
   // Both retry forever: a subscription waits out a Redis outage and catches up after it.
   const subscriber = redisConnection(redisTarget(config), 'worker');

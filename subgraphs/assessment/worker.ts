@@ -70,10 +70,21 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const queueOpts = runQueueOptions(config, producerRedis);
     const queue = new RunQueue(queueOpts);
     steps.defer(() => queue.close());
-    const publisher = new EventPublisher(producerRedis, config.QUEUE_PREFIX, log, config.EVENT_STREAM_MAXLEN);
+    const publisher = new EventPublisher({
+      redis: producerRedis,
+      prefix: config.QUEUE_PREFIX,
+      log,
+      maxLen: config.EVENT_STREAM_MAXLEN,
+    });
     const cache =
       config.LLM_CACHE_TTL_SECONDS > 0
-        ? new LlmCache(producerRedis, config.QUEUE_PREFIX, config.LLM_CACHE_TTL_SECONDS, metrics.registry, log)
+        ? new LlmCache({
+            redis: producerRedis,
+            prefix: config.QUEUE_PREFIX,
+            ttlSeconds: config.LLM_CACHE_TTL_SECONDS,
+            registry: metrics.registry,
+            log,
+          })
         : undefined;
     const agents = new Map(availableAgents(config, cache).map((a) => [a.name, a]));
     const runsEnded = new Counter({
