@@ -142,9 +142,11 @@ export class EventHub {
     const replay =
       after === null
         ? null
-        : new StreamReplay(this.reader, feed.key, after, {
-            page: Math.min(this.replay.page, this.maxBuffered),
-            max: this.replay.max,
+        : new StreamReplay({
+            reader: this.reader,
+            key: feed.key,
+            after,
+            limits: { page: Math.min(this.replay.page, this.maxBuffered), max: this.replay.max },
           });
     const readPage = async (): Promise<void> => {
       pending.length = 0;
