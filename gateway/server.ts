@@ -9,7 +9,7 @@ import { TokenVerifier, type Principal } from '../shared/auth';
 import { jwtSecret, metricsPort, type Config } from '../shared/config';
 import { errors } from '../shared/errors';
 import { commonServerOptions } from '../shared/graphql/apollo';
-import { closeAll, closeOnce } from '../shared/graphql/close';
+import { CleanupStack } from '../shared/cleanup-stack';
 import { requestIdOf } from '../shared/graphql/context';
 import { addOpsRoutes, compressResponses, graphqlApp, listen, serveMetrics } from '../shared/graphql/http';
 import { graphqlRoute, serveRequests, type GraphQLRequest } from '../shared/graphql/graphql-route';
@@ -100,7 +100,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     labelNames: ['stage'] as const,
     registers: [metrics.registry],
   });
+  // Closed last-in-first-out: what requests use (the subgraphs' agent, Redis) after what serves them.
+  const cleanup = new CleanupStack();
   const agent = subgraphAgent();
+  // Last: Apollo Server has drained the HTTP requests by then, so a fetch a subgraph still has not
+  // answered has no caller left, and undici's close() would wait for it however long.
+  cleanup.defer(() => agent.destroy());
   const subgraphFetches = config.DEDUPLICATE_REQUESTS
     ? new Inflight<RawAnswer>(() => deduplicated.inc({ stage: 'subgraph' }))
     : undefined;
@@ -129,6 +134,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const services = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, subgraphUrlOf(opts, s.name))]));
   const limits = operationLimits(config);
   const redis = redisConnection(redisTarget(config), 'producer');
+  cleanup.defer(() => closeRedis(redis));
   const tenantLimits = new TenantLimitsCache({
     tenantUrl: subgraphUrlOf(opts, 'tenant'),
     ttlMs: config.TENANT_LIMITS_CACHE_MS,
@@ -262,23 +268,17 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       this.set(ws.openSubscriptions());
     },
   });
-  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
-  const close = closeOnce(() =>
-    closeAll([
-      () => ws.close(),
-      () => apollo.stop(),
-      () => new Promise<void>((r) => http.close(() => r())),
-      () => metricsServer?.close(),
-      () => closeRedis(redis),
-      // Apollo Server has drained the HTTP requests by now: a fetch a subgraph still has not
-      // answered has no caller left, and undici's close() would wait for it however long.
-      () => agent.destroy(),
-    ]),
-  );
+  cleanup.defer(() => new Promise<void>((r) => http.close(() => r())));
+  cleanup.defer(() => apollo.stop());
+  // Before Apollo's drain, which would otherwise wait out graphql-ws's upgraded sockets: they close with 1001.
+  cleanup.defer(() => ws.close());
+  const close = () => cleanup.close();
   let port: number;
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>>;
   try {
     port = await listen(http, opts.port, config.BIND_HOST);
     metricsServer = await serveMetrics(metrics, opts.metricsPort ?? metricsPort(config, 'gateway'), config.BIND_HOST);
+    cleanup.defer(() => metricsServer.close());
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
