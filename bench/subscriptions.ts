@@ -80,7 +80,12 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
     }
     // Seqs continue each assessment's log, as workers' would (a gap would make subscribers read MongoDB).
     const nextSeq = new Map<string, number>();
-    const publisher = new EventPublisher(pub, prefix, createLogger('bench', 'silent'), config.EVENT_STREAM_MAXLEN);
+    const publisher = new EventPublisher({
+      redis: pub,
+      prefix,
+      log: createLogger('bench', 'silent'),
+      maxLen: config.EVENT_STREAM_MAXLEN,
+    });
     const publish = async (targets: typeof docs) => {
       const at = new Date();
       await Promise.all(

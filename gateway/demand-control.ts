@@ -126,21 +126,16 @@ export function demandControl(opts: DemandControlOptions) {
         async didResolveOperation({ contextValue, document, request, operation }) {
           // Subscriptions over HTTP are refused by their own plugin; over WebSocket, `admit` checks them.
           if (operation?.operation === 'subscription') return;
-          try {
-            // On the context before the check, so a refused operation's log line has its estimate too.
-            contextValue.cost = await measure({
-              principal: contextValue.principal,
-              authorization: contextValue.authorization,
-              requestId: contextValue.requestId,
-              document,
-              variables: request.variables,
-              operationName: request.operationName,
-            });
-            refuseOver(contextValue.cost);
-          } catch (err) {
-            const e = err as GraphQLError;
-            throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 400 } } });
-          }
+          // On the context before the check, so a refused operation's log line has its estimate too.
+          contextValue.cost = await measure({
+            principal: contextValue.principal,
+            authorization: contextValue.authorization,
+            requestId: contextValue.requestId,
+            document,
+            variables: request.variables,
+            operationName: request.operationName,
+          });
+          refuseOver(contextValue.cost);
         },
         // Synchronous up to the assignment, so the observability plugin after it logs the actual cost.
         async willSendResponse({ contextValue, operation, response }) {

@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
+import { Kind, type OperationDefinitionNode } from 'graphql';
 import type { Principal } from '../shared/auth';
-import { ErrorCode } from '../shared/errors';
 import type { TenantRateLimiter } from '../shared/rate-limits';
 import { tenantOf, type TenantLimitsCache } from './tenant-limits';
 
@@ -62,13 +61,7 @@ export function tenantRates(limiter: TenantRateLimiter, cache: TenantLimitsCache
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue }) {
-          try {
-            await check(contextValue.principal, contextValue.authorization, contextValue.requestId);
-          } catch (err) {
-            const e = err as GraphQLError;
-            if (e.extensions?.code !== ErrorCode.RATE_LIMITED) throw err;
-            throw new GraphQLError(e.message, { extensions: { ...e.extensions, http: { status: 429 } } });
-          }
+          await check(contextValue.principal, contextValue.authorization, contextValue.requestId);
         },
         async willSendResponse({ contextValue, operation, request }) {
           // This gateway sees new limits at once; the others within TENANT_LIMITS_CACHE_MS.

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { errors } from '../shared/errors';
+import { errors, refusalStatus } from '../shared/errors';
 import type { ResultSerializer } from './result-json';
 
 /**
@@ -29,7 +29,7 @@ export function responseSizeCap(maxBytes: number, serializer: ResultSerializer):
             kind: 'single',
             singleResult: { errors: [{ message: e.message, extensions: e.extensions }] },
           };
-          response.http.status = 400;
+          response.http.status = refusalStatus(e);
         },
       };
     },

@@ -1,15 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { Counter, Gauge } from 'prom-client';
 import { TokenVerifier, type Principal } from '../shared/auth';
 import { jwtSecret, metricsPort, type Config } from '../shared/config';
-import { ErrorCode } from '../shared/errors';
+import { errors } from '../shared/errors';
 import { commonServerOptions } from '../shared/graphql/apollo';
-import { closeAll, closeOnce } from '../shared/graphql/close';
+import { CleanupStack } from '../shared/cleanup-stack';
 import { requestIdOf } from '../shared/graphql/context';
 import { addOpsRoutes, compressResponses, graphqlApp, listen, serveMetrics } from '../shared/graphql/http';
 import { graphqlRoute, serveRequests, type GraphQLRequest } from '../shared/graphql/graphql-route';
@@ -24,7 +24,7 @@ import { demandControl } from './demand-control';
 import { asTenantLimits, TenantLimitsCache } from './tenant-limits';
 import { closeRedis, redisConnection, redisTarget } from '../shared/redis';
 import { TenantRateLimiter } from '../shared/rate-limits';
-import { serveGatewaySubscriptions, upstreamClient } from './subscription-server';
+import { serveGatewaySubscriptions, subscriptionsOverWebSocket, upstreamClient } from './subscription-server';
 import { serveIde, wantsPage } from './ide';
 import { isIntrospectionOnly } from './introspection';
 import { Inflight } from './inflight';
@@ -56,24 +56,6 @@ function operationOf(req: GraphQLRequest): [query: unknown, operationName: unkno
   const search = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
   return [search.get('query') ?? undefined, search.get('operationName') ?? undefined];
 }
-
-/** A subscription sent over HTTP gets a clear 400 pointing to graphql-ws, not the gateway's 500. */
-const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ operation }) {
-        if (operation?.operation === 'subscription') {
-          throw new GraphQLError(
-            'subscriptions are served over graphql-ws (WebSocket) on this same /graphql URL, not over HTTP POST',
-            {
-              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-            },
-          );
-        }
-      },
-    };
-  },
-};
 
 export interface GatewayOptions {
   config: Config;
@@ -119,9 +101,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     labelNames: ['stage'] as const,
     registers: [metrics.registry],
   });
+  // Closed last-in-first-out: what requests use (the subgraphs' agent, Redis) after what serves them.
+  const cleanup = new CleanupStack();
   const { agent, timeout, sourceFor } = subgraphFetching(config, metrics.registry, () =>
     deduplicated.inc({ stage: 'subgraph' }),
   );
+  // Last: Apollo Server has drained the HTTP requests by then, so a fetch a subgraph still has not
+  // answered has no caller left, and undici's close() would wait for it however long.
+  cleanup.defer(() => agent.destroy());
   const apolloGateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => sourceFor(name, opts.subgraphUrls[name as SubgraphName] ?? url ?? ''),
@@ -139,6 +126,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const services = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, subgraphUrlOf(opts, s.name))]));
   const limits = operationLimits(config);
   const redis = redisConnection(redisTarget(config), 'producer');
+  cleanup.defer(() => closeRedis(redis));
   const tenantLimits = new TenantLimitsCache({
     tenantUrl: subgraphUrlOf(opts, 'tenant'),
     ttlMs: config.TENANT_LIMITS_CACHE_MS,
@@ -154,13 +142,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   );
   const subgraphUrl = (name: string) => subgraphUrlOf(opts, name);
   const subgraphWsUrl = (name: string) => subgraphUrl(name).replace(/^http/, 'ws');
-  const executor = new SubscriptionExecutor(
+  const executor = new SubscriptionExecutor({
     supergraphSdl,
     services,
     log,
-    (name, authorization, requestId) => upstreamClient(subgraphWsUrl(name), authorization, requestId),
-    config.SUBSCRIPTION_MAX_QUEUED_EVENTS,
-  );
+    connect: (name, authorization, requestId) => upstreamClient(subgraphWsUrl(name), authorization, requestId),
+    maxQueued: config.SUBSCRIPTION_MAX_QUEUED_EVENTS,
+  });
   const cost = demandControl({
     supergraphSdl,
     schema: executor.schema,
@@ -246,7 +234,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
           return { requestId, authorization, principal: null, log: log.child({ requestId }) };
         }
         const message = err instanceof GraphQLError ? err.message : 'the token is not valid';
-        throw new GraphQLError(message, { extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } } });
+        throw errors.unauthenticated(message);
       }
     },
   });
@@ -260,23 +248,17 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       this.set(ws.openSubscriptions());
     },
   });
-  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
-  const close = closeOnce(() =>
-    closeAll([
-      () => ws.close(),
-      () => apollo.stop(),
-      () => new Promise<void>((r) => http.close(() => r())),
-      () => metricsServer?.close(),
-      () => closeRedis(redis),
-      // Apollo Server has drained the HTTP requests by now: a fetch a subgraph still has not
-      // answered has no caller left, and undici's close() would wait for it however long.
-      () => agent.destroy(),
-    ]),
-  );
+  cleanup.defer(() => new Promise<void>((r) => http.close(() => r())));
+  cleanup.defer(() => apollo.stop());
+  // Before Apollo's drain, which would otherwise wait out graphql-ws's upgraded sockets: they close with 1001.
+  cleanup.defer(() => ws.close());
+  const close = () => cleanup.close();
   let port: number;
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>>;
   try {
     port = await listen(http, opts.port, config.BIND_HOST);
     metricsServer = await serveMetrics(metrics, opts.metricsPort ?? metricsPort(config, 'gateway'), config.BIND_HOST);
+    cleanup.defer(() => metricsServer.close());
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -104,6 +104,18 @@ export function boundedUpstream(
   return it;
 }
 
+/** Where a SharedStream's results come from, and what it calls when it ends. */
+export interface SharedStreamOptions {
+  /** The one upstream subscription's results. Required. */
+  source: AsyncIterable<ExecutionResult>;
+  /** Closes the upstream, once, when the last subscriber leaves or it ends. Required. */
+  stop: () => void;
+  /** Called, before `stop`, when the stream takes no more subscribers (to forget it); default none. */
+  onIdle?: () => void;
+  /** Results one subscriber may have waiting (SUBSCRIPTION_MAX_QUEUED_EVENTS); default 1000. */
+  maxQueued?: number;
+}
+
 /**
  * One upstream subscription feeding many identical downstream ones, each through a bounded
  * PushIterator. When the last subscriber leaves (by return, overflow or error), `stop` closes the
@@ -114,12 +126,15 @@ export class SharedStream {
   private readonly subs = new Map<PushIterator, string | undefined>();
   private finished = false;
 
-  constructor(
-    source: AsyncIterable<ExecutionResult>,
-    private readonly stop: () => void,
-    private readonly onIdle: () => void,
-    private readonly maxQueued = 1000,
-  ) {
+  private readonly stop: () => void;
+  private readonly onIdle: () => void;
+  private readonly maxQueued: number;
+
+  constructor(opts: SharedStreamOptions) {
+    const { source } = opts;
+    this.stop = opts.stop;
+    this.onIdle = opts.onIdle ?? (() => {});
+    this.maxQueued = opts.maxQueued ?? 1000;
     void (async () => {
       let failure: unknown;
       try {

@@ -16,6 +16,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { Client } from 'graphql-ws';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../shared/logger';
 import { boundedUpstream, SharedStream } from './shared-stream';
 
@@ -53,26 +54,41 @@ function liveOnly(operation: string): boolean {
  * fetch in a one-off query plan (event, then the rest), which the gateway's own plan executor runs
  * through `_entities` of the other subgraphs and shapes to the client's selection.
  */
+export interface SubscriptionExecutorOptions {
+  /** The composed supergraph, planned against. Required. */
+  supergraphSdl: string;
+  /** The subgraphs' data sources, for `_entities` fetches. Required. */
+  services: ServiceMap;
+  /** Where upstream failures are logged. Required. */
+  log: Logger;
+  /**
+   * Opens a graphql-ws client to a subgraph with a caller's token, for streams shared by several
+   * connections (a connection's own streams use its own clients). Required.
+   */
+  connect: (service: string, authorization: string | undefined, requestId: string) => Client;
+  /** Events one subscription may have waiting at the gateway (SUBSCRIPTION_MAX_QUEUED_EVENTS); default 1000. */
+  maxQueued?: number;
+}
+
 export class SubscriptionExecutor {
   private readonly apiSchema: Schema;
   readonly schema: GraphQLSchema;
   private readonly supergraphSchema: GraphQLSchema;
   private readonly planner: QueryPlanner;
-  private readonly plans = new Map<string, SubscriptionNode>();
+  private readonly plans = new LRUCache<string, SubscriptionNode>({ max: PLAN_CACHE_SIZE });
   private readonly shared = new Map<string, SharedStream>();
 
-  /**
-   * @param connect opens a graphql-ws client to a subgraph with a caller's token, for streams
-   * shared by several connections (a connection's own streams use its own clients).
-   */
-  constructor(
-    supergraphSdl: string,
-    private readonly services: ServiceMap,
-    private readonly log: Logger,
-    private readonly connect: (service: string, authorization: string | undefined, requestId: string) => Client,
-    /** Events one subscription may have waiting at the gateway (SUBSCRIPTION_MAX_QUEUED_EVENTS); default 1000. */
-    private readonly maxQueued = 1000,
-  ) {
+  private readonly services: ServiceMap;
+  private readonly log: Logger;
+  private readonly connect: SubscriptionExecutorOptions['connect'];
+  private readonly maxQueued: number;
+
+  constructor(opts: SubscriptionExecutorOptions) {
+    const { supergraphSdl } = opts;
+    this.services = opts.services;
+    this.log = opts.log;
+    this.connect = opts.connect;
+    this.maxQueued = opts.maxQueued ?? 1000;
     const supergraph = Supergraph.build(supergraphSdl);
     this.apiSchema = supergraph.apiSchema();
     this.schema = this.apiSchema.toGraphQLJSSchema();
@@ -89,7 +105,6 @@ export class SubscriptionExecutor {
     const plan = this.planner.buildQueryPlan(operation);
     if (plan.node?.kind !== 'Subscription')
       throw new GraphQLError('expected a subscription operation', { extensions: { code: 'BAD_USER_INPUT' } });
-    if (this.plans.size >= PLAN_CACHE_SIZE) this.plans.delete(this.plans.keys().next().value!);
     this.plans.set(key, plan.node);
     return plan.node;
   }
@@ -143,14 +158,14 @@ export class SubscriptionExecutor {
           return created.authorization() ?? caller.authorization;
         },
       };
-      const created: SharedStream = new SharedStream(
-        this.stream(current, client, node, document, variables, operationName),
-        () => void client.dispose(),
-        () => {
+      const created: SharedStream = new SharedStream({
+        source: this.stream(current, client, node, document, variables, operationName),
+        stop: () => void client.dispose(),
+        onIdle: () => {
           if (this.shared.get(key) === created) this.shared.delete(key);
         },
-        this.maxQueued,
-      );
+        maxQueued: this.maxQueued,
+      });
       shared = created;
       this.shared.set(key, shared);
     }

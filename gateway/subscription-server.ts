@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionResult, type validate } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { Principal, TokenVerifier } from '../shared/auth';
+import { actingTenant, type Principal, type TokenVerifier } from '../shared/auth';
 import { ErrorCode, errors } from '../shared/errors';
 import { serveGraphqlWs, type WsCaller } from '../shared/graphql/ws';
 import type { Logger } from '../shared/logger';
@@ -183,13 +184,13 @@ export function serveGatewaySubscriptions(opts: {
       },
       subscribe: (args) => {
         const { conn, slot } = args.contextValue as { conn: Connection; slot: Slot };
-        const tenant = conn.principal.tenantId?.toHexString() ?? '-';
-        const canRead = conn.principal.roles.some((r) => r !== 'platform-admin');
+        // Shared per tenant only for a caller reading its own tenant's events.
+        const own = actingTenant(conn.principal, 'read', 'null');
         const caller: SubscriptionCaller = {
           requestId: conn.requestId,
           authorization: conn.authorization,
           upstream: (s) => upstream(conn, s),
-          shareKey: canRead && conn.principal.tenantId ? `tenant:${tenant}` : undefined,
+          shareKey: own ? `tenant:${own.toHexString()}` : undefined,
         };
         let source: AsyncIterableIterator<ExecutionResult>;
         try {
@@ -244,3 +245,18 @@ export function serveGatewaySubscriptions(opts: {
 
   return { openSubscriptions: () => open, close: server.close };
 }
+
+/** A subscription sent over HTTP gets a clear 400 pointing to graphql-ws, not the gateway's 500. */
+export const subscriptionsOverWebSocket: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (operation?.operation === 'subscription') {
+          throw errors.badRequest(
+            'subscriptions are served over graphql-ws (WebSocket) on this same /graphql URL, not over HTTP POST',
+          );
+        }
+      },
+    };
+  },
+};

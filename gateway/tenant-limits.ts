@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
-import type { Principal } from '../shared/auth';
+import { actingTenant, type Principal } from '../shared/auth';
 import { EntityClient } from '../shared/graphql/entity-client';
 import type { Logger } from '../shared/logger';
 import type { PlanLimits } from '../shared/plans';
@@ -8,7 +8,7 @@ import type { SubgraphTimeout } from './subgraph-timeout';
 
 /** The tenant whose limits apply to this caller: none for a platform admin without a tenant role. */
 export function tenantOf(p: Principal | null): string | null {
-  return p?.tenantId && p.roles.some((r) => r !== 'platform-admin') ? p.tenantId.toHexString() : null;
+  return actingTenant(p, 'read', 'null')?.toHexString() ?? null;
 }
 
 export interface TenantLimits {
@@ -90,7 +90,7 @@ export class TenantLimitsCache {
     authorization: string | undefined,
     requestId: string,
   ): Promise<{ limits: TenantLimits; fallback: boolean }> {
-    let problem: string;
+    let problem: unknown;
     try {
       const [tenant] = await this.owner.fetch<{ id: string; limits: TenantLimits }>(
         { authorization, requestId, log: this.opts.log },
@@ -101,9 +101,9 @@ export class TenantLimitsCache {
         this.lastKnown.set(tenantId, tenant.limits);
         return { limits: tenant.limits, fallback: false };
       }
-      problem = 'the tenant subgraph does not know the tenant';
+      problem = new Error('the tenant subgraph does not know the tenant');
     } catch (err) {
-      problem = (err as Error).message;
+      problem = err;
     }
     const known = this.lastKnown.get(tenantId);
     const fallback = known ? 'last_known' : 'free_plan';

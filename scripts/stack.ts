@@ -4,7 +4,7 @@ import { candidateSubgraph } from '../subgraphs/candidate/server';
 import { jobSubgraph } from '../subgraphs/job/server';
 import { tenantSubgraph } from '../subgraphs/tenant/server';
 import type { Config } from '../shared/config';
-import { closeAll, closeOnce } from '../shared/graphql/close';
+import { CleanupStack } from '../shared/cleanup-stack';
 import { startSubgraph, type RunningSubgraph } from '../shared/graphql/subgraph-server';
 import type { Logger } from '../shared/logger';
 
@@ -33,7 +33,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const port = (p: number): number => (opts.randomPorts ? 0 : p);
   // Each server's /metrics: METRICS_PORT plus its offset, or any free port beside random ones.
   const metricsPort = opts.randomPorts ? 0 : undefined;
-  const started: Array<{ close(): Promise<void> }> = [];
+  // Closed last-in-first-out: the gateway first, then each subgraph before those it calls.
+  const started = new CleanupStack();
   const logger = (s: string) => opts.logger?.(s);
   try {
     const tenant = await startSubgraph(tenantSubgraph(config), {
@@ -43,7 +44,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       metricsPort,
       logger: logger('tenant'),
     });
-    started.push(tenant);
+    started.defer(() => tenant.close());
     const candidate = await startSubgraph(candidateSubgraph({ tenantUrl: tenant.url }), {
       config,
       mongoUri,
@@ -51,7 +52,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       metricsPort,
       logger: logger('candidate'),
     });
-    started.push(candidate);
+    started.defer(() => candidate.close());
     const job = await startSubgraph(jobSubgraph({ candidateUrl: candidate.url }), {
       config,
       mongoUri,
@@ -59,12 +60,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       metricsPort,
       logger: logger('job'),
     });
-    started.push(job);
+    started.defer(() => job.close());
     const assessment = await startSubgraph(
       assessmentSubgraph({ config, candidateUrl: candidate.url, jobUrl: job.url, tenantUrl: tenant.url }),
       { config, mongoUri, port: port(config.ASSESSMENT_PORT), metricsPort, logger: logger('assessment') },
     );
-    started.push(assessment);
+    started.defer(() => assessment.close());
     const gateway = await startGateway({
       config,
       port: port(config.GATEWAY_PORT),
@@ -73,14 +74,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       subgraphUrls: { tenant: tenant.url, candidate: candidate.url, job: job.url, assessment: assessment.url },
       logger: logger('gateway'),
     });
-    started.push(gateway);
+    started.defer(() => gateway.close());
     return {
       gateway,
       subgraphs: { tenant, candidate, job, assessment },
-      close: closeOnce(() => closeAll([...started].reverse().map((s) => () => s.close()))),
+      close: () => started.close(),
     };
   } catch (err) {
-    await closeAll([...started].reverse().map((s) => () => s.close())).catch(() => undefined);
+    await started.close().catch(() => undefined);
     throw err;
   }
 }

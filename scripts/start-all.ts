@@ -1,7 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { signToken } from '../shared/auth';
 import { jwtSecret, planLimitsOf } from '../shared/config';
-import { closeAll } from '../shared/graphql/close';
+import { CleanupStack } from '../shared/cleanup-stack';
 import { createLogger } from '../shared/logger';
 import type { Config } from '../shared/config';
 import { startStack } from './stack';
@@ -20,20 +20,22 @@ export async function startAll(config: Config): Promise<{ close(): Promise<void>
   if (!config.JWT_SECRET && !config.JWT_JWKS_URL)
     log.warn('JWT_SECRET is not set: using the development secret; never do this in production');
   const mongo = await localMongo(config);
-  const steps: Array<() => Promise<unknown>> = [() => mongo.close()];
+  // Closed last-in-first-out: the worker, then the graph, then Redis and MongoDB.
+  const steps = new CleanupStack();
+  steps.defer(() => mongo.close());
   try {
     const redis = await localRedis(config);
-    steps.unshift(() => redis.close());
+    steps.defer(() => redis.close());
     const cfg = { ...config, REDIS_URL: redis.url };
     const stack = await startStack({ config: cfg, mongoUri: mongo.uri });
-    steps.unshift(() => stack.close());
+    steps.defer(() => stack.close());
     const worker = await startWorker({
       config: cfg,
       mongoUri: mongo.uri,
       candidateUrl: stack.subgraphs.candidate.url,
       jobUrl: stack.subgraphs.job.url,
     });
-    steps.unshift(() => worker.close());
+    steps.defer(() => worker.close());
     const client = await MongoClient.connect(mongo.uri);
     const { tenant, created } = await seedDemo(client.db(config.MONGODB_DB), planLimitsOf(config)).finally(() =>
       client.close(),
@@ -69,9 +71,9 @@ export async function startAll(config: Config): Promise<{ close(): Promise<void>
         '',
       ].join('\n'),
     );
-    return { close: () => closeAll(steps) };
+    return { close: () => steps.close() };
   } catch (err) {
-    await closeAll(steps).catch(() => undefined);
+    await steps.close().catch(() => undefined);
     throw err;
   }
 }

@@ -183,29 +183,47 @@ function principalFrom(payload: JWTPayload): Principal {
   };
 }
 
-/** The caller's tenant, if its roles allow `access` there; FORBIDDEN otherwise. */
-export function tenantFor(principal: Principal, access: Access): ObjectId {
-  if (principal.service) {
-    // serviceGate has already limited a service token to the entity reads it may make.
-    if (access === 'read' && principal.tenantId) return principal.tenantId;
-    throw errors.forbidden(
-      `expected a user's token to ${access === 'read' ? 'read' : 'change'} this; received a service token`,
-    );
-  }
-  if (!principal.tenantId)
-    throw errors.forbidden(
-      `expected a token for a tenant; this token (roles: ${principal.roles.join(', ') || 'none'}) has none`,
-    );
-  if (!principal.roles.some((r) => GRANTS[access].includes(r))) {
-    throw errors.forbidden(
-      `expected one of the roles ${GRANTS[access].join(', ')} to ${access === 'read' ? 'read' : 'change'} this; the token has ${principal.roles.join(', ') || 'none'}`,
-    );
-  }
-  return principal.tenantId;
+/** What a caller acts as: inside its own tenant with an Access, or across tenants as a platform admin. */
+export type Acting = Access | 'platform';
+type ActingFor<A extends Acting> = A extends 'platform' ? 'platform' : ObjectId;
+
+/**
+ * The one tenant-role check. For an Access: the tenant the caller acts for, if its roles allow that
+ * there (a service token: reads of its tenant only). For 'platform': 'platform', for a platform
+ * admin. Otherwise FORBIDDEN, saying what was expected and what the token has; with `ifRefused`
+ * 'null', null instead (and for no caller), for answers that are empty rather than refused.
+ */
+export function actingTenant<A extends Acting>(principal: Principal, access: A): ActingFor<A>;
+export function actingTenant<A extends Acting>(
+  principal: Principal | null,
+  access: A,
+  ifRefused: 'null',
+): ActingFor<A> | null;
+export function actingTenant(
+  principal: Principal | null,
+  access: Acting,
+  ifRefused?: 'null',
+): ObjectId | 'platform' | null {
+  const refusal = principal ? refusalOf(principal, access) : 'expected a caller';
+  if (refusal === null) return access === 'platform' ? 'platform' : principal!.tenantId;
+  if (ifRefused === 'null') return null;
+  throw errors.forbidden(refusal);
 }
 
-export function requirePlatformAdmin(principal: Principal): void {
-  if (!principal.roles.includes('platform-admin')) throw errors.forbidden('expected the platform-admin role');
+function refusalOf(principal: Principal, access: Acting): string | null {
+  const has = principal.roles.join(', ') || 'none';
+  if (access === 'platform')
+    return principal.roles.includes('platform-admin') ? null : 'expected the platform-admin role';
+  const verb = access === 'read' ? 'read' : 'change';
+  if (principal.service)
+    // serviceGate has already limited a service token to the entity reads it may make.
+    return access === 'read' && principal.tenantId
+      ? null
+      : `expected a user's token to ${verb} this; received a service token`;
+  if (!principal.tenantId) return `expected a token for a tenant; this token (roles: ${has}) has none`;
+  if (!principal.roles.some((r) => GRANTS[access].includes(r)))
+    return `expected one of the roles ${GRANTS[access].join(', ')} to ${verb} this; the token has ${has}`;
+  return null;
 }
 
 export interface TokenClaims {
@@ -239,7 +257,7 @@ export const WORKER_SUBJECT = 'service:assessment-worker';
  * refuses them; the candidate and job subgraphs take them for their `_entities` reads only.
  */
 export class ServiceTokens {
-  private readonly cache = new Map<string, { token: Promise<string>; until: number }>();
+  private readonly cache = new LRUCache<string, { token: Promise<string>; until: number }>({ max: 10_000 });
   private readonly key: Uint8Array;
 
   /** @param internalSecret INTERNAL_JWT_SECRET, never the users' JWT_SECRET */
@@ -265,7 +283,6 @@ export class ServiceTokens {
       };
       entry.token.catch(() => this.cache.delete(tenantId));
       this.cache.set(tenantId, entry);
-      if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
     }
     return `Bearer ${await entry.token}`;
   }

@@ -1,24 +1,45 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
-/** The error codes of the contract, set in extensions.code. */
-export const ErrorCode = {
-  BAD_USER_INPUT: 'BAD_USER_INPUT',
-  UNAUTHENTICATED: 'UNAUTHENTICATED',
-  FORBIDDEN: 'FORBIDDEN',
-  NOT_FOUND: 'NOT_FOUND',
-  CONFLICT: 'CONFLICT',
-  RATE_LIMITED: 'RATE_LIMITED',
-  COST_ESTIMATED_TOO_EXPENSIVE: 'COST_ESTIMATED_TOO_EXPENSIVE',
-  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+/**
+ * The registry's codes, each with the HTTP status of a request it refuses before the operation runs
+ * (authentication, service-token gate, rate limits, demand control, answer size). An error a
+ * resolver throws leaves the status alone: the answer may still hold data (GraphQL over HTTP).
+ */
+const STATUS_OF_CODE = {
+  BAD_USER_INPUT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  COST_ESTIMATED_TOO_EXPENSIVE: 400,
+  INTERNAL_SERVER_ERROR: 500,
 } as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** The error codes of the contract, set in extensions.code. */
+export const ErrorCode = Object.fromEntries(Object.keys(STATUS_OF_CODE).map((c) => [c, c])) as {
+  readonly [C in keyof typeof STATUS_OF_CODE]: C;
+};
+export type ErrorCode = keyof typeof STATUS_OF_CODE;
+
+/** Apollo's codes the registry also throws: a subscription over HTTP, an operation refused as written. */
+const APOLLO_STATUS_OF_CODE: Readonly<Record<string, number>> = { BAD_REQUEST: 400, GRAPHQL_VALIDATION_FAILED: 400 };
+
+/**
+ * The HTTP status of a request refused, before it ran, by this error: its registry entry's status;
+ * undefined for an error without a registered code (Apollo's own carry theirs in extensions.http).
+ */
+export function refusalStatus(err: unknown): number | undefined {
+  const code = (err as GraphQLError | null)?.extensions?.code;
+  if (typeof code !== 'string') return undefined;
+  return Object.hasOwn(STATUS_OF_CODE, code) ? STATUS_OF_CODE[code as ErrorCode] : APOLLO_STATUS_OF_CODE[code];
+}
 
 /** Every `extensions.code` a client may see: the contract's and Apollo's own. */
 export const KNOWN_CODES: ReadonlySet<string> = new Set<string>([
   ...Object.values(ErrorCode),
   'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
+  ...Object.keys(APOLLO_STATUS_OF_CODE),
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
@@ -48,6 +69,8 @@ export const errors = {
   /** An operation the gateway will not run as written (Apollo's own code for what validation refuses). */
   invalidOperation: (message: string) =>
     new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
+  /** A request the gateway will not take over this transport (Apollo's code for a malformed request). */
+  badRequest: (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_REQUEST' } }),
   internal: (message = 'internal server error') => make(ErrorCode.INTERNAL_SERVER_ERROR, message),
   /** An answer over MAX_RESPONSE_BYTES: the query ran, but the client must ask for less to get it. */
   responseTooLarge: (responseBytes: number, maxResponseBytes: number) =>

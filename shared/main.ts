@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Config } from './config';
-import { closeAll } from './graphql/close';
+import { CleanupStack } from './cleanup-stack';
 import { createLogger } from './logger';
 import type { Tracing } from './tracing/start';
 
@@ -46,8 +46,11 @@ export function runMain(service: string, start: (config: Config) => Promise<{ cl
           process.exit(1);
         }, shutdownMs);
         timer.unref();
-        // Spans are flushed last, so the shutdown's own spans are exported too.
-        closeAll([() => running.close(), () => tracing?.shutdown()]).then(
+        // Spans are flushed last (tracing started first), so the shutdown's own spans are exported too.
+        const steps = new CleanupStack();
+        steps.defer(() => tracing?.shutdown());
+        steps.defer(() => running.close());
+        steps.close().then(
           () => process.exit(0),
           (err: unknown) => {
             log.error({ err }, 'shutdown failed');

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { errors } from './errors';
 
@@ -11,7 +12,8 @@ const MAX_LIMITERS = 1000;
  * If Redis fails, an in-memory limiter per process takes over rather than refusing every request.
  */
 export class TenantRateLimiter {
-  private readonly limiters = new Map<string, RateLimiterRedis>();
+  // Each distinct limit an admin sets makes a limiter; keep the most recent ones, not all ever seen.
+  private readonly limiters = new LRUCache<string, RateLimiterRedis>({ max: MAX_LIMITERS });
 
   constructor(
     private readonly redis: Redis,
@@ -30,8 +32,6 @@ export class TenantRateLimiter {
         insuranceLimiter: new RateLimiterMemory({ points, duration: durationSeconds }),
       });
       this.limiters.set(key, l);
-      // Each distinct limit an admin sets makes a limiter; keep the most recent ones, not all ever seen.
-      if (this.limiters.size > MAX_LIMITERS) this.limiters.delete(this.limiters.keys().next().value!);
     }
     return l;
   }

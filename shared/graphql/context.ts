@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ObjectId } from 'mongodb';
-import { tenantFor, type Access, type Principal, type TokenVerifier } from '../auth';
+import { actingTenant, type Access, type Principal, type TokenVerifier } from '../auth';
 import type { Logger } from '../logger';
 import type { BatchObserver } from './loader';
 
@@ -52,7 +52,7 @@ export async function buildRequestContext(
     authorization,
     log: child,
     principal: who,
-    tenant: (access) => tenantFor(who(), access),
+    tenant: (access) => actingTenant(who(), access),
     observeBatch,
   };
 }

@@ -27,11 +27,9 @@ export function serviceGate(allowed: ServiceReads): ApolloServerPlugin<RequestCo
           const problem = refusal(operation, request.variables ?? {}, allowed);
           if (!problem) return;
           const may = Object.entries(allowed).map(([type, fields]) => `${type} { ${fields.join(' ')} }`);
-          const err = errors.forbidden(
+          throw errors.forbidden(
             `expected a service token to read only ${may.length ? may.join(', ') : 'nothing'} through _entities here; received ${problem}`,
           );
-          Object.assign(err.extensions, { http: { status: 403 } });
-          throw err;
         },
       };
     },

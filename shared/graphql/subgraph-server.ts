@@ -3,7 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode } from 'graphql';
-import type { Db, MongoClient } from 'mongodb';
+import type { Db } from 'mongodb';
 import { TokenVerifier } from '../auth';
 import { internalJwtSecret, jwtSecret, metricsPort, type Config, type MetricsOf } from '../config';
 import { createLogger, type Logger } from '../logger';
@@ -11,7 +11,7 @@ import { createMetrics, type Metrics } from '../metrics';
 import { connectMongo } from '../mongo/connect';
 import { commonServerOptions } from './apollo';
 import { buildRequestContext, type RequestContext } from './context';
-import { closeAll, closeOnce } from './close';
+import { CleanupStack } from '../cleanup-stack';
 import { graphqlRoute, serveRequests } from './graphql-route';
 import { addOpsRoutes, compressResponses, graphqlApp, listen, serveMetrics } from './http';
 import { serviceGate, type ServiceReads } from './service-gate';
@@ -80,18 +80,18 @@ export async function startSubgraph<Ctx extends RequestContext>(
     maxAgeSeconds: config.JWT_MAX_AGE_SECONDS,
     internalSecret: def.serviceReads ? internalJwtSecret(config) : undefined,
   });
-  const cleanup: Array<() => Promise<unknown> | unknown> = [];
-  let client: MongoClient | undefined;
-  let http: Server | undefined;
+  // Closed last-in-first-out: servers before what their requests use.
+  const cleanup = new CleanupStack();
   try {
-    if (def.close) cleanup.push(() => def.close!());
-    client = await connectMongo(opts.mongoUri, metrics, `hiregraph-${def.name}`);
-    cleanup.push(() => client!.close());
+    if (def.close) cleanup.defer(() => def.close!());
+    const client = await connectMongo(opts.mongoUri, metrics, `hiregraph-${def.name}`);
+    cleanup.defer(() => client.close());
     const db = client.db(config.MONGODB_DB);
     await def.ensureIndexes(db);
 
     const app = graphqlApp();
-    http = createServer();
+    const http: Server = createServer();
+    cleanup.defer(() => new Promise<void>((r) => http.close(() => r())));
     const schema = buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as never });
     const common = commonServerOptions(config, http, log);
     const apollo = new ApolloServer<Ctx>({
@@ -104,7 +104,7 @@ export async function startSubgraph<Ctx extends RequestContext>(
       ],
     });
     await apollo.start();
-    cleanup.unshift(() => apollo.stop());
+    cleanup.defer(() => apollo.stop());
 
     app.use(httpMetrics(metrics));
     app.use(compressResponses(config.COMPRESSION_THRESHOLD_BYTES));
@@ -124,7 +124,7 @@ export async function startSubgraph<Ctx extends RequestContext>(
           db,
         ),
       );
-      cleanup.unshift(() => ws.close());
+      cleanup.defer(() => ws.close());
     }
     const graphql = graphqlRoute(apollo, {
       bodyLimitBytes: SUBGRAPH_BODY_LIMIT_BYTES,
@@ -141,9 +141,8 @@ export async function startSubgraph<Ctx extends RequestContext>(
       opts.metricsPort ?? metricsPort(config, def.name as MetricsOf),
       config.BIND_HOST,
     );
-    cleanup.push(() => metricsServer.close());
+    cleanup.defer(() => metricsServer.close());
     log.info({ port, metricsPort: metricsServer.port }, `${def.name} subgraph listening`);
-    const server = http;
     return {
       name: def.name,
       port,
@@ -151,11 +150,10 @@ export async function startSubgraph<Ctx extends RequestContext>(
       metrics,
       metricsUrl: metricsServer.url,
       db,
-      close: closeOnce(() => closeAll([...cleanup, () => new Promise<void>((r) => server.close(() => r()))])),
+      close: () => cleanup.close(),
     };
   } catch (err) {
-    await closeAll(cleanup).catch(() => undefined);
-    http?.close();
+    await cleanup.close().catch(() => undefined);
     throw err;
   }
 }

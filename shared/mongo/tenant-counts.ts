@@ -1,13 +1,13 @@
 import { ObjectId, type Collection, type Document } from 'mongodb';
-import type { Principal } from '../auth';
+import { actingTenant, type Principal } from '../auth';
 
 /**
  * The tenants whose counts a caller may read: its own for a tenant role, every one asked for a
  * platform admin. Another tenant's id is not refused but counted as empty, like a missing one.
  */
 export function countableTenants(principal: Principal, tenantIds: readonly string[]): Set<string> {
-  if (principal.roles.includes('platform-admin')) return new Set(tenantIds);
-  const own = principal.tenantId?.toHexString();
+  if (actingTenant(principal, 'platform', 'null')) return new Set(tenantIds);
+  const own = actingTenant(principal, 'read', 'null')?.toHexString();
   return new Set(own && tenantIds.includes(own) ? [own] : []);
 }
 

@@ -1,59 +1,30 @@
 import type { Redis } from 'ioredis';
 import { errors } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { eventsDoorbell, eventStreamKey, type PublishedEvent } from './event-publisher';
+import { eventsDoorbell, eventStreamKey } from './event-publisher';
+import {
+  SlowConsumerError,
+  type EventHubOptions,
+  type Feed,
+  type Sub,
+  type HubItem,
+  type Listener,
+  type ListenOptions,
+  type StreamEvent,
+} from './event-hub-types';
 import { compareIds, DEFAULT_REPLAY, parseEntry, StreamReplay, type ReplayLimits } from './event-replay';
 
-export { compareIds };
-
-/** Raised into a listener that fell too far behind; the subscriber resumes with afterSeq or after. */
-export class SlowConsumerError extends Error {}
-
-/** A stream entry as listeners get it: the event and its position in the tenant's stream. */
-export interface StreamEvent extends PublishedEvent {
-  cursor: string;
-}
-
-/** What a listener yields: an event, or `resync` after Redis came back (catch up from MongoDB). */
-export type HubItem = StreamEvent | { resync: true };
-
-/** A bounded stream of one tenant's events for one subscription. */
-export interface Listener extends AsyncIterable<HubItem> {
-  close(): void;
-  /** Wakes the listener with a `resync` item (a timer's or a reconnect's catch-up). */
-  nudge(): void;
-  /** True once the listener fell more than `maxBuffered` events behind; it ends after what it holds. */
-  readonly slow: boolean;
-}
-
-export interface ListenOptions {
-  /** Only this assessment's events are delivered (and buffered). */
-  assessmentId?: string;
-  /** Start after this stream position (a cursor); refused when the stream no longer holds it. */
-  after?: string | null;
-}
+export {
+  compareIds,
+  SlowConsumerError,
+  type EventHubOptions,
+  type HubItem,
+  type Listener,
+  type ListenOptions,
+  type StreamEvent,
+};
 
 const STREAM_ID = /^(\d{1,15})-(\d{1,15})$/;
-
-interface Sub {
-  assessmentId: string;
-  deliver(e: StreamEvent): void;
-  nudge(): void;
-}
-
-/** One tenant's stream as this process follows it. */
-interface Feed {
-  key: string;
-  channel: string;
-  /** Listeners by the assessment they watch ('' for every assessment), so delivery costs no scan. */
-  subs: Map<string, Set<Sub>>;
-  size: number;
-  /** The last entry read; set once the feed is ready. */
-  position: string;
-  ready: Promise<void>;
-  reading: boolean;
-  again: boolean;
-}
 
 const READ_BATCH = 500;
 
@@ -69,22 +40,21 @@ export class EventHub {
   private readonly timer: NodeJS.Timeout;
   private closed = false;
 
-  /**
-   * @param subscriber a connection in subscriber mode, for doorbells
-   * @param reader a connection for stream reads (XREAD, XRANGE)
-   * @param maxBuffered events one listener may have waiting (SUBSCRIPTION_MAX_QUEUED_EVENTS)
-   * @param pollMs how often every followed stream is read even without a doorbell (EVENT_POLL_MS)
-   * @param replay how `after` replays the stream (EVENT_REPLAY_PAGE, EVENT_REPLAY_MAX)
-   */
-  constructor(
-    private readonly subscriber: Redis,
-    private readonly reader: Redis,
-    private readonly prefix: string,
-    private readonly log: Logger,
-    private readonly maxBuffered = 1000,
-    pollMs = 5000,
-    private readonly replay: ReplayLimits = DEFAULT_REPLAY,
-  ) {
+  private readonly subscriber: Redis;
+  private readonly reader: Redis;
+  private readonly prefix: string;
+  private readonly log: Logger;
+  private readonly maxBuffered: number;
+  private readonly replay: ReplayLimits;
+
+  constructor(opts: EventHubOptions) {
+    const { subscriber, reader } = opts;
+    this.subscriber = subscriber;
+    this.reader = reader;
+    this.prefix = opts.prefix;
+    this.log = opts.log;
+    this.maxBuffered = opts.maxBuffered ?? 1000;
+    this.replay = opts.replay ?? DEFAULT_REPLAY;
     subscriber.on('message', (channel: string) => {
       const feed = this.feeds.get(channel);
       if (feed) void this.pull(feed);
@@ -101,7 +71,7 @@ export class EventHub {
     reader.on('ready', caughtUp);
     this.timer = setInterval(() => {
       for (const feed of this.feeds.values()) void this.pull(feed);
-    }, pollMs);
+    }, opts.pollMs ?? 5000);
     this.timer.unref();
   }
 
@@ -172,9 +142,11 @@ export class EventHub {
     const replay =
       after === null
         ? null
-        : new StreamReplay(this.reader, feed.key, after, {
-            page: Math.min(this.replay.page, this.maxBuffered),
-            max: this.replay.max,
+        : new StreamReplay({
+            reader: this.reader,
+            key: feed.key,
+            after,
+            limits: { page: Math.min(this.replay.page, this.maxBuffered), max: this.replay.max },
           });
     const readPage = async (): Promise<void> => {
       pending.length = 0;
@@ -286,7 +258,7 @@ export class EventHub {
     } catch (err) {
       if (!this.closed)
         this.log.warn(
-          { err: (err as Error).message, stream: feed.key },
+          { err, stream: feed.key },
           'could not read the event stream; will read again on reconnect or at the next poll',
         );
     } finally {

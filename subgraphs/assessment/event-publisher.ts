@@ -75,6 +75,17 @@ type AppendFn = (
   force: string,
 ) => Promise<[number, string]>;
 
+export interface EventPublisherOptions {
+  /** The connection streams are appended with. Required. */
+  redis: Redis;
+  /** The keys' prefix (QUEUE_PREFIX). Required. */
+  prefix: string;
+  /** Where failed publishes are logged. Required. */
+  log: Logger;
+  /** Entries kept per tenant stream, approximately (EVENT_STREAM_MAXLEN); default 10000. */
+  maxLen?: number;
+}
+
 /**
  * Appends events to the tenant's Redis stream after they are stored in MongoDB. Events a failed
  * publish left out are appended before the next event of the same assessment (they are in the
@@ -84,13 +95,17 @@ type AppendFn = (
 export class EventPublisher {
   private readonly append: AppendFn;
 
-  /** @param maxLen entries kept per tenant stream (EVENT_STREAM_MAXLEN), approximately. */
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-    private readonly log: Logger,
-    private readonly maxLen = 10_000,
-  ) {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly log: Logger;
+  private readonly maxLen: number;
+
+  constructor(opts: EventPublisherOptions) {
+    const { redis } = opts;
+    this.redis = redis;
+    this.prefix = opts.prefix;
+    this.log = opts.log;
+    this.maxLen = opts.maxLen ?? 10_000;
     if (!('hiregraphAppendEvent' in redis))
       redis.defineCommand('hiregraphAppendEvent', { numberOfKeys: 2, lua: APPEND });
     this.append = (redis as unknown as { hiregraphAppendEvent: AppendFn }).hiregraphAppendEvent.bind(redis);
@@ -109,7 +124,7 @@ export class EventPublisher {
         await this.appendInOrder(doc, event);
       } catch (err) {
         this.log.warn(
-          { err: (err as Error).message, assessmentId: doc._id.toHexString(), seq: event.seq },
+          { err, assessmentId: doc._id.toHexString(), seq: event.seq },
           'could not publish an assessment event; it is in MongoDB and the next event re-publishes it',
         );
       }

@@ -7,8 +7,21 @@ export type RawEntry = [id: string, fields: string[]];
 
 /** How assessmentEvents(after:) replays: page size (EVENT_REPLAY_PAGE) and most entries per subscribe (EVENT_REPLAY_MAX). */
 export interface ReplayLimits {
+  /** Entries read per XRANGE (EVENT_REPLAY_PAGE); default 100. */
   page: number;
+  /** Most entries replayed per subscribe (EVENT_REPLAY_MAX); default 5000. */
   max: number;
+}
+
+export interface StreamReplayOptions {
+  /** The connection for XRANGE reads. Required. */
+  reader: Redis;
+  /** The tenant's stream key. Required. */
+  key: string;
+  /** The cursor the replay starts after (exclusive). Required. */
+  after: string;
+  /** Page size and cap; default DEFAULT_REPLAY (page 100, max 5000). */
+  limits?: ReplayLimits;
 }
 
 export const DEFAULT_REPLAY: ReplayLimits = { page: 100, max: 5000 };
@@ -28,13 +41,17 @@ export class StreamReplay {
   /** `max` entries were replayed and more remain. */
   capped = false;
 
-  constructor(
-    private readonly reader: Redis,
-    private readonly key: string,
-    private readonly after: string,
-    private readonly limits: ReplayLimits,
-  ) {
-    this.position = after;
+  private readonly reader: Redis;
+  private readonly key: string;
+  private readonly after: string;
+  private readonly limits: ReplayLimits;
+
+  constructor(opts: StreamReplayOptions) {
+    this.reader = opts.reader;
+    this.key = opts.key;
+    this.after = opts.after;
+    this.limits = opts.limits ?? DEFAULT_REPLAY;
+    this.position = opts.after;
   }
 
   /** The next page; the first one refuses a cursor the stream no longer holds (BAD_USER_INPUT). */

@@ -61,7 +61,7 @@ export class Reconciler {
         const healed = await this.heal();
         if (healed) this.opts.log.info({ assessments: healed }, 'reconciler re-published events the streams lacked');
       } catch (err) {
-        this.opts.log.warn({ err: (err as Error).message }, 'reconciler pass failed; will try again');
+        this.opts.log.warn({ err }, 'reconciler pass failed; will try again');
       } finally {
         this.running = null;
       }

@@ -135,7 +135,7 @@ export class RunService {
       await this.deps.queue.drive(data, nextStage(doc));
     } catch (err) {
       ctx.log.warn(
-        { err: (err as Error).message, assessmentId: doc._id.toHexString() },
+        { err, assessmentId: doc._id.toHexString() },
         'enqueue failed; the reconciler will enqueue this run',
       );
     }

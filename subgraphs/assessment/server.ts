@@ -30,25 +30,25 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
   const { config } = opts;
   const redis = redisConnection(redisTarget(config), 'producer');
   const queue = new RunQueue(runQueueOptions(config, redis));
-  const publisher = new EventPublisher(
+  const publisher = new EventPublisher({
     redis,
-    config.QUEUE_PREFIX,
-    createLogger('assessment', config.LOG_LEVEL),
-    config.EVENT_STREAM_MAXLEN,
-  );
+    prefix: config.QUEUE_PREFIX,
+    log: createLogger('assessment', config.LOG_LEVEL),
+    maxLen: config.EVENT_STREAM_MAXLEN,
+  });
   const agents = availableAgents(config);
   // Both retry forever: a subscription waits out a Redis outage and catches up after it.
   const subscriber = redisConnection(redisTarget(config), 'worker');
   const reader = redisConnection(redisTarget(config), 'worker');
-  const hub = new EventHub(
+  const hub = new EventHub({
     subscriber,
     reader,
-    config.QUEUE_PREFIX,
-    createLogger('assessment', config.LOG_LEVEL),
-    config.SUBSCRIPTION_MAX_QUEUED_EVENTS,
-    config.EVENT_POLL_MS,
-    { page: config.EVENT_REPLAY_PAGE, max: config.EVENT_REPLAY_MAX },
-  );
+    prefix: config.QUEUE_PREFIX,
+    log: createLogger('assessment', config.LOG_LEVEL),
+    maxBuffered: config.SUBSCRIPTION_MAX_QUEUED_EVENTS,
+    pollMs: config.EVENT_POLL_MS,
+    replay: { page: config.EVENT_REPLAY_PAGE, max: config.EVENT_REPLAY_MAX },
+  });
   const catchUp = new CatchUp(config.EVENT_CATCHUP_MS);
   const events = { catchUp, streamMaxLen: config.EVENT_STREAM_MAXLEN };
   const runs = new RunService({

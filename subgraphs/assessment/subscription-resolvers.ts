@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { errors } from '../../shared/errors';
 import { parseId } from '../../shared/mongo/ids';
 import type { CatchUp } from './catch-up';
@@ -122,16 +123,14 @@ export async function assessmentEvents(repo: AssessmentRepository, hub: EventHub
       let last = after ?? null;
       // Each assessment's last seq delivered: after a Redis failover that lost replication, the
       // stream can hold an assessment's events a second time (re-published from MongoDB).
-      const delivered = new Map<string, number>();
+      const delivered = new LRUCache<string, number>({ max: MAX_TRACKED });
       try {
         for await (const item of listener) {
           if ('resync' in item) continue;
           last = item.cursor;
           const id = item.assessmentId;
           if (item.event.seq <= (delivered.get(id) ?? 0)) continue;
-          delivered.delete(id);
           delivered.set(id, item.event.seq);
-          if (delivered.size > MAX_TRACKED) delivered.delete(delivered.keys().next().value!);
           yield { assessmentEvents: toEvent(item.event, item.assessment, item.cursor) };
         }
       } catch (err) {

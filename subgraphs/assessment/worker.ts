@@ -5,7 +5,7 @@ import { Counter } from 'prom-client';
 import type { MongoClient } from 'mongodb';
 import { ServiceTokens } from '../../shared/auth';
 import { internalJwtSecret, metricsPort, type Config } from '../../shared/config';
-import { closeAll, closeOnce } from '../../shared/graphql/close';
+import { CleanupStack } from '../../shared/cleanup-stack';
 import { EntityClient } from '../../shared/graphql/entity-client';
 import { addOpsRoutes, listen, serveMetrics } from '../../shared/graphql/http';
 import { createLogger, type Logger } from '../../shared/logger';
@@ -49,7 +49,8 @@ export interface RunningWorker {
 export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const { config } = opts;
   const log = opts.logger ?? createLogger('worker', config.LOG_LEVEL);
-  const steps: Array<() => Promise<unknown> | unknown> = [];
+  // Closed last-in-first-out: the reconciler and workers stop before the queue and connections they use.
+  const steps = new CleanupStack();
   const abort = new AbortController();
   // The worker's own credential: service tokens the gateway refuses and the candidate and job
   // subgraphs take for their `_entities` reads only; never the users' secret.
@@ -61,21 +62,30 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   try {
     const metrics = createMetrics('worker');
     const mongo: MongoClient = await connectMongo(opts.mongoUri, metrics, 'hiregraph-worker');
-    steps.push(() => mongo.close());
+    steps.defer(() => mongo.close());
     const db = mongo.db(config.MONGODB_DB);
     const workerRedis = redisConnection(redisTarget(config), 'worker');
     const producerRedis = redisConnection(redisTarget(config), 'worker');
-    steps.push(
-      () => closeRedis(producerRedis),
-      () => closeRedis(workerRedis),
-    );
+    steps.defer(() => closeRedis(producerRedis));
+    steps.defer(() => closeRedis(workerRedis));
     const queueOpts = runQueueOptions(config, producerRedis);
     const queue = new RunQueue(queueOpts);
-    steps.unshift(() => queue.close());
-    const publisher = new EventPublisher(producerRedis, config.QUEUE_PREFIX, log, config.EVENT_STREAM_MAXLEN);
+    steps.defer(() => queue.close());
+    const publisher = new EventPublisher({
+      redis: producerRedis,
+      prefix: config.QUEUE_PREFIX,
+      log,
+      maxLen: config.EVENT_STREAM_MAXLEN,
+    });
     const cache =
       config.LLM_CACHE_TTL_SECONDS > 0
-        ? new LlmCache(producerRedis, config.QUEUE_PREFIX, config.LLM_CACHE_TTL_SECONDS, metrics.registry, log)
+        ? new LlmCache({
+            redis: producerRedis,
+            prefix: config.QUEUE_PREFIX,
+            ttlSeconds: config.LLM_CACHE_TTL_SECONDS,
+            registry: metrics.registry,
+            log,
+          })
         : undefined;
     const agents = new Map(availableAgents(config, cache).map((a) => [a.name, a]));
     const runsEnded = new Counter({
@@ -86,7 +96,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     });
     // Built-in steps and LLM agents on queues of their own, so no built-in step waits behind LLM latency.
     const llmWorkerRedis = redisConnection(redisTarget(config), 'worker');
-    steps.push(() => closeRedis(llmWorkerRedis));
+    steps.defer(() => closeRedis(llmWorkerRedis));
     const observeJobs = queueMetrics(metrics.registry, [queue.queue, queue.llm]);
     const workers = [
       { name: QUEUE_NAME, connection: workerRedis, concurrency: config.WORKER_CONCURRENCY },
@@ -119,11 +129,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
         },
       );
       worker.on('failed', (job, err) =>
-        log.warn({ jobId: job?.id, requestId: job?.data.requestId, err: err.message }, 'job attempt failed'),
+        log.warn({ jobId: job?.id, requestId: job?.data.requestId, err }, 'job attempt failed'),
       );
       observeJobs(worker);
-      worker.on('error', (err) => log.error({ err: err.message }, 'worker error'));
-      steps.unshift(() => worker.close());
+      worker.on('error', (err) => log.error({ err }, 'worker error'));
+      steps.defer(() => worker.close());
       return worker;
     });
     const reconciler = new Reconciler({
@@ -135,7 +145,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       publisher,
     });
     reconciler.start();
-    steps.unshift(() => reconciler.stop());
+    steps.defer(() => reconciler.stop());
     await Promise.all(workers.map((w) => w.waitUntilReady()));
     const port = opts.port === undefined ? config.WORKER_PORT : opts.port;
     let opsUrl: string | null = null;
@@ -148,19 +158,19 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       });
       const http = createServer(app);
       opsUrl = `http://127.0.0.1:${await listen(http, port, config.BIND_HOST)}`;
-      steps.push(() => new Promise<void>((r) => http.close(() => r())));
+      steps.defer(() => new Promise<void>((r) => http.close(() => r())));
     }
     const metricsServer = await serveMetrics(
       metrics,
       opts.metricsPort ?? metricsPort(config, 'worker'),
       config.BIND_HOST,
     );
-    steps.push(() => metricsServer.close());
+    steps.defer(() => metricsServer.close());
     log.info({ concurrency: config.WORKER_CONCURRENCY, agents: [...agents.keys()] }, 'assessment worker ready');
-    return { reconciler, opsUrl, metricsUrl: metricsServer.url, close: closeOnce(() => closeAll(steps)) };
+    return { reconciler, opsUrl, metricsUrl: metricsServer.url, close: () => steps.close() };
   } catch (err) {
     abort.abort();
-    await closeAll(steps).catch(() => undefined);
+    await steps.close().catch(() => undefined);
     throw err;
   }
 }

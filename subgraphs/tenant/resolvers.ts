@@ -1,4 +1,4 @@
-import { requirePlatformAdmin } from '../../shared/auth';
+import { actingTenant } from '../../shared/auth';
 import { errors } from '../../shared/errors';
 import type { RequestContext } from '../../shared/graphql/context';
 import { loadReference } from '../../shared/graphql/entities';
@@ -78,7 +78,7 @@ async function setTenantPlan(
   args: { id: string; plan?: Plan | null; limits?: LimitsInput },
   ctx: TenantContext,
 ): Promise<TenantDoc> {
-  requirePlatformAdmin(ctx.principal());
+  actingTenant(ctx.principal(), 'platform');
   const id = parseId(args.id);
   const patch = parseLimits(args.limits);
   if (!args.plan && isEmpty(patch)) throw errors.badInput('expected a plan, limits or both, received neither', 'plan');
@@ -98,15 +98,15 @@ export const resolvers = {
     },
     tenant: (_: unknown, __: unknown, ctx: TenantContext) => ownTenant(ctx),
     tenants: async (_: unknown, args: { first?: number; after?: string }, ctx: TenantContext) => {
-      requirePlatformAdmin(ctx.principal());
+      actingTenant(ctx.principal(), 'platform');
       const page = parsePage(args.first, args.after);
       return toConnection(await ctx.repo.list(page), page, toTenant, () => ctx.repo.count());
     },
   },
   Viewer: {
     tenant: async (_: unknown, __: unknown, ctx: TenantContext) => {
-      const p = ctx.principal();
-      if (!p.tenantId || !p.roles.some((r) => r !== 'platform-admin')) return null;
+      // A platform admin without a tenant role has no tenant of its own: null, not FORBIDDEN.
+      if (!actingTenant(ctx.principal(), 'read', 'null')) return null;
       return ownTenant(ctx);
     },
   },
@@ -120,7 +120,7 @@ export const resolvers = {
       { input }: { input: { slug: string; name: string; plan?: Plan } },
       ctx: TenantContext,
     ) => {
-      requirePlatformAdmin(ctx.principal());
+      actingTenant(ctx.principal(), 'platform');
       if (!SLUG.test(input.slug))
         throw errors.badInput(`expected slug to match [a-z0-9-]{3,40}, received "${input.slug.slice(0, 60)}"`, 'slug');
       return toTenant(

@@ -22,10 +22,10 @@ const silent = pino({ level: 'silent' });
 const sub = redisConnection(REAL_REDIS_URL, 'worker');
 const reader = redisConnection(REAL_REDIS_URL, 'worker');
 const pub = redisConnection(REAL_REDIS_URL, 'worker');
-const publisher = new EventPublisher(pub, prefix, silent, 1000);
+const publisher = new EventPublisher({ redis: pub, prefix, log: silent, maxLen: 1000 });
 const hubs: EventHub[] = [];
 const hub = (maxBuffered = 1000) => {
-  const h = new EventHub(sub, reader, prefix, silent, maxBuffered, 60_000);
+  const h = new EventHub({ subscriber: sub, reader, prefix, log: silent, maxBuffered, pollMs: 60_000 });
   hubs.push(h);
   return h;
 };

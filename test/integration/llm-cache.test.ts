@@ -43,7 +43,7 @@ const input = (resume: string): AgentInput =>
 
 function setUp(model = 'model-a', ttl = 60) {
   const registry = new Registry();
-  const cache = new LlmCache(redis, prefix, ttl, registry, log);
+  const cache = new LlmCache({ redis, prefix, ttlSeconds: ttl, registry, log });
   const agent = llmAgents({ baseUrl: llm.url, model, timeoutMs: 2000, backoffMs: 5 }, cache).find(
     (a) => a.name === 'llm-technical',
   )!;
@@ -119,7 +119,7 @@ test('with Redis unreachable the agent still answers, from the LLM', async () =>
     maxRetriesPerRequest: 0,
   });
   down.on('error', () => undefined);
-  const cache = new LlmCache(down, prefix, 60, new Registry(), log);
+  const cache = new LlmCache({ redis: down, prefix, ttlSeconds: 60, registry: new Registry(), log });
   const agent = llmAgents({ baseUrl: llm.url, model: 'model-a', timeoutMs: 2000 }, cache).find(
     (a) => a.name === 'llm-technical',
   )!;

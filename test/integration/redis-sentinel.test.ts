@@ -42,8 +42,8 @@ test('producer and worker connections, a stream listener and its doorbell all re
   const sub = redisConnection(target, 'worker');
   const reader = redisConnection(target, 'worker');
   const silent = pino({ level: 'silent' });
-  const hub = new EventHub(sub, reader, prefix, silent, 1000, 60_000);
-  const publisher = new EventPublisher(producer, prefix, silent, 1000);
+  const hub = new EventHub({ subscriber: sub, reader, prefix, log: silent, maxBuffered: 1000, pollMs: 60_000 });
+  const publisher = new EventPublisher({ redis: producer, prefix, log: silent, maxLen: 1000 });
   try {
     const first = await cluster.primaryPort();
     await waitFor(

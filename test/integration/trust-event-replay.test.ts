@@ -26,7 +26,15 @@ const xrange = reader.xrange.bind(reader) as (...a: unknown[]) => Promise<unknow
   return out;
 };
 const hub = (page: number, max: number) => {
-  const h = new EventHub(sub, reader, prefix, silent, 1000, 60_000, { page, max });
+  const h = new EventHub({
+    subscriber: sub,
+    reader,
+    prefix,
+    log: silent,
+    maxBuffered: 1000,
+    pollMs: 60_000,
+    replay: { page, max },
+  });
   hubs.push(h);
   return h;
 };

@@ -33,14 +33,14 @@ async function feed(state: { release: () => void }, n: number) {
 test('a subscriber that overflows gets RATE_LIMITED after what was queued; being the last, the upstream stops and nothing more is pulled', async () => {
   const { state, gen } = source();
   let stopped = 0;
-  const stream = new SharedStream(
-    gen,
-    () => {
+  const stream = new SharedStream({
+    source: gen,
+    stop: () => {
       stopped++;
     },
-    () => undefined,
-    3,
-  );
+    onIdle: () => undefined,
+    maxQueued: 3,
+  });
   const slow = stream.join();
   await feed(state, 4);
   expect(stopped).toBe(1);
@@ -63,14 +63,14 @@ test('a subscriber that overflows gets RATE_LIMITED after what was queued; being
 test('one subscriber overflowing leaves the others their stream', async () => {
   const { state, gen } = source();
   let stopped = 0;
-  const stream = new SharedStream(
-    gen,
-    () => {
+  const stream = new SharedStream({
+    source: gen,
+    stop: () => {
       stopped++;
     },
-    () => undefined,
-    2,
-  );
+    onIdle: () => undefined,
+    maxQueued: 2,
+  });
   const slow = stream.join();
   const fast = stream.join();
   const seen: unknown[] = [];
@@ -96,13 +96,13 @@ test('one subscriber overflowing leaves the others their stream', async () => {
 test('the opener leaving does not stop a stream others still read', async () => {
   const { state, gen } = source();
   let stopped = 0;
-  const stream = new SharedStream(
-    gen,
-    () => {
+  const stream = new SharedStream({
+    source: gen,
+    stop: () => {
       stopped++;
     },
-    () => undefined,
-  );
+    onIdle: () => undefined,
+  });
   const opener = stream.join();
   const other = stream.join();
   await opener.return();
@@ -127,11 +127,7 @@ test('return() ends a waiting consumer at once and is safe twice', async () => {
 
 test("fetches run with the newest remaining subscriber's authorization", async () => {
   const { gen } = source();
-  const stream = new SharedStream(
-    gen,
-    () => undefined,
-    () => undefined,
-  );
+  const stream = new SharedStream({ source: gen, stop: () => undefined, onIdle: () => undefined });
   const a = stream.join('Bearer a');
   const b = stream.join('Bearer b');
   expect(stream.authorization()).toBe('Bearer b');

@@ -18,6 +18,19 @@ export interface LlmCacheKey {
   user: string;
 }
 
+export interface LlmCacheOptions {
+  /** The connection answers are kept with. Required. */
+  redis: Redis;
+  /** The keys' prefix (QUEUE_PREFIX). Required. */
+  prefix: string;
+  /** How long an answer is kept (LLM_CACHE_TTL_SECONDS). Required: 0 means no cache, so none is built. */
+  ttlSeconds: number;
+  /** Where the lookups counter is registered. Required. */
+  registry: Registry;
+  /** Where Redis trouble is logged. Required. */
+  log: Logger;
+}
+
 /**
  * LLM agents' answers in Redis, keyed by the tenant, the agent, its rubric version, the model and a
  * SHA-256 of exactly what was sent, kept `ttlSeconds`: a retry or a re-run over an unchanged candidate and job
@@ -27,18 +40,21 @@ export interface LlmCacheKey {
 export class LlmCache {
   private readonly lookups: Counter<'agent' | 'result'>;
 
-  constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
-    private readonly ttlSeconds: number,
-    registry: Registry,
-    private readonly log: Logger,
-  ) {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly ttlSeconds: number;
+  private readonly log: Logger;
+
+  constructor(opts: LlmCacheOptions) {
+    this.redis = opts.redis;
+    this.prefix = opts.prefix;
+    this.ttlSeconds = opts.ttlSeconds;
+    this.log = opts.log;
     this.lookups = new Counter({
       name: 'hiregraph_llm_cache_lookups_total',
       help: "LLM agents' cache lookups by agent and result (hit, miss)",
       labelNames: ['agent', 'result'] as const,
-      registers: [registry],
+      registers: [opts.registry],
     });
   }
 
@@ -52,7 +68,7 @@ export class LlmCache {
   async through(k: LlmCacheKey, answer: () => Promise<AgentResult>): Promise<AgentResult> {
     const key = this.keyOf(k);
     const hit = await this.redis.get(key).catch((err: unknown) => {
-      this.log.warn({ err: (err as Error).message }, 'LLM cache unreadable; calling the LLM');
+      this.log.warn({ err }, 'LLM cache unreadable; calling the LLM');
       return null;
     });
     if (hit) {
@@ -62,7 +78,7 @@ export class LlmCache {
     this.lookups.inc({ agent: k.agent, result: 'miss' });
     const result = await answer();
     await this.redis.set(key, JSON.stringify(result), 'EX', this.ttlSeconds).catch((err: unknown) => {
-      this.log.warn({ err: (err as Error).message }, 'LLM cache unwritable; the answer is not kept');
+      this.log.warn({ err }, 'LLM cache unwritable; the answer is not kept');
     });
     return result;
   }
