@@ -18,6 +18,20 @@ const h = useRunHarness({
   CANCEL_CHECK_MS: '200',
 });
 
+/** A run written to MongoDB and never enqueued or published, as when Redis was away, or the process died, right after. */
+async function unqueuedRun() {
+  const repo = new AssessmentRepository(h.t.stack.subgraphs.assessment.db, new ObjectId(h.tenantId));
+  const { doc } = await repo.create(
+    newAssessment({
+      candidateId: new ObjectId(h.candidateId),
+      jobId: new ObjectId(h.jobId),
+      agents: ['skills'],
+      idempotencyKey: null,
+    }),
+  );
+  return { repo, doc };
+}
+
 test('cancelAssessment aborts the running LLM call within a second; the step is not retried', async () => {
   h.llm.behaviour = { technical: 'slow' };
   h.llm.slowMs = 30_000;
@@ -96,15 +110,7 @@ test('a run whose last events were never published reaches tenant-wide subscribe
       assessmentEvents: { seq: number; type: string; assessment: { id: string; status: string } };
     }>(client, tenantEvents('seq type assessment { id status }'), { after });
     // Written to MongoDB and never published, as when Redis was away, or the process died, right after.
-    const repo = new AssessmentRepository(h.t.stack.subgraphs.assessment.db, new ObjectId(h.tenantId));
-    const { doc } = await repo.create(
-      newAssessment({
-        candidateId: new ObjectId(h.candidateId),
-        jobId: new ObjectId(h.jobId),
-        agents: ['skills'],
-        idempotencyKey: null,
-      }),
-    );
+    const { repo, doc } = await unqueuedRun();
     await repo.transition(doc._id, () => ({
       set: { status: 'CANCELLED', completedAt: new Date() },
       events: [{ type: 'CANCELLED' }],
@@ -134,15 +140,7 @@ test('a job that can never succeed (an unknown job, an agent the run does not ha
   const id = (await h.start({ agents: ['skills'] })).data!.startAssessment.id;
   const done = await h.waitFor(id, ['COMPLETED']);
   // A run that is not over (written, never enqueued), so the agent job gets as far as its step.
-  const repo = new AssessmentRepository(h.t.stack.subgraphs.assessment.db, new ObjectId(h.tenantId));
-  const { doc } = await repo.create(
-    newAssessment({
-      candidateId: new ObjectId(h.candidateId),
-      jobId: new ObjectId(h.jobId),
-      agents: ['skills'],
-      idempotencyKey: null,
-    }),
-  );
+  const { doc } = await unqueuedRun();
   const open = doc._id.toHexString();
   const connection = redisConnection(REAL_REDIS_URL, 'worker');
   const queue = new Queue(queueOfAgent('skills'), { connection, prefix: h.prefix });
