@@ -8,9 +8,9 @@ import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
 import { closeRedis, redisConnection } from '../shared/redis';
 import { startStack } from '../scripts/stack';
 import { createLogger } from '../shared/logger';
-import { EventPublisher } from '../subgraphs/assessment/event-publisher';
-import { newAssessment, snapshotOf, type AssessmentDoc } from '../subgraphs/assessment/model';
-import { AssessmentRepository } from '../subgraphs/assessment/repository';
+import { EventPublisher } from '../subgraphs/assessment/events/event-publisher';
+import { newAssessment, snapshotOf, type AssessmentDoc } from '../subgraphs/assessment/store/model';
+import { AssessmentRepository } from '../subgraphs/assessment/store/repository';
 import { fmt, percentile, table } from './stats';
 import { TEST_ENV, TEST_JWT_SECRET } from '../test/support/secrets';
 

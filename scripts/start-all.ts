@@ -6,7 +6,7 @@ import { createLogger } from '../shared/logger';
 import type { Config } from '../shared/config';
 import { startStack } from './stack';
 import { seedDemo } from './demo-data';
-import { startWorker } from '../subgraphs/assessment/worker';
+import { startWorker } from '../subgraphs/assessment/engine/worker';
 import { localMongo } from './local-mongo';
 import { localRedis } from './local-redis';
 

@@ -6,16 +6,16 @@ import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
 import { createLogger } from '../../shared/logger';
 import { closeRedis, redisConnection, redisTarget } from '../../shared/redis';
 import { availableAgents } from './agents/registry';
-import { CatchUp } from './catch-up';
-import { EventHub } from './event-hub';
-import { EventPublisher } from './event-publisher';
-import { createLoaders } from './loaders';
-import { RunQueue, runQueueOptions } from './queue';
-import { AssessmentRepository } from './repository';
-import { resolvers, type AssessmentContext } from './resolvers';
-import { RunService } from './runs';
+import { CatchUp } from './events/catch-up';
+import { EventHub } from './events/event-hub';
+import { EventPublisher } from './events/event-publisher';
+import { createLoaders } from './store/loaders';
+import { RunQueue, runQueueOptions } from './engine/queue';
+import { AssessmentRepository } from './store/repository';
+import { resolvers, type AssessmentContext } from './graph/resolvers';
+import { RunService } from './graph/runs';
 import { usageFor } from '../../shared/mongo/tenant-counts';
-import { assessmentUsage } from './stats';
+import { assessmentUsage } from './store/stats';
 
 export interface AssessmentSubgraphOptions {
   config: Config;

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { Queue, type Job } from 'bullmq';
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { jobId, QUEUE_NAME } from '../../subgraphs/assessment/queue';
-import { startWorker } from '../../subgraphs/assessment/worker';
+import { jobId, QUEUE_NAME } from '../../subgraphs/assessment/engine/queue';
+import { startWorker } from '../../subgraphs/assessment/engine/worker';
 import { holdRefusedPort } from '../support/refused-port';
 import {
   expectContiguous,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { obliterateQueue } from '../../subgraphs/assessment/queue';
+import { obliterateQueue } from '../../subgraphs/assessment/engine/queue';
 import { REAL_REDIS_URL } from '../support/runs';
 import {
   digestOfB,

@@ -1,13 +1,13 @@
 import { Queue } from 'bullmq';
 import { ObjectId } from 'mongodb';
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { jobId, queueOfAgent } from '../../subgraphs/assessment/queue';
+import { jobId, queueOfAgent } from '../../subgraphs/assessment/engine/queue';
 import { streamEnd, tenantEvents } from '../support/queries';
 import { REAL_REDIS_URL, useRunHarness } from '../support/runs';
 import { waitFor } from '../support/wait';
 import { collect, wsClient } from '../support/ws-client';
-import { newAssessment } from '../../subgraphs/assessment/model';
-import { AssessmentRepository } from '../../subgraphs/assessment/repository';
+import { newAssessment } from '../../subgraphs/assessment/store/model';
+import { AssessmentRepository } from '../../subgraphs/assessment/store/repository';
 
 /** Runs are driven to their end: a cancel stops a running LLM call; a run stuck after synthesis started moves on. */
 const RECONCILE_AFTER_MS = 1500;

@@ -1,6 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { ObjectId } from 'mongodb';
-import { AssessmentRepository } from '../../subgraphs/assessment/repository';
+import { AssessmentRepository } from '../../subgraphs/assessment/store/repository';
 import { runProgress } from '../support/queries';
 import { useRunHarness } from '../support/runs';
 import { waitFor } from '../support/wait';

@@ -1,6 +1,6 @@
 import { ObjectId } from 'mongodb';
-import { newAssessment } from '../../subgraphs/assessment/model';
-import { AssessmentRepository } from '../../subgraphs/assessment/repository';
+import { newAssessment } from '../../subgraphs/assessment/store/model';
+import { AssessmentRepository } from '../../subgraphs/assessment/store/repository';
 import { useTestStack } from '../support/stack';
 
 /**

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
-import { startWorker, type RunningWorker } from '../../subgraphs/assessment/worker';
+import { startWorker, type RunningWorker } from '../../subgraphs/assessment/engine/worker';
 import { startRunHarness, type RunHarness } from '../support/runs';
 
 /**

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { obliterateQueue } from '../../subgraphs/assessment/queue';
+import { obliterateQueue } from '../../subgraphs/assessment/engine/queue';
 import { REAL_REDIS_URL } from '../support/runs';
 import { startTestStack } from '../support/stack';
 import { everyPathOnce, isolationProperty } from './isolation';

@@ -8,11 +8,11 @@ import {
   type HubItem,
   type Listener,
   type StreamEvent,
-} from '../../subgraphs/assessment/event-hub';
-import { EventPublisher, eventsDoorbell } from '../../subgraphs/assessment/event-publisher';
-import type { AssessmentRepository } from '../../subgraphs/assessment/repository';
-import { assessmentEvents } from '../../subgraphs/assessment/subscription-resolvers';
-import { newAssessment, snapshotOf, type AssessmentDoc, type EventDoc } from '../../subgraphs/assessment/model';
+} from '../../subgraphs/assessment/events/event-hub';
+import { EventPublisher, eventsDoorbell } from '../../subgraphs/assessment/events/event-publisher';
+import type { AssessmentRepository } from '../../subgraphs/assessment/store/repository';
+import { assessmentEvents } from '../../subgraphs/assessment/graph/subscription-resolvers';
+import { newAssessment, snapshotOf, type AssessmentDoc, type EventDoc } from '../../subgraphs/assessment/store/model';
 import { REAL_REDIS_URL } from '../support/runs';
 import { waitFor } from '../support/wait';
 

@@ -4,9 +4,9 @@ import pino from 'pino';
 import { loadConfig } from '../../shared/config';
 import { TEST_ENV } from '../support/secrets';
 import { closeRedis, redisConnection, redisTarget, type RedisTarget } from '../../shared/redis';
-import { EventHub, type HubItem } from '../../subgraphs/assessment/event-hub';
-import { EventPublisher } from '../../subgraphs/assessment/event-publisher';
-import { newAssessment, snapshotOf, type AssessmentDoc } from '../../subgraphs/assessment/model';
+import { EventHub, type HubItem } from '../../subgraphs/assessment/events/event-hub';
+import { EventPublisher } from '../../subgraphs/assessment/events/event-publisher';
+import { newAssessment, snapshotOf, type AssessmentDoc } from '../../subgraphs/assessment/store/model';
 import { startSentinelCluster, type SentinelCluster } from '../support/redis-sentinel';
 import { waitFor } from '../support/wait';
 

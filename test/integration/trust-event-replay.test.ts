@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import pino from 'pino';
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { EventHub, type HubItem, type Listener, type StreamEvent } from '../../subgraphs/assessment/event-hub';
-import { eventStreamKey } from '../../subgraphs/assessment/event-publisher';
+import { EventHub, type HubItem, type Listener, type StreamEvent } from '../../subgraphs/assessment/events/event-hub';
+import { eventStreamKey } from '../../subgraphs/assessment/events/event-publisher';
 import { REAL_REDIS_URL } from '../support/runs';
 
 /**

@@ -7,7 +7,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../../shared/config';
 import { closeRedis, redisConnection, redisTarget } from '../../shared/redis';
-import { RUN_QUEUES } from '../../subgraphs/assessment/queue';
+import { RUN_QUEUES } from '../../subgraphs/assessment/engine/queue';
 import { percentile } from '../../bench/stats';
 import { startChaosCluster } from '../chaos/cluster';
 import { gql, setUpTenants } from '../chaos/load';

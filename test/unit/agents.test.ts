@@ -5,8 +5,8 @@ import { profileAgent } from '../../subgraphs/assessment/agents/profile';
 import { BUILT_IN_AGENTS } from '../../subgraphs/assessment/agents/registry';
 import { canonicalSkill, skillsAgent } from '../../subgraphs/assessment/agents/skills';
 import type { AgentInput } from '../../subgraphs/assessment/agents/types';
-import { pendingStep } from '../../subgraphs/assessment/model';
-import { synthesize } from '../../subgraphs/assessment/synthesis';
+import { pendingStep } from '../../subgraphs/assessment/store/model';
+import { synthesize } from '../../subgraphs/assessment/engine/synthesis';
 
 const input = (c: Partial<AgentInput['candidate']> = {}, j: Partial<AgentInput['job']> = {}): AgentInput => ({
   candidate: {

@@ -1,6 +1,6 @@
 import { ObjectId } from 'mongodb';
-import { applyChange, newAssessment, type AssessmentDoc } from '../../subgraphs/assessment/model';
-import { assessmentAt } from '../../subgraphs/assessment/view';
+import { applyChange, newAssessment, type AssessmentDoc } from '../../subgraphs/assessment/store/model';
+import { assessmentAt } from '../../subgraphs/assessment/store/view';
 
 const base = (): AssessmentDoc => ({
   ...newAssessment({ candidateId: new ObjectId(), jobId: new ObjectId(), agents: ['skills'], idempotencyKey: null }),

@@ -15,7 +15,7 @@ import {
   type RunState,
   type StepState,
 } from '../../subgraphs/assessment/engine/plan';
-import type { AssessmentStatus, StepStatus } from '../../subgraphs/assessment/model';
+import type { AssessmentStatus, StepStatus } from '../../subgraphs/assessment/store/model';
 
 /**
  * The plan of a run, walked through every state a run can be in. The walk is a small model of

@@ -1,4 +1,4 @@
-import { LLM_QUEUE_NAME, QUEUE_NAME, queueOfAgent, runPriority } from '../../subgraphs/assessment/queue';
+import { LLM_QUEUE_NAME, QUEUE_NAME, queueOfAgent, runPriority } from '../../subgraphs/assessment/engine/queue';
 
 test("a run's priority is its place in its tenant's line times its plan's weight", () => {
   // First runs: ENTERPRISE before TEAM before FREE; an unknown plan counts as FREE.

@@ -1,5 +1,5 @@
 import { BUILT_IN_AGENTS } from '../agents/registry';
-import type { AssessmentStatus, StepDoc, StepKind, StepStatus } from '../model';
+import type { AssessmentStatus, StepDoc, StepKind, StepStatus } from '../store/model';
 
 /**
  * The plan of a run, and the one place that knows it: validation, then the chosen agents (in

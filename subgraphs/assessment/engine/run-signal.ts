@@ -1,5 +1,5 @@
 import type { ObjectId } from 'mongodb';
-import type { AssessmentRepository } from '../repository';
+import type { AssessmentRepository } from '../store/repository';
 import { TERMINAL } from './plan';
 
 /**

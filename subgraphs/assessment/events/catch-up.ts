@@ -1,4 +1,4 @@
-import type { AssessmentRepository } from './repository';
+import type { AssessmentRepository } from '../store/repository';
 
 /** A per-run subscription as the catch-up sees it. */
 export interface Watched {

@@ -1,8 +1,8 @@
 import { MongoServerError, ObjectId, type Db, type Filter } from 'mongodb';
-import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
-import { pageFilter, type Page } from '../../shared/pagination';
+import { byKeys, TenantScoped } from '../../../shared/mongo/scoped';
+import { pageFilter, type Page } from '../../../shared/pagination';
 import { statsOfParents, type AssessmentStats } from './stats';
-import type { RunState } from './engine/plan';
+import type { RunState } from '../engine/plan';
 import { applyChange, type AssessmentDoc, type AssessmentStatus, type Change, type EventDoc } from './model';
 
 export interface AssessmentQuery {

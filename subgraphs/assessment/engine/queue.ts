@@ -1,12 +1,12 @@
 import { FlowProducer, Queue, type JobsOptions, type Telemetry } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Config } from '../../shared/config';
-import { queueTelemetry } from '../../shared/tracing/queue';
-import { withTimeout } from '../../shared/timeout';
-import { STEP_BACKOFF } from './engine/retries';
-import { allJobs, jobsOf, LLM_QUEUE_NAME, QUEUE_NAME, type JobSpec, type Next } from './engine/plan';
+import type { Config } from '../../../shared/config';
+import { queueTelemetry } from '../../../shared/tracing/queue';
+import { withTimeout } from '../../../shared/timeout';
+import { STEP_BACKOFF } from './retries';
+import { allJobs, jobsOf, LLM_QUEUE_NAME, QUEUE_NAME, type JobSpec, type Next } from './plan';
 
-export { LLM_QUEUE_NAME, QUEUE_NAME, queueOfAgent } from './engine/plan';
+export { LLM_QUEUE_NAME, QUEUE_NAME, queueOfAgent } from './plan';
 /** Every queue a run's steps go to. */
 export const RUN_QUEUES = [QUEUE_NAME, LLM_QUEUE_NAME] as const;
 

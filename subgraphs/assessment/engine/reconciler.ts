@@ -1,9 +1,9 @@
 import type { Db } from 'mongodb';
-import type { Logger } from '../../shared/logger';
-import { nextStage } from './engine/plan';
-import type { EventPublisher } from './event-publisher';
+import type { Logger } from '../../../shared/logger';
+import { nextStage } from './plan';
+import type { EventPublisher } from '../events/event-publisher';
 import type { RunQueue } from './queue';
-import { RunRecovery } from './repository';
+import { RunRecovery } from '../store/repository';
 
 export interface ReconcilerOptions {
   db: Db;

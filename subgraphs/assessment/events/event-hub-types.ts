@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../shared/logger';
+import type { Logger } from '../../../shared/logger';
 import type { PublishedEvent } from './event-publisher';
 import type { ReplayLimits } from './event-replay';
 

@@ -1,10 +1,10 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { ObjectId, type Db } from 'mongodb';
-import type { ServiceTokens } from '../../shared/auth';
-import type { EntityClient } from '../../shared/graphql/entity-client';
-import type { Logger } from '../../shared/logger';
-import type { Agent } from './agents/types';
-import type { EventPublisher } from './event-publisher';
+import type { ServiceTokens } from '../../../shared/auth';
+import type { EntityClient } from '../../../shared/graphql/entity-client';
+import type { Logger } from '../../../shared/logger';
+import type { Agent } from '../agents/types';
+import type { EventPublisher } from '../events/event-publisher';
 import {
   JOB_NAMES,
   nextStage,
@@ -14,13 +14,13 @@ import {
   TERMINAL,
   unfinishedAgents,
   VALIDATION,
-} from './engine/plan';
-import { isLastAttempt } from './engine/retries';
-import { runSignal } from './engine/run-signal';
+} from './plan';
+import { isLastAttempt } from './retries';
+import { runSignal } from './run-signal';
 import { readInput } from './validation-input';
-import type { AssessmentDoc, Change } from './model';
+import type { AssessmentDoc, Change } from '../store/model';
 import type { RunJobData, RunQueue } from './queue';
-import { AssessmentRepository } from './repository';
+import { AssessmentRepository } from '../store/repository';
 import { synthesize } from './synthesis';
 
 export interface StepDeps {

@@ -1,4 +1,4 @@
-import { progressOf } from './engine/plan';
+import { progressOf } from '../engine/plan';
 import { snapshotOf, type AssessmentDoc, type AssessmentSnapshot, type EventDoc } from './model';
 
 type Identity = Pick<AssessmentDoc, '_id' | 'candidateId' | 'jobId'>;

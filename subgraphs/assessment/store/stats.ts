@@ -1,6 +1,6 @@
 import { ObjectId, type Db } from 'mongodb';
-import type { TenantScoped } from '../../shared/mongo/scoped';
-import { sumsPerTenant } from '../../shared/mongo/tenant-counts';
+import type { TenantScoped } from '../../../shared/mongo/scoped';
+import { sumsPerTenant } from '../../../shared/mongo/tenant-counts';
 import type { AssessmentDoc, AssessmentStatus, Recommendation } from './model';
 
 /** In the schema's order of AssessmentStatus and Recommendation. */

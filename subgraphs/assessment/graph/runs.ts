@@ -1,15 +1,15 @@
 import { ObjectId } from 'mongodb';
-import { errors } from '../../shared/errors';
-import type { RequestContext } from '../../shared/graphql/context';
-import type { EntityClient } from '../../shared/graphql/entity-client';
-import { parseId } from '../../shared/mongo/ids';
-import type { TenantRateLimiter } from '../../shared/rate-limits';
-import type { Agent } from './agents/types';
-import type { EventPublisher } from './event-publisher';
-import { cancellable, nextStage, retryable, stepsToRetry, stepsToSkip } from './engine/plan';
-import { newAssessment, type AssessmentDoc } from './model';
-import { runPriority, type RunQueue } from './queue';
-import type { AssessmentRepository } from './repository';
+import { errors } from '../../../shared/errors';
+import type { RequestContext } from '../../../shared/graphql/context';
+import type { EntityClient } from '../../../shared/graphql/entity-client';
+import { parseId } from '../../../shared/mongo/ids';
+import type { TenantRateLimiter } from '../../../shared/rate-limits';
+import type { Agent } from '../agents/types';
+import type { EventPublisher } from '../events/event-publisher';
+import { cancellable, nextStage, retryable, stepsToRetry, stepsToSkip } from '../engine/plan';
+import { newAssessment, type AssessmentDoc } from '../store/model';
+import { runPriority, type RunQueue } from '../engine/queue';
+import type { AssessmentRepository } from '../store/repository';
 
 export interface RunServiceDeps {
   queue: RunQueue;

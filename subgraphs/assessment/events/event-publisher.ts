@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../shared/logger';
-import type { AssessmentDoc, EventDoc } from './model';
-import { assessmentAt, type AssessmentView } from './view';
+import type { Logger } from '../../../shared/logger';
+import type { AssessmentDoc, EventDoc } from '../store/model';
+import { assessmentAt, type AssessmentView } from '../store/view';
 
 /** The Redis stream holding one tenant's assessment events, in order per assessment. */
 export function eventStreamKey(prefix: string, tenantId: string): string {

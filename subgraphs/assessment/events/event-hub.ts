@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { errors } from '../../shared/errors';
-import type { Logger } from '../../shared/logger';
+import { errors } from '../../../shared/errors';
+import type { Logger } from '../../../shared/logger';
 import { eventsDoorbell, eventStreamKey } from './event-publisher';
 import {
   SlowConsumerError,

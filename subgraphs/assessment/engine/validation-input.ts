@@ -1,9 +1,9 @@
-import type { ServiceTokens } from '../../shared/auth';
-import type { EntityClient } from '../../shared/graphql/entity-client';
-import type { Logger } from '../../shared/logger';
-import { WORKER_READS } from '../../shared/service-reads';
-import type { AgentInput } from './agents/types';
-import type { AssessmentDoc } from './model';
+import type { ServiceTokens } from '../../../shared/auth';
+import type { EntityClient } from '../../../shared/graphql/entity-client';
+import type { Logger } from '../../../shared/logger';
+import { WORKER_READS } from '../../../shared/service-reads';
+import type { AgentInput } from '../agents/types';
+import type { AssessmentDoc } from '../store/model';
 import type { RunJobData } from './queue';
 
 /** What agents read of the candidate and the job, as their subgraphs expose them. */

@@ -1,5 +1,5 @@
-import type { Agent } from './agents/types';
-import type { Recommendation, StepDoc } from './model';
+import type { Agent } from '../agents/types';
+import type { Recommendation, StepDoc } from '../store/model';
 
 /** Recommendation thresholds on the final score (0..100). */
 export const THRESHOLDS: Array<[number, Recommendation]> = [

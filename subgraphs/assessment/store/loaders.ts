@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import { batched, byArguments, type BatchObserver } from '../../shared/graphql/loader';
+import { batched, byArguments, type BatchObserver } from '../../../shared/graphql/loader';
 import type { AssessmentRepository } from './repository';
 import type { AssessmentDoc, AssessmentStatus } from './model';
 import type { AssessmentStats, AssessmentUsage } from './stats';

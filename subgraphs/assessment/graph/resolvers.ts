@@ -1,20 +1,20 @@
-import type { Access } from '../../shared/auth';
-import type { RequestContext } from '../../shared/graphql/context';
-import { DateTime } from '../../shared/graphql/scalars';
-import { loadById, loadChildren, loadReference, tenantUsageResolvers } from '../../shared/graphql/entities';
-import { parseId } from '../../shared/mongo/ids';
-import { parsePage, toConnection } from '../../shared/pagination';
-import type { Agent } from './agents/types';
-import type { AssessmentLoaders } from './loaders';
-import type { EventHub } from './event-hub';
+import type { Access } from '../../../shared/auth';
+import type { RequestContext } from '../../../shared/graphql/context';
+import { DateTime } from '../../../shared/graphql/scalars';
+import { loadById, loadChildren, loadReference, tenantUsageResolvers } from '../../../shared/graphql/entities';
+import { parseId } from '../../../shared/mongo/ids';
+import { parsePage, toConnection } from '../../../shared/pagination';
+import type { Agent } from '../agents/types';
+import type { AssessmentLoaders } from '../store/loaders';
+import type { EventHub } from '../events/event-hub';
 import type { RunService, StartInput } from './runs';
 import { assessmentEvents, assessmentProgress, type EventOptions } from './subscription-resolvers';
-import type { AssessmentRepository } from './repository';
-import type { AssessmentStatus } from './model';
-import { toAssessment } from './view';
+import type { AssessmentRepository } from '../store/repository';
+import type { AssessmentStatus } from '../store/model';
+import { toAssessment } from '../store/view';
 import type DataLoader from 'dataloader';
-import { tryParseId } from '../../shared/mongo/ids';
-import { emptyStats, type AssessmentStats, type AssessmentUsage } from './stats';
+import { tryParseId } from '../../../shared/mongo/ids';
+import { emptyStats, type AssessmentStats, type AssessmentUsage } from '../store/stats';
 
 export interface AssessmentContext extends RequestContext {
   assessments(access: Access): AssessmentRepository;

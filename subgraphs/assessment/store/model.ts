@@ -1,8 +1,8 @@
 import { ObjectId } from 'mongodb';
-import type { AgentInput } from './agents/types';
-import { planSteps } from './engine/plan';
+import type { AgentInput } from '../agents/types';
+import { planSteps } from '../engine/plan';
 
-export { STEP_DONE, SYNTHESIS, TERMINAL, VALIDATION } from './engine/plan';
+export { STEP_DONE, SYNTHESIS, TERMINAL, VALIDATION } from '../engine/plan';
 
 export type AssessmentStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 export type StepKind = 'VALIDATION' | 'AGENT' | 'SYNTHESIS';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { errors } from '../../shared/errors';
+import { errors } from '../../../shared/errors';
 import type { StreamEvent } from './event-hub';
 import type { PublishedEvent } from './event-publisher';
 

@@ -1,11 +1,11 @@
 import { LRUCache } from 'lru-cache';
-import { errors } from '../../shared/errors';
-import { parseId } from '../../shared/mongo/ids';
-import type { CatchUp } from './catch-up';
-import { SlowConsumerError, type EventHub, type Listener } from './event-hub';
-import type { AssessmentRepository } from './repository';
-import { TERMINAL, type AssessmentDoc } from './model';
-import { assessmentAt, toAssessment, toEvent } from './view';
+import { errors } from '../../../shared/errors';
+import { parseId } from '../../../shared/mongo/ids';
+import type { CatchUp } from '../events/catch-up';
+import { SlowConsumerError, type EventHub, type Listener } from '../events/event-hub';
+import type { AssessmentRepository } from '../store/repository';
+import { TERMINAL, type AssessmentDoc } from '../store/model';
+import { assessmentAt, toAssessment, toEvent } from '../store/view';
 
 const TERMINAL_EVENTS = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
