@@ -17,22 +17,26 @@ import { httpMetrics, operationObservability } from '../shared/graphql/observabi
 import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
 import { SUBGRAPHS, type SubgraphName } from './compose';
-import { SubscriptionExecutor } from './subscription-executor';
-import { operationLimits } from './limits';
-import { tenantRates } from './rates';
-import { demandControl } from './demand-control';
-import { asTenantLimits, TenantLimitsCache } from './tenant-limits';
+import { SubscriptionExecutor } from './subscriptions/subscription-executor';
+import { operationLimits } from './admission/limits';
+import { tenantRates } from './admission/rates';
+import { demandControl } from './cost/demand-control';
+import { asTenantLimits, TenantLimitsCache } from './admission/tenant-limits';
 import { closeRedis, redisConnection, redisTarget } from '../shared/redis';
 import { TenantRateLimiter } from '../shared/rate-limits';
-import { serveGatewaySubscriptions, subscriptionsOverWebSocket, upstreamClient } from './subscription-server';
-import { serveIde, wantsPage } from './ide';
-import { isIntrospectionOnly } from './introspection';
-import { Inflight } from './inflight';
-import { subgraphsAnswer } from './readiness';
-import { resultSerializer } from './result-json';
-import { responseSizeCap } from './response-size';
-import { deduplicatingGateway } from './inbound-dedup';
-import { subgraphFetching } from './subgraph-source';
+import {
+  serveGatewaySubscriptions,
+  subscriptionsOverWebSocket,
+  upstreamClient,
+} from './subscriptions/subscription-server';
+import { serveIde, wantsPage } from './ide/ide';
+import { isIntrospectionOnly } from './admission/introspection';
+import { Inflight } from './sharing/inflight';
+import { subgraphsAnswer } from './execution/readiness';
+import { resultSerializer } from './sharing/result-json';
+import { responseSizeCap } from './cost/response-size';
+import { deduplicatingGateway } from './sharing/inbound-dedup';
+import { subgraphFetching } from './execution/subgraph-source';
 
 /** Per request at the gateway: who is calling and what to forward to subgraphs. */
 export interface GatewayContext {

@@ -1,6 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import type { Client, SubscribePayload } from 'graphql-ws';
-import { errors } from '../shared/errors';
+import { errors } from '../../shared/errors';
 
 /** The error a subscriber gets when more than `max` results wait for it; it resumes from its last event. */
 export function tooManyWaiting(max: number): Error {

@@ -3,13 +3,13 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionResult, type validate } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { actingTenant, type Principal, type TokenVerifier } from '../shared/auth';
-import { ErrorCode, errors } from '../shared/errors';
-import { serveGraphqlWs, type WsCaller } from '../shared/graphql/ws';
-import type { Logger } from '../shared/logger';
+import { actingTenant, type Principal, type TokenVerifier } from '../../shared/auth';
+import { ErrorCode, errors } from '../../shared/errors';
+import { serveGraphqlWs, type WsCaller } from '../../shared/graphql/ws';
+import type { Logger } from '../../shared/logger';
 import type { SubscriptionCaller, SubscriptionExecutor } from './subscription-executor';
 import { endAtTokenExpiry } from './token-lifetime';
-import type { Admission } from './demand-control';
+import type { Admission } from '../cost/demand-control';
 
 /** Close code for a client that does not read its events fast enough; it should resume with afterSeq. */
 export const SLOW_CONSUMER_CLOSE = 4008;

@@ -2,11 +2,11 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { getOperationAST, GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { Histogram, type Registry } from 'prom-client';
-import type { Principal } from '../shared/auth';
-import { errors } from '../shared/errors';
+import type { Principal } from '../../shared/auth';
+import { errors } from '../../shared/errors';
 import { actualCost } from './actual-cost';
 import { costDirectivesOf, estimateCost } from './cost-model';
-import { tenantOf, type TenantLimitsCache } from './tenant-limits';
+import { tenantOf, type TenantLimitsCache } from '../admission/tenant-limits';
 
 /** Cost buckets: decades from 1 to 10 million. */
 const COST_BUCKETS = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];

@@ -6,9 +6,9 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { Agent, request } from 'undici';
 import type { Registry } from 'prom-client';
-import type { Config } from '../shared/config';
-import { errors } from '../shared/errors';
-import { Inflight } from './inflight';
+import type { Config } from '../../shared/config';
+import { errors } from '../../shared/errors';
+import { Inflight } from '../sharing/inflight';
 import { SubgraphTimeout } from './subgraph-timeout';
 
 const brotli = promisify(brotliDecompress);

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode } from 'graphql';
-import type { Principal } from '../shared/auth';
-import type { TenantRateLimiter } from '../shared/rate-limits';
+import type { Principal } from '../../shared/auth';
+import type { TenantRateLimiter } from '../../shared/rate-limits';
 import { tenantOf, type TenantLimitsCache } from './tenant-limits';
 
 interface RateContext {

@@ -17,7 +17,7 @@ import {
 } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { LRUCache } from 'lru-cache';
-import type { Logger } from '../shared/logger';
+import type { Logger } from '../../shared/logger';
 import { boundedUpstream, SharedStream } from './shared-stream';
 
 /** What the executor needs of the caller's connection: its token and an upstream client per subgraph. */
