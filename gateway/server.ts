@@ -16,7 +16,7 @@ import { graphqlRoute, serveRequests, type GraphQLRequest } from '../shared/grap
 import { httpMetrics, operationObservability } from '../shared/graphql/observability';
 import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
-import { SUBGRAPHS, type SubgraphName } from './compose';
+import { SUBGRAPHS, subgraphUrlOf, type SubgraphName } from './execution/subgraph-list';
 import { SubscriptionExecutor } from './subscriptions/subscription-executor';
 import { operationLimits } from './admission/limits';
 import { tenantRates } from './admission/rates';
@@ -47,10 +47,6 @@ export interface GatewayContext {
   log?: Logger;
   /** Aborts when the client goes away before its answer is sent. */
   signal?: AbortSignal;
-}
-
-function subgraphUrlOf(opts: GatewayOptions, name: string): string {
-  return opts.subgraphUrls[name as SubgraphName] ?? SUBGRAPHS.find((s) => s.name === name)?.url ?? '';
 }
 
 /** The operation a request carries, in its JSON body or (GET) its query string. */
@@ -127,12 +123,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const app = graphqlApp();
   // Requests are dispatched once Apollo Server has started (below): /graphql to its own route, the rest to Express.
   const http: Server = createServer();
-  const services = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, subgraphUrlOf(opts, s.name))]));
+  const services = Object.fromEntries(
+    SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, subgraphUrlOf(opts.subgraphUrls, s.name))]),
+  );
   const limits = operationLimits(config);
   const redis = redisConnection(redisTarget(config), 'producer');
   cleanup.defer(() => closeRedis(redis));
   const tenantLimits = new TenantLimitsCache({
-    tenantUrl: subgraphUrlOf(opts, 'tenant'),
+    tenantUrl: subgraphUrlOf(opts.subgraphUrls, 'tenant'),
     ttlMs: config.TENANT_LIMITS_CACHE_MS,
     log,
     fallback: asTenantLimits(config.PLAN_LIMITS_FREE),
@@ -144,7 +142,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     tenantLimits,
     config.RATE_LIMIT_USER_SHARE,
   );
-  const subgraphUrl = (name: string) => subgraphUrlOf(opts, name);
+  const subgraphUrl = (name: string) => subgraphUrlOf(opts.subgraphUrls, name);
   const subgraphWsUrl = (name: string) => subgraphUrl(name).replace(/^http/, 'ws');
   const executor = new SubscriptionExecutor({
     supergraphSdl,
