@@ -5,7 +5,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { Counter, Gauge } from 'prom-client';
-import { TokenVerifier, type Principal } from '../shared/auth';
+import { TokenVerifier } from '../shared/auth';
 import { jwtSecret, metricsPort, type Config } from '../shared/config';
 import { errors } from '../shared/errors';
 import { commonServerOptions } from '../shared/graphql/apollo';
@@ -36,18 +36,8 @@ import { subgraphsAnswer } from './execution/readiness';
 import { resultSerializer } from './sharing/result-json';
 import { responseSizeCap } from './cost/response-size';
 import { deduplicatingGateway } from './sharing/inbound-dedup';
+import type { GatewayContext } from './context';
 import { subgraphFetching } from './execution/subgraph-source';
-
-/** Per request at the gateway: who is calling and what to forward to subgraphs. */
-export interface GatewayContext {
-  requestId: string;
-  authorization: string | undefined;
-  principal: Principal | null;
-  /** Carries service, requestId and tenantId on every line. */
-  log?: Logger;
-  /** Aborts when the client goes away before its answer is sent. */
-  signal?: AbortSignal;
-}
 
 /** The operation a request carries, in its JSON body or (GET) its query string. */
 function operationOf(req: GraphQLRequest): [query: unknown, operationName: unknown] {
@@ -193,9 +183,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       subscriptionsOverWebSocket,
       rates.plugin,
       // Before observability: its response hook records the actual cost the log line carries.
-      cost.plugin as never,
-      responseSizeCap(config.MAX_RESPONSE_BYTES, serializer) as never,
-      operationObservability(metrics, log) as never,
+      cost.plugin,
+      responseSizeCap(config.MAX_RESPONSE_BYTES, serializer),
+      operationObservability(metrics, log),
     ],
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,

@@ -10,6 +10,7 @@ import type { Logger } from '../../shared/logger';
 import type { SubscriptionCaller, SubscriptionExecutor } from './subscription-executor';
 import { endAtTokenExpiry } from './token-lifetime';
 import type { Admission } from '../cost/demand-control';
+import type { GatewayContext } from '../context';
 
 /** Close code for a client that does not read its events fast enough; it should resume with afterSeq. */
 export const SLOW_CONSUMER_CLOSE = 4008;
@@ -247,7 +248,7 @@ export function serveGatewaySubscriptions(opts: {
 }
 
 /** A subscription sent over HTTP gets a clear 400 pointing to graphql-ws, not the gateway's 500. */
-export const subscriptionsOverWebSocket: ApolloServerPlugin = {
+export const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {
     return {
       async didResolveOperation({ operation }) {
