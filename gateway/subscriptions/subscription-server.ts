@@ -218,7 +218,7 @@ export function serveGatewaySubscriptions(opts: {
             );
           },
           () => release(conn, slot),
-        ) as never;
+        );
       },
       execute: () => ({
         errors: [
