@@ -3,16 +3,12 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
-import { GraphQLError } from 'graphql';
 import { Counter, Gauge } from 'prom-client';
-import { TokenVerifier } from '../shared/auth';
-import { jwtSecret, metricsPort, type Config } from '../shared/config';
-import { errors } from '../shared/errors';
+import { metricsPort, type Config } from '../shared/config';
 import { commonServerOptions } from '../shared/graphql/apollo';
 import { CleanupStack } from '../shared/cleanup-stack';
-import { requestIdOf } from '../shared/graphql/context';
 import { addOpsRoutes, compressResponses, graphqlApp, listen, serveMetrics } from '../shared/graphql/http';
-import { graphqlRoute, serveRequests, type GraphQLRequest } from '../shared/graphql/graphql-route';
+import { graphqlRoute, serveRequests } from '../shared/graphql/graphql-route';
 import { httpMetrics, operationObservability } from '../shared/graphql/observability';
 import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
@@ -30,7 +26,7 @@ import {
   upstreamClient,
 } from './subscriptions/subscription-server';
 import { serveIde, wantsPage } from './ide/ide';
-import { isIntrospectionOnly } from './admission/introspection';
+import { callerContext, gatewayVerifier } from './admission/caller';
 import { Inflight } from './sharing/inflight';
 import { subgraphsAnswer } from './execution/readiness';
 import { resultSerializer } from './sharing/result-json';
@@ -38,14 +34,6 @@ import { responseSizeCap } from './cost/response-size';
 import { deduplicatingGateway } from './sharing/inbound-dedup';
 import type { GatewayContext } from './context';
 import { subgraphFetching } from './execution/subgraph-source';
-
-/** The operation a request carries, in its JSON body or (GET) its query string. */
-function operationOf(req: GraphQLRequest): [query: unknown, operationName: unknown] {
-  const body = (req.body ?? {}) as { query?: unknown; operationName?: unknown };
-  if (body.query !== undefined) return [body.query, body.operationName];
-  const search = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
-  return [search.get('query') ?? undefined, search.get('operationName') ?? undefined];
-}
 
 export interface GatewayOptions {
   config: Config;
@@ -76,14 +64,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const { config } = opts;
   const log = opts.logger ?? createLogger('gateway', config.LOG_LEVEL);
   const metrics = createMetrics('gateway');
-  const verifier = new TokenVerifier({
-    secret: jwtSecret(config),
-    jwksUrl: config.JWT_JWKS_URL,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    maxAgeSeconds: config.JWT_MAX_AGE_SECONDS,
-    // No internal secret: service tokens are refused here (UNAUTHENTICATED), whoever sends one.
-  });
+  const verifier = gatewayVerifier(config);
   const supergraphSdl = opts.supergraphSdl ?? readFileSync(config.SUPERGRAPH_PATH, 'utf8');
   const deduplicated = new Counter({
     name: 'hiregraph_requests_deduplicated_total',
@@ -205,30 +186,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     log,
     corsOrigins: config.CORS_ORIGINS,
     sharedAnswers: config.DEDUPLICATE_REQUESTS,
-    context: async (req, res) => {
-      const requestId = requestIdOf(req.headers);
-      const gone = new AbortController();
-      res.once('close', () => {
-        if (!res.writableFinished) gone.abort(new Error('the client went away'));
-      });
-      const authorization = req.headers.authorization;
-      try {
-        const principal = await verifier.verify(authorization);
-        return {
-          requestId,
-          authorization,
-          principal,
-          log: log.child({ requestId, tenantId: principal.tenantId?.toHexString() }),
-          signal: gone.signal,
-        };
-      } catch (err) {
-        if (!authorization && config.INTROSPECTION && isIntrospectionOnly(...operationOf(req))) {
-          return { requestId, authorization, principal: null, log: log.child({ requestId }) };
-        }
-        const message = err instanceof GraphQLError ? err.message : 'the token is not valid';
-        throw errors.unauthenticated(message);
-      }
-    },
+    context: callerContext(config, verifier, log),
   });
   serveRequests(http, graphql, app, (req) => config.GRAPHQL_IDE && wantsPage(req));
 
