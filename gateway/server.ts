@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
-import { Counter, Gauge } from 'prom-client';
+import { Counter } from 'prom-client';
 import { metricsPort, type Config } from '../shared/config';
 import { commonServerOptions } from '../shared/graphql/apollo';
 import { CleanupStack } from '../shared/cleanup-stack';
@@ -26,6 +26,7 @@ import {
   upstreamClient,
 } from './subscriptions/subscription-server';
 import { serveIde, wantsPage } from './ide/ide';
+import { subscriptionMetrics } from './subscriptions/subscription-metrics';
 import { callerContext, gatewayVerifier } from './admission/caller';
 import { Inflight } from './sharing/inflight';
 import { subgraphsAnswer } from './execution/readiness';
@@ -129,12 +130,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     tenantLimits,
     registry: metrics.registry,
   });
-  const dropped = new Counter({
-    name: 'hiregraph_subscriptions_dropped_total',
-    help: 'Subscriptions this gateway ended itself, by reason (slow_consumer, token_expired)',
-    labelNames: ['reason'] as const,
-    registers: [metrics.registry],
-  });
+  // Read at each scrape, once the server below is up.
+  const onDrop = subscriptionMetrics(metrics.registry, () => ws.openSubscriptions());
   const ws = serveGatewaySubscriptions({
     http,
     executor,
@@ -145,7 +142,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     maxPayload: config.BODY_LIMIT_BYTES,
     beforeSubscribe: rates.beforeSubscribe,
     admit: cost.admit,
-    onDrop: (reason) => dropped.inc({ reason }),
+    onDrop,
     subgraphWsUrl,
     limits: {
       perConnection: config.SUBSCRIPTIONS_PER_CONNECTION,
@@ -190,14 +187,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   serveRequests(http, graphql, app, (req) => config.GRAPHQL_IDE && wantsPage(req));
 
-  new Gauge({
-    name: 'hiregraph_subscriptions_open',
-    help: 'Subscriptions open on this gateway',
-    registers: [metrics.registry],
-    collect() {
-      this.set(ws.openSubscriptions());
-    },
-  });
   cleanup.defer(() => new Promise<void>((r) => http.close(() => r())));
   cleanup.defer(() => apollo.stop());
   // Before Apollo's drain, which would otherwise wait out graphql-ws's upgraded sockets: they close with 1001.

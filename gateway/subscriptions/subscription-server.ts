@@ -11,6 +11,7 @@ import type { SubscriptionCaller, SubscriptionExecutor } from './subscription-ex
 import { endAtTokenExpiry } from './token-lifetime';
 import type { Admission } from '../cost/demand-control';
 import type { GatewayContext } from '../context';
+import type { DropReason } from './subscription-metrics';
 
 /** Close code for a client that does not read its events fast enough; it should resume with afterSeq. */
 export const SLOW_CONSUMER_CLOSE = 4008;
@@ -84,7 +85,7 @@ export function serveGatewaySubscriptions(opts: {
   /** Demand control: throws COST_ESTIMATED_TOO_EXPENSIVE for an operation over the caller's limit. */
   admit: (a: Admission) => Promise<unknown>;
   /** Told of each subscription the gateway ends itself: a slow consumer, or a token that expired. */
-  onDrop?: (reason: 'slow_consumer' | 'token_expired') => void;
+  onDrop?: (reason: DropReason) => void;
   /** Largest graphql-ws message accepted (BODY_LIMIT_BYTES, as for HTTP). */
   maxPayload: number;
 }): { close(): Promise<void>; openSubscriptions(): number } {
