@@ -20,7 +20,8 @@ import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interf
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../shared/logger';
 import type { GatewayContext } from '../context';
-import { boundedUpstream, SharedStream } from './shared-stream';
+import { boundedUpstream } from './push-iterator';
+import { SharedStream } from './shared-stream';
 
 /** What the executor needs of the caller's connection: its token and an upstream client per subgraph. */
 export interface SubscriptionCaller {
