@@ -12,29 +12,29 @@ import { graphqlRoute, serveRequests } from '../shared/graphql/graphql-route';
 import { httpMetrics, operationObservability } from '../shared/graphql/observability';
 import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
-import { SUBGRAPHS, subgraphUrlOf, type SubgraphName } from './execution/subgraph-list';
-import { SubscriptionExecutor } from './subscriptions/subscription-executor';
-import { operationLimits } from './admission/limits';
-import { tenantRates } from './admission/rates';
-import { demandControl } from './cost/demand-control';
-import { asTenantLimits, TenantLimitsCache } from './admission/tenant-limits';
 import { closeRedis, redisConnection, redisTarget } from '../shared/redis';
 import { TenantRateLimiter } from '../shared/rate-limits';
+import type { GatewayContext } from './context';
+import { callerContext, gatewayVerifier } from './admission/caller';
+import { operationLimits } from './admission/limits';
+import { tenantRates } from './admission/rates';
+import { asTenantLimits, TenantLimitsCache } from './admission/tenant-limits';
+import { demandControl } from './cost/demand-control';
+import { responseSizeCap } from './cost/response-size';
+import { subgraphsAnswer } from './execution/readiness';
+import { SUBGRAPHS, subgraphUrlOf, type SubgraphName } from './execution/subgraph-list';
+import { subgraphFetching } from './execution/subgraph-source';
+import { deduplicatingGateway } from './sharing/inbound-dedup';
+import { Inflight } from './sharing/inflight';
+import { resultSerializer } from './sharing/result-json';
+import { SubscriptionExecutor } from './subscriptions/subscription-executor';
+import { subscriptionMetrics } from './subscriptions/subscription-metrics';
 import {
   serveGatewaySubscriptions,
   subscriptionsOverWebSocket,
   upstreamClient,
 } from './subscriptions/subscription-server';
 import { serveIde, wantsPage } from './ide/ide';
-import { subscriptionMetrics } from './subscriptions/subscription-metrics';
-import { callerContext, gatewayVerifier } from './admission/caller';
-import { Inflight } from './sharing/inflight';
-import { subgraphsAnswer } from './execution/readiness';
-import { resultSerializer } from './sharing/result-json';
-import { responseSizeCap } from './cost/response-size';
-import { deduplicatingGateway } from './sharing/inbound-dedup';
-import type { GatewayContext } from './context';
-import { subgraphFetching } from './execution/subgraph-source';
 
 export interface GatewayOptions {
   config: Config;
