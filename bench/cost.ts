@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import { parse } from 'graphql';
-import { actualCost } from '../gateway/actual-cost';
-import { costDirectivesOf, estimateCost } from '../gateway/cost-model';
+import { actualCost } from '../gateway/cost/actual-cost';
+import { costDirectivesOf, estimateCost } from '../gateway/cost/cost-model';
 import { QUERY as DEEP } from './graph';
 import { fmt, percentile, table, timeEach } from './stats';
 

@@ -2,16 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-
-/** The subgraphs and the URLs written into the committed supergraph (overridable at run time). */
-export const SUBGRAPHS = [
-  { name: 'tenant', url: 'http://127.0.0.1:4001/graphql' },
-  { name: 'candidate', url: 'http://127.0.0.1:4002/graphql' },
-  { name: 'job', url: 'http://127.0.0.1:4003/graphql' },
-  { name: 'assessment', url: 'http://127.0.0.1:4004/graphql' },
-] as const;
-
-export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
+import { SUBGRAPHS } from './execution/subgraph-list';
 
 const ROOT = resolve(__dirname, '..');
 

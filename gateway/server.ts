@@ -3,59 +3,38 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
 import type { GatewayExecutionResult } from '@apollo/server-gateway-interface';
-import { GraphQLError } from 'graphql';
-import { Counter, Gauge } from 'prom-client';
-import { TokenVerifier, type Principal } from '../shared/auth';
-import { jwtSecret, metricsPort, type Config } from '../shared/config';
-import { errors } from '../shared/errors';
+import { Counter } from 'prom-client';
+import { metricsPort, type Config } from '../shared/config';
 import { commonServerOptions } from '../shared/graphql/apollo';
 import { CleanupStack } from '../shared/cleanup-stack';
-import { requestIdOf } from '../shared/graphql/context';
 import { addOpsRoutes, compressResponses, graphqlApp, listen, serveMetrics } from '../shared/graphql/http';
-import { graphqlRoute, serveRequests, type GraphQLRequest } from '../shared/graphql/graphql-route';
+import { graphqlRoute, serveRequests } from '../shared/graphql/graphql-route';
 import { httpMetrics, operationObservability } from '../shared/graphql/observability';
 import { createLogger, type Logger } from '../shared/logger';
 import { createMetrics, type Metrics } from '../shared/metrics';
-import { SUBGRAPHS, type SubgraphName } from './compose';
-import { SubscriptionExecutor } from './subscription-executor';
-import { operationLimits } from './limits';
-import { tenantRates } from './rates';
-import { demandControl } from './demand-control';
-import { asTenantLimits, TenantLimitsCache } from './tenant-limits';
 import { closeRedis, redisConnection, redisTarget } from '../shared/redis';
 import { TenantRateLimiter } from '../shared/rate-limits';
-import { serveGatewaySubscriptions, subscriptionsOverWebSocket, upstreamClient } from './subscription-server';
-import { serveIde, wantsPage } from './ide';
-import { isIntrospectionOnly } from './introspection';
-import { Inflight } from './inflight';
-import { subgraphsAnswer } from './readiness';
-import { resultSerializer } from './result-json';
-import { responseSizeCap } from './response-size';
-import { deduplicatingGateway } from './inbound-dedup';
-import { subgraphFetching } from './subgraph-source';
-
-/** Per request at the gateway: who is calling and what to forward to subgraphs. */
-export interface GatewayContext {
-  requestId: string;
-  authorization: string | undefined;
-  principal: Principal | null;
-  /** Carries service, requestId and tenantId on every line. */
-  log?: Logger;
-  /** Aborts when the client goes away before its answer is sent. */
-  signal?: AbortSignal;
-}
-
-function subgraphUrlOf(opts: GatewayOptions, name: string): string {
-  return opts.subgraphUrls[name as SubgraphName] ?? SUBGRAPHS.find((s) => s.name === name)?.url ?? '';
-}
-
-/** The operation a request carries, in its JSON body or (GET) its query string. */
-function operationOf(req: GraphQLRequest): [query: unknown, operationName: unknown] {
-  const body = (req.body ?? {}) as { query?: unknown; operationName?: unknown };
-  if (body.query !== undefined) return [body.query, body.operationName];
-  const search = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
-  return [search.get('query') ?? undefined, search.get('operationName') ?? undefined];
-}
+import type { GatewayContext } from './context';
+import { callerContext, gatewayVerifier } from './admission/caller';
+import { operationLimits } from './admission/limits';
+import { tenantRates } from './admission/rates';
+import { asTenantLimits, TenantLimitsCache } from './admission/tenant-limits';
+import { demandControl } from './cost/demand-control';
+import { responseSizeCap } from './cost/response-size';
+import { subgraphsAnswer } from './execution/readiness';
+import { SUBGRAPHS, subgraphUrlOf, type SubgraphName } from './execution/subgraph-list';
+import { subgraphFetching } from './execution/subgraph-source';
+import { deduplicatingGateway } from './sharing/inbound-dedup';
+import { Inflight } from './sharing/inflight';
+import { resultSerializer } from './sharing/result-json';
+import { SubscriptionExecutor } from './subscriptions/subscription-executor';
+import { subscriptionMetrics } from './subscriptions/subscription-metrics';
+import {
+  serveGatewaySubscriptions,
+  subscriptionsOverWebSocket,
+  upstreamClient,
+} from './subscriptions/subscription-server';
+import { serveIde, wantsPage } from './ide/ide';
 
 export interface GatewayOptions {
   config: Config;
@@ -86,14 +65,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const { config } = opts;
   const log = opts.logger ?? createLogger('gateway', config.LOG_LEVEL);
   const metrics = createMetrics('gateway');
-  const verifier = new TokenVerifier({
-    secret: jwtSecret(config),
-    jwksUrl: config.JWT_JWKS_URL,
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    maxAgeSeconds: config.JWT_MAX_AGE_SECONDS,
-    // No internal secret: service tokens are refused here (UNAUTHENTICATED), whoever sends one.
-  });
+  const verifier = gatewayVerifier(config);
   const supergraphSdl = opts.supergraphSdl ?? readFileSync(config.SUPERGRAPH_PATH, 'utf8');
   const deduplicated = new Counter({
     name: 'hiregraph_requests_deduplicated_total',
@@ -123,12 +95,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const app = graphqlApp();
   // Requests are dispatched once Apollo Server has started (below): /graphql to its own route, the rest to Express.
   const http: Server = createServer();
-  const services = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, subgraphUrlOf(opts, s.name))]));
+  const services = Object.fromEntries(
+    SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, subgraphUrlOf(opts.subgraphUrls, s.name))]),
+  );
   const limits = operationLimits(config);
   const redis = redisConnection(redisTarget(config), 'producer');
   cleanup.defer(() => closeRedis(redis));
   const tenantLimits = new TenantLimitsCache({
-    tenantUrl: subgraphUrlOf(opts, 'tenant'),
+    tenantUrl: subgraphUrlOf(opts.subgraphUrls, 'tenant'),
     ttlMs: config.TENANT_LIMITS_CACHE_MS,
     log,
     fallback: asTenantLimits(config.PLAN_LIMITS_FREE),
@@ -140,7 +114,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     tenantLimits,
     config.RATE_LIMIT_USER_SHARE,
   );
-  const subgraphUrl = (name: string) => subgraphUrlOf(opts, name);
+  const subgraphUrl = (name: string) => subgraphUrlOf(opts.subgraphUrls, name);
   const subgraphWsUrl = (name: string) => subgraphUrl(name).replace(/^http/, 'ws');
   const executor = new SubscriptionExecutor({
     supergraphSdl,
@@ -156,12 +130,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     tenantLimits,
     registry: metrics.registry,
   });
-  const dropped = new Counter({
-    name: 'hiregraph_subscriptions_dropped_total',
-    help: 'Subscriptions this gateway ended itself, by reason (slow_consumer, token_expired)',
-    labelNames: ['reason'] as const,
-    registers: [metrics.registry],
-  });
+  // Read at each scrape, once the server below is up.
+  const onDrop = subscriptionMetrics(metrics.registry, () => ws.openSubscriptions());
   const ws = serveGatewaySubscriptions({
     http,
     executor,
@@ -172,7 +142,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     maxPayload: config.BODY_LIMIT_BYTES,
     beforeSubscribe: rates.beforeSubscribe,
     admit: cost.admit,
-    onDrop: (reason) => dropped.inc({ reason }),
+    onDrop,
     subgraphWsUrl,
     limits: {
       perConnection: config.SUBSCRIPTIONS_PER_CONNECTION,
@@ -191,9 +161,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       subscriptionsOverWebSocket,
       rates.plugin,
       // Before observability: its response hook records the actual cost the log line carries.
-      cost.plugin as never,
-      responseSizeCap(config.MAX_RESPONSE_BYTES, serializer) as never,
-      operationObservability(metrics, log) as never,
+      cost.plugin,
+      responseSizeCap(config.MAX_RESPONSE_BYTES, serializer),
+      operationObservability(metrics, log),
     ],
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
@@ -213,41 +183,10 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     log,
     corsOrigins: config.CORS_ORIGINS,
     sharedAnswers: config.DEDUPLICATE_REQUESTS,
-    context: async (req, res) => {
-      const requestId = requestIdOf(req.headers);
-      const gone = new AbortController();
-      res.once('close', () => {
-        if (!res.writableFinished) gone.abort(new Error('the client went away'));
-      });
-      const authorization = req.headers.authorization;
-      try {
-        const principal = await verifier.verify(authorization);
-        return {
-          requestId,
-          authorization,
-          principal,
-          log: log.child({ requestId, tenantId: principal.tenantId?.toHexString() }),
-          signal: gone.signal,
-        };
-      } catch (err) {
-        if (!authorization && config.INTROSPECTION && isIntrospectionOnly(...operationOf(req))) {
-          return { requestId, authorization, principal: null, log: log.child({ requestId }) };
-        }
-        const message = err instanceof GraphQLError ? err.message : 'the token is not valid';
-        throw errors.unauthenticated(message);
-      }
-    },
+    context: callerContext(config, verifier, log),
   });
   serveRequests(http, graphql, app, (req) => config.GRAPHQL_IDE && wantsPage(req));
 
-  new Gauge({
-    name: 'hiregraph_subscriptions_open',
-    help: 'Subscriptions open on this gateway',
-    registers: [metrics.registry],
-    collect() {
-      this.set(ws.openSubscriptions());
-    },
-  });
   cleanup.defer(() => new Promise<void>((r) => http.close(() => r())));
   cleanup.defer(() => apollo.stop());
   // Before Apollo's drain, which would otherwise wait out graphql-ws's upgraded sockets: they close with 1001.

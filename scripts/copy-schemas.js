@@ -7,4 +7,8 @@ for (const name of readdirSync(join(root, 'subgraphs'))) {
   cpSync(join(root, 'subgraphs', name, 'schema.graphql'), join(root, 'dist', 'subgraphs', name, 'schema.graphql'));
 }
 cpSync(join(root, 'schema'), join(root, 'dist', 'schema'), { recursive: true });
-cpSync(join(root, 'gateway', 'ide'), join(root, 'dist', 'gateway', 'ide'), { recursive: true });
+// Only the page's files: ide.ts there is compiled by tsc.
+cpSync(join(root, 'gateway', 'ide'), join(root, 'dist', 'gateway', 'ide'), {
+  recursive: true,
+  filter: (src) => !src.endsWith('.ts'),
+});

@@ -2,10 +2,15 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { brotliCompressSync } from 'node:zlib';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { Inflight } from '../../gateway/inflight';
+import { Inflight } from '../../gateway/sharing/inflight';
 import { Registry } from 'prom-client';
-import { SubgraphSource, subgraphAgent, type ForwardedContext, type RawAnswer } from '../../gateway/subgraph-source';
-import { SubgraphTimeout } from '../../gateway/subgraph-timeout';
+import {
+  SubgraphSource,
+  subgraphAgent,
+  type ForwardedContext,
+  type RawAnswer,
+} from '../../gateway/execution/subgraph-source';
+import { SubgraphTimeout } from '../../gateway/execution/subgraph-timeout';
 
 /** A real subgraph stand-in: records what arrives, answers with what the test's handler says. */
 interface Received {

@@ -27,7 +27,7 @@ const refused: Array<[string, string, RegExp]> = [
   ['subgraphs/assessment/agents/new.ts', '../../job/repository', /reads another's only through/],
   ['subgraphs/assessment/engine/new.ts', '../../candidate/repository', /reads another's only through/],
   ['subgraphs/job/new.ts', '../../subgraphs/tenant/loaders', /reads another's only through/],
-  ['subgraphs/tenant/new.ts', '../../gateway/limits', /reads another's only through/],
+  ['subgraphs/tenant/new.ts', '../../gateway/admission/limits', /reads another's only through/],
   ['subgraphs/candidate/new.ts', '@hiregraph/embedded-mongo', /dev dependency/],
   ['packages/embedded-mongo/src/new.ts', '../../../shared/errors', /imports nothing of Hiregraph/],
 ];

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import { parse } from 'graphql';
-import { costDirectivesOf, estimateCost } from '../../gateway/cost-model';
+import { costDirectivesOf, estimateCost } from '../../gateway/cost/cost-model';
 import { loadConfig } from '../../shared/config';
 
 /** Demand control estimates what the resolvers read: null `first` at its default, large text by its size. */

@@ -10,8 +10,8 @@ import {
   parse,
   type GraphQLSchema,
 } from 'graphql';
-import { actualCost } from '../../gateway/actual-cost';
-import { costDirectivesOf, estimateCost, type CostDirectives } from '../../gateway/cost-model';
+import { actualCost } from '../../gateway/cost/actual-cost';
+import { costDirectivesOf, estimateCost, type CostDirectives } from '../../gateway/cost/cost-model';
 import { QUERY as BENCH_QUERY } from '../../bench/graph';
 import { doublingFragments } from '../support/cost-queries';
 import { DEEP_QUERY } from '../support/seed-graph';

@@ -1,4 +1,4 @@
-import { Inflight } from '../../gateway/inflight';
+import { Inflight } from '../../gateway/sharing/inflight';
 
 /** Work that settles when the test says so, counting how often it was started. */
 function gate<T>() {

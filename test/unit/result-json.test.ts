@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { FormattedExecutionResult } from 'graphql';
-import { resultSerializer } from '../../gateway/result-json';
+import { resultSerializer } from '../../gateway/sharing/result-json';
 
 test('the shared serializer writes exactly what JSON.stringify does, and each data object once', () => {
   const stringify = resultSerializer();

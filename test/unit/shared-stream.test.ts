@@ -1,5 +1,6 @@
 import type { ExecutionResult } from 'graphql';
-import { PushIterator, SharedStream } from '../../gateway/shared-stream';
+import { PushIterator } from '../../gateway/subscriptions/push-iterator';
+import { SharedStream } from '../../gateway/subscriptions/shared-stream';
 
 /** A source whose events are released by the test, counting how many the stream pulled (each pull = one plan execution). */
 function source() {

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { GraphQLError, type ExecutionResult } from 'graphql';
-import { endAtTokenExpiry } from '../../gateway/token-lifetime';
+import { endAtTokenExpiry } from '../../gateway/subscriptions/token-lifetime';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

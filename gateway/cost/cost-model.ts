@@ -22,7 +22,7 @@ import {
   type GraphQLSchema,
   type DirectiveNode,
 } from 'graphql';
-import { errors } from '../shared/errors';
+import { errors } from '../../shared/errors';
 import { createComplexityRule, type ComplexityEstimatorArgs } from 'graphql-query-complexity';
 
 /**

@@ -1,6 +1,6 @@
 import { Counter, type Registry } from 'prom-client';
-import { errors } from '../shared/errors';
-import type { EntityClientTimeout } from '../shared/graphql/entity-client';
+import { errors } from '../../shared/errors';
+import type { EntityClientTimeout } from '../../shared/graphql/entity-client';
 
 /**
  * SUBGRAPH_TIMEOUT_MS, one owner for every gateway→subgraph fetch (query-plan fetches, the entity

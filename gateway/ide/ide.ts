@@ -11,15 +11,14 @@ const fileOf = (pkg: string, file: string) => join(dirname(require.resolve(`${pk
  * so the IDE works on a machine with no internet.
  */
 function assets(): Map<string, string> {
-  const own = join(__dirname, 'ide');
   return new Map([
     ['react.js', fileOf('react', 'umd/react.production.min.js')],
     ['react-dom.js', fileOf('react-dom', 'umd/react-dom.production.min.js')],
     ['graphql-ws.js', fileOf('graphql-ws', 'umd/graphql-ws.min.js')],
     ['graphiql.js', fileOf('graphiql', 'graphiql.min.js')],
     ['graphiql.css', fileOf('graphiql', 'graphiql.min.css')],
-    ['boot.js', join(own, 'boot.js')],
-    ['page.css', join(own, 'page.css')],
+    ['boot.js', join(__dirname, 'boot.js')],
+    ['page.css', join(__dirname, 'page.css')],
   ]);
 }
 
@@ -40,7 +39,7 @@ export function wantsPage(req: IncomingMessage): boolean {
  */
 export function serveIde(app: Express): void {
   const files = assets();
-  const page = join(__dirname, 'ide', 'index.html');
+  const page = join(__dirname, 'index.html');
   app.get('/graphql', (req: Request, res: Response, next: NextFunction) => {
     if (!wantsPage(req)) {
       next();

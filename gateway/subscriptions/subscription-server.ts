@@ -3,13 +3,15 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { getOperationAST, GraphQLError, type DocumentNode, type ExecutionResult, type validate } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { actingTenant, type Principal, type TokenVerifier } from '../shared/auth';
-import { ErrorCode, errors } from '../shared/errors';
-import { serveGraphqlWs, type WsCaller } from '../shared/graphql/ws';
-import type { Logger } from '../shared/logger';
+import { actingTenant, type Principal, type TokenVerifier } from '../../shared/auth';
+import { ErrorCode, errors } from '../../shared/errors';
+import { serveGraphqlWs, type WsCaller } from '../../shared/graphql/ws';
+import type { Logger } from '../../shared/logger';
 import type { SubscriptionCaller, SubscriptionExecutor } from './subscription-executor';
 import { endAtTokenExpiry } from './token-lifetime';
-import type { Admission } from './demand-control';
+import type { Admission } from '../cost/demand-control';
+import type { GatewayContext } from '../context';
+import type { DropReason } from './subscription-metrics';
 
 /** Close code for a client that does not read its events fast enough; it should resume with afterSeq. */
 export const SLOW_CONSUMER_CLOSE = 4008;
@@ -83,7 +85,7 @@ export function serveGatewaySubscriptions(opts: {
   /** Demand control: throws COST_ESTIMATED_TOO_EXPENSIVE for an operation over the caller's limit. */
   admit: (a: Admission) => Promise<unknown>;
   /** Told of each subscription the gateway ends itself: a slow consumer, or a token that expired. */
-  onDrop?: (reason: 'slow_consumer' | 'token_expired') => void;
+  onDrop?: (reason: DropReason) => void;
   /** Largest graphql-ws message accepted (BODY_LIMIT_BYTES, as for HTTP). */
   maxPayload: number;
 }): { close(): Promise<void>; openSubscriptions(): number } {
@@ -217,7 +219,7 @@ export function serveGatewaySubscriptions(opts: {
             );
           },
           () => release(conn, slot),
-        ) as never;
+        );
       },
       execute: () => ({
         errors: [
@@ -247,7 +249,7 @@ export function serveGatewaySubscriptions(opts: {
 }
 
 /** A subscription sent over HTTP gets a clear 400 pointing to graphql-ws, not the gateway's 500. */
-export const subscriptionsOverWebSocket: ApolloServerPlugin = {
+export const subscriptionsOverWebSocket: ApolloServerPlugin<GatewayContext> = {
   async requestDidStart() {
     return {
       async didResolveOperation({ operation }) {

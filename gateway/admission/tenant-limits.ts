@@ -1,10 +1,10 @@
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
-import { actingTenant, type Principal } from '../shared/auth';
-import { EntityClient } from '../shared/graphql/entity-client';
-import type { Logger } from '../shared/logger';
-import type { PlanLimits } from '../shared/plans';
-import type { SubgraphTimeout } from './subgraph-timeout';
+import { actingTenant, type Principal } from '../../shared/auth';
+import { EntityClient } from '../../shared/graphql/entity-client';
+import type { Logger } from '../../shared/logger';
+import type { PlanLimits } from '../../shared/plans';
+import type { SubgraphTimeout } from '../execution/subgraph-timeout';
 
 /** The tenant whose limits apply to this caller: none for a platform admin without a tenant role. */
 export function tenantOf(p: Principal | null): string | null {

@@ -1,14 +1,9 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Kind, type OperationDefinitionNode } from 'graphql';
-import type { Principal } from '../shared/auth';
-import type { TenantRateLimiter } from '../shared/rate-limits';
+import type { Principal } from '../../shared/auth';
+import type { TenantRateLimiter } from '../../shared/rate-limits';
+import type { GatewayContext } from '../context';
 import { tenantOf, type TenantLimitsCache } from './tenant-limits';
-
-interface RateContext {
-  requestId: string;
-  authorization: string | undefined;
-  principal: Principal | null;
-}
 
 /** The tenants whose limits an operation may change: the caller's (updateTenant), the one named (setTenantPlan). */
 function changedTenants(
@@ -57,7 +52,7 @@ export function tenantRates(limiter: TenantRateLimiter, cache: TenantLimitsCache
     }
     await limiter.consume(tenant, 'rpm', requestsPerMinute, 60, 'requests per minute');
   };
-  const plugin: ApolloServerPlugin<RateContext> = {
+  const plugin: ApolloServerPlugin<GatewayContext> = {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue }) {

@@ -2,11 +2,12 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { getOperationAST, GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { Histogram, type Registry } from 'prom-client';
-import type { Principal } from '../shared/auth';
-import { errors } from '../shared/errors';
+import type { Principal } from '../../shared/auth';
+import { errors } from '../../shared/errors';
+import type { GatewayContext } from '../context';
 import { actualCost } from './actual-cost';
 import { costDirectivesOf, estimateCost } from './cost-model';
-import { tenantOf, type TenantLimitsCache } from './tenant-limits';
+import { tenantOf, type TenantLimitsCache } from '../admission/tenant-limits';
 
 /** Cost buckets: decades from 1 to 10 million. */
 const COST_BUCKETS = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
@@ -29,13 +30,6 @@ export interface OperationCost {
   estimated: number;
   max: number;
   actual?: number;
-}
-
-interface CostContext {
-  requestId: string;
-  authorization: string | undefined;
-  principal: Principal | null;
-  cost?: OperationCost;
 }
 
 export interface Admission {
@@ -120,7 +114,7 @@ export function demandControl(opts: DemandControlOptions) {
     return cost;
   };
 
-  const plugin: ApolloServerPlugin<CostContext> = {
+  const plugin: ApolloServerPlugin<GatewayContext> = {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, document, request, operation }) {

@@ -6,9 +6,10 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { Agent, request } from 'undici';
 import type { Registry } from 'prom-client';
-import type { Config } from '../shared/config';
-import { errors } from '../shared/errors';
-import { Inflight } from './inflight';
+import type { Config } from '../../shared/config';
+import { errors } from '../../shared/errors';
+import { Inflight } from '../sharing/inflight';
+import { distinct, fanOut } from '../sharing/representations';
 import { SubgraphTimeout } from './subgraph-timeout';
 
 const brotli = promisify(brotliDecompress);
@@ -165,60 +166,4 @@ function parseAnswer(url: string, raw: RawAnswer): GatewayGraphQLResponse {
     throw new Error(`Expected JSON response body, but received: ${raw.text.slice(0, 500)}`);
   }
   return body as GatewayGraphQLResponse;
-}
-
-interface Distinct {
-  unique: unknown[];
-  /** For each representation sent by the planner, the index of its distinct one. */
-  index: number[];
-  /** For each distinct representation, the positions that asked for it. */
-  positions: number[][];
-}
-
-function distinct(representations: unknown[]): Distinct {
-  const byKey = new Map<string, number>();
-  const unique: unknown[] = [];
-  const positions: number[][] = [];
-  const index = representations.map((rep, i) => {
-    const key = JSON.stringify(rep);
-    let u = byKey.get(key);
-    if (u === undefined) {
-      u = unique.push(rep) - 1;
-      byKey.set(key, u);
-      positions.push([]);
-    }
-    positions[u]!.push(i);
-    return u;
-  });
-  return { unique, index, positions };
-}
-
-/**
- * The answer to the distinct representations, spread back to the planner's positions. The
- * executor merges each entity into its own result tree in place, so every position past the
- * first gets a copy of its own.
- */
-function fanOut(response: GatewayGraphQLResponse, plan: Distinct): GatewayGraphQLResponse {
-  const entities: unknown = response.data?._entities;
-  const used = new Set<number>();
-  const data = Array.isArray(entities)
-    ? {
-        ...response.data,
-        _entities: plan.index.map((u) => (used.has(u) ? copyJson(entities[u]) : (used.add(u), entities[u]))),
-      }
-    : response.data;
-  const errors = response.errors?.flatMap((error) => {
-    const [head, at, ...rest] = error.path ?? [];
-    if (head !== '_entities' || typeof at !== 'number' || !plan.positions[at]) return [error];
-    return plan.positions[at]!.map((i) => ({ ...error, path: ['_entities', i, ...rest] }));
-  });
-  return { ...response, data, ...(errors && { errors }) };
-}
-
-function copyJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(copyJson);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key in value) out[key] = copyJson((value as Record<string, unknown>)[key]);
-  return out;
 }

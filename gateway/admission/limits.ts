@@ -1,6 +1,6 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { parse, specifiedRules, validate, type ParseOptions, type ValidationRule } from 'graphql';
-import type { Config } from '../shared/config';
+import type { Config } from '../../shared/config';
 
 /**
  * Operation limits from LIMIT_MAX_*: depth, aliases and directives as graphql-armor

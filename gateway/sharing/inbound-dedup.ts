@@ -3,21 +3,18 @@ import type {
   GatewayGraphQLRequestContext,
   GatewayInterface,
 } from '@apollo/server-gateway-interface';
+import type { GatewayContext } from '../context';
 import type { Inflight } from './inflight';
 
-/** What the dedup reads of the gateway's per-request context. */
-interface CallerContext {
-  authorization?: string;
-  /** Aborts when the caller goes away: it stops waiting, the others do not. */
-  signal?: AbortSignal;
-}
+/** Apollo's gateway interface types the context as any record, so each field is read as maybe absent. */
+type CallerRequest = GatewayGraphQLRequestContext<Partial<GatewayContext>>;
 
 /**
  * The key of an operation that may share another's execution: the caller's exact credentials, the
  * document, the operation and the variables. Two different tokens never share, even of one user:
  * what a token may see is decided by the subgraphs, per token.
  */
-export function inboundKey(rc: GatewayGraphQLRequestContext<CallerContext>): string {
+export function inboundKey(rc: CallerRequest): string {
   const variables = JSON.stringify(rc.request.variables ?? {});
   return `${rc.context.authorization ?? ''}\n${rc.queryHash}\n${rc.operationName ?? ''}\n${variables}`;
 }
@@ -39,7 +36,7 @@ export function deduplicatingGateway(
       const { executor } = await gateway.load(options);
       if (!executor) return { executor };
       return {
-        executor: async (rc: GatewayGraphQLRequestContext<CallerContext>) => {
+        executor: async (rc: CallerRequest) => {
           if (rc.operation.operation !== 'query') return executor(rc);
           const result = await inflight.run(inboundKey(rc), () => executor(rc), rc.context.signal);
           return { ...result, ...(result.errors && { errors: [...result.errors] }) };

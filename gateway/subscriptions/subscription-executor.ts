@@ -16,9 +16,12 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import type { Client } from 'graphql-ws';
+import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { LRUCache } from 'lru-cache';
-import type { Logger } from '../shared/logger';
-import { boundedUpstream, SharedStream } from './shared-stream';
+import type { Logger } from '../../shared/logger';
+import type { GatewayContext } from '../context';
+import { boundedUpstream } from './push-iterator';
+import { SharedStream } from './shared-stream';
 
 /** What the executor needs of the caller's connection: its token and an upstream client per subgraph. */
 export interface SubscriptionCaller {
@@ -211,19 +214,25 @@ export class SubscriptionExecutor {
           continue;
         }
         const source: GraphQLDataSource = {
-          process: async () => ({ data: event.data as Record<string, unknown>, errors: event.errors as never }),
+          process: async () => ({ data: event.data as Record<string, unknown>, errors: event.errors }),
         };
-        const requestContext = {
+        // executeQueryPlan reads only these of a request's context (there is no Apollo Server
+        // request here to take the rest from): what the plan's fetches forward, and the logger.
+        const context: GatewayContext = {
+          requestId: caller.requestId,
+          authorization: caller.authorization,
+          principal: null,
+        };
+        const given: Partial<GatewayGraphQLRequestContext<GatewayContext>> = {
           request: { query: primary.operation, variables, operationName },
-          context: { requestId: caller.requestId, authorization: caller.authorization, principal: null },
+          context,
           logger: this.log,
           metrics: {},
-          cache: undefined,
         };
         const result = await executeQueryPlan(
           plan,
           { ...this.services, [PRIMARY]: source },
-          requestContext as never,
+          given as GatewayGraphQLRequestContext<GatewayContext>,
           operationContext,
           this.supergraphSchema,
           this.apiSchema,

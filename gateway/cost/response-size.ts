@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { errors, refusalStatus } from '../shared/errors';
-import type { ResultSerializer } from './result-json';
+import { errors, refusalStatus } from '../../shared/errors';
+import type { ResultSerializer } from '../sharing/result-json';
 
 /**
  * Refuses a query's answer over `maxBytes` of JSON (MAX_RESPONSE_BYTES) with BAD_USER_INPUT and
