@@ -8,7 +8,7 @@ import { EmbeddedMongo } from '@hiregraph/embedded-mongo';
 import { closeRedis, redisConnection } from '../shared/redis';
 import { startStack } from '../scripts/stack';
 import { createLogger } from '../shared/logger';
-import { EventPublisher } from '../subgraphs/assessment/events/event-publisher';
+import { EventRelay } from '../subgraphs/assessment/events/relay';
 import { newAssessment, snapshotOf, type AssessmentDoc } from '../subgraphs/assessment/store/model';
 import { AssessmentRepository } from '../subgraphs/assessment/store/repository';
 import { fmt, percentile, table } from './stats';
@@ -80,7 +80,7 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
     }
     // Seqs continue each assessment's log, as workers' would (a gap would make subscribers read MongoDB).
     const nextSeq = new Map<string, number>();
-    const publisher = new EventPublisher({
+    const publisher = new EventRelay({
       redis: pub,
       prefix,
       log: createLogger('bench', 'silent'),

@@ -6,9 +6,9 @@ import type { SubgraphDefinition } from '../../shared/graphql/subgraph-server';
 import { createLogger } from '../../shared/logger';
 import { closeRedis, redisConnection, redisTarget } from '../../shared/redis';
 import { availableAgents } from './agents/registry';
-import { CatchUp } from './events/catch-up';
 import { EventHub } from './events/event-hub';
-import { EventPublisher } from './events/event-publisher';
+import { EventHealer } from './events/healer';
+import { EventRelay } from './events/relay';
 import { createLoaders } from './store/loaders';
 import { RunQueue, runQueueOptions } from './engine/queue';
 import { AssessmentRepository } from './store/repository';
@@ -30,7 +30,7 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
   const { config } = opts;
   const redis = redisConnection(redisTarget(config), 'producer');
   const queue = new RunQueue(runQueueOptions(config, redis));
-  const publisher = new EventPublisher({
+  const relay = new EventRelay({
     redis,
     prefix: config.QUEUE_PREFIX,
     log: createLogger('assessment', config.LOG_LEVEL),
@@ -49,11 +49,14 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
     pollMs: config.EVENT_POLL_MS,
     replay: { page: config.EVENT_REPLAY_PAGE, max: config.EVENT_REPLAY_MAX },
   });
-  const catchUp = new CatchUp(config.EVENT_CATCHUP_MS);
-  const events = { catchUp, streamMaxLen: config.EVENT_STREAM_MAXLEN };
+  const healer = new EventHealer({
+    silenceMs: config.EVENT_CATCHUP_MS,
+    log: createLogger('assessment', config.LOG_LEVEL),
+  });
+  const events = { healer, streamMaxLen: config.EVENT_STREAM_MAXLEN };
   const runs = new RunService({
     queue,
-    publisher,
+    relay,
     agents,
     candidateOwner: new EntityClient(opts.candidateUrl, 'Candidate'),
     jobOwner: new EntityClient(opts.jobUrl, 'Job'),
@@ -90,7 +93,7 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
       await queue.close();
       await closeRedis(redis);
       hub.close();
-      catchUp.close();
+      healer.close();
       await closeRedis(subscriber);
       await closeRedis(reader);
     },

@@ -1,5 +1,5 @@
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { eventsDoorbell } from '../../subgraphs/assessment/events/event-publisher';
+import { eventsDoorbell } from '../../subgraphs/assessment/events/relay';
 import { EVENTS_SEQ, runProgress, streamEnd, tenantEvents } from '../support/queries';
 import { REAL_REDIS_URL, useRunHarness } from '../support/runs';
 import { collect, wsClient } from '../support/ws-client';

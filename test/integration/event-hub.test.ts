@@ -9,7 +9,8 @@ import {
   type Listener,
   type StreamEvent,
 } from '../../subgraphs/assessment/events/event-hub';
-import { EventPublisher, eventsDoorbell } from '../../subgraphs/assessment/events/event-publisher';
+import { EventHealer } from '../../subgraphs/assessment/events/healer';
+import { EventRelay, eventsDoorbell } from '../../subgraphs/assessment/events/relay';
 import type { AssessmentRepository } from '../../subgraphs/assessment/store/repository';
 import { assessmentEvents } from '../../subgraphs/assessment/graph/subscription-resolvers';
 import { newAssessment, snapshotOf, type AssessmentDoc, type EventDoc } from '../../subgraphs/assessment/store/model';
@@ -22,7 +23,8 @@ const silent = pino({ level: 'silent' });
 const sub = redisConnection(REAL_REDIS_URL, 'worker');
 const reader = redisConnection(REAL_REDIS_URL, 'worker');
 const pub = redisConnection(REAL_REDIS_URL, 'worker');
-const publisher = new EventPublisher({ redis: pub, prefix, log: silent, maxLen: 1000 });
+const publisher = new EventRelay({ redis: pub, prefix, log: silent, maxLen: 1000 });
+const healer = new EventHealer({ silenceMs: 60_000, log: silent });
 const hubs: EventHub[] = [];
 const hub = (maxBuffered = 1000) => {
   const h = new EventHub({ subscriber: sub, reader, prefix, log: silent, maxBuffered, pollMs: 60_000 });
@@ -31,6 +33,7 @@ const hub = (maxBuffered = 1000) => {
 };
 afterAll(async () => {
   for (const h of hubs) h.close();
+  healer.close();
   for (const k of await pub.keys(`${prefix}:*`)) await pub.del(k);
   await closeRedis(sub);
   await closeRedis(reader);
@@ -120,7 +123,9 @@ test('a tenant-wide subscription shows each event once even when a failover made
   const a = run(t);
   // Only the tenant is read from the repository by this resolver.
   const repo = { tenantId: t } as unknown as AssessmentRepository;
-  const sub = (await assessmentEvents(repo, h, null)) as AsyncGenerator<{ assessmentEvents: { seq: number } }>;
+  const sub = (await assessmentEvents(repo, h, null, { healer })) as AsyncGenerator<{
+    assessmentEvents: { seq: number };
+  }>;
   await a.publish(1, 2);
   // A promoted replica that had not received this assessment's record: the next event re-publishes it all.
   await pub.del(`${prefix}:assessment-published:${a.id}`);

@@ -5,7 +5,7 @@ import { loadConfig } from '../../shared/config';
 import { TEST_ENV } from '../support/secrets';
 import { closeRedis, redisConnection, redisTarget, type RedisTarget } from '../../shared/redis';
 import { EventHub, type HubItem } from '../../subgraphs/assessment/events/event-hub';
-import { EventPublisher } from '../../subgraphs/assessment/events/event-publisher';
+import { EventRelay } from '../../subgraphs/assessment/events/relay';
 import { newAssessment, snapshotOf, type AssessmentDoc } from '../../subgraphs/assessment/store/model';
 import { startSentinelCluster, type SentinelCluster } from '../support/redis-sentinel';
 import { waitFor } from '../support/wait';
@@ -43,7 +43,7 @@ test('producer and worker connections, a stream listener and its doorbell all re
   const reader = redisConnection(target, 'worker');
   const silent = pino({ level: 'silent' });
   const hub = new EventHub({ subscriber: sub, reader, prefix, log: silent, maxBuffered: 1000, pollMs: 60_000 });
-  const publisher = new EventPublisher({ redis: producer, prefix, log: silent, maxLen: 1000 });
+  const publisher = new EventRelay({ redis: producer, prefix, log: silent, maxLen: 1000 });
   try {
     const first = await cluster.primaryPort();
     await waitFor(

@@ -3,7 +3,7 @@ import { ObjectId } from 'mongodb';
 import pino from 'pino';
 import { closeRedis, redisConnection } from '../../shared/redis';
 import { EventHub, type HubItem, type Listener, type StreamEvent } from '../../subgraphs/assessment/events/event-hub';
-import { eventStreamKey } from '../../subgraphs/assessment/events/event-publisher';
+import { eventStreamKey } from '../../subgraphs/assessment/events/relay';
 import { REAL_REDIS_URL } from '../support/runs';
 
 /**

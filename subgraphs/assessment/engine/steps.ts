@@ -4,7 +4,7 @@ import type { ServiceTokens } from '../../../shared/auth';
 import type { EntityClient } from '../../../shared/graphql/entity-client';
 import type { Logger } from '../../../shared/logger';
 import type { Agent } from '../agents/types';
-import type { EventPublisher } from '../events/event-publisher';
+import type { EventRelay } from '../events/relay';
 import {
   JOB_NAMES,
   nextStage,
@@ -26,7 +26,7 @@ import { synthesize } from './synthesis';
 export interface StepDeps {
   db: Db;
   queue: RunQueue;
-  publisher: EventPublisher;
+  relay: EventRelay;
   agents: Map<string, Agent>;
   /** The candidate and job subgraphs, read through `_entities` (this subgraph never reads their collections). */
   owners: { candidate: EntityClient; job: EntityClient };
@@ -80,7 +80,7 @@ export async function processRunJob(job: Job<RunJobData>, deps: StepDeps): Promi
   });
   const record = async (decide: (doc: AssessmentDoc) => Change | null) => {
     const out = await repo.transition(id, decide);
-    if (out?.events.length) await deps.publisher.publish(out.doc, out.events);
+    if (out?.events.length) await deps.relay.publish(out.doc, out.events);
     for (const e of (out?.events ?? []) as Array<{ type?: string }>)
       if (e.type === 'COMPLETED' || e.type === 'FAILED') deps.runEnded?.(e.type);
     return out;

@@ -14,7 +14,7 @@ import { connectMongo } from '../../../shared/mongo/connect';
 import { closeRedis, redisConnection, redisTarget } from '../../../shared/redis';
 import { availableAgents } from '../agents/registry';
 import { LlmCache } from '../agents/llm-cache';
-import { EventPublisher } from '../events/event-publisher';
+import { EventRelay } from '../events/relay';
 import { LLM_QUEUE_NAME, QUEUE_NAME, RunQueue, runQueueOptions, type RunJobData } from './queue';
 import { queueMetrics } from './worker-metrics';
 import { Reconciler } from './reconciler';
@@ -71,7 +71,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     const queueOpts = runQueueOptions(config, producerRedis);
     const queue = new RunQueue(queueOpts);
     steps.defer(() => queue.close());
-    const publisher = new EventPublisher({
+    const relay = new EventRelay({
       redis: producerRedis,
       prefix: config.QUEUE_PREFIX,
       log,
@@ -108,7 +108,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           processRunJob(job, {
             db,
             queue,
-            publisher,
+            relay,
             agents,
             owners,
             tokens,
@@ -142,7 +142,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
       log,
       intervalMs: config.RECONCILE_INTERVAL_MS,
       afterMs: config.RECONCILE_AFTER_MS,
-      publisher,
+      relay,
     });
     reconciler.start();
     steps.defer(() => reconciler.stop());

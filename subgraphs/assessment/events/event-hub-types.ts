@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../../shared/logger';
-import type { PublishedEvent } from './event-publisher';
+import type { PublishedEvent } from './relay';
 import type { ReplayLimits } from './event-replay';
 
 /** What an EventHub follows streams with, and its bounds. */

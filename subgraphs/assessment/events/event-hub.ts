@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { errors } from '../../../shared/errors';
 import type { Logger } from '../../../shared/logger';
-import { eventsDoorbell, eventStreamKey } from './event-publisher';
+import { eventsDoorbell, eventStreamKey } from './relay';
 import {
   SlowConsumerError,
   type EventHubOptions,

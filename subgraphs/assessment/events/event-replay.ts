@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { errors } from '../../../shared/errors';
 import type { StreamEvent } from './event-hub';
-import type { PublishedEvent } from './event-publisher';
+import type { PublishedEvent } from './relay';
 
 export type RawEntry = [id: string, fields: string[]];
 

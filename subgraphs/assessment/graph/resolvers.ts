@@ -72,7 +72,7 @@ export const resolvers = {
     },
     assessmentEvents: {
       subscribe: (_: unknown, args: { after?: string | null }, ctx: AssessmentContext) =>
-        assessmentEvents(ctx.assessments('read'), ctx.hub, args.after),
+        assessmentEvents(ctx.assessments('read'), ctx.hub, args.after, ctx.events),
     },
   },
   Mutation: {

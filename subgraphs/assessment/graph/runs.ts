@@ -5,7 +5,7 @@ import type { EntityClient } from '../../../shared/graphql/entity-client';
 import { parseId } from '../../../shared/mongo/ids';
 import type { TenantRateLimiter } from '../../../shared/rate-limits';
 import type { Agent } from '../agents/types';
-import type { EventPublisher } from '../events/event-publisher';
+import type { EventRelay } from '../events/relay';
 import { cancellable, nextStage, retryable, stepsToRetry, stepsToSkip } from '../engine/plan';
 import { newAssessment, type AssessmentDoc } from '../store/model';
 import { runPriority, type RunQueue } from '../engine/queue';
@@ -13,7 +13,7 @@ import type { AssessmentRepository } from '../store/repository';
 
 export interface RunServiceDeps {
   queue: RunQueue;
-  publisher: EventPublisher;
+  relay: EventRelay;
   agents: Agent[];
   candidateOwner: EntityClient;
   jobOwner: EntityClient;
@@ -84,7 +84,7 @@ export class RunService {
       newAssessment({ candidateId, jobId, agents, idempotencyKey: key, priority }),
     );
     if (!created) return this.sameOrConflict(doc, candidateId, jobId, agents);
-    await this.deps.publisher.publish(doc, doc.events);
+    await this.deps.relay.publish(doc, doc.events);
     await this.enqueue(ctx, doc);
     return doc;
   }
@@ -154,7 +154,7 @@ export class RunService {
       return { set: { status: 'CANCELLED', completedAt: new Date() }, steps, events: [{ type: 'CANCELLED' }] };
     });
     if (!out) throw errors.notFound('Assessment', id);
-    await this.deps.publisher.publish(out.doc, out.events);
+    await this.deps.relay.publish(out.doc, out.events);
     // Best effort: steps that start anyway see CANCELLED in MongoDB and do nothing.
     await this.deps.queue.removeWaiting(id, out.doc.run, out.doc.agents).catch(() => undefined);
     return out.doc;
@@ -186,7 +186,7 @@ export class RunService {
       };
     });
     if (!out) throw errors.notFound('Assessment', id);
-    await this.deps.publisher.publish(out.doc, out.events);
+    await this.deps.relay.publish(out.doc, out.events);
     await this.enqueue(ctx, out.doc);
     return out.doc;
   }

@@ -1,27 +1,22 @@
-import { LRUCache } from 'lru-cache';
 import { errors } from '../../../shared/errors';
 import { parseId } from '../../../shared/mongo/ids';
-import type { CatchUp } from '../events/catch-up';
 import { SlowConsumerError, type EventHub, type Listener } from '../events/event-hub';
+import type { EventHealer } from '../events/healer';
 import type { AssessmentRepository } from '../store/repository';
-import { TERMINAL, type AssessmentDoc } from '../store/model';
-import { assessmentAt, toAssessment, toEvent } from '../store/view';
-
-const TERMINAL_EVENTS = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+import { toAssessment, toEvent } from '../store/view';
 
 /** Options of the event resolvers (subscriptions and the stream cursor). */
 export interface EventOptions {
-  /** Finds silent per-run subscriptions whose run has newer events than they got (a lost publish). */
-  catchUp: CatchUp;
-  /** Entries kept per tenant stream (EVENT_STREAM_MAXLEN), for the marker an empty stream's cursor needs. */
+  /** Delivers by seq and reads what a subscription lacks back from MongoDB. Required. */
+  healer: EventHealer;
+  /** Entries kept per tenant stream (EVENT_STREAM_MAXLEN), for the marker an empty stream's cursor needs. Required. */
   streamMaxLen: number;
 }
 
 /**
  * assessmentProgress: listens first, then reads MongoDB, so no event falls between the two; sends
- * a SNAPSHOT (or the stored events after afterSeq), then live events in seq order, each once.
- * A live event past a gap, a Redis reconnect, or the catch-up finding it silent behind MongoDB
- * makes it read the missing events back from MongoDB, each with the state stored with it. Completes after a terminal event.
+ * a SNAPSHOT (or the stored events after afterSeq), then live events in seq order, each once, the
+ * healer filling what the stream lacks from MongoDB. Completes after a terminal event.
  * Bad input and a missing (or another tenant's) assessment fail here, before the stream starts,
  * so the error reaches the client with its code.
  */
@@ -46,27 +41,10 @@ export async function assessmentProgress(
     throw errors.notFound('Assessment', idArg);
   }
   let last = afterSeq ?? doc.eventSeq;
-  let heardAt = Date.now();
-  const unwatch = opts.catchUp.watch({
-    repo,
-    id: id.toHexString(),
-    last: () => last,
-    heardAt: () => heardAt,
-    nudge: () => listener.nudge(),
-  });
+  const events = opts.healer.run({ repo, listener, doc, after: last });
   return closingWith(
     listener,
-    unwatch,
     (async function* stream() {
-      /** Stored events after `last` (up to `before`), each with its own snapshot. */
-      const stored = function* (from: AssessmentDoc, before = Infinity) {
-        for (const e of from.events) {
-          if (e.seq <= last || e.seq >= before) continue;
-          last = e.seq;
-          yield { assessmentProgress: toEvent(e, assessmentAt(from, e)) };
-        }
-      };
-      const over = (d: AssessmentDoc) => TERMINAL.has(d.status) && last >= d.eventSeq;
       try {
         if (afterSeq === null || afterSeq === undefined) {
           yield {
@@ -75,34 +53,17 @@ export async function assessmentProgress(
               toAssessment(doc),
             ),
           };
-        } else {
-          yield* stored(doc);
         }
-        if (over(doc)) return;
-        for await (const item of listener) {
-          heardAt = Date.now();
-          if ('resync' in item) {
-            const fresh = await repo.full(id);
-            if (!fresh) return;
-            yield* stored(fresh);
-            if (over(fresh)) return;
-            continue;
-          }
-          if (item.event.seq <= last) continue;
-          if (item.event.seq > last + 1) {
-            const fresh = await repo.full(id);
-            if (fresh) yield* stored(fresh, item.event.seq);
-          }
-          yield { assessmentProgress: toEvent(item.event, item.assessment) };
-          last = item.event.seq;
-          if (TERMINAL_EVENTS.has(item.event.type)) return;
+        for await (const e of events) {
+          last = e.event.seq;
+          yield { assessmentProgress: toEvent(e.event, e.assessment) };
         }
       } catch (err) {
         throw err instanceof SlowConsumerError
           ? errors.rateLimited(`${err.message}: resubscribe with afterSeq ${last}`, 0)
           : err;
       } finally {
-        unwatch();
+        await events.return(undefined);
         listener.close();
       }
     })(),
@@ -114,23 +75,20 @@ export async function assessmentProgress(
  * assessment. With `after` (a cursor this subscription sent), first every event after it, once,
  * then live ones; a cursor the tenant's stream no longer holds is refused with BAD_USER_INPUT.
  */
-export async function assessmentEvents(repo: AssessmentRepository, hub: EventHub, after: string | null | undefined) {
+export async function assessmentEvents(
+  repo: AssessmentRepository,
+  hub: EventHub,
+  after: string | null | undefined,
+  opts: Pick<EventOptions, 'healer'>,
+) {
   const listener = await hub.listen(repo.tenantId.toHexString(), { after: after ?? null });
   return closingWith(
     listener,
-    () => undefined,
     (async function* stream() {
       let last = after ?? null;
-      // Each assessment's last seq delivered: after a Redis failover that lost replication, the
-      // stream can hold an assessment's events a second time (re-published from MongoDB).
-      const delivered = new LRUCache<string, number>({ max: MAX_TRACKED });
       try {
-        for await (const item of listener) {
-          if ('resync' in item) continue;
+        for await (const item of opts.healer.tenant(repo, listener)) {
           last = item.cursor;
-          const id = item.assessmentId;
-          if (item.event.seq <= (delivered.get(id) ?? 0)) continue;
-          delivered.set(id, item.event.seq);
           yield { assessmentEvents: toEvent(item.event, item.assessment, item.cursor) };
         }
       } catch (err) {
@@ -144,17 +102,13 @@ export async function assessmentEvents(repo: AssessmentRepository, hub: EventHub
   );
 }
 
-/** Assessments whose last seq one tenant-wide subscription remembers (the least recently active go first). */
-const MAX_TRACKED = 10_000;
-
 /**
  * An async generator's return() waits for its pending await; closing the listener first wakes it,
  * so an unsubscribe releases the Redis listener at once rather than at the tenant's next event.
  */
-function closingWith<T>(listener: Listener, cleanup: () => void, gen: AsyncGenerator<T>): AsyncGenerator<T> {
+function closingWith<T>(listener: Listener, gen: AsyncGenerator<T>): AsyncGenerator<T> {
   const original = gen.return.bind(gen);
   gen.return = (value) => {
-    cleanup();
     listener.close();
     return original(value);
   };

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../../shared/logger';
 import type { AssessmentDoc, EventDoc } from '../store/model';
+import type { RunRecovery } from '../store/repository';
 import { assessmentAt, type AssessmentView } from '../store/view';
 
 /** The Redis stream holding one tenant's assessment events, in order per assessment. */
@@ -75,7 +76,10 @@ type AppendFn = (
   force: string,
 ) => Promise<[number, string]>;
 
-export interface EventPublisherOptions {
+/** How far back `relayBehind` looks: runs changed within this long (and at least a second ago). */
+const BEHIND_WINDOW_MS = 120_000;
+
+export interface EventRelayOptions {
   /** The connection streams are appended with. Required. */
   redis: Redis;
   /** The keys' prefix (QUEUE_PREFIX). Required. */
@@ -87,12 +91,14 @@ export interface EventPublisherOptions {
 }
 
 /**
- * Appends events to the tenant's Redis stream after they are stored in MongoDB. Events a failed
+ * The relay: the only code that copies events from MongoDB's record into the tenant's Redis
+ * stream (see index.ts for the rule). `publish` appends events just stored; events a failed
  * publish left out are appended before the next event of the same assessment (they are in the
- * document the caller holds). A publish that fails is logged and dropped: MongoDB's event log is
- * the record, per-run subscribers read gaps back from it, and the next event heals the stream.
+ * document the caller holds). A publish that fails is logged and dropped, since a run's last
+ * events have no next one, `relayBehind` (called by the reconciler's passes) appends what the
+ * streams lack of recently changed runs.
  */
-export class EventPublisher {
+export class EventRelay {
   private readonly append: AppendFn;
 
   private readonly redis: Redis;
@@ -100,7 +106,7 @@ export class EventPublisher {
   private readonly log: Logger;
   private readonly maxLen: number;
 
-  constructor(opts: EventPublisherOptions) {
+  constructor(opts: EventRelayOptions) {
     const { redis } = opts;
     this.redis = redis;
     this.prefix = opts.prefix;
@@ -118,6 +124,32 @@ export class EventPublisher {
     return values.map((v) => Number(v ?? 0));
   }
 
+  /**
+   * Appends what the streams lack of runs changed in the last two minutes (a publish that failed,
+   * or a process gone right after recording an event), in order; resolves with how many runs
+   * needed it.
+   */
+  async relayBehind(recovery: RunRecovery): Promise<number> {
+    const now = Date.now();
+    const changed = await recovery.changedBetween(new Date(now - BEHIND_WINDOW_MS), new Date(now - 1000));
+    const published = await this.publishedSeqs(changed.map((c) => c.id.toHexString()));
+    const behind = new Map<string, number>();
+    changed.forEach((c, i) => {
+      if (published[i]! < c.eventSeq) behind.set(c.id.toHexString(), published[i]!);
+    });
+    if (!behind.size) return 0;
+    const ids = changed.filter((c) => behind.has(c.id.toHexString())).map((c) => c.id);
+    for (const doc of await recovery.full(ids)) {
+      const from = behind.get(doc._id.toHexString()) ?? 0;
+      await this.publish(
+        doc,
+        doc.events.filter((e) => e.seq > from),
+      );
+    }
+    return behind.size;
+  }
+
+  /** Appends events just stored in MongoDB (each failure logged, never thrown). */
   async publish(doc: AssessmentDoc, events: EventDoc[]): Promise<void> {
     for (const event of events) {
       try {
