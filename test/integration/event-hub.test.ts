@@ -17,7 +17,7 @@ import { newAssessment, snapshotOf, type AssessmentDoc, type EventDoc } from '..
 import { REAL_REDIS_URL } from '../support/runs';
 import { waitFor } from '../support/wait';
 
-/** The subgraph's stream follower and the publisher, against real Redis. */
+/** The subgraph's stream follower and the relay, against real Redis. */
 const prefix = `hgtest-${randomBytes(4).toString('hex')}`;
 const silent = pino({ level: 'silent' });
 const sub = redisConnection(REAL_REDIS_URL, 'worker');
@@ -127,7 +127,7 @@ test('a tenant-wide subscription shows each event once even when a failover made
     assessmentEvents: { seq: number };
   }>;
   await a.publish(1, 2);
-  // A promoted replica that had not received this assessment's record: the next event re-publishes it all.
+  // A promoted replica that had not received this assessment's record: the next event relays it all again.
   await pub.del(`${prefix}:assessment-published:${a.id}`);
   await a.publish(3);
   const entries = await pub.xrange(`${prefix}:assessment-events:${t.toHexString()}`, '-', '+');

@@ -26,6 +26,7 @@ import { synthesize } from './synthesis';
 export interface StepDeps {
   db: Db;
   queue: RunQueue;
+  /** Appends each recorded change's events to the tenant stream. Required. */
   relay: EventRelay;
   agents: Map<string, Agent>;
   /** The candidate and job subgraphs, read through `_entities` (this subgraph never reads their collections). */

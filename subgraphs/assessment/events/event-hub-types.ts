@@ -35,7 +35,7 @@ export type HubItem = StreamEvent | { resync: true };
 /** A bounded stream of one tenant's events for one subscription. */
 export interface Listener extends AsyncIterable<HubItem> {
   close(): void;
-  /** Wakes the listener with a `resync` item (a timer's or a reconnect's catch-up). */
+  /** Wakes the listener with a `resync` item (the healer's silence check, or a reconnect). */
   nudge(): void;
   /** True once the listener fell more than `maxBuffered` events behind; it ends after what it holds. */
   readonly slow: boolean;

@@ -59,8 +59,8 @@ export class EventHub {
       const feed = this.feeds.get(channel);
       if (feed) void this.pull(feed);
     });
-    // After a reconnect: read what was appended meanwhile, and let per-run listeners check MongoDB
-    // for events whose publish failed while Redis was away.
+    // After a reconnect: read what was appended meanwhile, and tell listeners (resync) so the healer
+    // reads back from MongoDB what a publish lost while Redis was away.
     const caughtUp = (): void => {
       for (const feed of this.feeds.values()) {
         void this.pull(feed);

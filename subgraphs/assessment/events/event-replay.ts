@@ -79,7 +79,7 @@ export class StreamReplay {
   /**
    * Expired only if the stream now starts after the cursor: entries after it may have been
    * trimmed. A cursor inside the stream's range whose own entry is gone (a Redis failover lost
-   * it) resumes from the next entry; events lost with it are re-published later.
+   * it) resumes from the next entry; the relay appends events lost with it again later.
    */
   private async refuseExpired(): Promise<void> {
     const [first] = (await this.reader.xrange(this.key, '-', '+', 'COUNT', 1)) as RawEntry[];

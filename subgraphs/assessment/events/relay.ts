@@ -157,7 +157,7 @@ export class EventRelay {
       } catch (err) {
         this.log.warn(
           { err, assessmentId: doc._id.toHexString(), seq: event.seq },
-          'could not publish an assessment event; it is in MongoDB and the next event re-publishes it',
+          'could not publish an assessment event; it is in MongoDB, and the next event or the reconciler relays it',
         );
       }
     }
@@ -180,7 +180,7 @@ export class EventRelay {
     const [status, last] = await send(event, false);
     if (status >= 0) return;
     // Earlier events are missing from the stream (a failed publish, or another process not done yet):
-    // append them from the document first; a racing publisher appending them too is harmless.
+    // append them from the document first; a racing relay appending them too is harmless.
     // With no record at all (-2), only events younger than the record's lifetime can be missing:
     // older ones were published before it expired, and appending them again would repeat them.
     const since = status === -2 ? Date.now() - PUBLISHED_SEQ_TTL_S * 1000 : 0;

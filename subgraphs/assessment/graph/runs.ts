@@ -13,6 +13,7 @@ import type { AssessmentRepository } from '../store/repository';
 
 export interface RunServiceDeps {
   queue: RunQueue;
+  /** Appends each recorded change's events to the tenant stream. Required. */
   relay: EventRelay;
   agents: Agent[];
   candidateOwner: EntityClient;

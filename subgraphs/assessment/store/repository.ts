@@ -60,7 +60,7 @@ export class AssessmentRepository {
     return this.scoped.findOne({ _id: id });
   }
 
-  /** Each assessment's latest seq, by id, in one query (per-run subscriptions' catch-up). */
+  /** Each assessment's latest seq, by id, in one query (the healer's silence check). */
   async eventSeqs(ids: readonly string[]): Promise<Map<string, number>> {
     const rows = await this.scoped.findByIds(
       ids.map((id) => new ObjectId(id)),
