@@ -114,12 +114,18 @@ export class EventHealer {
    * Redis failover the stream can hold an assessment's events a second time (relayed again from
    * MongoDB), and those are skipped. An entry past a gap in an assessment this reader already
    * delivered gets the missing events from MongoDB first, carrying that entry's cursor (resuming
-   * after it skips none of them).
+   * after it skips none of them). `passed` hears every entry's cursor, skipped ones too, so a
+   * subscriber told where to resume does not get the skipped repeats again.
    */
-  async *tenant(repo: AssessmentRepository, listener: Listener): AsyncGenerator<StreamEvent> {
+  async *tenant(
+    repo: AssessmentRepository,
+    listener: Listener,
+    passed: (cursor: string) => void = () => undefined,
+  ): AsyncGenerator<StreamEvent> {
     const delivered = new LRUCache<string, number>({ max: MAX_TRACKED });
     for await (const item of listener) {
       if ('resync' in item) continue;
+      passed(item.cursor);
       const id = item.assessmentId;
       const last = delivered.get(id) ?? 0;
       if (item.event.seq <= last) continue;

@@ -87,8 +87,7 @@ export async function assessmentEvents(
     (async function* stream() {
       let last = after ?? null;
       try {
-        for await (const item of opts.healer.tenant(repo, listener)) {
-          last = item.cursor;
+        for await (const item of opts.healer.tenant(repo, listener, (cursor) => (last = cursor))) {
           yield { assessmentEvents: toEvent(item.event, item.assessment, item.cursor) };
         }
       } catch (err) {
