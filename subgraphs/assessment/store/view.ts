@@ -1,5 +1,6 @@
+import type { Connection } from '../../../shared/pagination';
 import { progressOf } from '../engine/plan';
-import { snapshotOf, type AssessmentDoc, type AssessmentSnapshot, type EventDoc } from './model';
+import { snapshotOf, type AssessmentDoc, type AssessmentSnapshot, type EventDoc, type EventType } from './model';
 
 type Identity = Pick<AssessmentDoc, '_id' | 'candidateId' | 'jobId'>;
 
@@ -15,6 +16,7 @@ export function toAssessment(doc: Identity & AssessmentSnapshot) {
 }
 
 export type AssessmentView = ReturnType<typeof toAssessment>;
+export type AssessmentConnectionView = Connection<AssessmentView>;
 
 /**
  * The assessment as it was right after `event`: its ids from `doc`, its own fields from the
@@ -28,11 +30,14 @@ export function assessmentAt(doc: Identity & AssessmentSnapshot, event: EventDoc
 /**
  * An AssessmentEvent as the graph shows it, given the assessment at that event and its cursor: a
  * tenant stream position on assessmentEvents, `seq:<n>` on assessmentProgress (see the schema).
+ * Its type may be SNAPSHOT, which no stored event has: a subscription's first message is made.
  */
 export function toEvent(
-  event: Pick<EventDoc, 'seq' | 'type' | 'at' | 'step'>,
+  event: Pick<EventDoc, 'seq' | 'at' | 'step'> & { type: EventType | 'SNAPSHOT' },
   assessment: AssessmentView,
   cursor = `seq:${event.seq}`,
 ) {
   return { seq: event.seq, type: event.type, at: event.at, step: event.step, assessment, cursor };
 }
+
+export type EventView = ReturnType<typeof toEvent>;

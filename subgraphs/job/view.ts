@@ -1,0 +1,24 @@
+import type { Connection } from '../../shared/pagination';
+import type { ApplicationDoc, JobDoc } from './model';
+
+/** A job as the graph shows it: what Job's resolvers get as their parent. */
+export function toJob(doc: JobDoc) {
+  const { _id, tenantId: _t, updatedAt: _u, ...rest } = doc;
+  return { id: _id.toHexString(), ...rest };
+}
+
+/** An application as the graph shows it: its job and candidate by id, resolved by Application's resolvers. */
+export function toApplication(doc: ApplicationDoc) {
+  return {
+    id: doc._id.toHexString(),
+    jobId: doc.jobId.toHexString(),
+    candidateId: doc.candidateId.toHexString(),
+    stage: doc.stage,
+    createdAt: doc.createdAt,
+  };
+}
+
+export type JobView = ReturnType<typeof toJob>;
+export type ApplicationView = ReturnType<typeof toApplication>;
+export type JobConnectionView = Connection<JobView>;
+export type ApplicationConnectionView = Connection<ApplicationView>;
