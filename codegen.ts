@@ -53,6 +53,9 @@ const SUBGRAPHS: Record<string, { context: string; mappers: Mappers }> = {
   },
 };
 
+/** The subgraphs with generated types. */
+export const SUBGRAPH_NAMES = Object.keys(SUBGRAPHS);
+
 /**
  * Resolver types for every subgraph, one file each, from its schema.graphql: `npm run codegen`
  * writes them, and a unit test fails while a committed file differs from what this generates.
@@ -77,6 +80,8 @@ const config: CodegenConfig = {
           mappers,
           // Schema enums as string unions, the same types the models use.
           enumsAsTypes: true,
+          // A nullable field is still a key its parent must have (null, not missing), so a view cannot forget it.
+          avoidOptionals: { field: true },
           useTypeImports: true,
           scalars: { ID: 'string', DateTime: 'Date' },
         },

@@ -1,7 +1,11 @@
 import type { Connection } from '../../shared/pagination';
+import type { Tenant } from './generated/resolvers-types';
 import type { TenantDoc } from './model';
 
-/** A tenant as the graph shows it: what Tenant's resolvers get as their parent. */
+/**
+ * A tenant as the graph shows it: what Tenant's resolvers get as their parent. It satisfies the
+ * schema's Tenant, so a field added there without a resolver fails to compile until it is here.
+ */
 export function toTenant(doc: TenantDoc) {
   return {
     id: doc._id.toHexString(),
@@ -12,7 +16,7 @@ export function toTenant(doc: TenantDoc) {
     createdAt: doc.createdAt,
     // Counted by the subgraphs that own the collections (TenantUsage's other fields).
     usage: { tenantId: doc._id.toHexString() },
-  };
+  } satisfies Tenant;
 }
 
 export type TenantView = ReturnType<typeof toTenant>;

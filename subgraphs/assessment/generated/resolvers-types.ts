@@ -32,22 +32,22 @@ export type Agent = {
 export type Assessment = {
   __typename?: 'Assessment';
   candidate: Candidate;
-  completedAt?: Maybe<Scalars['DateTime']['output']>;
+  completedAt: Maybe<Scalars['DateTime']['output']>;
   createdAt: Scalars['DateTime']['output'];
-  error?: Maybe<Scalars['String']['output']>;
+  error: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   job: Job;
   /** 0..1: finished steps / all steps. */
   progress: Scalars['Float']['output'];
-  recommendation?: Maybe<Recommendation>;
+  recommendation: Maybe<Recommendation>;
   /** 0..100 once COMPLETED. */
-  score?: Maybe<Scalars['Float']['output']>;
-  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  score: Maybe<Scalars['Float']['output']>;
+  startedAt: Maybe<Scalars['DateTime']['output']>;
   status: AssessmentStatus;
   /** Validation, one per agent, synthesis (assumed 10 for demand control). */
   steps: Array<AssessmentStep>;
   /** One line per agent (each finding at most 300 characters); weighs 40 in demand control (1 per 100 characters). */
-  summary?: Maybe<Scalars['String']['output']>;
+  summary: Maybe<Scalars['String']['output']>;
 };
 
 export type AssessmentConnection = {
@@ -83,7 +83,7 @@ export type AssessmentEvent = {
   cursor: Scalars['String']['output'];
   seq: Scalars['Int']['output'];
   /** The step the event is about, as it was right after the event. */
-  step?: Maybe<AssessmentStep>;
+  step: Maybe<AssessmentStep>;
   type: AssessmentEventType;
 };
 
@@ -109,7 +109,7 @@ export type AssessmentFilter = {
 export type AssessmentStats = {
   __typename?: 'AssessmentStats';
   /** Mean score of the COMPLETED assessments; null when none has a score. */
-  averageScore?: Maybe<Scalars['Float']['output']>;
+  averageScore: Maybe<Scalars['Float']['output']>;
   /** Every recommendation present (0 where none), in the order of Recommendation. */
   byRecommendation: Array<RecommendationCount>;
   /** Every status present (0 where none), in the order of AssessmentStatus. */
@@ -129,14 +129,14 @@ export type AssessmentStatus =
 export type AssessmentStep = {
   __typename?: 'AssessmentStep';
   attempts: Scalars['Int']['output'];
-  error?: Maybe<Scalars['String']['output']>;
+  error: Maybe<Scalars['String']['output']>;
   /** Each at most 300 characters: weighs 3 each in demand control (1 per 100 characters). */
   findings: Array<Scalars['String']['output']>;
-  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
   kind: StepKind;
   name: Scalars['String']['output'];
-  score?: Maybe<Scalars['Float']['output']>;
-  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  score: Maybe<Scalars['Float']['output']>;
+  startedAt: Maybe<Scalars['DateTime']['output']>;
   status: StepStatus;
 };
 
@@ -196,7 +196,7 @@ export type MutationStartAssessmentArgs = {
 
 export type PageInfo = {
   __typename?: 'PageInfo';
-  endCursor?: Maybe<Scalars['String']['output']>;
+  endCursor: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
 };
 
@@ -204,7 +204,7 @@ export type Query = {
   __typename?: 'Query';
   /** The agents available on this deployment: the built-ins, plus the LLM agents when an LLM is configured. */
   agents: Array<Agent>;
-  assessment?: Maybe<Assessment>;
+  assessment: Maybe<Assessment>;
   /**
    * The current end of the caller's tenant event stream. Load a dashboard with a query that also
    * selects this, then subscribe to assessmentEvents with it as `after`: every event from that

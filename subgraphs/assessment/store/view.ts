@@ -1,8 +1,11 @@
 import type { Connection } from '../../../shared/pagination';
 import { progressOf } from '../engine/plan';
+import type { Assessment, AssessmentEvent } from '../generated/resolvers-types';
 import { snapshotOf, type AssessmentDoc, type AssessmentSnapshot, type EventDoc, type EventType } from './model';
 
 type Identity = Pick<AssessmentDoc, '_id' | 'candidateId' | 'jobId'>;
+/** Another subgraph's entity, resolved there by its id. */
+type Ref<T extends string> = { __typename: T; id: string };
 
 /** An assessment as the graph shows it; also what events carry, so subscribers need no read. */
 export function toAssessment(doc: Identity & AssessmentSnapshot) {
@@ -12,7 +15,7 @@ export function toAssessment(doc: Identity & AssessmentSnapshot) {
     job: { __typename: 'Job', id: doc.jobId.toHexString() },
     progress: progressOf(doc.steps),
     ...snapshotOf(doc),
-  };
+  } satisfies Omit<Assessment, 'candidate' | 'job'> & { candidate: Ref<'Candidate'>; job: Ref<'Job'> };
 }
 
 export type AssessmentView = ReturnType<typeof toAssessment>;
@@ -37,7 +40,14 @@ export function toEvent(
   assessment: AssessmentView,
   cursor = `seq:${event.seq}`,
 ) {
-  return { seq: event.seq, type: event.type, at: event.at, step: event.step, assessment, cursor };
+  return {
+    seq: event.seq,
+    type: event.type,
+    at: event.at,
+    step: event.step,
+    assessment,
+    cursor,
+  } satisfies Omit<AssessmentEvent, 'assessment'> & { assessment: AssessmentView };
 }
 
 export type EventView = ReturnType<typeof toEvent>;

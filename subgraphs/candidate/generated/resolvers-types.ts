@@ -22,17 +22,17 @@ export type Scalars = {
 /** A person who may apply to jobs. Archived candidates stay resolvable by id. */
 export type Candidate = {
   __typename?: 'Candidate';
-  archivedAt?: Maybe<Scalars['DateTime']['output']>;
+  archivedAt: Maybe<Scalars['DateTime']['output']>;
   createdAt: Scalars['DateTime']['output'];
   /** Unique per tenant, compared case-insensitively. */
   email: Scalars['String']['output'];
-  headline?: Maybe<Scalars['String']['output']>;
+  headline: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
-  location?: Maybe<Scalars['String']['output']>;
+  location: Maybe<Scalars['String']['output']>;
   name: Scalars['String']['output'];
-  phone?: Maybe<Scalars['String']['output']>;
+  phone: Maybe<Scalars['String']['output']>;
   /** Up to 100,000 characters; weighs 1,000 in demand control (1 per 100 characters it may hold). */
-  resumeText?: Maybe<Scalars['String']['output']>;
+  resumeText: Maybe<Scalars['String']['output']>;
   skills: Array<Scalars['String']['output']>;
   updatedAt: Scalars['DateTime']['output'];
   yearsExperience: Scalars['Float']['output'];
@@ -100,13 +100,13 @@ export type MutationUpdateCandidateArgs = {
 
 export type PageInfo = {
   __typename?: 'PageInfo';
-  endCursor?: Maybe<Scalars['String']['output']>;
+  endCursor: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
 };
 
 export type Query = {
   __typename?: 'Query';
-  candidate?: Maybe<Candidate>;
+  candidate: Maybe<Candidate>;
   /** Newest first; first: 1..100. */
   candidates: CandidateConnection;
 };

@@ -81,7 +81,7 @@ export type Job = {
   /** Up to 50,000 characters; weighs 500 in demand control (1 per 100 characters it may hold). */
   description: Scalars['String']['output'];
   id: Scalars['ID']['output'];
-  location?: Maybe<Scalars['String']['output']>;
+  location: Maybe<Scalars['String']['output']>;
   minYearsExperience: Scalars['Float']['output'];
   niceToHaveSkills: Array<Scalars['String']['output']>;
   /** Applications per stage, every stage present (0 where none), in the order of ApplicationStage. */
@@ -163,13 +163,13 @@ export type MutationUpdateJobArgs = {
 
 export type PageInfo = {
   __typename?: 'PageInfo';
-  endCursor?: Maybe<Scalars['String']['output']>;
+  endCursor: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
 };
 
 export type Query = {
   __typename?: 'Query';
-  job?: Maybe<Job>;
+  job: Maybe<Job>;
   /** Newest first; first: 1..100. */
   jobs: JobConnection;
 };

@@ -58,7 +58,7 @@ export type MutationUpdateTenantArgs = {
 
 export type PageInfo = {
   __typename?: 'PageInfo';
-  endCursor?: Maybe<Scalars['String']['output']>;
+  endCursor: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
 };
 
@@ -115,7 +115,7 @@ export type TenantLimits = {
   assessmentsPerHour: Scalars['Int']['output'];
   maxCandidates: Scalars['Int']['output'];
   /** Demand control: the most an operation of this tenant may cost (see the README); null: the gateway's LIMIT_MAX_COST. */
-  maxQueryCost?: Maybe<Scalars['Int']['output']>;
+  maxQueryCost: Maybe<Scalars['Int']['output']>;
   requestsPerMinute: Scalars['Int']['output'];
 };
 
@@ -146,7 +146,7 @@ export type Viewer = {
   __typename?: 'Viewer';
   roles: Array<Scalars['String']['output']>;
   /** The caller's tenant; null for a token without one (a platform admin). */
-  tenant?: Maybe<Tenant>;
+  tenant: Maybe<Tenant>;
   userId: Scalars['String']['output'];
 };
 
