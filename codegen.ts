@@ -13,7 +13,8 @@ const refs = (...types: string[]): Mappers =>
 /**
  * Each subgraph's context type and, per GraphQL type, what its resolvers get as their parent
  * (paths from the generated file): the view a resolver makes of a stored document, a connection
- * whose totalCount is counted only when selected, a stats or usage loader's result.
+ * whose totalCount is counted only when selected, another subgraph's entity by its key. Types
+ * left out are the schema's own shape (loader results such as stats, which match it).
  */
 const SUBGRAPHS: Record<string, { context: string; mappers: Mappers }> = {
   tenant: {
