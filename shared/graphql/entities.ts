@@ -5,6 +5,16 @@ import { parse, type DocumentNode } from 'graphql';
 import { errors } from '../errors';
 import { parseId, tryParseId } from '../mongo/ids';
 
+/** Another subgraph's entity as this one knows it: by its key alone. */
+export interface EntityRef {
+  id: string;
+}
+
+/** The TenantUsage entity as each subgraph's count fields get it. */
+export interface TenantUsageRef {
+  tenantId: string;
+}
+
 /** A subgraph's schema.graphql, from the folder that holds it. */
 export function schemaIn(dir: string): DocumentNode {
   return parse(readFileSync(join(dir, 'schema.graphql'), 'utf8'));
@@ -59,15 +69,23 @@ export async function loadChildren<K, D, N>(
  * subgraph's count fields is read from one entry of its `usage` loader, which decides what the
  * caller may count; all of a tenant's fields cost one batch.
  */
-export function tenantUsageResolvers<U extends object, C extends { loaders: { usage: DataLoader<string, U> } }>(
-  fields: ReadonlyArray<keyof U & string>,
-): Record<string, unknown> {
-  const resolvers: Record<string, unknown> = {
-    __resolveReference: (ref: { tenantId: string }) => ({ tenantId: ref.tenantId }),
-  };
-  for (const field of fields) {
-    resolvers[field] = async (u: { tenantId: string }, _: unknown, ctx: C) =>
-      (await ctx.loaders.usage.load(u.tenantId))[field];
-  }
-  return resolvers;
+export function tenantUsageResolvers<C, U extends object, F extends keyof U & string>(
+  usageOf: (ctx: C) => DataLoader<string, U>,
+  fields: readonly F[],
+): TenantUsageResolverMap<C, U, F> {
+  // Filled just below, one resolver per field.
+  const counts = {} as CountResolvers<C, U, F>;
+  for (const field of fields)
+    counts[field] = (u, _, ctx) =>
+      usageOf(ctx)
+        .load(u.tenantId)
+        .then((usage) => usage[field]);
+  return { __resolveReference: (ref) => ({ tenantId: ref.tenantId }), ...counts };
 }
+
+type CountResolvers<C, U, F extends keyof U> = { [K in F]: (u: TenantUsageRef, _: unknown, ctx: C) => Promise<U[K]> };
+
+/** What tenantUsageResolvers makes: the reference resolver and one resolver per count field. */
+export type TenantUsageResolverMap<C, U, F extends keyof U> = {
+  __resolveReference: (ref: TenantUsageRef) => TenantUsageRef;
+} & CountResolvers<C, U, F>;

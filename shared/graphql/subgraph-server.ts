@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode } from 'graphql';
 import type { Db } from 'mongodb';
 import { TokenVerifier } from '../auth';
@@ -21,11 +20,22 @@ import { serveSubgraphSubscriptions } from './ws';
 /** Subgraphs hear only from gateways, whose operations are small: 1 MiB is ample. */
 const SUBGRAPH_BODY_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * The resolver map buildSubgraphSchema takes with a schema module, named from its public signature
+ * (the package exports no name for it). Each subgraph types its own map with its generated
+ * Resolvers, whose context is the subgraph's; this is only where they meet.
+ */
+type SchemaModule = Exclude<
+  Extract<Parameters<typeof buildSubgraphSchema>[0], readonly unknown[]>[number],
+  DocumentNode
+>;
+export type SubgraphResolvers = NonNullable<SchemaModule['resolvers']>;
+
 /** What makes one subgraph: its schema, resolvers, indexes and per-request state. */
 export interface SubgraphDefinition<Ctx extends RequestContext> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<Ctx>;
+  resolvers: SubgraphResolvers;
   /** Creates the subgraph's indexes (each led by tenantId), idempotently, at startup. */
   ensureIndexes(db: Db): Promise<void>;
   /** Adds the subgraph's repositories and loaders to a request's base context. */
@@ -92,16 +102,12 @@ export async function startSubgraph<Ctx extends RequestContext>(
     const app = graphqlApp();
     const http: Server = createServer();
     cleanup.defer(() => new Promise<void>((r) => http.close(() => r())));
-    const schema = buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers as never });
+    const schema = buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers });
     const common = commonServerOptions(config, http, log);
     const apollo = new ApolloServer<Ctx>({
       schema,
       ...common,
-      plugins: [
-        ...common.plugins,
-        serviceGate(def.serviceReads ?? {}) as never,
-        operationObservability(metrics, log) as never,
-      ],
+      plugins: [...common.plugins, serviceGate(def.serviceReads ?? {}), operationObservability(metrics, log)],
     });
     await apollo.start();
     cleanup.defer(() => apollo.stop());

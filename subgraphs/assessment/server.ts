@@ -66,7 +66,7 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
   return {
     name: 'assessment',
     typeDefs: schemaIn(__dirname),
-    resolvers: resolvers as never,
+    resolvers,
     ensureIndexes: AssessmentRepository.ensureIndexes,
     context(base, db) {
       const assessments = (access: Parameters<typeof base.tenant>[0]) =>

@@ -10,6 +10,8 @@ import { email, numberInRange, optionalText, requiredText, searchRegex, stringLi
 import type { CandidateLoaders } from './loaders';
 import type { CandidateRepository } from './repository';
 import type { CandidateDoc, CandidateFields } from './model';
+import type { Resolvers } from './generated/resolvers-types';
+import { toCandidate } from './view';
 
 export interface CandidateContext extends RequestContext {
   candidates(access: Access): CandidateRepository;
@@ -27,11 +29,6 @@ interface CandidateInput {
   skills?: string[] | null;
   yearsExperience?: number | null;
   resumeText?: string | null;
-}
-
-export function toCandidate(doc: CandidateDoc) {
-  const { _id, tenantId: _t, emailLower: _e, skillsLower: _s, ...rest } = doc;
-  return { id: _id.toHexString(), ...rest };
 }
 
 /** Validates the fields present in an input; `required` for creation. */
@@ -52,20 +49,11 @@ function fields(input: CandidateInput, required: boolean): Partial<CandidateFiel
 const loadOrFail = (ctx: CandidateContext, id: string): Promise<CandidateDoc> =>
   loadOrNotFound(ctx.loaders.candidateById, id, 'Candidate');
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   DateTime,
   Query: {
-    candidate: (_: unknown, { id }: { id: string }, ctx: CandidateContext) =>
-      loadById(ctx.loaders.candidateById, id, toCandidate),
-    candidates: async (
-      _: unknown,
-      args: {
-        first?: number;
-        after?: string;
-        filter?: { search?: string; skills?: string[]; minYearsExperience?: number; includeArchived?: boolean } | null;
-      },
-      ctx: CandidateContext,
-    ) => {
+    candidate: (_, { id }, ctx) => loadById(ctx.loaders.candidateById, id, toCandidate),
+    candidates: async (_, args, ctx) => {
       const repo = ctx.candidates('read');
       const page = parsePage(args.first, args.after);
       const f = args.filter ?? {};
@@ -82,12 +70,11 @@ export const resolvers = {
     },
   },
   Candidate: {
-    __resolveReference: (ref: { id: string }, ctx: CandidateContext) =>
-      loadReference(ctx.loaders.candidateById, ref.id, toCandidate),
+    __resolveReference: (ref, ctx) => loadReference(ctx.loaders.candidateById, ref.id, toCandidate),
   },
-  TenantUsage: tenantUsageResolvers<{ candidates: number }, CandidateContext>(['candidates']),
+  TenantUsage: tenantUsageResolvers((ctx: CandidateContext) => ctx.loaders.usage, ['candidates']),
   Mutation: {
-    createCandidate: async (_: unknown, { input }: { input: CandidateInput }, ctx: CandidateContext) => {
+    createCandidate: async (_, { input }, ctx) => {
       const repo = ctx.candidates('write');
       const values = fields(input, true);
       const tenantId = ctx.tenant('write').toHexString();
@@ -116,11 +103,7 @@ export const resolvers = {
         );
       return toCandidate(doc);
     },
-    updateCandidate: async (
-      _: unknown,
-      { id, input }: { id: string; input: CandidateInput },
-      ctx: CandidateContext,
-    ) => {
+    updateCandidate: async (_, { id, input }, ctx) => {
       const repo = ctx.candidates('write');
       const oid = parseId(id);
       const patch = fields(input, false);
@@ -128,7 +111,7 @@ export const resolvers = {
       if (!doc) throw errors.notFound('Candidate', id);
       return toCandidate(doc);
     },
-    archiveCandidate: async (_: unknown, { id }: { id: string }, ctx: CandidateContext) => {
+    archiveCandidate: async (_, { id }, ctx) => {
       const doc = await ctx.candidates('write').archive(parseId(id));
       if (!doc) throw errors.notFound('Candidate', id);
       return toCandidate(doc);

@@ -15,7 +15,7 @@ export function candidateSubgraph(opts: { tenantUrl: string }): SubgraphDefiniti
     // The worker's validation step reads a run's candidate with its service token.
     serviceReads: { Candidate: WORKER_READS.Candidate },
     typeDefs: schemaIn(__dirname),
-    resolvers: resolvers as never,
+    resolvers,
     ensureIndexes: CandidateRepository.ensureIndexes,
     context(base, db) {
       const candidates = (access: Parameters<typeof base.tenant>[0]) =>

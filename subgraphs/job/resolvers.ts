@@ -14,8 +14,10 @@ import { parseId } from '../../shared/mongo/ids';
 import { parsePage, toConnection } from '../../shared/pagination';
 import { numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
 import type { JobLoaders } from './loaders';
-import type { JobRepository, JobUsage } from './repository';
-import type { ApplicationDoc, JobDoc, JobFields, JobStatus, Stage } from './model';
+import type { JobRepository } from './repository';
+import type { JobDoc, JobFields } from './model';
+import type { Resolvers } from './generated/resolvers-types';
+import { toApplication, toJob } from './view';
 
 export interface JobContext extends RequestContext {
   jobs(access: Access): JobRepository;
@@ -31,21 +33,6 @@ interface JobInput {
   niceToHaveSkills?: string[] | null;
   minYearsExperience?: number | null;
   location?: string | null;
-}
-
-function toJob(doc: JobDoc) {
-  const { _id, tenantId: _t, updatedAt: _u, ...rest } = doc;
-  return { id: _id.toHexString(), ...rest };
-}
-
-function toApplication(doc: ApplicationDoc) {
-  return {
-    id: doc._id.toHexString(),
-    jobId: doc.jobId.toHexString(),
-    candidateId: doc.candidateId.toHexString(),
-    stage: doc.stage,
-    createdAt: doc.createdAt,
-  };
 }
 
 function jobFields(input: JobInput, required: boolean): Partial<JobFields> {
@@ -70,15 +57,11 @@ const jobOrFail = (ctx: JobContext, id: string): Promise<JobDoc> =>
 /** Candidate.applications' `first` default in the schema: the size demand control assumed for it before it had one. */
 const CANDIDATE_APPLICATIONS_DEFAULT = 10;
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   DateTime,
   Query: {
-    job: (_: unknown, { id }: { id: string }, ctx: JobContext) => loadById(ctx.loaders.jobById, id, toJob),
-    jobs: async (
-      _: unknown,
-      args: { first?: number; after?: string; filter?: { status?: JobStatus | null; search?: string | null } | null },
-      ctx: JobContext,
-    ) => {
+    job: (_, { id }, ctx) => loadById(ctx.loaders.jobById, id, toJob),
+    jobs: async (_, args, ctx) => {
       const repo = ctx.jobs('read');
       const page = parsePage(args.first, args.after);
       const q = { status: args.filter?.status ?? null, search: searchRegex(args.filter?.search) };
@@ -86,37 +69,36 @@ export const resolvers = {
     },
   },
   Job: {
-    __resolveReference: (ref: { id: string }, ctx: JobContext) => loadReference(ctx.loaders.jobById, ref.id, toJob),
-    applications: async (job: { id: string }, args: { first?: number; after?: string }, ctx: JobContext) => {
+    __resolveReference: (ref, ctx) => loadReference(ctx.loaders.jobById, ref.id, toJob),
+    applications: async (job, args, ctx) => {
       const page = parsePage(args.first, args.after);
       return toConnection(await ctx.loaders.applicationPage.load({ jobId: job.id, page }), page, toApplication, () =>
         ctx.loaders.applicationCount.load(job.id),
       );
     },
-    pipeline: (job: { id: string }, _: unknown, ctx: JobContext) => ctx.loaders.pipeline.load(job.id),
+    pipeline: (job, _, ctx) => ctx.loaders.pipeline.load(job.id),
   },
   Application: {
-    __resolveReference: (ref: { id: string }, ctx: JobContext) =>
-      loadReference(ctx.loaders.applicationById, ref.id, toApplication),
-    job: async (app: { jobId: string }, _: unknown, ctx: JobContext) => {
+    __resolveReference: (ref, ctx) => loadReference(ctx.loaders.applicationById, ref.id, toApplication),
+    job: async (app, _, ctx) => {
       const doc = await ctx.loaders.jobById.load(app.jobId);
       if (!doc) throw errors.internal(`application refers to a missing job ${app.jobId}`);
       return toJob(doc);
     },
-    candidate: (app: { candidateId: string }) => ({ __typename: 'Candidate', id: app.candidateId }),
+    candidate: (app) => ({ __typename: 'Candidate', id: app.candidateId }),
   },
   Candidate: {
     // This subgraph only adds `applications` to candidates; those are tenant-scoped, so an id
     // that is missing or another tenant's resolves to the same empty list (see README).
-    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    applications: (candidate: { id: string }, args: { first?: number | null }, ctx: JobContext) => {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    applications: (candidate, args, ctx) => {
       const { first } = parsePage(args.first, null, CANDIDATE_APPLICATIONS_DEFAULT);
       return loadChildren(ctx.loaders.applicationsOfCandidate, candidate.id, (id) => ({ id, first }), toApplication);
     },
   },
-  TenantUsage: tenantUsageResolvers<JobUsage, JobContext>(['jobs', 'openJobs', 'applications']),
+  TenantUsage: tenantUsageResolvers((ctx: JobContext) => ctx.loaders.usage, ['jobs', 'openJobs', 'applications']),
   Mutation: {
-    createJob: async (_: unknown, { input }: { input: JobInput }, ctx: JobContext) => {
+    createJob: async (_, { input }, ctx) => {
       const repo = ctx.jobs('write');
       return toJob(
         await repo.createJob({
@@ -128,19 +110,19 @@ export const resolvers = {
         } as JobFields),
       );
     },
-    updateJob: async (_: unknown, { id, input }: { id: string; input: JobInput }, ctx: JobContext) => {
+    updateJob: async (_, { id, input }, ctx) => {
       const repo = ctx.jobs('write');
       const patch = jobFields(input, false);
       const doc = Object.keys(patch).length ? await repo.updateJob(parseId(id), patch) : await jobOrFail(ctx, id);
       if (!doc) throw errors.notFound('Job', id);
       return toJob(doc);
     },
-    closeJob: async (_: unknown, { id }: { id: string }, ctx: JobContext) => {
+    closeJob: async (_, { id }, ctx) => {
       const doc = await ctx.jobs('write').updateJob(parseId(id), { status: 'CLOSED' });
       if (!doc) throw errors.notFound('Job', id);
       return toJob(doc);
     },
-    applyToJob: async (_: unknown, args: { jobId: string; candidateId: string }, ctx: JobContext) => {
+    applyToJob: async (_, args, ctx) => {
       const repo = ctx.jobs('write');
       const jobId = parseId(args.jobId, 'jobId');
       const candidateId = parseId(args.candidateId, 'candidateId');
@@ -151,7 +133,7 @@ export const resolvers = {
       if (!candidate) throw errors.notFound('Candidate', args.candidateId);
       return toApplication(await repo.apply(jobId, candidateId));
     },
-    moveApplication: async (_: unknown, { id, stage }: { id: string; stage: Stage }, ctx: JobContext) => {
+    moveApplication: async (_, { id, stage }, ctx) => {
       const doc = await ctx.jobs('write').moveApplication(parseId(id), stage);
       if (!doc) throw errors.notFound('Application', id);
       return toApplication(doc);

@@ -20,7 +20,7 @@ export function jobSubgraph(opts: JobSubgraphOptions): SubgraphDefinition<JobCon
     // The worker's validation step reads a run's job with its service token.
     serviceReads: { Job: WORKER_READS.Job },
     typeDefs: schemaIn(__dirname),
-    resolvers: resolvers as never,
+    resolvers,
     ensureIndexes: JobRepository.ensureIndexes,
     context(base, db) {
       const jobs = (access: Parameters<typeof base.tenant>[0]) => new JobRepository(db, base.tenant(access));

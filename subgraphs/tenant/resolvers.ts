@@ -10,6 +10,8 @@ import { isEmpty, lowerOnly, parseLimits, patchUpdate, planWithPatch, type Limit
 import type { TenantLoaders } from './loaders';
 import type { TenantRepository } from './repository';
 import type { Plan, TenantDoc } from './model';
+import type { Resolvers } from './generated/resolvers-types';
+import { toTenant } from './view';
 
 export interface TenantContext extends RequestContext {
   repo: TenantRepository;
@@ -19,19 +21,6 @@ export interface TenantContext extends RequestContext {
 }
 
 const SLUG = /^[a-z0-9-]{3,40}$/;
-
-function toTenant(doc: TenantDoc) {
-  return {
-    id: doc._id.toHexString(),
-    slug: doc.slug,
-    name: doc.name,
-    plan: doc.plan,
-    limits: { ...doc.limits, maxQueryCost: doc.limits.maxQueryCost ?? null },
-    createdAt: doc.createdAt,
-    // Counted by the subgraphs that own the collections (TenantUsage's other fields).
-    usage: { tenantId: doc._id.toHexString() },
-  };
-}
 
 async function ownTenant(ctx: TenantContext) {
   const own = ctx.tenant('read');
@@ -89,37 +78,32 @@ async function setTenantPlan(
   return doc;
 }
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   DateTime,
   Query: {
-    viewer: (_: unknown, __: unknown, ctx: TenantContext) => {
+    viewer: (_, __, ctx) => {
       const p = ctx.principal();
       return { userId: p.userId, roles: p.roles };
     },
-    tenant: (_: unknown, __: unknown, ctx: TenantContext) => ownTenant(ctx),
-    tenants: async (_: unknown, args: { first?: number; after?: string }, ctx: TenantContext) => {
+    tenant: (_, __, ctx) => ownTenant(ctx),
+    tenants: async (_, args, ctx) => {
       actingTenant(ctx.principal(), 'platform');
       const page = parsePage(args.first, args.after);
       return toConnection(await ctx.repo.list(page), page, toTenant, () => ctx.repo.count());
     },
   },
   Viewer: {
-    tenant: async (_: unknown, __: unknown, ctx: TenantContext) => {
+    tenant: async (_, __, ctx) => {
       // A platform admin without a tenant role has no tenant of its own: null, not FORBIDDEN.
       if (!actingTenant(ctx.principal(), 'read', 'null')) return null;
       return ownTenant(ctx);
     },
   },
   Tenant: {
-    __resolveReference: (ref: { id: string }, ctx: TenantContext) =>
-      loadReference(ctx.loaders.tenantById, ref.id, toTenant),
+    __resolveReference: (ref, ctx) => loadReference(ctx.loaders.tenantById, ref.id, toTenant),
   },
   Mutation: {
-    createTenant: async (
-      _: unknown,
-      { input }: { input: { slug: string; name: string; plan?: Plan } },
-      ctx: TenantContext,
-    ) => {
+    createTenant: async (_, { input }, ctx) => {
       actingTenant(ctx.principal(), 'platform');
       if (!SLUG.test(input.slug))
         throw errors.badInput(`expected slug to match [a-z0-9-]{3,40}, received "${input.slug.slice(0, 60)}"`, 'slug');
@@ -127,15 +111,7 @@ export const resolvers = {
         await ctx.repo.create({ slug: input.slug, name: requiredText(input.name, 'name'), plan: input.plan ?? 'FREE' }),
       );
     },
-    updateTenant: async (
-      _: unknown,
-      { input }: { input: { name?: string | null; plan?: Plan | null; limits?: LimitsInput } },
-      ctx: TenantContext,
-    ) => toTenant(await updateOwnTenant(input, ctx)),
-    setTenantPlan: async (
-      _: unknown,
-      args: { id: string; plan?: Plan | null; limits?: LimitsInput },
-      ctx: TenantContext,
-    ) => toTenant(await setTenantPlan(args, ctx)),
+    updateTenant: async (_, { input }, ctx) => toTenant(await updateOwnTenant(input, ctx)),
+    setTenantPlan: async (_, args, ctx) => toTenant(await setTenantPlan(args, ctx)),
   },
 };

@@ -11,7 +11,7 @@ export function tenantSubgraph(config: Config): SubgraphDefinition<TenantContext
   return {
     name: 'tenant',
     typeDefs: schemaIn(__dirname),
-    resolvers: resolvers as never,
+    resolvers,
     ensureIndexes: TenantRepository.ensureIndexes,
     context(base, db) {
       const repo = new TenantRepository(db, plans);

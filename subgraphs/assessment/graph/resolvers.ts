@@ -7,14 +7,14 @@ import { parsePage, toConnection } from '../../../shared/pagination';
 import type { Agent } from '../agents/types';
 import type { AssessmentLoaders } from '../store/loaders';
 import type { EventHub } from '../events/event-hub';
-import type { RunService, StartInput } from './runs';
+import type { RunService } from './runs';
+import type { Resolvers } from '../generated/resolvers-types';
 import { assessmentEvents, assessmentProgress, type EventOptions } from './subscription-resolvers';
 import type { AssessmentRepository } from '../store/repository';
-import type { AssessmentStatus } from '../store/model';
 import { toAssessment } from '../store/view';
 import type DataLoader from 'dataloader';
 import { tryParseId } from '../../../shared/mongo/ids';
-import { emptyStats, type AssessmentStats, type AssessmentUsage } from '../store/stats';
+import { emptyStats, type AssessmentStats } from '../store/stats';
 
 export interface AssessmentContext extends RequestContext {
   assessments(access: Access): AssessmentRepository;
@@ -34,26 +34,16 @@ async function loadStats(loader: DataLoader<string, AssessmentStats>, parentId: 
 /** The `first` defaults of Candidate.assessments and Job.assessments in the schema: the sizes demand control assumed before. */
 const LIST_DEFAULT = { candidate: 10, job: 50 };
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   DateTime,
   Query: {
-    assessment: (_: unknown, { id }: { id: string }, ctx: AssessmentContext) =>
-      loadById(ctx.loaders.assessmentById, id, toAssessment),
-    agents: (_: unknown, __: unknown, ctx: AssessmentContext) => {
+    assessment: (_, { id }, ctx) => loadById(ctx.loaders.assessmentById, id, toAssessment),
+    agents: (_, __, ctx) => {
       ctx.tenant('read');
       return ctx.agents.map((a) => ({ name: a.name, description: a.description, builtIn: a.builtIn }));
     },
-    assessmentEventsCursor: (_: unknown, __: unknown, ctx: AssessmentContext) =>
-      ctx.hub.tail(ctx.tenant('read').toHexString(), ctx.events.streamMaxLen),
-    assessments: async (
-      _: unknown,
-      args: {
-        first?: number;
-        after?: string;
-        filter?: { status?: AssessmentStatus | null; candidateId?: string | null; jobId?: string | null } | null;
-      },
-      ctx: AssessmentContext,
-    ) => {
+    assessmentEventsCursor: (_, __, ctx) => ctx.hub.tail(ctx.tenant('read').toHexString(), ctx.events.streamMaxLen),
+    assessments: async (_, args, ctx) => {
       const repo = ctx.assessments('read');
       const page = parsePage(args.first, args.after);
       const f = args.filter ?? {};
@@ -67,49 +57,43 @@ export const resolvers = {
   },
   Subscription: {
     assessmentProgress: {
-      subscribe: (_: unknown, args: { id: string; afterSeq?: number | null }, ctx: AssessmentContext) =>
+      subscribe: (_, args, ctx) =>
         assessmentProgress(ctx.assessments('read'), ctx.hub, args.id, args.afterSeq, ctx.events),
     },
     assessmentEvents: {
-      subscribe: (_: unknown, args: { after?: string | null }, ctx: AssessmentContext) =>
-        assessmentEvents(ctx.assessments('read'), ctx.hub, args.after, ctx.events),
+      subscribe: (_, args, ctx) => assessmentEvents(ctx.assessments('read'), ctx.hub, args.after, ctx.events),
     },
   },
   Mutation: {
-    startAssessment: async (_: unknown, { input }: { input: StartInput }, ctx: AssessmentContext) =>
+    startAssessment: async (_, { input }, ctx) =>
       toAssessment(await ctx.runs.start(ctx, ctx.assessments('write'), input)),
-    cancelAssessment: async (_: unknown, { id }: { id: string }, ctx: AssessmentContext) =>
-      toAssessment(await ctx.runs.cancel(ctx.assessments('write'), id)),
-    retryAssessment: async (_: unknown, { id }: { id: string }, ctx: AssessmentContext) =>
-      toAssessment(await ctx.runs.retry(ctx, ctx.assessments('write'), id)),
+    cancelAssessment: async (_, { id }, ctx) => toAssessment(await ctx.runs.cancel(ctx.assessments('write'), id)),
+    retryAssessment: async (_, { id }, ctx) => toAssessment(await ctx.runs.retry(ctx, ctx.assessments('write'), id)),
   },
   Assessment: {
-    __resolveReference: (ref: { id: string }, ctx: AssessmentContext) =>
-      loadReference(ctx.loaders.assessmentById, ref.id, toAssessment),
+    __resolveReference: (ref, ctx) => loadReference(ctx.loaders.assessmentById, ref.id, toAssessment),
   },
   // This subgraph only adds `assessments` to candidates and jobs; those lists are tenant-scoped,
   // so a missing id and another tenant's id both resolve to an empty list (see README).
   Candidate: {
-    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    assessments: (c: { id: string }, args: { first?: number | null }, ctx: AssessmentContext) => {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    assessments: (c, args, ctx) => {
       const { first } = parsePage(args.first, null, LIST_DEFAULT.candidate);
       return loadChildren(ctx.loaders.ofCandidate, c.id, (id) => ({ id, first }), toAssessment);
     },
-    assessmentStats: (c: { id: string }, _: unknown, ctx: AssessmentContext) =>
-      loadStats(ctx.loaders.statsOfCandidate, c.id),
+    assessmentStats: (c, _, ctx) => loadStats(ctx.loaders.statsOfCandidate, c.id),
   },
   Job: {
-    __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
-    assessments: (
-      j: { id: string },
-      args: { status?: AssessmentStatus | null; first?: number | null },
-      ctx: AssessmentContext,
-    ) => {
+    __resolveReference: (ref) => ({ id: ref.id }),
+    assessments: (j, args, ctx) => {
       const { first } = parsePage(args.first, null, LIST_DEFAULT.job);
       const status = args.status ?? null;
       return loadChildren(ctx.loaders.ofJob, j.id, (id) => ({ id, first, status }), toAssessment);
     },
-    assessmentStats: (j: { id: string }, _: unknown, ctx: AssessmentContext) => loadStats(ctx.loaders.statsOfJob, j.id),
+    assessmentStats: (j, _, ctx) => loadStats(ctx.loaders.statsOfJob, j.id),
   },
-  TenantUsage: tenantUsageResolvers<AssessmentUsage, AssessmentContext>(['assessments', 'assessmentsLast30Days']),
+  TenantUsage: tenantUsageResolvers(
+    (ctx: AssessmentContext) => ctx.loaders.usage,
+    ['assessments', 'assessmentsLast30Days'],
+  ),
 };

@@ -49,7 +49,7 @@ export async function assessmentProgress(
         if (afterSeq === null || afterSeq === undefined) {
           yield {
             assessmentProgress: toEvent(
-              { seq: doc.eventSeq, type: 'SNAPSHOT' as never, at: new Date(), step: null },
+              { seq: doc.eventSeq, type: 'SNAPSHOT', at: new Date(), step: null },
               toAssessment(doc),
             ),
           };
