@@ -1,18 +1,12 @@
 import { ObjectId } from 'mongodb';
-import { codeOf, createCandidate } from '../support/graph-writes';
-import { startTestStack, type TestStack } from '../support/stack';
+import { codeOf, createCandidate, startGraphTenant } from '../support/graph-fixtures';
+import type { TestStack } from '../support/stack';
 
 /** Candidate queries and mutations of the graph, through the gateway, on real servers. */
 let t: TestStack;
 let admin: string;
-
-beforeAll(async () => {
-  t = await startTestStack();
-  ({ admin } = await t.newTenant('acme-graph'));
-});
-afterAll(async () => {
-  await t?.close();
-});
+beforeAll(async () => ({ t, admin } = await startGraphTenant()));
+afterAll(() => t?.close());
 
 const newCandidate = (input: Record<string, unknown>, token = admin) => createCandidate(t, input, token);
 

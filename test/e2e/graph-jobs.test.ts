@@ -1,21 +1,15 @@
 import { ObjectId } from 'mongodb';
 import { newAssessment } from '../../subgraphs/assessment/store/model';
 import { AssessmentRepository } from '../../subgraphs/assessment/store/repository';
-import { codeOf, createCandidate, createJob } from '../support/graph-writes';
-import { startTestStack, type TestStack } from '../support/stack';
+import { codeOf, createCandidate, createJob, startGraphTenant } from '../support/graph-fixtures';
+import type { TestStack } from '../support/stack';
 
 /** Jobs, applications and the read side of assessments, through the gateway, on real servers. */
 let t: TestStack;
 let tenantId: string;
 let admin: string;
-
-beforeAll(async () => {
-  t = await startTestStack();
-  ({ id: tenantId, admin } = await t.newTenant('acme-graph'));
-});
-afterAll(async () => {
-  await t?.close();
-});
+beforeAll(async () => ({ t, tenantId, admin } = await startGraphTenant()));
+afterAll(() => t?.close());
 
 const newCandidate = (input: Record<string, unknown>, token = admin) => createCandidate(t, input, token);
 const newJob = (input: Record<string, unknown>, token = admin) => createJob(t, input, token);

@@ -1,18 +1,12 @@
-import { codeOf } from '../support/graph-writes';
-import { startTestStack, type TestStack } from '../support/stack';
+import { codeOf, startGraphTenant } from '../support/graph-fixtures';
+import type { TestStack } from '../support/stack';
 
 /** Tenant queries and mutations of the graph, through the gateway, on real servers. */
 let t: TestStack;
 let tenantId: string;
 let admin: string;
-
-beforeAll(async () => {
-  t = await startTestStack();
-  ({ id: tenantId, admin } = await t.newTenant('acme-graph'));
-});
-afterAll(async () => {
-  await t?.close();
-});
+beforeAll(async () => ({ t, tenantId, admin } = await startGraphTenant()));
+afterAll(() => t?.close());
 
 describe('tenants', () => {
   test('viewer and tenant describe the caller', async () => {

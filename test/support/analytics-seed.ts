@@ -1,5 +1,5 @@
 import { ObjectId } from 'mongodb';
-import { createCandidate, createJob } from './graph-writes';
+import { createCandidate, createJob } from './graph-fixtures';
 import type { TestStack } from './stack';
 
 /**

@@ -1,4 +1,4 @@
-import { createCandidate, createJob } from './graph-writes';
+import { createCandidate, createJob } from './graph-fixtures';
 import type { TestStack } from './stack';
 
 /** A tenant with `jobs` jobs, each with `perJob` applicants; every candidate applies to two jobs. */

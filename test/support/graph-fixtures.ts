@@ -1,4 +1,4 @@
-import type { TestStack } from './stack';
+import { startTestStack, type TestStack } from './stack';
 
 /** The code of a response's first error, or undefined when it has none. */
 export const codeOf = (r: { errors?: Array<{ extensions?: { code?: string } }> }): string | undefined =>
@@ -22,3 +22,17 @@ export const createCandidate = (t: TestStack, input: Record<string, unknown>, to
 /** Creates a job through the gateway and returns its id. */
 export const createJob = (t: TestStack, input: Record<string, unknown>, token: string): Promise<string> =>
   create(t, 'createJob', 'CreateJobInput', input, token);
+
+/** A stack with one tenant, `slug`, and a token of its admin: what each graph-* test file starts. */
+export async function startGraphTenant(
+  slug = 'acme-graph',
+): Promise<{ t: TestStack; tenantId: string; admin: string }> {
+  const t = await startTestStack();
+  try {
+    const { id: tenantId, admin } = await t.newTenant(slug);
+    return { t, tenantId, admin };
+  } catch (err) {
+    await t.close();
+    throw err;
+  }
+}
