@@ -16,6 +16,7 @@ import { TenantRepository } from '../subgraphs/tenant/repository';
 import { tenantSubgraph } from '../subgraphs/tenant/server';
 import { fmt, percentile, table, timeEach } from './stats';
 import { TEST_ENV, TEST_JWT_SECRET } from '../test/support/secrets';
+import { postGraphql } from './gql';
 
 /**
  * The deep query (jobs → applications → candidate → applications → job) at 10, 100 and 1000
@@ -145,15 +146,7 @@ export async function benchGraph(): Promise<string> {
       try {
         for (const n of SIZES) {
           const token = await signToken(TEST_JWT_SECRET, { sub: 'bench', tid: tenants[n], roles: ['viewer'] });
-          const run = async () => {
-            const res = await fetch(stack.url, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-              body: JSON.stringify({ query: QUERY }),
-            });
-            const body = (await res.json()) as { errors?: unknown };
-            if (body.errors) throw new Error(JSON.stringify(body.errors));
-          };
+          const run = () => postGraphql(stack.url, token, QUERY);
           await run();
           const before = await stack.finds();
           await run();

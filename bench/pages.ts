@@ -8,6 +8,7 @@ import { TenantRepository } from '../subgraphs/tenant/repository';
 import { stackWith } from './graph';
 import { fmt, percentile, table, timeEach } from './stats';
 import { TEST_ENV, TEST_JWT_SECRET } from '../test/support/secrets';
+import { postGraphql } from './gql';
 
 /**
  * Issue 21: a page of 1 application of a job with 5,000 applications against one of a job with
@@ -61,15 +62,7 @@ export async function benchPages(): Promise<string> {
       const token = await signToken(TEST_JWT_SECRET, { sub: 'bench', tid: ids.tenant, roles: ['viewer'] });
       const scanned = async () =>
         Number((await client.db('admin').command({ serverStatus: 1 })).metrics?.queryExecutor?.scannedObjects ?? NaN);
-      const run = (id: string) => async () => {
-        const res = await fetch(stack.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ query: QUERY, variables: { id } }),
-        });
-        const body = (await res.json()) as { errors?: unknown };
-        if (body.errors) throw new Error(JSON.stringify(body.errors));
-      };
+      const run = (id: string) => () => postGraphql(stack.url, token, QUERY, { id });
       const jobs = [
         { label: 'job with 1', id: ids.small, size: 1 },
         { label: `job with ${BIG}`, id: ids.big, size: BIG },

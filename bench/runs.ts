@@ -12,6 +12,7 @@ import { AssessmentRepository } from '../subgraphs/assessment/store/repository';
 import { FakeLlm } from '../test/support/fake-llm';
 import { fmt, table } from './stats';
 import { TEST_ENV, TEST_JWT_SECRET } from '../test/support/secrets';
+import { postGraphql } from './gql';
 
 /**
  * Assessment runs: one six-agent run (three built-in, three LLM agents against a local
@@ -36,16 +37,8 @@ interface Env {
 
 type Data = Record<string, Record<string, string>>;
 
-async function gql(env: Env, query: string, variables: Record<string, unknown> = {}): Promise<Data> {
-  const res = await fetch(env.stack.gateway.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${env.token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await res.json()) as { data?: Data; errors?: unknown };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data!;
-}
+const gql = (env: Env, query: string, variables: Record<string, unknown> = {}): Promise<Data> =>
+  postGraphql<Data>(env.stack.gateway.url, env.token, query, variables);
 
 function spawnWorkers(env: Env, n: number, concurrency: number): ChildProcess[] {
   return Array.from({ length: n }, () =>
@@ -124,14 +117,12 @@ export async function benchRuns(): Promise<string> {
   const throughput: Array<Array<string | number>> = [];
   try {
     const platform = await signToken(TEST_JWT_SECRET, { sub: 'bench', roles: ['platform-admin'] });
-    const res = await fetch(stack.gateway.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${platform}` },
-      body: JSON.stringify({
-        query: 'mutation { createTenant(input: { slug: "bench-runs", name: "Bench", plan: ENTERPRISE }) { id } }',
-      }),
-    });
-    const tenantId = ((await res.json()) as { data: { createTenant: { id: string } } }).data.createTenant.id;
+    const created = await postGraphql<{ createTenant: { id: string } }>(
+      stack.gateway.url,
+      platform,
+      'mutation { createTenant(input: { slug: "bench-runs", name: "Bench", plan: ENTERPRISE }) { id } }',
+    );
+    const tenantId = created.createTenant.id;
     const env: Env = {
       config,
       mongo,

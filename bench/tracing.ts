@@ -6,6 +6,7 @@ import { spawnService, type ServiceProcess } from '../test/support/service-proce
 import { QUERY, seed } from './graph';
 import { fmt, percentile, table, timeEach } from './stats';
 import { TEST_JWT_SECRET } from '../test/support/secrets';
+import { postGraphql } from './gql';
 
 /**
  * What tracing costs: the deep federated query at 100 applications against the gateway and four
@@ -77,15 +78,7 @@ export async function benchTracing(): Promise<string> {
     for (const traced of [false, true]) {
       const stack = await startProcesses(mongo.uri, traced ? receiver.url : undefined);
       try {
-        const run = async () => {
-          const res = await fetch(stack.url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-            body: JSON.stringify({ query: QUERY }),
-          });
-          const body = (await res.json()) as { errors?: unknown };
-          if (body.errors) throw new Error(JSON.stringify(body.errors));
-        };
+        const run = () => postGraphql(stack.url, token, QUERY);
         for (let i = 0; i < 20; i++) await run();
         const spansBefore = receiver.spans.length;
         const t = await timeEach(100, run);

@@ -5,7 +5,8 @@ import { jobSubgraph } from '../subgraphs/job/server';
 import { tenantSubgraph } from '../subgraphs/tenant/server';
 import type { Config } from '../shared/config';
 import { CleanupStack } from '../shared/cleanup-stack';
-import { startSubgraph, type RunningSubgraph } from '../shared/graphql/subgraph-server';
+import type { RequestContext } from '../shared/graphql/context';
+import { startSubgraph, type RunningSubgraph, type SubgraphDefinition } from '../shared/graphql/subgraph-server';
 import type { Logger } from '../shared/logger';
 
 export interface Stack {
@@ -37,35 +38,24 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const started = new CleanupStack();
   const logger = (s: string) => opts.logger?.(s);
   try {
-    const tenant = await startSubgraph(tenantSubgraph(config), {
-      config,
-      mongoUri,
-      port: port(config.TENANT_PORT),
-      metricsPort,
-      logger: logger('tenant'),
-    });
-    started.defer(() => tenant.close());
-    const candidate = await startSubgraph(candidateSubgraph({ tenantUrl: tenant.url }), {
-      config,
-      mongoUri,
-      port: port(config.CANDIDATE_PORT),
-      metricsPort,
-      logger: logger('candidate'),
-    });
-    started.defer(() => candidate.close());
-    const job = await startSubgraph(jobSubgraph({ candidateUrl: candidate.url }), {
-      config,
-      mongoUri,
-      port: port(config.JOB_PORT),
-      metricsPort,
-      logger: logger('job'),
-    });
-    started.defer(() => job.close());
-    const assessment = await startSubgraph(
+    const start = async <Ctx extends RequestContext>(subgraph: SubgraphDefinition<Ctx>, configured: number) => {
+      const running = await startSubgraph(subgraph, {
+        config,
+        mongoUri,
+        port: port(configured),
+        metricsPort,
+        logger: logger(subgraph.name),
+      });
+      started.defer(() => running.close());
+      return running;
+    };
+    const tenant = await start(tenantSubgraph(config), config.TENANT_PORT);
+    const candidate = await start(candidateSubgraph({ tenantUrl: tenant.url }), config.CANDIDATE_PORT);
+    const job = await start(jobSubgraph({ candidateUrl: candidate.url }), config.JOB_PORT);
+    const assessment = await start(
       assessmentSubgraph({ config, candidateUrl: candidate.url, jobUrl: job.url, tenantUrl: tenant.url }),
-      { config, mongoUri, port: port(config.ASSESSMENT_PORT), metricsPort, logger: logger('assessment') },
+      config.ASSESSMENT_PORT,
     );
-    started.defer(() => assessment.close());
     const gateway = await startGateway({
       config,
       port: port(config.GATEWAY_PORT),

@@ -49,7 +49,15 @@ export function pageFilter<T>(page: Page): Filter<T> {
   return (page.after ? { _id: { $lt: page.after } } : {}) as Filter<T>;
 }
 
-/** Builds a connection from up to first+1 rows sorted by _id descending. */
+/**
+ * How a page is read, with pageFilter: newest first, one row more than `first`, so toConnection
+ * can tell whether another page follows.
+ */
+export function newestFirst(page: Page): { sort: { _id: -1 }; limit: number } {
+  return { sort: { _id: -1 }, limit: page.first + 1 };
+}
+
+/** Builds a connection from up to first+1 rows sorted by _id descending (newestFirst). */
 export function toConnection<R extends { _id: ObjectId }, N>(
   rows: R[],
   page: Page,

@@ -2,7 +2,7 @@ import { MongoServerError, ObjectId, type Db, type Filter } from 'mongodb';
 import { errors } from '../../shared/errors';
 import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
 import { sumsPerTenant } from '../../shared/mongo/tenant-counts';
-import { pageFilter, type Page } from '../../shared/pagination';
+import { newestFirst, pageFilter, type Page } from '../../shared/pagination';
 import type { CandidateDoc, CandidateFields, CandidateQuery } from './model';
 import { CandidateQuota } from './quota';
 
@@ -34,10 +34,7 @@ export class CandidateRepository {
   }
 
   list(q: CandidateQuery, page: Page): Promise<CandidateDoc[]> {
-    return this.scoped.find(
-      { ...candidateFilter(q), ...pageFilter<CandidateDoc>(page) },
-      { sort: { _id: -1 }, limit: page.first + 1 },
-    );
+    return this.scoped.find({ ...candidateFilter(q), ...pageFilter<CandidateDoc>(page) }, newestFirst(page));
   }
 
   count(q: CandidateQuery): Promise<number> {

@@ -1,7 +1,7 @@
 import { ObjectId, type Db, type Filter } from 'mongodb';
 import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
 import { sumsPerTenant } from '../../shared/mongo/tenant-counts';
-import { pageFilter, type Page } from '../../shared/pagination';
+import { newestFirst, pageFilter, type Page } from '../../shared/pagination';
 import { STAGES, type ApplicationDoc, type JobDoc, type JobFields, type JobStatus, type Stage } from './model';
 
 export interface JobQuery {
@@ -46,10 +46,7 @@ export class JobRepository {
   }
 
   listJobs(q: JobQuery, page: Page): Promise<JobDoc[]> {
-    return this.jobs.find(
-      { ...jobFilter(q), ...pageFilter<JobDoc>(page) },
-      { sort: { _id: -1 }, limit: page.first + 1 },
-    );
+    return this.jobs.find({ ...jobFilter(q), ...pageFilter<JobDoc>(page) }, newestFirst(page));
   }
 
   countJobs(q: JobQuery): Promise<number> {
@@ -101,7 +98,7 @@ export class JobRepository {
       'jobId',
       jobIds,
       pageFilter<ApplicationDoc>(page),
-      page.first + 1,
+      newestFirst(page).limit,
     );
     return groupBy(rows, (r) => r.jobId.toHexString());
   }

@@ -1,6 +1,6 @@
 import { MongoServerError, ObjectId, type Collection, type Db } from 'mongodb';
 import { errors } from '../../shared/errors';
-import { pageFilter, type Page } from '../../shared/pagination';
+import { newestFirst, pageFilter, type Page } from '../../shared/pagination';
 import type { Plan, PlanLimits } from '../../shared/plans';
 import type { TenantDoc } from './model';
 
@@ -38,11 +38,7 @@ export class TenantRepository {
 
   /** Platform-wide listing, for platform admins only. */
   list(page: Page): Promise<TenantDoc[]> {
-    return this.coll
-      .find(pageFilter<TenantDoc>(page))
-      .sort({ _id: -1 })
-      .limit(page.first + 1)
-      .toArray();
+    return this.coll.find(pageFilter<TenantDoc>(page), newestFirst(page)).toArray();
   }
 
   async create(input: { slug: string; name: string; plan: Plan }): Promise<TenantDoc> {

@@ -1,5 +1,6 @@
 import { MongoClient, ObjectId } from 'mongodb';
-import type { Failure, Load } from './load';
+import type { Load } from './load';
+import type { Failure } from './resuming-subscription';
 
 /** A fault the scheduler injected, and when its target was serving again. */
 export interface Fault {

@@ -1,19 +1,13 @@
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { signToken } from '../../shared/auth';
 import { TEST_JWT_SECRET } from '../support/secrets';
+import { resumingSubscription, type Failure } from './resuming-subscription';
 
 /**
  * A mixed load from several tenants against any of the gateways: queries, candidate writes (each
  * acknowledged id remembered), startAssessment, and subscribers, per run and tenant-wide, that
  * resume with their last seq or cursor on another gateway whenever their connection drops.
  */
-export interface Failure {
-  at: number;
-  what: string;
-  error: string;
-}
-
 export interface TenantLoad {
   id: string;
   token: string;
@@ -98,70 +92,6 @@ export async function setUpTenants(gateway: string, n: number): Promise<TenantLo
     });
   }
   return out;
-}
-
-/** A resuming subscriber's pause before it tries the next gateway. */
-const RESUME_BACKOFF_MS = 300;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Subscribes on some gateway and, whenever the connection ends without completing, resumes on another. */
-function resumingSubscription(
-  gateways: string[],
-  token: string,
-  query: () => { query: string; variables: Record<string, unknown> },
-  onData: (data: Record<string, unknown>) => boolean,
-  stopped: () => boolean,
-  failures: Failure[],
-  what: string,
-): Promise<void> {
-  return (async () => {
-    let attempt = 0;
-    for (;;) {
-      if (stopped()) return;
-      const url = gateways[attempt++ % gateways.length]!.replace(/^http/, 'ws');
-      const client: Client = createClient({
-        url,
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${token}` },
-        retryAttempts: 0,
-        lazy: true,
-      });
-      const finished = await new Promise<boolean>((resolve) => {
-        let over = false;
-        const stop = setInterval(() => {
-          if (stopped()) {
-            over = true;
-            dispose();
-            resolve(true);
-          }
-        }, 200);
-        const dispose = client.subscribe(query(), {
-          next: (r) => {
-            if (r.errors?.length)
-              failures.push({ at: Date.now(), what, error: JSON.stringify(r.errors).slice(0, 200) });
-            else if (r.data && onData(r.data as Record<string, unknown>)) {
-              over = true;
-              dispose();
-            }
-          },
-          error: () => {
-            clearInterval(stop);
-            resolve(over);
-          },
-          complete: () => {
-            clearInterval(stop);
-            resolve(true);
-          },
-        });
-      });
-      await client.dispose();
-      if (finished) return;
-      // The gateway went away (or refused while a dependency was down): resume on the next one,
-      // after the short backoff a real client takes so a dead cluster is not hammered.
-      await sleep(RESUME_BACKOFF_MS);
-    }
-  })();
 }
 
 export function startLoad(gateways: string[], tenants: TenantLoad[], opts: { runEveryMs?: number } = {}): Load {

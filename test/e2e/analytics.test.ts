@@ -1,100 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ObjectId } from 'mongodb';
+import { seedAnalyticsTenants, type AnalyticsTenants } from '../support/analytics-seed';
 import { commandsDuring } from '../support/metrics';
 import { seedJobsWithApplicants } from '../support/seed-graph';
 import { startTestStack, type TestStack } from '../support/stack';
 
-/**
- * Counts and analytics against hand-computed answers, two tenants side by side. Tenant A:
- * candidates c0..c3 (c3 archived; c0 and c1 know Go), jobs j0, j1, j2 (j2 closed), applications
- * j0: c0 APPLIED, c1 SCREENING, c2 HIRED; j1: c0; j2: c1. Assessments, written straight to the
- * collection as finished runs leave them:
- *   j0: c0 COMPLETED 85 HIRE, c1 COMPLETED 100 STRONG_HIRE, c2 FAILED, c0 COMPLETED 42.5 NO_HIRE
- *   j1: c0 RUNNING, c0 CANCELLED 40 days ago
- * Tenant B: one candidate, one job, one application, one assessment COMPLETED 10 MAYBE.
- */
+/** Counts and analytics against hand-computed answers; the data is described in analytics-seed. */
 let t: TestStack;
-let a: { id: string; admin: string };
-let b: { id: string; admin: string };
-const ids: Record<string, string> = {};
+let a: AnalyticsTenants['a'];
+let b: AnalyticsTenants['b'];
+let ids: AnalyticsTenants['ids'];
 beforeAll(async () => {
   t = await startTestStack({ TENANT_LIMITS_CACHE_MS: '600000' });
-  a = await t.newTenant();
-  b = await t.newTenant();
-  const create = async (token: string, key: string, query: string, input: Record<string, unknown>) => {
-    const r = await t.gql<Record<string, { id: string }>>(query, { i: input }, token);
-    if (!r.data) throw new Error(JSON.stringify(r.errors));
-    ids[key] = Object.values(r.data)[0]!.id;
-  };
-  const candidate = 'mutation($i: CreateCandidateInput!) { createCandidate(input: $i) { id } }';
-  const job = 'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }';
-  for (let i = 0; i < 4; i++)
-    await create(a.admin, `c${i}`, candidate, { name: `C${i}`, email: `c${i}@a.example`, skills: i < 2 ? ['Go'] : [] });
-  for (let i = 0; i < 3; i++) await create(a.admin, `j${i}`, job, { title: `J${i}`, description: 'd' });
-  await create(b.admin, 'bc', candidate, { name: 'B', email: 'b@b.example' });
-  await create(b.admin, 'bj', job, { title: 'BJ', description: 'd' });
-  const apply = async (token: string, jobKey: string, candidateKey: string) =>
-    (
-      await t.gql<{ applyToJob: { id: string } }>(
-        'mutation($j: ID!, $c: ID!) { applyToJob(jobId: $j, candidateId: $c) { id } }',
-        { j: ids[jobKey], c: ids[candidateKey] },
-        token,
-      )
-    ).data!.applyToJob.id;
-  await apply(a.admin, 'j0', 'c0');
-  const move = (id: string, stage: string) =>
-    t.gql(
-      'mutation($id: ID!, $s: ApplicationStage!) { moveApplication(id: $id, stage: $s) { id } }',
-      { id, s: stage },
-      a.admin,
-    );
-  await move(await apply(a.admin, 'j0', 'c1'), 'SCREENING');
-  await move(await apply(a.admin, 'j0', 'c2'), 'HIRED');
-  await apply(a.admin, 'j1', 'c0');
-  await apply(a.admin, 'j2', 'c1');
-  await apply(b.admin, 'bj', 'bc');
-  await t.gql('mutation($id: ID!) { closeJob(id: $id) { id } }', { id: ids.j2 }, a.admin);
-  await t.gql('mutation($id: ID!) { archiveCandidate(id: $id) { id } }', { id: ids.c3 }, a.admin);
-
-  const now = Date.now();
-  const run = (
-    tenant: string,
-    job: string,
-    cand: string,
-    status: string,
-    score?: number,
-    rec?: string,
-    daysAgo = 0,
-  ) => ({
-    _id: new ObjectId(),
-    tenantId: new ObjectId(tenant),
-    jobId: new ObjectId(ids[job]),
-    candidateId: new ObjectId(ids[cand]),
-    status,
-    score: score ?? null,
-    recommendation: rec ?? null,
-    steps: [],
-    events: [],
-    eventSeq: 0,
-    run: 1,
-    agents: [],
-    idempotencyKey: null,
-    input: null,
-    createdAt: new Date(now - daysAgo * 86_400_000),
-    updatedAt: new Date(now),
-  });
-  await t.stack.subgraphs.assessment.db
-    .collection('assessments')
-    .insertMany([
-      run(a.id, 'j0', 'c0', 'COMPLETED', 85, 'HIRE'),
-      run(a.id, 'j0', 'c1', 'COMPLETED', 100, 'STRONG_HIRE'),
-      run(a.id, 'j0', 'c2', 'FAILED'),
-      run(a.id, 'j0', 'c0', 'COMPLETED', 42.5, 'NO_HIRE'),
-      run(a.id, 'j1', 'c0', 'RUNNING'),
-      run(a.id, 'j1', 'c0', 'CANCELLED', undefined, undefined, 40),
-      run(b.id, 'bj', 'bc', 'COMPLETED', 10, 'MAYBE'),
-    ]);
+  ({ a, b, ids } = await seedAnalyticsTenants(t));
 });
 afterAll(async () => {
   await t?.close();

@@ -9,6 +9,7 @@ import {
   subgraphAgent,
   type ForwardedContext,
   type RawAnswer,
+  type SubgraphSourceOptions,
 } from '../../gateway/execution/subgraph-source';
 import { SubgraphTimeout } from '../../gateway/execution/subgraph-timeout';
 
@@ -54,6 +55,10 @@ beforeEach(() => {
   received.length = 0;
 });
 
+/** The users subgraph's source as most cases want it; `opts` changes what a case is about. */
+const usersSource = (opts: Partial<SubgraphSourceOptions> = {}) =>
+  new SubgraphSource({ name: 'users', url, agent, timeout, acceptEncoding: 'identity', ...opts });
+
 const ENTITIES = 'query($representations:[_Any!]!){_entities(representations:$representations){...on User{id name}}}';
 
 function call(
@@ -86,7 +91,7 @@ const byId: Handler = async ({ body }) => {
 
 test('each distinct representation is sent once; answers and errors go back to every position that asked', async () => {
   handler = byId;
-  const source = new SubgraphSource({ name: 'users', url, agent, timeout, acceptEncoding: 'identity' });
+  const source = usersSource();
   const ids = ['1', '2', '1', '3', '2', '1'];
   const response = await call(
     source,
@@ -116,14 +121,7 @@ test('identical concurrent fetches of one caller are sent once; another token, o
     return { json: { data: { me: `${headers.authorization} ${body.query.slice(0, 8)}` } } };
   };
   let shared = 0;
-  const source = new SubgraphSource({
-    name: 'users',
-    url,
-    agent,
-    timeout,
-    acceptEncoding: 'identity',
-    inflight: new Inflight<RawAnswer>(() => shared++),
-  });
+  const source = usersSource({ inflight: new Inflight<RawAnswer>(() => shared++) });
   const calls = [
     call(source, '{ me }', { authorization: 'Bearer a', requestId: 'r1' }),
     call(source, '{ me }', { authorization: 'Bearer a', requestId: 'r2' }),
@@ -159,14 +157,7 @@ test("a subgraph's failure reaches every caller that shared the fetch", async ()
     await failed;
     return { status: 503, json: { message: 'overloaded' } };
   };
-  const source = new SubgraphSource({
-    name: 'users',
-    url,
-    agent,
-    timeout,
-    acceptEncoding: 'identity',
-    inflight: new Inflight<RawAnswer>(),
-  });
+  const source = usersSource({ inflight: new Inflight<RawAnswer>() });
   const calls = [1, 2, 3].map(() => call(source, '{ me }', { authorization: 'Bearer a' }));
   await waitUntil(() => received.length === 1);
   fail();
@@ -182,7 +173,7 @@ test("a subgraph's failure reaches every caller that shared the fetch", async ()
 
 test('a compressed answer is decoded; the token and request id are forwarded', async () => {
   handler = async () => ({ json: { data: { me: 'x'.repeat(5000) } }, brotli: true });
-  const source = new SubgraphSource({ name: 'users', url, agent, timeout, acceptEncoding: 'br, gzip' });
+  const source = usersSource({ acceptEncoding: 'br, gzip' });
   const response = await call(source, '{ me }', { authorization: 'Bearer a', requestId: 'req-7' });
   expect(response.data).toEqual({ me: 'x'.repeat(5000) });
   expect(received[0]!.headers).toMatchObject({
@@ -203,14 +194,7 @@ test('a fetch past SUBGRAPH_TIMEOUT_MS fails every caller that shared it, counte
     if (received.length === 1) await answered;
     return { json: { data: { me: 'fresh' } } };
   };
-  const source = new SubgraphSource({
-    name: 'users',
-    url,
-    agent,
-    timeout: short,
-    acceptEncoding: 'identity',
-    inflight: new Inflight<RawAnswer>(),
-  });
+  const source = usersSource({ timeout: short, inflight: new Inflight<RawAnswer>() });
   const calls = [1, 2, 3].map(() => call(source, '{ me }', { authorization: 'Bearer a' }));
   const outcomes = await Promise.allSettled(calls);
   expect(received).toHaveLength(1);

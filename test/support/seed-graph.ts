@@ -1,3 +1,4 @@
+import { createCandidate, createJob } from './graph-fixtures';
 import type { TestStack } from './stack';
 
 /** A tenant with `jobs` jobs, each with `perJob` applicants; every candidate applies to two jobs. */
@@ -5,20 +6,10 @@ export async function seedJobsWithApplicants(t: TestStack, jobs: number, perJob:
   const { admin } = await t.newTenant();
   const jobIds: string[] = [];
   for (let i = 0; i < jobs; i++) {
-    const r = await t.gql<{ createJob: { id: string } }>(
-      'mutation($i: CreateJobInput!) { createJob(input: $i) { id } }',
-      { i: { title: `Job ${i}`, description: 'd' } },
-      admin,
-    );
-    jobIds.push(r.data!.createJob.id);
+    jobIds.push(await createJob(t, { title: `Job ${i}`, description: 'd' }, admin));
   }
   for (let i = 0; i < jobs * perJob; i++) {
-    const c = await t.gql<{ createCandidate: { id: string } }>(
-      'mutation($i: CreateCandidateInput!) { createCandidate(input: $i) { id } }',
-      { i: { name: `C${i}`, email: `c${i}@example.com` } },
-      admin,
-    );
-    const cid = c.data!.createCandidate.id;
+    const cid = await createCandidate(t, { name: `C${i}`, email: `c${i}@example.com` }, admin);
     for (const j of [jobIds[i % jobs]!, jobIds[(i + 1) % jobs]!]) {
       await t.gql('mutation($j: ID!, $c: ID!) { applyToJob(jobId: $j, candidateId: $c) { id } }', { j, c: cid }, admin);
     }

@@ -21,6 +21,21 @@ function source() {
   return { state, gen: gen() };
 }
 
+/** A shared stream over a fresh source, counting how often it stopped its upstream. */
+function sharedStream(maxQueued?: number) {
+  const { state, gen } = source();
+  const counts = { stopped: 0 };
+  const stream = new SharedStream({
+    source: gen,
+    stop: () => {
+      counts.stopped++;
+    },
+    onIdle: () => undefined,
+    maxQueued,
+  });
+  return { state, stream, counts };
+}
+
 const tick = () => new Promise((r) => setImmediate(r));
 
 async function feed(state: { release: () => void }, n: number) {
@@ -32,19 +47,10 @@ async function feed(state: { release: () => void }, n: number) {
 }
 
 test('a subscriber that overflows gets RATE_LIMITED after what was queued; being the last, the upstream stops and nothing more is pulled', async () => {
-  const { state, gen } = source();
-  let stopped = 0;
-  const stream = new SharedStream({
-    source: gen,
-    stop: () => {
-      stopped++;
-    },
-    onIdle: () => undefined,
-    maxQueued: 3,
-  });
+  const { state, stream, counts } = sharedStream(3);
   const slow = stream.join();
   await feed(state, 4);
-  expect(stopped).toBe(1);
+  expect(counts.stopped).toBe(1);
   expect(state.returned).toBe(true);
   const pulledAtStop = state.pulled;
   expect(pulledAtStop).toBe(4);
@@ -62,16 +68,7 @@ test('a subscriber that overflows gets RATE_LIMITED after what was queued; being
 });
 
 test('one subscriber overflowing leaves the others their stream', async () => {
-  const { state, gen } = source();
-  let stopped = 0;
-  const stream = new SharedStream({
-    source: gen,
-    stop: () => {
-      stopped++;
-    },
-    onIdle: () => undefined,
-    maxQueued: 2,
-  });
+  const { state, stream, counts } = sharedStream(2);
   const slow = stream.join();
   const fast = stream.join();
   const seen: unknown[] = [];
@@ -91,27 +88,19 @@ test('one subscriber overflowing leaves the others their stream', async () => {
       .then(() => slow.next()),
   ).rejects.toMatchObject({ extensions: { code: 'RATE_LIMITED' } });
   // fast left by break (return) after the fifth: now nobody is joined and the upstream is stopped.
-  expect(stopped).toBe(1);
+  expect(counts.stopped).toBe(1);
 });
 
 test('the opener leaving does not stop a stream others still read', async () => {
-  const { state, gen } = source();
-  let stopped = 0;
-  const stream = new SharedStream({
-    source: gen,
-    stop: () => {
-      stopped++;
-    },
-    onIdle: () => undefined,
-  });
+  const { state, stream, counts } = sharedStream();
   const opener = stream.join();
   const other = stream.join();
   await opener.return();
   await feed(state, 1);
   expect(await other.next()).toEqual({ value: { data: { n: 1 } }, done: false });
-  expect(stopped).toBe(0);
+  expect(counts.stopped).toBe(0);
   await other.return();
-  expect(stopped).toBe(1);
+  expect(counts.stopped).toBe(1);
 });
 
 test('return() ends a waiting consumer at once and is safe twice', async () => {

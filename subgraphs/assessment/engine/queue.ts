@@ -72,6 +72,8 @@ export class RunQueue {
   readonly llm: Queue;
   private readonly flows: FlowProducer;
   private readonly jobOpts: JobsOptions;
+  /** The BullMQ objects whose wait for the connection is over, which alone close() may close. */
+  private readonly settled = new Set<Queue | FlowProducer>();
 
   constructor(private readonly opts: RunQueueOptions) {
     this.queue = new Queue(QUEUE_NAME, { connection: opts.connection, prefix: opts.prefix, telemetry: opts.telemetry });
@@ -89,6 +91,10 @@ export class RunQueue {
       removeOnComplete: { age: 3600, count: 5000 },
       removeOnFail: { age: 24 * 3600 },
     };
+    for (const b of [this.queue, this.llm, this.flows]) {
+      const settle = () => void this.settled.add(b);
+      void b.waitUntilReady().then(settle, settle);
+    }
   }
 
   private queueNamed(name: string): Queue {
@@ -174,13 +180,17 @@ export class RunQueue {
     );
   }
 
-  /** Closes within 5 s even when Redis is away (BullMQ would otherwise wait to connect). */
+  /**
+   * Closes within 5 s even when Redis is away (BullMQ would otherwise wait to connect). A BullMQ
+   * object still waiting for the connection to become ready is left open: closing it removes the
+   * listeners of its connection wrapper, which reports a failed wait as an 'error' event, so the
+   * connection ending later (the owner's closeRedis) would throw that error unhandled. Left open,
+   * it forwards the error to its queue, which drops it; closing it would free nothing, as the
+   * connection is the owner's.
+   */
   async close(): Promise<void> {
-    await withTimeout(
-      Promise.allSettled([this.flows.close(), this.queue.close(), this.llm.close()]),
-      5000,
-      'closing the run queue',
-    ).catch(() => {
+    const open = [this.flows, this.queue, this.llm].filter((b) => this.settled.has(b));
+    await withTimeout(Promise.allSettled(open.map((b) => b.close())), 5000, 'closing the run queue').catch(() => {
       this.opts.connection.disconnect();
     });
   }

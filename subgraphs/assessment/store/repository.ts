@@ -1,6 +1,6 @@
 import { MongoServerError, ObjectId, type Db, type Filter } from 'mongodb';
 import { byKeys, TenantScoped } from '../../../shared/mongo/scoped';
-import { pageFilter, type Page } from '../../../shared/pagination';
+import { newestFirst, pageFilter, type Page } from '../../../shared/pagination';
 import { statsOfParents, type AssessmentStats } from './stats';
 import type { RunState } from '../engine/plan';
 import { applyChange, type AssessmentDoc, type AssessmentStatus, type Change, type EventDoc } from './model';
@@ -81,7 +81,7 @@ export class AssessmentRepository {
   list(q: AssessmentQuery, page: Page): Promise<AssessmentDoc[]> {
     return this.scoped.find(
       { ...assessmentFilter(q), ...pageFilter<AssessmentDoc>(page) },
-      { sort: { _id: -1 }, limit: page.first + 1, ...SUMMARY },
+      { ...newestFirst(page), ...SUMMARY },
     );
   }
 

@@ -1,15 +1,15 @@
-import { badValue, CODES, ServerError } from '../errors';
+import { badValue } from '../errors';
 import { evaluate, truthy } from './expressions';
 import { isNumeric, toNumber } from './numeric';
 import { someAtPath } from './paths';
 import { asRegExp } from './regex';
+import { bitsPred, regexMatch, typePred } from './value-tests';
 import {
   binaryCompare,
   bsonTypeName,
   compareValues,
   hashKey,
   isPlainObject,
-  TYPE_NUMBERS,
   typeRank,
   valuesEqual,
   type Doc,
@@ -34,8 +34,6 @@ export type Matcher = (doc: Doc, state?: MatchState) => boolean;
 /** Offers the values at some path (or one value) to a predicate, with or without leaf-array expansion. */
 type Visitor = (visit: (v: Value, pos: number | undefined) => boolean, expandLeaf: boolean) => boolean;
 type FieldPred = (visitor: Visitor, state: MatchState) => boolean;
-
-const NUMBER_TYPES = new Set(['int', 'long', 'double', 'decimal']);
 
 /** Compiles a query filter; errors in the filter are thrown now, as MongoDB rejects them before running. */
 export function compileFilter(filter: unknown, opts: MatchOptions = {}): Matcher {
@@ -106,23 +104,13 @@ class Compiler {
       return (visitor, st) => preds.every((p) => p(visitor, st));
     }
     const re = asRegExp(value);
-    if (re) return positive((v) => this.regexMatch(re, v) || valuesEqual(v, value));
+    if (re) return positive((v) => regexMatch(re, v) || valuesEqual(v, value));
     return positive(this.equals(value));
   }
 
   private equals(operand: Value): (v: Value) => boolean {
     if (operand === null || operand === undefined) return (v) => v === null || v === undefined;
     return (v) => valuesEqual(v, operand, this.strings);
-  }
-
-  private regexMatch(re: RegExp, v: Value): boolean {
-    if (typeof v === 'string') {
-      re.lastIndex = 0;
-      return re.test(v);
-    }
-    if (v && typeof v === 'object' && (v as { _bsontype?: string })._bsontype === 'BSONSymbol')
-      return re.test(String(v));
-    return false;
   }
 
   private inPred(list: Value, op: string): (v: Value) => boolean {
@@ -138,7 +126,7 @@ class Compiler {
     const tests = list.map((item) => {
       if (isOperatorDoc(item)) throw badValue(`cannot nest $ under ${op}`);
       const re = asRegExp(item);
-      return re ? (v: Value) => this.regexMatch(re, v) : this.equals(item);
+      return re ? (v: Value) => regexMatch(re, v) : this.equals(item);
     });
     return (v) => tests.some((t) => t(v));
   }
@@ -201,7 +189,7 @@ class Compiler {
         else if (typeof operand === 'string')
           re = asRegExp({ _bsontype: 'BSONRegExp', pattern: operand, options: options ?? '' })!;
         else throw badValue('$regex has to be a string');
-        return positive((v) => this.regexMatch(re, v));
+        return positive((v) => regexMatch(re, v));
       }
       case '$mod': {
         if (!Array.isArray(operand) || operand.length !== 2) {
@@ -214,7 +202,7 @@ class Compiler {
       }
       case '$not': {
         const re = asRegExp(operand);
-        if (re) return negate(positive((v) => this.regexMatch(re, v)));
+        if (re) return negate(positive((v) => regexMatch(re, v)));
         if (!isPlainObject(operand) || Object.keys(operand).length === 0)
           throw badValue('$not needs a regex or a document');
         if (!isOperatorDoc(operand)) throw badValue('$not needs operators, not a value');
@@ -287,45 +275,4 @@ export function isOperatorDoc(v: Value): boolean {
   if (!isPlainObject(v)) return false;
   const first = Object.keys(v)[0];
   return first !== undefined && first.startsWith('$');
-}
-
-function typePred(operand: Value): (v: Value) => boolean {
-  const list = Array.isArray(operand) ? operand : [operand];
-  if (list.length === 0) throw badValue('$type must match at least one type');
-  const names = list.map((t) => {
-    if (isNumeric(t)) {
-      const name = TYPE_NUMBERS[toNumber(t)];
-      if (!name) throw badValue(`Invalid numerical type code: ${toNumber(t)}`);
-      return name;
-    }
-    if (typeof t === 'string') {
-      if (t !== 'number' && !Object.values(TYPE_NUMBERS).includes(t)) throw badValue(`Unknown type name alias: ${t}`);
-      return t;
-    }
-    throw new ServerError(
-      CODES.TypeMismatch,
-      `type must be represented as a number or a string, got ${bsonTypeName(t)}`,
-    );
-  });
-  return (v) => {
-    if (v === undefined) return false;
-    const name = bsonTypeName(v);
-    return names.some((n) => n === name || (n === 'number' && NUMBER_TYPES.has(name)));
-  };
-}
-
-function bitsPred(op: string, operand: Value): (v: Value) => boolean {
-  let mask = 0n;
-  if (Array.isArray(operand)) for (const p of operand) mask |= 1n << BigInt(toNumber(p as never));
-  else if (isNumeric(operand)) mask = BigInt(Math.trunc(toNumber(operand)));
-  else throw badValue(`${op} takes a bitmask number or an array of bit positions`);
-  return (v) => {
-    if (!isNumeric(v) || !Number.isInteger(toNumber(v))) return false;
-    const x = BigInt.asUintN(64, BigInt(toNumber(v)));
-    const hit = x & mask;
-    if (op === '$bitsAllSet') return hit === mask;
-    if (op === '$bitsAnySet') return hit !== 0n;
-    if (op === '$bitsAllClear') return hit === 0n;
-    return hit !== mask;
-  };
 }

@@ -1,11 +1,12 @@
 import { serialize, Timestamp } from 'bson';
-import { CODES, failedToParse, ServerError } from '../errors';
+import { CODES, ServerError } from '../errors';
 import { cloneValue } from './clone';
 import { compileFilter, isOperatorDoc, type MatchState } from './match';
 import { arith, isNumeric, NumericOverflowError, toNumber } from './numeric';
 import { getPath, isArrayIndex, setPath, unsetPath } from './paths';
 import { parseSort, sortDocs } from './sort';
-import { ArrayFilters, checkConflicts, expandUpdatePath, orderedPaths } from './update-paths';
+import { ArrayFilters, expandUpdatePath, orderedPaths } from './update-paths';
+import { isOperatorUpdate } from './update-validate';
 import {
   bsonTypeName,
   compareValues,
@@ -23,68 +24,6 @@ export interface UpdateOptions {
   /** True when the update builds a new document for an upsert ($setOnInsert applies). */
   insert?: boolean;
   strings?: StringCompare;
-}
-
-const OPERATORS = new Set([
-  '$set',
-  '$unset',
-  '$inc',
-  '$mul',
-  '$min',
-  '$max',
-  '$rename',
-  '$currentDate',
-  '$setOnInsert',
-  '$push',
-  '$addToSet',
-  '$pop',
-  '$pull',
-  '$pullAll',
-  '$bit',
-]);
-
-export function isOperatorUpdate(update: Doc): boolean {
-  const first = Object.keys(update)[0];
-  return first !== undefined && first.startsWith('$');
-}
-
-/** Validates an update document before any document is touched. */
-export function validateUpdate(update: Doc): void {
-  if (!isOperatorUpdate(update)) {
-    for (const k of Object.keys(update)) {
-      if (k.startsWith('$'))
-        throw new ServerError(
-          CODES.DollarPrefixedFieldName,
-          `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document.`,
-        );
-    }
-    return;
-  }
-  const all: string[] = [];
-  for (const [op, fields] of Object.entries(update)) {
-    if (!OPERATORS.has(op))
-      throw failedToParse(
-        `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
-      );
-    if (!isPlainObject(fields))
-      throw failedToParse(
-        `Modifiers operate on fields but we found type ${bsonTypeName(fields)} instead. For example: {$mod: {<field>: ...}} not {${op}: ${JSON.stringify(fields)}}`,
-      );
-    for (const path of Object.keys(fields)) {
-      if (path === '') throw new ServerError(56, 'An empty update path is not valid.');
-      all.push(path);
-      if (op === '$rename') {
-        if (typeof fields[path] !== 'string')
-          throw badType(`The 'to' field for $rename must be a string: ${path}: ${JSON.stringify(fields[path])}`);
-        all.push(fields[path] as string);
-      }
-    }
-  }
-  checkConflicts(all);
-}
-
-function badType(msg: string): ServerError {
-  return new ServerError(CODES.BadValue, msg);
 }
 
 /**

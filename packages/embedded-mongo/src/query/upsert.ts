@@ -3,7 +3,8 @@ import { cloneValue } from './clone';
 import { isOperatorDoc } from './match';
 import { setPath } from './paths';
 import { asRegExp } from './regex';
-import { applyUpdate, isOperatorUpdate, type UpdateOptions } from './update';
+import { applyUpdate, type UpdateOptions } from './update';
+import { isOperatorUpdate } from './update-validate';
 import { isPlainObject, type Doc, type Value } from './values';
 
 /** The equality fields of a filter, as the document an upsert starts from. */

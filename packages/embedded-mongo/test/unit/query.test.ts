@@ -65,6 +65,7 @@ describe('filters', () => {
     expect(() => compileFilter({ a: { $bogus: 1 } })).toThrow(/unknown operator: \$bogus/);
     expect(() => compileFilter({ $and: [] })).toThrow(/non-empty array/);
     expect(() => compileFilter({ a: { $in: 5 } })).toThrow(/\$in needs an array/);
+    expect(() => compileFilter({ a: { $bitsAllSet: ['x'] } })).toThrow(/bit positions must be numbers/);
   });
 });
 
