@@ -36,14 +36,17 @@ export class LlmAnswerError extends LlmError {}
  * refused the request (other 4xx: not retryable, the same request is refused again).
  */
 export class LlmCallError extends LlmError {
+  readonly retryable: boolean;
+  /** How long the endpoint asked to wait (retry-after on the last answer), capped; absent when it did not say. */
+  readonly retryAfterMs?: number;
+
   constructor(
     message: string,
-    providerBody: string | undefined,
-    readonly retryable: boolean,
-    /** How long the endpoint asked to wait (retry-after on the last answer), capped. */
-    readonly retryAfterMs?: number,
+    how: { providerBody?: string | undefined; retryable: boolean; retryAfterMs?: number | undefined },
   ) {
-    super(message, providerBody);
+    super(message, how.providerBody);
+    this.retryable = how.retryable;
+    if (how.retryAfterMs !== undefined) this.retryAfterMs = how.retryAfterMs;
   }
 }
 
@@ -120,13 +123,20 @@ export async function chatJson(opts: LlmOptions, system: string, user: string, s
       lastError = `HTTP ${res.status}`;
       if (RETRYABLE(res.status)) lastDetail = await res.text().catch(() => '');
       if (!RETRYABLE(res.status))
-        throw new LlmCallError(`${refusal(res.status)}: ${lastError}`, await res.text().catch(() => ''), false);
+        throw new LlmCallError(`${refusal(res.status)}: ${lastError}`, {
+          providerBody: await res.text().catch(() => ''),
+          retryable: false,
+        });
     }
     lastWait = (res && retryAfterMs(res)) ?? undefined;
     if (attempt < tries) await sleep(lastWait ?? base * 2 ** (attempt - 1) * (0.5 + Math.random()), signal);
   }
   const failed = tries === 1 ? 'the LLM endpoint failed' : `the LLM endpoint failed ${tries} times; last`;
-  throw new LlmCallError(`${failed}: ${lastError}`, lastDetail, true, lastWait);
+  throw new LlmCallError(`${failed}: ${lastError}`, {
+    providerBody: lastDetail,
+    retryable: true,
+    retryAfterMs: lastWait,
+  });
 }
 
 function parseAnswer(body: string): unknown {

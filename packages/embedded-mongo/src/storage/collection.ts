@@ -33,15 +33,18 @@ export class Collection {
   private validator: Matcher | null = null;
   options: Doc;
 
-  constructor(
-    readonly db: string,
-    readonly name: string,
-    options: Doc,
-    private readonly journal: Journal,
-  ) {
+  readonly db: string;
+  readonly name: string;
+  private readonly journal: Journal;
+
+  /** `options` are the create command's (validator and the rest, kept for listCollections); `journal` records every change. */
+  constructor(at: { db: string; name: string; options: Doc; journal: Journal }) {
+    this.db = at.db;
+    this.name = at.name;
+    this.journal = at.journal;
     this.indexes.set('_id_', new Index(ID_INDEX));
-    this.options = options;
-    this.setOptions(options, false);
+    this.options = at.options;
+    this.setOptions(at.options, false);
   }
 
   /** Applies create/collMod options; a query-style `validator` is enforced on every write. */

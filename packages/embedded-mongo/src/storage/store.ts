@@ -109,7 +109,7 @@ export class Store implements Journal {
       if (ifMissing) return existing;
       throw new ServerError(CODES.NamespaceExists, `Collection ${db}.${name} already exists.`);
     }
-    const c = new Collection(db, name, options, this);
+    const c = new Collection({ db, name, options, journal: this });
     colls.set(name, c);
     this.record({ op: 'create', db, coll: name, options });
     return c;

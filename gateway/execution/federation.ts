@@ -1,0 +1,68 @@
+import { ApolloGateway } from '@apollo/gateway';
+import type { GatewayExecutionResult, GatewayInterface } from '@apollo/server-gateway-interface';
+import { Counter, type Registry } from 'prom-client';
+import type { CleanupStack } from '../../shared/cleanup-stack';
+import type { Config } from '../../shared/config';
+import type { Logger } from '../../shared/logger';
+import { deduplicatingGateway } from '../sharing/inbound-dedup';
+import { Inflight } from '../sharing/inflight';
+import { SUBGRAPHS, subgraphUrlOf, type SubgraphName } from './subgraph-list';
+import { subgraphFetching, type SubgraphSource } from './subgraph-source';
+import type { SubgraphTimeout } from './subgraph-timeout';
+
+export interface FederationOptions {
+  config: Pick<Config, 'SUBGRAPH_TIMEOUT_MS' | 'SUBGRAPH_COMPRESSION' | 'DEDUPLICATE_REQUESTS'>;
+  supergraphSdl: string;
+  /** Subgraph URLs; a name left out keeps the URL written in the supergraph. */
+  subgraphUrls: Partial<Record<SubgraphName, string>>;
+  registry: Registry;
+  log: Logger;
+  /** Where the subgraph pool's teardown is deferred. */
+  cleanup: CleanupStack;
+}
+
+/** How the gateway reaches its subgraphs, for queries, subscriptions and probes alike. */
+export interface Federation {
+  /** Apollo's gateway over Hiregraph's subgraph sources, behind inbound sharing when DEDUPLICATE_REQUESTS. */
+  gateway: GatewayInterface;
+  /** One source per subgraph, for the subscription executor's entity fetches. */
+  services: Record<string, SubgraphSource>;
+  /** SUBGRAPH_TIMEOUT_MS, for every other call to a subgraph (limits reads, readiness). */
+  timeout: SubgraphTimeout;
+  subgraphUrl(name: string): string;
+}
+
+/**
+ * The execution layer: Apollo's query planner and executor over one keep-alive pool with a timeout
+ * on every fetch, each distinct representation sent once, and (DEDUPLICATE_REQUESTS) identical
+ * operations and fetches shared, counted by stage.
+ */
+export function federation(opts: FederationOptions): Federation {
+  const { config } = opts;
+  const deduplicated = new Counter({
+    name: 'hiregraph_requests_deduplicated_total',
+    help: 'Requests that shared an identical in-flight one instead of running their own, by stage (inbound operation, subgraph fetch)',
+    labelNames: ['stage'] as const,
+    registers: [opts.registry],
+  });
+  const { agent, timeout, sourceFor } = subgraphFetching(config, opts.registry, () =>
+    deduplicated.inc({ stage: 'subgraph' }),
+  );
+  // Deferred first, so it runs last: Apollo Server has drained the HTTP requests by then, so a fetch
+  // a subgraph still has not answered has no caller left, and undici's close() would wait for it.
+  opts.cleanup.defer(() => agent.destroy());
+  const subgraphUrl = (name: string) => subgraphUrlOf(opts.subgraphUrls, name);
+  const apolloGateway = new ApolloGateway({
+    supergraphSdl: opts.supergraphSdl,
+    buildService: ({ name, url }) => sourceFor(name, opts.subgraphUrls[name as SubgraphName] ?? url ?? ''),
+    logger: opts.log,
+  });
+  const gateway = config.DEDUPLICATE_REQUESTS
+    ? deduplicatingGateway(
+        apolloGateway,
+        new Inflight<GatewayExecutionResult>(() => deduplicated.inc({ stage: 'inbound' })),
+      )
+    : apolloGateway;
+  const services = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, subgraphUrl(s.name))]));
+  return { gateway, services, timeout, subgraphUrl };
+}
