@@ -47,6 +47,8 @@ function spawnWorkers(env: Env, n: number, concurrency: number): ChildProcess[] 
         ...process.env,
         ...env.env,
         WORKER_CONCURRENCY: String(concurrency),
+        // LLM agents run on a queue of their own: sequential means one step at a time on both.
+        ...(concurrency === 1 && { LLM_WORKER_CONCURRENCY: '1' }),
         WORKER_PORT: '0',
         LOG_LEVEL: 'error',
       },
