@@ -22,6 +22,9 @@ function placeOf(url: string): string {
   if (url.startsWith('node:')) return 'node';
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1]!;
+  // The workspace's own packages (the embedded MongoDB server) count as one package each.
+  const own = /\/packages\/([^/]+)\//.exec(url);
+  if (own) return `@hiregraph/${own[1]}`;
   return url.replace(/^file:\/\//, '').replace(/^.*?\/(gateway|shared|bench|subgraphs|scripts|packages)\//, '$1/');
 }
 
