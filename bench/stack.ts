@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -208,10 +208,13 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
       '',
       `hiregraph/apollo-gateway: req/s ${ratio((r) => r.rps)}×, gateway CPU per request ${ratio((r) => r.gatewayMs)}×, subgraphs CPU per request ${ratio((r) => r.subgraphsMs)}×.`,
       '',
+      ...(profileRoot ? [`Profiles (.cpuprofile) in ${profileRoot}.`, ''] : []),
       ...profileSections(profiles, 10),
     ].join('\n');
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
     await redis.close();
+    // Kept with --cpu-prof: the .cpuprofile files, to open in a profiler.
+    if (!profileRoot) rmSync(dir, { recursive: true, force: true });
   }
 }
