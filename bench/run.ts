@@ -5,6 +5,7 @@ import { benchGateways } from './gateways/run';
 import { benchGraph } from './graph';
 import { benchPages } from './pages';
 import { benchRuns } from './runs';
+import { benchStack } from './stack';
 import { benchSubscriptions } from './subscriptions';
 import { benchTracing } from './tracing';
 
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<string>> = {
   graph: benchGraph,
   pages: benchPages,
   runs: benchRuns,
+  stack: () => benchStack(),
   subscriptions: benchSubscriptions,
   tracing: benchTracing,
 };

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number };
   hitCount?: number;
   children?: number[];
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   startTime: number;
   endTime: number;
@@ -22,14 +22,22 @@ function placeOf(url: string): string {
   if (url.startsWith('node:')) return 'node';
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (m) return m[1]!;
-  return url.replace(/^file:\/\//, '').replace(/^.*?\/(gateway|shared|bench)\//, '$1/');
+  // The workspace's own packages (the embedded MongoDB server) count as one package each.
+  const own = /\/packages\/([^/]+)\//.exec(url);
+  if (own) return `@hiregraph/${own[1]}`;
+  return url.replace(/^file:\/\//, '').replace(/^.*?\/(gateway|shared|bench|subgraphs|scripts|packages)\//, '$1/');
 }
 
 /**
  * Self time of a `.cpuprofile` (what `node --cpu-prof` writes), summed per function and per
  * package: each one's share of the busy (not idle) time it was on top of the stack.
  */
-export function summarizeProfile(profile: CpuProfile, top = 15): { functions: string[][]; packages: string[][] } {
+export function summarizeProfile(
+  profile: CpuProfile,
+  top = 15,
+  /** The 1-based source line of a position in the code V8 ran (0-based), where it has one (a source map). */
+  locate?: (url: string, line: number, column: number) => number | undefined,
+): { functions: string[][]; packages: string[][] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
@@ -37,12 +45,13 @@ export function summarizeProfile(profile: CpuProfile, top = 15): { functions: st
   const fns = new Map<string, number>();
   const pkgs = new Map<string, number>();
   for (const [id, us] of selfUs) {
-    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    const { functionName, url, lineNumber, columnNumber } = byId.get(id)!.callFrame;
     // Shares of busy time: a gateway waits while the others are measured.
     if (functionName === '(idle)') continue;
     total += us;
     const place = placeOf(url);
-    const key = `${functionName || '(anonymous)'} ${place}${url ? `:${lineNumber + 1}` : ''}`;
+    const line = (url && locate?.(url, lineNumber, columnNumber ?? 0)) || lineNumber + 1;
+    const key = `${functionName || '(anonymous)'} ${place}${url ? `:${line}` : ''}`;
     fns.set(key, (fns.get(key) ?? 0) + us);
     pkgs.set(place, (pkgs.get(place) ?? 0) + us);
   }
@@ -67,4 +76,23 @@ export function busiestProfile(dir: string): CpuProfile {
     .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile);
   if (!profiles.length) throw new Error(`no .cpuprofile in ${dir}`);
   return profiles.reduce((a, b) => (busyUs(b) > busyUs(a) ? b : a));
+}
+
+/**
+ * The samples of a profile taken inside the given windows of the monotonic clock (microseconds, as
+ * `process.hrtime` reads it in any process of the machine; V8 stamps samples on the same clock), so
+ * start-up and the other gateway's rounds are left out.
+ */
+export function withinWindows(profile: CpuProfile, windows: Array<[number, number]>): CpuProfile {
+  const samples: number[] = [];
+  const timeDeltas: number[] = [];
+  let t = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    t += profile.timeDeltas[i] ?? 0;
+    if (windows.some(([from, to]) => t >= from && t <= to)) {
+      samples.push(id);
+      timeDeltas.push(profile.timeDeltas[i] ?? 0);
+    }
+  });
+  return { ...profile, samples, timeDeltas };
 }

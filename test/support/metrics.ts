@@ -2,9 +2,14 @@ import type { Stack } from '../../scripts/stack';
 
 /** Sum of hiregraph_mongodb_commands_total over every subgraph's /metrics, by command. */
 export async function mongoCommandCounts(stack: Stack): Promise<Record<string, number>> {
+  return mongoCommandCountsAt(Object.values(stack.subgraphs).map((s) => s.metricsUrl));
+}
+
+/** The same sum over /metrics endpoints given by URL (subgraphs in a process of their own). */
+export async function mongoCommandCountsAt(metricsUrls: string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const s of Object.values(stack.subgraphs)) {
-    const text = await (await fetch(s.metricsUrl)).text();
+  for (const url of metricsUrls) {
+    const text = await (await fetch(url)).text();
     for (const m of text.matchAll(
       /^hiregraph_mongodb_commands_total\{command="(\w+)",collection="[^"]*"[^}]*\} (\d+(?:\.\d+)?)$/gm,
     )) {

@@ -1,0 +1,102 @@
+import { MongoClient, type ObjectId } from 'mongodb';
+import { BUILT_IN_PLAN_LIMITS, LIMIT_MAX } from '../../shared/plans';
+import { CandidateRepository } from '../../subgraphs/candidate/repository';
+import { JobRepository } from '../../subgraphs/job/repository';
+import { TenantRepository } from '../../subgraphs/tenant/repository';
+
+/**
+ * Hiregraph's own dashboard (issue 23): the deep query of bench/graph.ts and the N+1 test (jobs →
+ * applications → candidate → the candidate's applications → their jobs) at a dashboard's page
+ * sizes. Over the dataset below it reads 12 jobs × 20 applications × candidate × the candidate's 4
+ * applications × their jobs: about 81 KB of JSON.
+ */
+export const DASHBOARD_QUERY = `query Dashboard {
+  jobs(first: 12) { edges { node { title applications(first: 20) { edges { node { stage
+    candidate { name applications { stage job { title } } } } } } } } }
+}`;
+
+export const JOBS = 12;
+export const PER_JOB = 20;
+/** Each candidate applies to this many jobs in a row (mod 12), so every job has exactly 20 applicants. */
+const JOBS_PER_CANDIDATE = 4;
+const CANDIDATES = (JOBS * PER_JOB) / JOBS_PER_CANDIDATE;
+
+const TITLES = ['Senior Backend Engineer', 'Data Scientist', 'Product Designer', 'Site Reliability Engineer'];
+const FIRST = ['Ada', 'Grace', 'Alan', 'Margaret', 'Edsger', 'Barbara', 'Donald', 'Frances'];
+const LAST = ['Lovelace', 'Hopper', 'Turing', 'Hamilton', 'Dijkstra', 'Liskov'];
+const CITIES = ['London', 'Berlin', 'Remote', 'Lisbon'];
+
+/**
+ * Writes the dashboard's tenant into `dbName` through the subgraphs' own repositories (the same
+ * documents and indexes the graph's mutations write); returns the tenant id. Its plan allows any
+ * request rate, so the gateway's rate limits run on every request and never refuse one.
+ */
+export async function seedDashboard(mongoUri: string, dbName: string): Promise<string> {
+  const client = await MongoClient.connect(mongoUri);
+  try {
+    const db = client.db(dbName);
+    const plans = {
+      ...BUILT_IN_PLAN_LIMITS,
+      ENTERPRISE: { ...BUILT_IN_PLAN_LIMITS.ENTERPRISE, requestsPerMinute: LIMIT_MAX },
+    };
+    const tenant = await new TenantRepository(db, plans).create({
+      slug: 'dashboard',
+      name: 'Dashboard',
+      plan: 'ENTERPRISE',
+    });
+    const jobs = new JobRepository(db, tenant._id);
+    const candidates = new CandidateRepository(db, tenant._id);
+    const jobIds: ObjectId[] = [];
+    for (let i = 0; i < JOBS; i++) {
+      const job = await jobs.createJob({
+        title: `${TITLES[i % TITLES.length]} ${i + 1}`,
+        description: 'Build and run the product with a small team.',
+        requiredSkills: ['TypeScript'],
+        niceToHaveSkills: [],
+        minYearsExperience: 2,
+        location: CITIES[i % CITIES.length]!,
+      });
+      jobIds.push(job._id);
+    }
+    for (let c = 0; c < CANDIDATES; c++) {
+      const name = `${FIRST[c % FIRST.length]} ${LAST[c % LAST.length]} ${c}`;
+      const candidate = await candidates.create(
+        {
+          name,
+          email: `candidate${c}@example.com`,
+          phone: null,
+          location: CITIES[c % CITIES.length]!,
+          headline: 'Software engineer',
+          skills: ['TypeScript', 'GraphQL'],
+          yearsExperience: 1 + (c % 15),
+          resumeText: null,
+        },
+        null,
+      );
+      for (let j = 0; j < JOBS_PER_CANDIDATE; j++) await jobs.apply(jobIds[(c + j) % JOBS]!, candidate!._id);
+    }
+    return tenant._id.toHexString();
+  } finally {
+    await client.close();
+  }
+}
+
+/** Sorts every object's keys, so two answers compare equal when their content is. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.fromEntries(entries.map(([k, v]) => [k, sortedKeys(v)]));
+}
+
+/**
+ * An answer reduced to what a client reads: `data` with its keys sorted. A gateway's own
+ * `extensions` (cost, tracing) are left out; any error fails the benchmark.
+ */
+export function normalizedAnswer(gateway: string, body: string): string {
+  const parsed = JSON.parse(body) as { data?: unknown; errors?: unknown };
+  if (parsed.errors) throw new Error(`${gateway} answered with errors: ${JSON.stringify(parsed.errors).slice(0, 600)}`);
+  const jobs = (parsed.data as { jobs?: { edges?: unknown[] } } | undefined)?.jobs?.edges;
+  if (jobs?.length !== JOBS) throw new Error(`${gateway} answered ${jobs?.length ?? 0} jobs, expected ${JOBS}`);
+  return JSON.stringify(sortedKeys(parsed.data));
+}
