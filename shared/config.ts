@@ -118,6 +118,13 @@ const TABLE = {
    * are sent once. Never across tokens; never for mutations.
    */
   DEDUPLICATE_REQUESTS: bool(() => true),
+  /**
+   * Whether a subgraph answers a gateway that asks for Apollo's inline traces (the
+   * `apollo-federation-include-trace: ftv1` header, sent by a router reporting to Apollo Studio).
+   * Off by default: Hiregraph's gateway never asks (its traces are OpenTelemetry's), and a trace
+   * times every field resolver of the request that asked for it.
+   */
+  SUBGRAPH_INLINE_TRACES: bool(() => false),
   /** Subscriptions one WebSocket connection may have open at once. */
   SUBSCRIPTIONS_PER_CONNECTION: int(50, 1, 10_000),
   /** Subscriptions one tenant may have open on one gateway at once. */

@@ -2,12 +2,19 @@ import type { Server } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { Config } from '../config';
 import { formatError, refusalStatus } from '../errors';
 import type { Logger } from '../logger';
 
-/** The Apollo Server options every Hiregraph server shares: error shaping, introspection, draining, no CDN landing page, logging. */
+/**
+ * The Apollo Server options every Hiregraph server shares: error shaping, introspection, draining,
+ * no CDN landing page, no per-field instrumentation nobody asked for, logging.
+ */
 export function commonServerOptions(config: Config, httpServer: Server, log: Logger) {
   return {
     formatError: formatError(config.production),
@@ -17,6 +24,11 @@ export function commonServerOptions(config: Config, httpServer: Server, log: Log
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // Apollo installs both by default. Cache control wraps every field resolver of every request
+      // to gather hints Hiregraph never sets (its answers are per caller); inline traces are kept
+      // only with SUBGRAPH_INLINE_TRACES, and then only for a gateway that asks.
+      ApolloServerPluginCacheControlDisabled(),
+      ...(config.SUBGRAPH_INLINE_TRACES ? [] : [ApolloServerPluginInlineTraceDisabled()]),
       refusalStatuses,
     ],
     logger: log,
