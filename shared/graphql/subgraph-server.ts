@@ -108,6 +108,8 @@ export async function startSubgraph<Ctx extends RequestContext>(
       schema,
       ...common,
       plugins: [...common.plugins, serviceGate(def.serviceReads ?? {}), operationObservability(metrics, log)],
+      // Apollo's default indents every answer for people; a subgraph's reader is a gateway.
+      stringifyResult: (result) => JSON.stringify(result),
     });
     await apollo.start();
     cleanup.defer(() => apollo.stop());

@@ -7,7 +7,8 @@ import { TEST_ENV, TEST_JWT_SECRET } from '../support/secrets';
 
 /**
  * A subgraph answers Apollo's inline-trace request (what a router reporting to Apollo Studio
- * sends) only with SUBGRAPH_INLINE_TRACES: by default nothing times its resolvers.
+ * sends) only with SUBGRAPH_INLINE_TRACES: by default nothing times its resolvers. Its answers are
+ * compact JSON, as a gateway reads them.
  */
 let mongo: TestMongo;
 const running: RunningSubgraph[] = [];
@@ -26,7 +27,12 @@ async function tenantSubgraphWith(env: Record<string, string>): Promise<RunningS
   return subgraph;
 }
 
-async function askForTrace(url: string): Promise<{ data: unknown; extensions?: Record<string, unknown> }> {
+interface Answer {
+  data: unknown;
+  extensions?: Record<string, unknown>;
+}
+
+async function askForTrace(url: string): Promise<Answer & { text: string }> {
   const token = await signToken(TEST_JWT_SECRET, { sub: 'u', tid: '65a000000000000000000001', roles: ['viewer'] });
   const res = await fetch(url, {
     method: 'POST',
@@ -38,7 +44,8 @@ async function askForTrace(url: string): Promise<{ data: unknown; extensions?: R
     body: JSON.stringify({ query: '{ __typename }' }),
   });
   expect(res.status).toBe(200);
-  return (await res.json()) as { data: unknown; extensions?: Record<string, unknown> };
+  const text = await res.text();
+  return { ...(JSON.parse(text) as Answer), text };
 }
 
 test('by default a subgraph asked for an inline trace answers without one', async () => {
@@ -46,6 +53,8 @@ test('by default a subgraph asked for an inline trace answers without one', asyn
   const body = await askForTrace(subgraph.url);
   expect(body.data).toEqual({ __typename: 'Query' });
   expect(body.extensions?.ftv1).toBeUndefined();
+  // Written for a gateway, not a person: no indentation.
+  expect(body.text).toBe('{"data":{"__typename":"Query"}}');
 });
 
 test('with SUBGRAPH_INLINE_TRACES a subgraph asked for an inline trace sends it', async () => {
