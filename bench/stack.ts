@@ -1,3 +1,4 @@
+import { option } from './args';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -57,10 +58,7 @@ interface Row {
  * `--cpu-prof` profiles the gateways and the subgraphs process and prints their leading entries.
  */
 export async function benchStack(argv: string[] = process.argv.slice(2)): Promise<string> {
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const arg = (name: string) => option(argv, name);
   const seconds = Number(arg('seconds') ?? 15);
   const rounds = Number(arg('rounds') ?? 2);
   const dir = mkdtempSync(join(tmpdir(), 'hg-stack-'));

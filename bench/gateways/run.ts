@@ -1,3 +1,4 @@
+import { option } from '../args';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync, mkdtempSync } from 'node:fs';
@@ -73,10 +74,7 @@ type TableName = keyof typeof TABLES;
  * `--profile` also writes each gateway's `--cpu-prof` and prints its top entries.
  */
 export async function benchGateways(argv: string[] = process.argv.slice(2)): Promise<string> {
-  const arg = (name: string): string | undefined => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
+  const arg = (name: string) => option(argv, name);
   const seconds = Number(arg('seconds') ?? 30);
   const rounds = Number(arg('rounds') ?? 2);
   const profile = argv.includes('--profile');
