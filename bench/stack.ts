@@ -1,4 +1,3 @@
-import { option } from './args';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../shared/config';
 import { freePort, localRedis } from '../scripts/local-redis';
 import { TEST_ENV } from '../test/support/secrets';
+import { option } from './args';
 import { fmt, table } from './stats';
 import { cpuSeconds, peakRssMiB, stopGateways, type Started } from './gateways/processes';
 import { JOBS, PER_JOB, normalizedAnswer, seedDashboard } from './stack/dashboard';
@@ -110,14 +110,13 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
     const windows = new Map<string, Array<[number, number]>>(gateways.map((g) => [g.gw.name, []]));
     for (let round = 1; round <= rounds; round++) {
       for (const g of gateways) {
+        // CPU seconds so far of the gateway, the subgraphs process and Redis, in that order.
+        const cpuNow = () =>
+          [g.child.pid!, subgraphs.child.pid!, redisProcess].map((pid) => (pid ? cpuSeconds(pid) : 0));
         await load(g.url, WARM_UP_SECONDS, await tokensFor(tenantId, WARM_UP_SECONDS));
         await sleep(DRAIN_MS);
         const tokens = await tokensFor(tenantId, seconds);
-        const cpu = [
-          cpuSeconds(g.child.pid!),
-          cpuSeconds(subgraphs.child.pid!),
-          redisProcess ? cpuSeconds(redisProcess) : 0,
-        ];
+        const cpu = cpuNow();
         const from = nowUs();
         // The requests in flight when the run ends still run to completion: counted, as they were sent.
         const { result: r, commands } = await commandsDuring(subgraphs.metricsUrls, async () => {
@@ -126,11 +125,7 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
           return result;
         });
         windows.get(g.gw.name)!.push([from, nowUs()]);
-        const used = [
-          cpuSeconds(g.child.pid!),
-          cpuSeconds(subgraphs.child.pid!),
-          redisProcess ? cpuSeconds(redisProcess) : 0,
-        ];
+        const used = cpuNow();
         const n = Math.max(1, r.requests.sent);
         const ms = (i: number) => ((used[i]! - cpu[i]!) * 1000) / n;
         rows.push({

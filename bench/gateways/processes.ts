@@ -103,6 +103,13 @@ const GATEWAYS = (secret: string, dedupe: boolean): Gateway[] => {
 
 let nextPort = 4700;
 
+/** `--cpu-prof` into a fresh directory named after `name` under `profileRoot` when profiling; no flags otherwise. */
+export function cpuProfiling(profileRoot: string | undefined, name: string): { profileDir?: string; flags: string[] } {
+  if (!profileRoot) return { flags: [] };
+  const profileDir = mkdtempSync(join(profileRoot, `${name}-`));
+  return { profileDir, flags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] };
+}
+
 export async function startGateways(
   supergraph: string,
   secret: string,
@@ -113,8 +120,7 @@ export async function startGateways(
   const started: Started[] = [];
   for (const gw of GATEWAYS(secret, dedupe)) {
     const port = ++nextPort;
-    const profileDir = profileRoot && mkdtempSync(join(profileRoot, `${gw.name}-`));
-    const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const { profileDir, flags: nodeFlags } = cpuProfiling(profileRoot, gw.name);
     const child = spawn(
       'taskset',
       ['-c', GATEWAY_CORE, process.execPath, ...nodeFlags, ...gw.command(supergraph, port)],

@@ -1,4 +1,3 @@
-import { option } from '../args';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync, mkdtempSync } from 'node:fs';
@@ -10,7 +9,8 @@ import { parse } from 'graphql';
 import { signToken } from '../../shared/auth';
 import { SUBGRAPH_SDL } from './subgraphs';
 import { fmt, table } from '../stats';
-import { busiestProfile, summarizeProfile } from './profile';
+import { option } from '../args';
+import { profileSections } from '../stack/profiles';
 import { ROOT, cpuSeconds, lineOf, peakRssMiB, startGateways, stopGateways, type Started } from './processes';
 
 /** The public benchmark's query. */
@@ -165,7 +165,13 @@ export async function benchGateways(argv: string[] = process.argv.slice(2)): Pro
         '',
       );
       await stopGateways(started);
-      if (profile) out.push(...profiles(started, name));
+      if (profile)
+        out.push(
+          ...profileSections(
+            started.map((s) => ({ title: `${s.gw.name}, ${name}`, dir: s.profileDir })),
+            12,
+          ),
+        );
     }
     const subgraphsMs = (cpuSeconds(subgraphs.pid!) - subgraphsCpu) * 1000;
     out.push(
@@ -177,21 +183,6 @@ export async function benchGateways(argv: string[] = process.argv.slice(2)): Pro
   } finally {
     for (const c of children) c.kill('SIGKILL');
   }
-}
-
-function profiles(started: Started[], tableName: string): string[] {
-  return started.flatMap(({ gw, profileDir }) => {
-    if (!profileDir) return [];
-    const { functions, packages } = summarizeProfile(busiestProfile(profileDir), 12);
-    return [
-      `#### Profile: ${gw.name}, ${tableName} (self time, share of all samples)`,
-      '',
-      table(['function', 'self'], functions),
-      '',
-      table(['package', 'self'], packages),
-      '',
-    ];
-  });
 }
 
 /** Each gateway answers the first and last token with `expected` (by default, the first gateway's answer), free of errors; returns it. */

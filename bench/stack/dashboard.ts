@@ -8,7 +8,7 @@ import { TenantRepository } from '../../subgraphs/tenant/repository';
  * Hiregraph's own dashboard (issue 23): the deep query of bench/graph.ts and the N+1 test (jobs →
  * applications → candidate → the candidate's applications → their jobs) at a dashboard's page
  * sizes. Over the dataset below it reads 12 jobs × 20 applications × candidate × the candidate's 4
- * applications × their jobs: about 81 KB of JSON.
+ * applications × their jobs: about 80 KB of JSON (79,967 bytes).
  */
 export const DASHBOARD_QUERY = `query Dashboard {
   jobs(first: 12) { edges { node { title applications(first: 20) { edges { node { stage

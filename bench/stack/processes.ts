@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SUBGRAPHS } from '../../gateway/execution/subgraph-list';
 import { freePort } from '../../scripts/local-redis';
-import { ROOT, lineOf, type Started } from '../gateways/processes';
+import { cpuProfiling, ROOT, lineOf, type Started } from '../gateways/processes';
 
 /*
  * The processes of the full-stack benchmark: one running the four subgraphs and the embedded
@@ -21,8 +21,7 @@ export interface SubgraphsProcess {
 
 /** Node under `--cpu-prof` into a fresh directory (named `name`) when profiling, else as is. */
 function node(name: string, args: string[], env: Record<string, string>, profileRoot?: string) {
-  const profileDir = profileRoot && mkdtempSync(join(profileRoot, `${name}-`));
-  const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const { profileDir, flags } = cpuProfiling(profileRoot, name);
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },

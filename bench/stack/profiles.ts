@@ -6,11 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { table } from '../stats';
 import { busiestProfile, summarizeProfile, withinWindows } from '../gateways/profile';
 
-/** A process's profile directory and the windows (monotonic µs) whose samples to summarize. */
+/** A process's profile directory and the windows (monotonic µs) whose samples to summarize; all of them without. */
 export interface ProfileOf {
   title: string;
   dir: string | undefined;
-  windows: Array<[number, number]>;
+  windows?: Array<[number, number]>;
 }
 
 /** The monotonic clock in microseconds, as V8 stamps a profile's samples. */
@@ -67,13 +67,18 @@ export function profileSections(profiles: ProfileOf[], top = 12): string[] {
   return profiles.flatMap(({ title, dir, windows }) => {
     if (!dir) return [];
     const whole = busiestProfile(dir);
-    const measured = withinWindows(whole, windows);
+    const measured = windows && withinWindows(whole, windows);
     // Were the clocks not the same, no sample would fall inside: say so rather than print nothing.
-    const profile = measured.samples.length ? measured : whole;
+    const profile = measured?.samples.length ? measured : whole;
     const { functions, packages } = summarizeProfile(profile, top, locate);
     const seconds = (profile.timeDeltas.reduce((a, d) => a + d, 0) / 1e6).toFixed(1);
+    const span = !windows
+      ? 'whole process'
+      : measured?.samples.length
+        ? `${seconds} s of measured runs`
+        : 'whole process: no sample fell inside the runs';
     return [
-      `#### Profile: ${title} (self time, share of busy samples; ${measured.samples.length ? `${seconds} s of measured runs` : 'whole process: no sample fell inside the runs'})`,
+      `#### Profile: ${title} (self time, share of busy samples; ${span})`,
       '',
       table(['function', 'self'], functions),
       '',
