@@ -125,6 +125,13 @@ const TABLE = {
    * times every field resolver of the request that asked for it.
    */
   SUBGRAPH_INLINE_TRACES: bool(() => false),
+  /**
+   * How subgraphs execute queries and mutations: `compiled` (graphql-jit compiles each operation
+   * once into a function) or `graphql-js` (the reference interpreter). Subscriptions always run on
+   * graphql-js, and so does everything when SUBGRAPH_INLINE_TRACES is on, since a trace times each
+   * field through hooks only graphql-js calls.
+   */
+  SUBGRAPH_EXECUTOR: oneOf(['compiled', 'graphql-js'] as const, 'compiled'),
   /** Subscriptions one WebSocket connection may have open at once. */
   SUBSCRIPTIONS_PER_CONNECTION: int(50, 1, 10_000),
   /** Subscriptions one tenant may have open on one gateway at once. */

@@ -12,9 +12,18 @@ export interface Page {
 export interface Connection<N> {
   edges: Array<{ cursor: string; node: N }>;
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  /** Called (so counted) only when a query selects it. */
-  totalCount: () => Promise<number>;
+  /** The connection's totalCount, counted only when a query selects it (connectionResolvers). */
+  count: () => Promise<number>;
 }
+
+/**
+ * What every connection type resolves beyond its parent's properties: totalCount, by calling
+ * `count`. A resolver, not a function-valued property, since only graphql-js's default resolver
+ * calls those and subgraphs execute compiled (SUBGRAPH_EXECUTOR).
+ */
+export const connectionResolvers = {
+  totalCount: (connection: Connection<unknown>) => connection.count(),
+};
 
 export function encodeCursor(id: ObjectId): string {
   return Buffer.from(`${PREFIX}${id.toHexString()}`).toString('base64url');
@@ -62,11 +71,11 @@ export function toConnection<R extends { _id: ObjectId }, N>(
   rows: R[],
   page: Page,
   node: (r: R) => N,
-  totalCount: () => Promise<number>,
+  count: () => Promise<number>,
 ): Connection<N> {
   const slice = rows.slice(0, page.first);
   return {
-    totalCount,
+    count,
     edges: slice.map((r) => ({ cursor: encodeCursor(r._id), node: node(r) })),
     pageInfo: {
       hasNextPage: rows.length > page.first,

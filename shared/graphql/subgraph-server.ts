@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../logger';
 import { createMetrics, type Metrics } from '../metrics';
 import { connectMongo } from '../mongo/connect';
 import { commonServerOptions } from './apollo';
+import { compiledExecution } from './compiled-execution';
 import { buildRequestContext, type RequestContext } from './context';
 import { CleanupStack } from '../cleanup-stack';
 import { graphqlRoute, serveRequests } from './graphql-route';
@@ -104,8 +105,9 @@ export async function startSubgraph<Ctx extends RequestContext>(
     cleanup.defer(() => new Promise<void>((r) => http.close(() => r())));
     const schema = buildSubgraphSchema({ typeDefs: def.typeDefs, resolvers: def.resolvers });
     const common = commonServerOptions(config, http, log);
+    const compiled = config.SUBGRAPH_EXECUTOR === 'compiled' && !config.SUBGRAPH_INLINE_TRACES;
     const apollo = new ApolloServer<Ctx>({
-      schema,
+      ...(compiled ? { gateway: compiledExecution(schema) } : { schema }),
       ...common,
       plugins: [...common.plugins, serviceGate(def.serviceReads ?? {}), operationObservability(metrics, log)],
       // Apollo's default indents every answer for people; a subgraph's reader is a gateway.

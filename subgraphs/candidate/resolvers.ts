@@ -5,7 +5,7 @@ import type { EntityClient } from '../../shared/graphql/entity-client';
 import { DateTime } from '../../shared/graphql/scalars';
 import { loadById, loadOrNotFound, loadReference, tenantUsageResolvers } from '../../shared/graphql/entities';
 import { parseId } from '../../shared/mongo/ids';
-import { parsePage, toConnection } from '../../shared/pagination';
+import { connectionResolvers, parsePage, toConnection } from '../../shared/pagination';
 import { email, numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
 import type { CandidateLoaders } from './loaders';
 import type { CandidateRepository } from './repository';
@@ -51,6 +51,7 @@ const loadOrFail = (ctx: CandidateContext, id: string): Promise<CandidateDoc> =>
 
 export const resolvers: Resolvers = {
   DateTime,
+  CandidateConnection: connectionResolvers,
   Query: {
     candidate: (_, { id }, ctx) => loadById(ctx.loaders.candidateById, id, toCandidate),
     candidates: async (_, args, ctx) => {

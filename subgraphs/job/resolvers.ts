@@ -11,7 +11,7 @@ import {
   tenantUsageResolvers,
 } from '../../shared/graphql/entities';
 import { parseId } from '../../shared/mongo/ids';
-import { parsePage, toConnection } from '../../shared/pagination';
+import { connectionResolvers, parsePage, toConnection } from '../../shared/pagination';
 import { numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
 import type { JobLoaders } from './loaders';
 import type { JobRepository } from './repository';
@@ -59,6 +59,8 @@ const CANDIDATE_APPLICATIONS_DEFAULT = 10;
 
 export const resolvers: Resolvers = {
   DateTime,
+  JobConnection: connectionResolvers,
+  ApplicationConnection: connectionResolvers,
   Query: {
     job: (_, { id }, ctx) => loadById(ctx.loaders.jobById, id, toJob),
     jobs: async (_, args, ctx) => {

@@ -3,7 +3,7 @@ import { errors } from '../../shared/errors';
 import type { RequestContext } from '../../shared/graphql/context';
 import { loadReference } from '../../shared/graphql/entities';
 import { DateTime } from '../../shared/graphql/scalars';
-import { parsePage, toConnection } from '../../shared/pagination';
+import { connectionResolvers, parsePage, toConnection } from '../../shared/pagination';
 import { parseId } from '../../shared/mongo/ids';
 import { requiredText } from '../../shared/validate';
 import { isEmpty, lowerOnly, parseLimits, patchUpdate, planWithPatch, type LimitsInput } from './limits';
@@ -80,6 +80,7 @@ async function setTenantPlan(
 
 export const resolvers: Resolvers = {
   DateTime,
+  TenantConnection: connectionResolvers,
   Query: {
     viewer: (_, __, ctx) => {
       const p = ctx.principal();

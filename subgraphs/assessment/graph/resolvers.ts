@@ -3,7 +3,7 @@ import type { RequestContext } from '../../../shared/graphql/context';
 import { DateTime } from '../../../shared/graphql/scalars';
 import { loadById, loadChildren, loadReference, tenantUsageResolvers } from '../../../shared/graphql/entities';
 import { parseId } from '../../../shared/mongo/ids';
-import { parsePage, toConnection } from '../../../shared/pagination';
+import { connectionResolvers, parsePage, toConnection } from '../../../shared/pagination';
 import type { Agent } from '../agents/types';
 import type { AssessmentLoaders } from '../store/loaders';
 import type { EventHub } from '../events/event-hub';
@@ -36,6 +36,7 @@ const LIST_DEFAULT = { candidate: 10, job: 50 };
 
 export const resolvers: Resolvers = {
   DateTime,
+  AssessmentConnection: connectionResolvers,
   Query: {
     assessment: (_, { id }, ctx) => loadById(ctx.loaders.assessmentById, id, toAssessment),
     agents: (_, __, ctx) => {
