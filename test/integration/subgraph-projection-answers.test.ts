@@ -51,7 +51,7 @@ const asked = ({ projection: p }: Read, field: string) =>
   !p || (Object.values(p).includes(0) ? !(field in p) : p[field] === 1);
 const read = (reads: Read[], field: string) => reads.some((r) => asked(r, field));
 const sent = (reads: Read[], field: string) => reads.some((r) => r.docs.some((d) => field in d));
-const RUNS = { numRuns: 25 };
+const RUNS = { numRuns: 40 };
 
 const CANDIDATE = [
   'id',
