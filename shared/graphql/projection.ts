@@ -92,6 +92,10 @@ export function projectionOf<D, A extends keyof D & string>(
   return projection;
 }
 
+// A document's projection per table is fixed, so it is made once and shared (frozen) by every
+// request of that document, like its selected fields.
+const projections = new WeakMap<SelectedFields, Map<object, Document | undefined>>();
+
 /**
  * What the operation of one request selects, for its loaders to read no more than that. Unknown
  * (whole documents) until the operation is resolved, and for good where no operation passes
@@ -107,7 +111,14 @@ export class OperationReads {
 
   /** The projection for a document of `table`'s type, or undefined to read the whole document. */
   projection<D, A extends keyof D & string>(table: ReadTable<D, A>): Document | undefined {
-    return this.selected ? projectionOf(this.selected, table) : undefined;
+    if (!this.selected) return undefined;
+    let byTable = projections.get(this.selected);
+    if (!byTable) projections.set(this.selected, (byTable = new Map()));
+    if (!byTable.has(table)) {
+      const projection = projectionOf(this.selected, table);
+      byTable.set(table, projection && Object.freeze(projection));
+    }
+    return byTable.get(table);
   }
 }
 

@@ -1,5 +1,5 @@
 import { buildSchema, parse } from 'graphql';
-import { projectionOf, readTable, selectedFields } from '../../shared/graphql/projection';
+import { OperationReads, projectionOf, readTable, selectedFields } from '../../shared/graphql/projection';
 
 /** The fields an operation selects per object type, and the projection a table makes of them. */
 const schema = buildSchema(`
@@ -73,4 +73,15 @@ test('a selected field the table does not know reads the whole document', () => 
   expect(projectionOf(selectedFields(schema, parse('{ people { name bio } }')), partial)).toBeUndefined();
   // Not fooled by names every object has.
   expect(projectionOf(new Map([['Person', new Set(['constructor'])]]), partial)).toBeUndefined();
+});
+
+test("a request reads whole documents until its operation is known, then the document's one shared projection", () => {
+  const doc = parse('{ people { name } }');
+  const [first, second] = [new OperationReads(), new OperationReads()];
+  expect(first.projection(PERSON)).toBeUndefined();
+  first.know(selectedFields(schema, doc));
+  second.know(selectedFields(schema, doc));
+  expect(first.projection(PERSON)).toEqual({ _id: 1, tenantId: 1, name: 1 });
+  expect(second.projection(PERSON)).toBe(first.projection(PERSON));
+  expect(Object.isFrozen(first.projection(PERSON))).toBe(true);
 });
