@@ -4,6 +4,7 @@ import type { ObjectId } from 'mongodb';
 import { actingTenant, type Access, type Principal, type TokenVerifier } from '../auth';
 import type { Logger } from '../logger';
 import type { BatchObserver } from './loader';
+import { OperationReads } from './projection';
 
 /**
  * What every resolver gets. Authentication happens when the context is built, but its failure is
@@ -19,6 +20,8 @@ export interface RequestContext {
   tenant(access: Access): ObjectId;
   /** Where this request's loaders report their batch sizes. */
   observeBatch: BatchObserver;
+  /** What the request's operation selects, so loaders read only the document fields it needs. */
+  reads: OperationReads;
 }
 
 export function requestIdOf(headers: IncomingHttpHeaders): string {
@@ -54,5 +57,6 @@ export async function buildRequestContext(
     principal: who,
     tenant: (access) => actingTenant(who(), access),
     observeBatch,
+    reads: new OperationReads(),
   };
 }

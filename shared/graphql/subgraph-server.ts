@@ -14,6 +14,7 @@ import { buildRequestContext, type RequestContext } from './context';
 import { CleanupStack } from '../cleanup-stack';
 import { graphqlRoute, serveRequests } from './graphql-route';
 import { addOpsRoutes, compressResponses, graphqlApp, listen, serveMetrics } from './http';
+import { projectionPlugin } from './projection';
 import { serviceGate, type ServiceReads } from './service-gate';
 import { httpMetrics, operationObservability } from './observability';
 import { serveSubgraphSubscriptions } from './ws';
@@ -109,7 +110,12 @@ export async function startSubgraph<Ctx extends RequestContext>(
     const apollo = new ApolloServer<Ctx>({
       ...(compiled ? { gateway: compiledExecution(schema) } : { schema }),
       ...common,
-      plugins: [...common.plugins, serviceGate(def.serviceReads ?? {}), operationObservability(metrics, log)],
+      plugins: [
+        ...common.plugins,
+        serviceGate(def.serviceReads ?? {}),
+        projectionPlugin,
+        operationObservability(metrics, log),
+      ],
       // Apollo's default indents every answer for people; a subgraph's reader is a gateway.
       stringifyResult: (result) => JSON.stringify(result),
     });

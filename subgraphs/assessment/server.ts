@@ -85,6 +85,7 @@ export function assessmentSubgraph(opts: AssessmentSubgraphOptions): SubgraphDef
             usageFor(base.principal(), ids, { assessments: 0, assessmentsLast30Days: 0 }, (t) =>
               assessmentUsage(db, t),
             ),
+          base.reads,
         ),
       };
     },

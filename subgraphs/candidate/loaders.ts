@@ -1,10 +1,12 @@
 import type DataLoader from 'dataloader';
 import { batched, type BatchObserver } from '../../shared/graphql/loader';
+import type { OperationReads } from '../../shared/graphql/projection';
 import type { CandidateRepository } from './repository';
-import type { CandidateDoc } from './model';
+import { CANDIDATE_READS, type CandidateRead } from './reads';
 
 export interface CandidateLoaders {
-  candidateById: DataLoader<string, CandidateDoc | null>;
+  /** Reads only the fields the request's operation selects (CANDIDATE_READS). */
+  candidateById: DataLoader<string, CandidateRead | null>;
   /** A tenant's usage counts, by tenant id. */
   usage: DataLoader<string, { candidates: number }>;
 }
@@ -14,9 +16,11 @@ export function createLoaders(
   repo: () => CandidateRepository,
   observe: BatchObserver,
   usage: (tenantIds: readonly string[]) => Promise<Array<{ candidates: number }>>,
+  reads: OperationReads,
 ): CandidateLoaders {
   return {
-    candidateById: batched('candidateById', observe, (ids) => repo().byIds(ids)),
+    // The projection is taken when the batch runs: by then the operation is known.
+    candidateById: batched('candidateById', observe, (ids) => repo().byIds(ids, reads.projection(CANDIDATE_READS))),
     usage: batched('usage', observe, usage),
   };
 }

@@ -1,10 +1,11 @@
-import { MongoServerError, ObjectId, type Db, type Filter } from 'mongodb';
+import { MongoServerError, ObjectId, type Db, type Document, type Filter } from 'mongodb';
 import { errors } from '../../shared/errors';
 import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
 import { sumsPerTenant } from '../../shared/mongo/tenant-counts';
 import { newestFirst, pageFilter, type Page } from '../../shared/pagination';
 import type { CandidateDoc, CandidateFields, CandidateQuery } from './model';
 import { CandidateQuota } from './quota';
+import type { CandidateRead } from './reads';
 
 function conflictOnDuplicate(err: unknown, email: string): never {
   if (err instanceof MongoServerError && err.code === 11000)
@@ -29,12 +30,22 @@ export class CandidateRepository {
     await CandidateQuota.ensureIndexes(db);
   }
 
-  async byIds(ids: readonly string[]): Promise<Array<CandidateDoc | null>> {
-    return byKeys(ids, await this.scoped.findByIds(ids.map((id) => new ObjectId(id))));
+  /** `projection` (CANDIDATE_READS): the fields to read; undefined reads whole documents. */
+  async byIds(ids: readonly string[], projection?: Document): Promise<Array<CandidateRead | null>> {
+    return byKeys(
+      ids,
+      await this.scoped.findByIds(
+        ids.map((id) => new ObjectId(id)),
+        { projection },
+      ),
+    );
   }
 
-  list(q: CandidateQuery, page: Page): Promise<CandidateDoc[]> {
-    return this.scoped.find({ ...candidateFilter(q), ...pageFilter<CandidateDoc>(page) }, newestFirst(page));
+  list(q: CandidateQuery, page: Page, projection?: Document): Promise<CandidateRead[]> {
+    return this.scoped.find(
+      { ...candidateFilter(q), ...pageFilter<CandidateDoc>(page) },
+      { ...newestFirst(page), projection },
+    );
   }
 
   count(q: CandidateQuery): Promise<number> {

@@ -9,7 +9,8 @@ import { connectionResolvers, parsePage, toConnection } from '../../shared/pagin
 import { email, numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
 import type { CandidateLoaders } from './loaders';
 import type { CandidateRepository } from './repository';
-import type { CandidateDoc, CandidateFields } from './model';
+import type { CandidateFields } from './model';
+import { CANDIDATE_READS, type CandidateRead } from './reads';
 import type { Resolvers } from './generated/resolvers-types';
 import { toCandidate } from './view';
 
@@ -46,7 +47,7 @@ function fields(input: CandidateInput, required: boolean): Partial<CandidateFiel
   return out;
 }
 
-const loadOrFail = (ctx: CandidateContext, id: string): Promise<CandidateDoc> =>
+const loadOrFail = (ctx: CandidateContext, id: string): Promise<CandidateRead> =>
   loadOrNotFound(ctx.loaders.candidateById, id, 'Candidate');
 
 export const resolvers: Resolvers = {
@@ -67,7 +68,8 @@ export const resolvers: Resolvers = {
             : numberInRange(f.minYearsExperience, 'filter.minYearsExperience', 0, 80),
         includeArchived: f.includeArchived === true,
       };
-      return toConnection(await repo.list(q, page), page, toCandidate, () => repo.count(q));
+      const rows = await repo.list(q, page, ctx.reads.projection(CANDIDATE_READS));
+      return toConnection(rows, page, toCandidate, () => repo.count(q));
     },
   },
   Candidate: {

@@ -26,7 +26,7 @@ export function candidateSubgraph(opts: { tenantUrl: string }): SubgraphDefiniti
         ...base,
         candidates,
         tenantOwner,
-        loaders: createLoaders(() => candidates('read'), base.observeBatch, usage),
+        loaders: createLoaders(() => candidates('read'), base.observeBatch, usage, base.reads),
       };
     },
   };

@@ -1,8 +1,9 @@
-import { ObjectId, type Db, type Filter } from 'mongodb';
+import { ObjectId, type Db, type Document, type Filter } from 'mongodb';
 import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
 import { sumsPerTenant } from '../../shared/mongo/tenant-counts';
 import { newestFirst, pageFilter, type Page } from '../../shared/pagination';
 import { STAGES, type ApplicationDoc, type JobDoc, type JobFields, type JobStatus, type Stage } from './model';
+import type { ApplicationRead, JobRead } from './reads';
 
 export interface JobQuery {
   status: JobStatus | null;
@@ -37,16 +38,30 @@ export class JobRepository {
     await apps.createIndex({ tenantId: 1, jobId: 1, _id: -1 }, { name: 'tenant_job_newest' });
   }
 
-  async jobsByIds(ids: readonly string[]): Promise<Array<JobDoc | null>> {
-    return byKeys(ids, await this.jobs.findByIds(ids.map((id) => new ObjectId(id))));
+  // Reads take a projection (JOB_READS, APPLICATION_READS); undefined reads whole documents.
+
+  async jobsByIds(ids: readonly string[], projection?: Document): Promise<Array<JobRead | null>> {
+    return byKeys(
+      ids,
+      await this.jobs.findByIds(
+        ids.map((id) => new ObjectId(id)),
+        { projection },
+      ),
+    );
   }
 
-  async applicationsByIds(ids: readonly string[]): Promise<Array<ApplicationDoc | null>> {
-    return byKeys(ids, await this.applications.findByIds(ids.map((id) => new ObjectId(id))));
+  async applicationsByIds(ids: readonly string[], projection?: Document): Promise<Array<ApplicationRead | null>> {
+    return byKeys(
+      ids,
+      await this.applications.findByIds(
+        ids.map((id) => new ObjectId(id)),
+        { projection },
+      ),
+    );
   }
 
-  listJobs(q: JobQuery, page: Page): Promise<JobDoc[]> {
-    return this.jobs.find({ ...jobFilter(q), ...pageFilter<JobDoc>(page) }, newestFirst(page));
+  listJobs(q: JobQuery, page: Page, projection?: Document): Promise<JobRead[]> {
+    return this.jobs.find({ ...jobFilter(q), ...pageFilter<JobDoc>(page) }, { ...newestFirst(page), projection });
   }
 
   countJobs(q: JobQuery): Promise<number> {
@@ -93,12 +108,17 @@ export class JobRepository {
   }
 
   /** A page of applications of every job asked for, in one aggregate: up to first+1 read per job. */
-  async applicationPages(jobIds: readonly ObjectId[], page: Page): Promise<Map<string, ApplicationDoc[]>> {
+  async applicationPages(
+    jobIds: readonly ObjectId[],
+    page: Page,
+    projection?: Document,
+  ): Promise<Map<string, ApplicationRead[]>> {
     const rows = await this.applications.newestPerKey(
       'jobId',
       jobIds,
       pageFilter<ApplicationDoc>(page),
       newestFirst(page).limit,
+      projection,
     );
     return groupBy(rows, (r) => r.jobId.toHexString());
   }
@@ -107,9 +127,10 @@ export class JobRepository {
   async applicationsOfCandidates(
     candidateIds: readonly string[],
     first: number,
-  ): Promise<Map<string, ApplicationDoc[]>> {
+    projection?: Document,
+  ): Promise<Map<string, ApplicationRead[]>> {
     const ids = candidateIds.map((id) => new ObjectId(id));
-    const rows = await this.applications.newestPerKey('candidateId', ids, {}, first);
+    const rows = await this.applications.newestPerKey('candidateId', ids, {}, first, projection);
     return groupBy(rows, (r) => r.candidateId.toHexString());
   }
 

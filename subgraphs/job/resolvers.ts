@@ -15,7 +15,8 @@ import { connectionResolvers, parsePage, toConnection } from '../../shared/pagin
 import { numberInRange, optionalText, requiredText, searchRegex, stringList } from '../../shared/validate';
 import type { JobLoaders } from './loaders';
 import type { JobRepository } from './repository';
-import type { JobDoc, JobFields } from './model';
+import type { JobFields } from './model';
+import { JOB_READS, type JobRead } from './reads';
 import type { Resolvers } from './generated/resolvers-types';
 import { toApplication, toJob } from './view';
 
@@ -51,7 +52,7 @@ function jobFields(input: JobInput, required: boolean): Partial<JobFields> {
   return out;
 }
 
-const jobOrFail = (ctx: JobContext, id: string): Promise<JobDoc> =>
+const jobOrFail = (ctx: JobContext, id: string): Promise<JobRead> =>
   loadOrNotFound(ctx.loaders.jobById, id, 'Job', 'jobId');
 
 /** Candidate.applications' `first` default in the schema: the size demand control assumed for it before it had one. */
@@ -67,7 +68,8 @@ export const resolvers: Resolvers = {
       const repo = ctx.jobs('read');
       const page = parsePage(args.first, args.after);
       const q = { status: args.filter?.status ?? null, search: searchRegex(args.filter?.search) };
-      return toConnection(await repo.listJobs(q, page), page, toJob, () => repo.countJobs(q));
+      const rows = await repo.listJobs(q, page, ctx.reads.projection(JOB_READS));
+      return toConnection(rows, page, toJob, () => repo.countJobs(q));
     },
   },
   Job: {

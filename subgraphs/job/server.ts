@@ -26,7 +26,12 @@ export function jobSubgraph(opts: JobSubgraphOptions): SubgraphDefinition<JobCon
       const jobs = (access: Parameters<typeof base.tenant>[0]) => new JobRepository(db, base.tenant(access));
       const usage = (ids: readonly string[]) =>
         usageFor(base.principal(), ids, { jobs: 0, openJobs: 0, applications: 0 }, (t) => JobRepository.usage(db, t));
-      return { ...base, jobs, candidateOwner, loaders: createLoaders(() => jobs('read'), base.observeBatch, usage) };
+      return {
+        ...base,
+        jobs,
+        candidateOwner,
+        loaders: createLoaders(() => jobs('read'), base.observeBatch, usage, base.reads),
+      };
     },
   };
 }

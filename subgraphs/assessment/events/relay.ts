@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../../shared/logger';
 import type { AssessmentDoc, EventDoc } from '../store/model';
 import type { RunRecovery } from '../store/repository';
-import { assessmentAt, type AssessmentView } from '../store/view';
+import { assessmentAt, type AssessmentStateView } from '../store/view';
 
 /** The Redis stream holding one tenant's assessment events, in order per assessment. */
 export function eventStreamKey(prefix: string, tenantId: string): string {
@@ -26,7 +26,7 @@ function publishedSeqKey(prefix: string, assessmentId: string): string {
 export interface PublishedEvent {
   assessmentId: string;
   event: Pick<EventDoc, 'seq' | 'type' | 'at' | 'step'>;
-  assessment: AssessmentView;
+  assessment: AssessmentStateView;
 }
 
 /** The message for one stored event: built from that event's own snapshot, never the current document. */

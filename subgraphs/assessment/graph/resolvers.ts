@@ -12,6 +12,7 @@ import type { Resolvers } from '../generated/resolvers-types';
 import { assessmentEvents, assessmentProgress, type EventOptions } from './subscription-resolvers';
 import type { AssessmentRepository } from '../store/repository';
 import { toAssessment } from '../store/view';
+import { ASSESSMENT_READS } from '../store/reads';
 import type DataLoader from 'dataloader';
 import { tryParseId } from '../../../shared/mongo/ids';
 import { emptyStats, type AssessmentStats } from '../store/stats';
@@ -53,7 +54,8 @@ export const resolvers: Resolvers = {
         candidateId: f.candidateId ? parseId(f.candidateId, 'filter.candidateId') : null,
         jobId: f.jobId ? parseId(f.jobId, 'filter.jobId') : null,
       };
-      return toConnection(await repo.list(q, page), page, toAssessment, () => repo.count(q));
+      const rows = await repo.list(q, page, ctx.reads.projection(ASSESSMENT_READS));
+      return toConnection(rows, page, toAssessment, () => repo.count(q));
     },
   },
   Subscription: {

@@ -3,7 +3,7 @@ import { parseId } from '../../../shared/mongo/ids';
 import { SlowConsumerError, type EventHub, type Listener } from '../events/event-hub';
 import type { EventHealer } from '../events/healer';
 import type { AssessmentRepository } from '../store/repository';
-import { toAssessment, toEvent } from '../store/view';
+import { stateView, toEvent } from '../store/view';
 
 /** Options of the event resolvers (subscriptions and the stream cursor). */
 export interface EventOptions {
@@ -50,7 +50,7 @@ export async function assessmentProgress(
           yield {
             assessmentProgress: toEvent(
               { seq: doc.eventSeq, type: 'SNAPSHOT', at: new Date(), step: null },
-              toAssessment(doc),
+              stateView(doc),
             ),
           };
         }

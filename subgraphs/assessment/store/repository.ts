@@ -1,9 +1,10 @@
-import { MongoServerError, ObjectId, type Db, type Filter } from 'mongodb';
+import { MongoServerError, ObjectId, type Db, type Document, type Filter } from 'mongodb';
 import { byKeys, TenantScoped } from '../../../shared/mongo/scoped';
 import { newestFirst, pageFilter, type Page } from '../../../shared/pagination';
 import { statsOfParents, type AssessmentStats } from './stats';
 import type { RunState } from '../engine/plan';
 import { applyChange, type AssessmentDoc, type AssessmentStatus, type Change, type EventDoc } from './model';
+import type { AssessmentRead } from './reads';
 
 export interface AssessmentQuery {
   status: AssessmentStatus | null;
@@ -11,7 +12,10 @@ export interface AssessmentQuery {
   jobId: ObjectId | null;
 }
 
-/** Reads for the API leave out the event log and the input snapshot. */
+/**
+ * Reads for the API leave out the event log and the input snapshot: what the API reads when no
+ * projection (ASSESSMENT_READS, which never names them) is given.
+ */
 const SUMMARY = { projection: { events: 0, input: 0 } };
 const MAX_CAS_TRIES = 50;
 
@@ -45,12 +49,13 @@ export class AssessmentRepository {
     await c.createIndex({ status: 1, updatedAt: 1 }, { name: 'recovery_status_updated' });
   }
 
-  async byIds(ids: readonly string[]): Promise<Array<AssessmentDoc | null>> {
+  /** `projection`: an inclusion projection (ASSESSMENT_READS); undefined reads all but events and input. */
+  async byIds(ids: readonly string[], projection?: Document): Promise<Array<AssessmentRead | null>> {
     return byKeys(
       ids,
       await this.scoped.findByIds(
         ids.map((id) => new ObjectId(id)),
-        SUMMARY,
+        { projection: projection ?? SUMMARY.projection },
       ),
     );
   }
@@ -78,10 +83,10 @@ export class AssessmentRepository {
     return this.scoped.findOne({ idempotencyKey: key }, SUMMARY);
   }
 
-  list(q: AssessmentQuery, page: Page): Promise<AssessmentDoc[]> {
+  list(q: AssessmentQuery, page: Page, projection?: Document): Promise<AssessmentRead[]> {
     return this.scoped.find(
       { ...assessmentFilter(q), ...pageFilter<AssessmentDoc>(page) },
-      { ...newestFirst(page), ...SUMMARY },
+      { ...newestFirst(page), projection: projection ?? SUMMARY.projection },
     );
   }
 
@@ -99,17 +104,22 @@ export class AssessmentRepository {
     return statsOfParents(this.scoped, field, parentIds);
   }
 
-  /** The newest `first` assessments of each parent, in one aggregate; `field` is candidateId or jobId. */
+  /**
+   * The newest `first` assessments of each parent, in one aggregate; `field` is candidateId or
+   * jobId, and is read whatever `projection` (as for byIds) says, since the answer is grouped by it.
+   */
   async byParents(
     field: 'candidateId' | 'jobId',
     parentIds: readonly string[],
     status: AssessmentStatus | null,
     first: number,
-  ): Promise<Map<string, AssessmentDoc[]>> {
+    projection?: Document,
+  ): Promise<Map<string, AssessmentRead[]>> {
     const filter: Filter<AssessmentDoc> = status ? { status } : {};
     const ids = parentIds.map((id) => new ObjectId(id));
-    const rows = await this.scoped.newestPerKey(field, ids, filter, first, SUMMARY.projection);
-    const by = new Map<string, AssessmentDoc[]>();
+    const read = projection ? { ...projection, [field]: 1 } : SUMMARY.projection;
+    const rows = await this.scoped.newestPerKey(field, ids, filter, first, read);
+    const by = new Map<string, AssessmentRead[]>();
     for (const r of rows) by.set(r[field].toHexString(), [...(by.get(r[field].toHexString()) ?? []), r]);
     return by;
   }
