@@ -70,12 +70,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     cleanup,
   });
   const executor = subscriptionExecutor(config, supergraphSdl, federated, log);
+  const serializer = resultSerializer();
   const cost = demandControl({
     supergraphSdl,
     schema: executor.schema,
     defaultMaxCost: config.LIMIT_MAX_COST,
     tenantLimits,
     registry,
+    serializer,
   });
   // Requests are dispatched once Apollo Server has started (below): /graphql to its own route, the rest to Express.
   const http: Server = createServer();
@@ -92,7 +94,6 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     log,
   });
   const common = commonServerOptions(config, http, log);
-  const serializer = resultSerializer();
   const apollo = new ApolloServer<GatewayContext>({
     gateway: federated.gateway,
     ...common,

@@ -5,6 +5,7 @@ import { Histogram, type Registry } from 'prom-client';
 import type { Principal } from '../../shared/auth';
 import { errors } from '../../shared/errors';
 import type { GatewayContext } from '../context';
+import type { ResultSerializer } from '../sharing/result-json';
 import { actualCost } from './actual-cost';
 import { costDirectivesOf, estimateCost } from './cost-model';
 import { tenantOf, type TenantLimitsCache } from '../admission/tenant-limits';
@@ -23,6 +24,8 @@ export interface DemandControlOptions {
   tenantLimits: TenantLimitsCache;
   /** Where the cost histograms are registered (the gateway's /metrics). */
   registry: Registry;
+  /** The gateway's answer serializer: the actual cost is counted on the JSON text it sends. */
+  serializer: ResultSerializer;
 }
 
 /** What demand control decided for one operation; the log line carries it. */
@@ -136,7 +139,7 @@ export function demandControl(opts: DemandControlOptions) {
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
           if (!contextValue.cost || !operation || !body?.data) return;
           let actual = actuals.get(body.data);
-          if (actual === undefined) actuals.set(body.data, (actual = actualCost(body.data)));
+          if (actual === undefined) actuals.set(body.data, (actual = actualCost(opts.serializer.dataJson(body.data))));
           contextValue.cost.actual = actual;
           actualHistogram.observe({ type: operation.operation }, actual);
         },

@@ -165,7 +165,7 @@ describe('actual cost: the objects returned', () => {
       t: { name: 'x' },
     };
     // jobs 1 + 2 edges + 2 nodes + 2 applications + 1 edge + 1 node, tenant 1
-    expect(actualCost(data)).toBe(10);
+    expect(actualCost(JSON.stringify(data))).toBe(10);
     // Estimated for the same query: jobs 1 + 5 × (2 + 1 + 20 × 2), tenant 1
     expect(cost(query)).toBe(1 + 5 * (3 + 20 * 2) + 1);
   });
@@ -174,8 +174,14 @@ describe('actual cost: the objects returned', () => {
     const data = {
       startAssessment: { id: '1', steps: [{ name: 'validation' }, { name: 'skills' }, { name: 'synthesis' }] },
     };
-    expect(actualCost(data)).toBe(4);
-    expect(actualCost({ tenant: null, agents: [] })).toBe(0);
+    expect(actualCost(JSON.stringify(data))).toBe(4);
+    expect(actualCost(JSON.stringify({ tenant: null, agents: [] }))).toBe(0);
+  });
+
+  test('braces and quotes inside strings are not objects', () => {
+    const data = { job: { title: 'a {"b": {"c": 1}} \\"{"', tags: ['{"x"', '{}'] }, empty: {} };
+    // job 1 (the root and the field-less `empty` count nothing)
+    expect(actualCost(JSON.stringify(data))).toBe(1);
   });
 });
 
