@@ -1,9 +1,9 @@
+import { ObjectId } from 'mongodb';
 import type {
   Collection,
   Document,
   Filter,
   FindOptions,
-  ObjectId,
   OptionalUnlessRequiredId,
   UpdateFilter,
   WithId,
@@ -35,6 +35,21 @@ export class TenantScoped<T extends Document & { tenantId: ObjectId }> {
   /** One `$in` query; the caller orders the answer by key. */
   findByIds(ids: readonly ObjectId[], options?: FindOptions): Promise<WithId<T>[]> {
     return this.find({ _id: { $in: ids } } as Filter<T>, options);
+  }
+
+  /**
+   * A loader's batch: the documents of `ids` (valid hex, checked by the resolvers) in one `$in`
+   * query, one entry per id in its order, null where missing. `projection` (a subgraph's
+   * reads.ts) limits the fields read; undefined reads whole documents.
+   */
+  async byIds(ids: readonly string[], projection?: Document): Promise<Array<WithId<T> | null>> {
+    return byKeys(
+      ids,
+      await this.findByIds(
+        ids.map((id) => new ObjectId(id)),
+        { projection },
+      ),
+    );
   }
 
   /** A conditional update; true if a document matched (the caller's optimistic check held). */

@@ -1,6 +1,6 @@
 import { MongoServerError, ObjectId, type Db, type Document, type Filter } from 'mongodb';
 import { errors } from '../../shared/errors';
-import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
+import { TenantScoped } from '../../shared/mongo/scoped';
 import { sumsPerTenant } from '../../shared/mongo/tenant-counts';
 import { newestFirst, pageFilter, type Page } from '../../shared/pagination';
 import type { CandidateDoc, CandidateFields, CandidateQuery } from './model';
@@ -31,14 +31,8 @@ export class CandidateRepository {
   }
 
   /** `projection` (CANDIDATE_READS): the fields to read; undefined reads whole documents. */
-  async byIds(ids: readonly string[], projection?: Document): Promise<Array<CandidateRead | null>> {
-    return byKeys(
-      ids,
-      await this.scoped.findByIds(
-        ids.map((id) => new ObjectId(id)),
-        { projection },
-      ),
-    );
+  byIds(ids: readonly string[], projection?: Document): Promise<Array<CandidateRead | null>> {
+    return this.scoped.byIds(ids, projection);
   }
 
   list(q: CandidateQuery, page: Page, projection?: Document): Promise<CandidateRead[]> {

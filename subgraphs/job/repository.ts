@@ -1,5 +1,5 @@
 import { ObjectId, type Db, type Document, type Filter } from 'mongodb';
-import { byKeys, TenantScoped } from '../../shared/mongo/scoped';
+import { TenantScoped } from '../../shared/mongo/scoped';
 import { sumsPerTenant } from '../../shared/mongo/tenant-counts';
 import { newestFirst, pageFilter, type Page } from '../../shared/pagination';
 import { STAGES, type ApplicationDoc, type JobDoc, type JobFields, type JobStatus, type Stage } from './model';
@@ -40,24 +40,12 @@ export class JobRepository {
 
   // Reads take a projection (JOB_READS, APPLICATION_READS); undefined reads whole documents.
 
-  async jobsByIds(ids: readonly string[], projection?: Document): Promise<Array<JobRead | null>> {
-    return byKeys(
-      ids,
-      await this.jobs.findByIds(
-        ids.map((id) => new ObjectId(id)),
-        { projection },
-      ),
-    );
+  jobsByIds(ids: readonly string[], projection?: Document): Promise<Array<JobRead | null>> {
+    return this.jobs.byIds(ids, projection);
   }
 
-  async applicationsByIds(ids: readonly string[], projection?: Document): Promise<Array<ApplicationRead | null>> {
-    return byKeys(
-      ids,
-      await this.applications.findByIds(
-        ids.map((id) => new ObjectId(id)),
-        { projection },
-      ),
-    );
+  applicationsByIds(ids: readonly string[], projection?: Document): Promise<Array<ApplicationRead | null>> {
+    return this.applications.byIds(ids, projection);
   }
 
   listJobs(q: JobQuery, page: Page, projection?: Document): Promise<JobRead[]> {

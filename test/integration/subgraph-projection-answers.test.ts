@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { ObjectId } from 'mongodb';
-import { projectionSeed, type ProjectionSeed } from '../support/projection-seed';
-import { useStarted } from '../support/stack';
-import { ReadLog, startSubgraphsUnderTest, type Read } from '../support/subgraph-reads';
+import { useSeededSubgraphs } from '../support/projection-seed';
+import type { Read } from '../support/subgraph-reads';
 
 /**
  * Issue 23, the answers: any subset of a type's fields answers what the same query with every
@@ -11,22 +10,8 @@ import { ReadLog, startSubgraphsUnderTest, type Read } from '../support/subgraph
  * lists, against the subgraphs and the test MongoDB.
  */
 const tenantId = new ObjectId();
-const u = useStarted(
-  'the subgraphs',
-  () => startSubgraphsUnderTest(tenantId),
-  (s) => s.close(),
-);
-let log: Record<'candidate' | 'job' | 'assessment', ReadLog>;
-let seed: ProjectionSeed;
-beforeAll(async () => {
-  const { candidate, job, assessment } = u.subgraphs;
-  log = {
-    candidate: new ReadLog(candidate.db.client, tenantId),
-    job: new ReadLog(job.db.client, tenantId),
-    assessment: new ReadLog(assessment.db.client, tenantId),
-  };
-  seed = await projectionSeed(candidate.db, tenantId);
-});
+const t = useSeededSubgraphs(tenantId);
+const { u } = t;
 
 /** A selected field: its response key, its text in the query, and the shape of its own selection. */
 type Field = { key: string; text: string; shape?: Shape };
@@ -74,7 +59,7 @@ test('Candidate: any subset answers as every field cut down, and reads résumés
     `{ candidates(first: 50, filter: { includeArchived: true }) { edges { cursor node { ${text(fields)} } } pageInfo { hasNextPage endCursor } } }`;
   const ents = (fields: readonly Field[]) =>
     `query($r: [_Any!]!) { _entities(representations: $r) { ... on Candidate { ${text(fields)} } } }`;
-  const r = [...seed.candidates].reverse().map((c) => ({ __typename: 'Candidate', id: c.id }));
+  const r = [...t.seed.candidates].reverse().map((c) => ({ __typename: 'Candidate', id: c.id }));
   const full = {
     list: await u.ask('candidate', list(CANDIDATE)),
     ents: await u.ask('candidate', ents(CANDIDATE), { r }),
@@ -83,8 +68,8 @@ test('Candidate: any subset answers as every field cut down, and reads résumés
   await fc.assert(
     fc.asyncProperty(fc.subarray(CANDIDATE, { minLength: 1 }), async (fields) => {
       const shape = shapeOf(fields);
-      const listed = await log.candidate.during('candidates', () => u.ask('candidate', list(fields)));
-      const got = await log.candidate.during('candidates', () => u.ask('candidate', ents(fields), { r }));
+      const listed = await t.log.candidate.during('candidates', () => u.ask('candidate', list(fields)));
+      const got = await t.log.candidate.during('candidates', () => u.ask('candidate', ents(fields), { r }));
       expect(listed.value).toEqual(
         cut(full.list, { data: { candidates: { edges: { cursor: true, node: shape }, pageInfo: true } } }),
       );
@@ -132,7 +117,7 @@ test('Job and Application: any subsets answer as every field cut down; descripti
   await fc.assert(
     fc.asyncProperty(fc.subarray(JOB), fc.subarray(APPLICATION, { minLength: 1 }), async (jobFields, appFields) => {
       const fields = [...jobFields, applications(appFields)];
-      const { value, reads } = await log.job.during('jobs', () => u.ask('job', list(fields)));
+      const { value, reads } = await t.log.job.during('jobs', () => u.ask('job', list(fields)));
       expect(value).toEqual(cut(full, { data: { jobs: { edges: { node: shapeOf(fields) } } } }));
       // A job under an application's `job` is one of the same jobs, read with the same selection.
       const description = jobFields.some((f) => f.key === 'description');
@@ -174,13 +159,13 @@ test('Assessment: any subset answers as every field cut down; steps and summarie
   const query = (fields: readonly Field[]) =>
     `query($r: [_Any!]!) { assessments(first: 50) { edges { node { ${text(fields)} } } }
       _entities(representations: $r) { ... on Job { assessments { ${text(fields)} } } } }`;
-  const r = seed.jobs.map((j) => ({ __typename: 'Job', id: j.id }));
+  const r = t.seed.jobs.map((j) => ({ __typename: 'Job', id: j.id }));
   const full = await u.ask('assessment', query(ASSESSMENT), { r });
   expect(full.errors).toBeUndefined();
   await fc.assert(
     fc.asyncProperty(fc.subarray(ASSESSMENT, { minLength: 1 }), async (fields) => {
       const shape = shapeOf(fields);
-      const { value, reads } = await log.assessment.during('assessments', () =>
+      const { value, reads } = await t.log.assessment.during('assessments', () =>
         u.ask('assessment', query(fields), { r }),
       );
       expect(value).toEqual(

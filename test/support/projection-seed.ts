@@ -3,6 +3,8 @@ import { CandidateRepository } from '../../subgraphs/candidate/repository';
 import { JobRepository } from '../../subgraphs/job/repository';
 import { newAssessment, type AssessmentDoc } from '../../subgraphs/assessment/store/model';
 import { AssessmentRepository } from '../../subgraphs/assessment/store/repository';
+import { useStarted } from './stack';
+import { ReadLog, startSubgraphsUnderTest } from './subgraph-reads';
 
 /** What projectionSeed wrote, by id (hex), newest last. */
 export interface ProjectionSeed {
@@ -98,3 +100,26 @@ export async function projectionSeed(db: Db, tenantId: ObjectId): Promise<Projec
 }
 
 const oid = (hex: string): ObjectId => new ObjectId(hex);
+
+/**
+ * For a test file: the subgraphs under test (started once, closed after), a read log per
+ * subgraph and the seed, both set before the first test.
+ */
+export function useSeededSubgraphs(tenantId: ObjectId) {
+  const u = useStarted(
+    'the subgraphs',
+    () => startSubgraphsUnderTest(tenantId),
+    (s) => s.close(),
+  );
+  const state = { u, log: {} as Record<'candidate' | 'job' | 'assessment', ReadLog>, seed: {} as ProjectionSeed };
+  beforeAll(async () => {
+    const { candidate, job, assessment } = u.subgraphs;
+    state.log = {
+      candidate: new ReadLog(candidate.db.client, tenantId),
+      job: new ReadLog(job.db.client, tenantId),
+      assessment: new ReadLog(assessment.db.client, tenantId),
+    };
+    state.seed = await projectionSeed(candidate.db, tenantId);
+  });
+  return state;
+}

@@ -1,5 +1,5 @@
 import { MongoServerError, ObjectId, type Db, type Document, type Filter } from 'mongodb';
-import { byKeys, TenantScoped } from '../../../shared/mongo/scoped';
+import { TenantScoped } from '../../../shared/mongo/scoped';
 import { newestFirst, pageFilter, type Page } from '../../../shared/pagination';
 import { statsOfParents, type AssessmentStats } from './stats';
 import type { RunState } from '../engine/plan';
@@ -50,14 +50,8 @@ export class AssessmentRepository {
   }
 
   /** `projection`: an inclusion projection (ASSESSMENT_READS); undefined reads all but events and input. */
-  async byIds(ids: readonly string[], projection?: Document): Promise<Array<AssessmentRead | null>> {
-    return byKeys(
-      ids,
-      await this.scoped.findByIds(
-        ids.map((id) => new ObjectId(id)),
-        { projection: projection ?? SUMMARY.projection },
-      ),
-    );
+  byIds(ids: readonly string[], projection?: Document): Promise<Array<AssessmentRead | null>> {
+    return this.scoped.byIds(ids, projection ?? SUMMARY.projection);
   }
 
   /** The whole document, event log and input included (workers, subscriptions). */
