@@ -55,7 +55,8 @@ interface Row {
  * embedded MongoDB; Hiregraph's gateway (DEDUPLICATE_REQUESTS=false) and stock Apollo Gateway take
  * turns in front of it, rounds interleaved. Per gateway: throughput, latency, and the CPU each
  * process spent per request, with MongoDB commands per request from the subgraphs' /metrics.
- * `--cpu-prof` profiles the gateways and the subgraphs process and prints their leading entries.
+ * `--cpu-prof` profiles the gateways and the subgraphs process's main thread (Node profiles no worker
+ * thread, so not the embedded MongoDB's) and prints their leading entries.
  */
 export async function benchStack(argv: string[] = process.argv.slice(2)): Promise<string> {
   const arg = (name: string) => option(argv, name);
@@ -158,7 +159,7 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
     const profiles: ProfileOf[] = [
       ...gateways.map((g) => ({ title: `${g.gw.name} gateway`, dir: g.profileDir, windows: windows.get(g.gw.name)! })),
       ...gateways.map((g) => ({
-        title: `subgraphs process, during the ${g.gw.name} rounds`,
+        title: `subgraphs process's main thread (not the embedded MongoDB's own), during the ${g.gw.name} rounds`,
         dir: subgraphs.profileDir,
         windows: windows.get(g.gw.name)!,
       })),
@@ -166,7 +167,7 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
     return [
       `### Full stack, distinct users: the dashboard query; ${CONNECTIONS} connections, ${seconds} s per round, ${rounds} round(s)`,
       '',
-      `One process runs the four subgraphs and the embedded MongoDB (\`bench/stack/subgraphs.ts\`, as \`npm start\` without its gateway and worker; NODE_ENV=production, LOG_LEVEL=info); a private redis-server holds the rate limits. In front of it, in turns: Hiregraph's gateway (\`gateway/index.ts\`, DEDUPLICATE_REQUESTS=false, rate limits on) and stock \`@apollo/gateway\` with Apollo Server (\`bench/gateways/apollo-gateway.ts\`, forwarding \`authorization\`). No process is pinned. ${JOBS} jobs × ${PER_JOB} applications in a fresh database; every request carries a token of its own (a distinct \`sub\`, same tenant, role viewer). A ${WARM_UP_SECONDS} s warm-up precedes each measured run; CPU from /proc (user + system) and MongoDB commands over the run and its drain, divided by the requests it sent.`,
+      `One process runs the four subgraphs and the embedded MongoDB, on a thread of its own (\`bench/stack/subgraphs.ts\`, as \`npm start\` without its gateway and worker; NODE_ENV=production, LOG_LEVEL=info); a private redis-server holds the rate limits. In front of it, in turns: Hiregraph's gateway (\`gateway/index.ts\`, DEDUPLICATE_REQUESTS=false, rate limits on) and stock \`@apollo/gateway\` with Apollo Server (\`bench/gateways/apollo-gateway.ts\`, forwarding \`authorization\`). No process is pinned. ${JOBS} jobs × ${PER_JOB} applications in a fresh database; every request carries a token of its own (a distinct \`sub\`, same tenant, role viewer). A ${WARM_UP_SECONDS} s warm-up precedes each measured run; CPU from /proc (user + system, every thread of the process) and MongoDB commands over the run and its drain, divided by the requests it sent.`,
       '',
       table(
         [

@@ -57,13 +57,15 @@ const find: Handler = (cmd, ctx) => {
     ? sorted.docs.slice(skip)
     : sortDocs(select(ctx, name, filter, opts), sort, opts.strings).slice(skip);
   if (rawLimit > 0) docs = docs.slice(0, rawLimit);
-  const positional = projection
+  // Only a positional projection needs the filter's match state: run the filter again for it alone.
+  const positional = projection?.positional
     ? compileFilter(filter ?? {}, { strings: opts.strings, variables: opts.variables })
     : null;
   const out = docs.map((d) => {
     if (!projection) return d;
+    if (!positional) return projection.apply(d);
     const state: MatchState = {};
-    positional!(d, state);
+    positional(d, state);
     return projection.apply(d, state);
   });
   const single = cmd.singleBatch === true;

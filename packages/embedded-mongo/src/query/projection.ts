@@ -15,17 +15,20 @@ interface Node {
   [field: string]: Node | Spec;
 }
 
+// The specs compileProjection placed in its tree: a field of a document may be named `kind` too, so
+// a node is told from a spec by identity, with no per-document work.
+const specs = new WeakSet<object>();
+
 function isSpec(n: Node | Spec): n is Spec {
-  return (
-    typeof (n as Spec).kind === 'string' &&
-    Object.keys(n).every((k) => k === 'kind' || k === 'skip' || k === 'limit' || k === 'test' || k === 'expr')
-  );
+  return specs.has(n);
 }
 
 export interface Projection {
   apply(doc: Doc, state?: MatchState): Doc;
   /** True when the projection only keeps listed fields (plus _id). */
   inclusive: boolean;
+  /** True when it has a positional `field.$`, which needs the query's match state of each document. */
+  positional: boolean;
 }
 
 /** Compiles a find or $project projection. `aggregation` allows expressions without $literal rules of find. */
@@ -83,9 +86,12 @@ export function compileProjection(spec: unknown, strings?: StringCompare, variab
   const incl = inclusive ?? idSpec?.kind === 'include';
   return {
     inclusive: incl,
+    positional: keys.some((k) => k.endsWith('.$')),
     apply(doc, state = {}) {
       const out = incl ? include(doc, root, doc, state, variables) : exclude(doc, root, state);
-      if (incl && idSpec?.kind !== 'exclude' && doc._id !== undefined) return { _id: doc._id, ...without(out, '_id') };
+      // _id first, as MongoDB answers; `out` holds it only under a dotted _id path.
+      if (incl && idSpec?.kind !== 'exclude' && doc._id !== undefined)
+        return '_id' in out ? { _id: doc._id, ...without(out, '_id') } : { _id: doc._id, ...out };
       if (!incl && idSpec?.kind === 'exclude') delete out._id;
       return out;
     },
@@ -107,6 +113,7 @@ function insert(root: Node, parts: string[], s: Spec): void {
   }
   const last = parts[parts.length - 1]!;
   if (node[last] !== undefined) throw new ServerError(31250, `Path collision at ${parts.join('.')}`);
+  specs.add(s);
   node[last] = s;
 }
 
