@@ -13,8 +13,11 @@ import {
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
-/** How one operation runs: compiled, graphql-jit's errors for it, or graphql-js (see below). */
-type Execution = CompiledQuery | ExecutionResult | 'graphql-js';
+/**
+ * How one operation runs: compiled, graphql-jit's errors for it, or graphql-js (see below);
+ * `once` until it comes a second time.
+ */
+type Execution = CompiledQuery | ExecutionResult | 'graphql-js' | 'once';
 
 /**
  * Apollo Server's seam for an executor of one's own (its gateway interface), serving `schema`
@@ -23,22 +26,30 @@ type Execution = CompiledQuery | ExecutionResult | 'graphql-js';
  * lookups, paths, a promise per object). Apollo still parses, validates and caches the document,
  * runs every plugin and formats errors; only execution changes. A compiled operation is kept with
  * the parsed document Apollo reuses for the same text, so it lives as long as that document does.
+ * An operation is compiled when it comes a second time: the gateway sends the same few texts over
+ * and over, while a caller sending a new text every time (the subgraphs take tokens directly
+ * too) would otherwise make the server generate and compile code for each one.
  *
- * Resolvers are bound at compile time, so Apollo's per-field hooks (`willResolveField`, which
- * inline traces need) never see them: a server that traces fields must not use this.
+ * Resolvers are bound at compile time. Apollo's per-field hooks (`willResolveField`: inline traces,
+ * cache control) work by wrapping the schema's resolvers in place at the first request that has
+ * them, which code compiled before would not call: a server with such plugins must not use this
+ * (subgraphs turn both off, shared/graphql/apollo.ts).
  */
 export function compiledExecution(schema: GraphQLSchema): Gateway {
   const executions = new WeakMap<DocumentNode, Map<string | null, Execution>>();
   const executionOf = (document: DocumentNode, operationName: string | null): Execution => {
     let byName = executions.get(document);
     if (!byName) executions.set(document, (byName = new Map()));
-    let found = byName.get(operationName);
-    if (!found) {
-      found = variablesInsideScalars(schema, document)
-        ? 'graphql-js'
-        : compileQuery(schema, document, operationName ?? undefined);
-      byName.set(operationName, found);
-    }
+    const known = byName.get(operationName);
+    const found: Execution =
+      known === undefined
+        ? 'once'
+        : known !== 'once'
+          ? known
+          : variablesInsideScalars(schema, document)
+            ? 'graphql-js'
+            : compileQuery(schema, document, operationName ?? undefined);
+    if (found !== known) byName.set(operationName, found);
     return found;
   };
   return {
@@ -51,7 +62,7 @@ export function compiledExecution(schema: GraphQLSchema): Gateway {
         executor: async ({ document, operationName, request, context }) => {
           const run = executionOf(document, operationName);
           const variableValues = request.variables ?? {};
-          if (run === 'graphql-js')
+          if (run === 'graphql-js' || run === 'once')
             return execute({ schema, document, operationName, contextValue: context, variableValues });
           // compileQuery answers errors instead of a function for an operation it cannot compile.
           if (!isCompiledQuery(run)) return run;

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { ApolloServer } from '@apollo/server';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { parse } from 'graphql';
 import { MongoClient, ObjectId } from 'mongodb';
 import { signToken } from '../../shared/auth';
@@ -79,6 +83,9 @@ afterAll(async () => {
   await mongo?.close();
 });
 
+/** As the subgraphs run (shared/graphql/apollo.ts): no plugin wraps the schema's resolvers. */
+const PER_FIELD_HOOKS_OFF = [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()];
+
 async function ask(url: string, query: string, variables: Record<string, unknown>): Promise<unknown> {
   const res = await fetch(url, {
     method: 'POST',
@@ -90,10 +97,13 @@ async function ask(url: string, query: string, variables: Record<string, unknown
 
 /** The answer of the compiled subgraph, after checking graphql-js gives the same. */
 async function both(query: string, variables: Record<string, unknown> = {}) {
-  const [got, expected] = await Promise.all([
+  // An operation is compiled when it comes again: the second answer is the compiled one.
+  const [first, expected] = await Promise.all([
     ask(compiled.url, query, variables),
     ask(reference.url, query, variables),
   ]);
+  const got = await ask(compiled.url, query, variables);
+  expect(first).toEqual(expected);
   expect(got).toEqual(expected);
   return got as {
     status: number;
@@ -200,11 +210,17 @@ test('under Apollo Server, graphql-jit errors read as graphql-js ones, a resolve
       },
     },
   });
-  const servers = [new ApolloServer({ gateway: compiledExecution(schema) }), new ApolloServer({ schema })];
+  const plugins = PER_FIELD_HOOKS_OFF;
+  const servers = [
+    new ApolloServer({ gateway: compiledExecution(schema), plugins }),
+    new ApolloServer({ schema, plugins }),
+  ];
   const answers = [];
   for (const server of servers) {
     await server.start();
     try {
+      // Twice: the second runs compiled.
+      await server.executeOperation({ query: '{ fine broken missing }' });
       const response = await server.executeOperation({ query: '{ fine broken missing }' });
       if (response.body.kind !== 'single') throw new Error(`expected a single result, received ${response.body.kind}`);
       answers.push(response.body.singleResult);
@@ -216,4 +232,32 @@ test('under Apollo Server, graphql-jit errors read as graphql-js ones, a resolve
   expect(got).toEqual(expected);
   expect(got!.data).toBeNull();
   expect(got!.errors?.map((e) => e.extensions?.code).sort()).toEqual(['INTERNAL_SERVER_ERROR', 'NOT_FOUND']);
+});
+
+test('an operation runs on graphql-js the first time and compiled from the second', async () => {
+  // Told apart by a function-valued property, which only graphql-js's default resolver calls.
+  const schema = buildSubgraphSchema({
+    typeDefs: parse('type Query { thing: Thing } type Thing { lazy: Int }'),
+    resolvers: { Query: { thing: () => ({ lazy: () => 7 }) } },
+  });
+  const server = new ApolloServer({
+    gateway: compiledExecution(schema),
+    plugins: PER_FIELD_HOOKS_OFF,
+  });
+  await server.start();
+  try {
+    const ask = async (query: string) => {
+      const response = await server.executeOperation({ query });
+      if (response.body.kind !== 'single') throw new Error(`expected a single result, received ${response.body.kind}`);
+      return response.body.singleResult;
+    };
+    expect((await ask('{ thing { lazy } }')).data).toEqual({ thing: { lazy: 7 } });
+    const second = await ask('{ thing { lazy } }');
+    expect(second.data).toEqual({ thing: { lazy: null } });
+    expect(second.errors?.[0]?.message).toMatch(/Int cannot represent non-integer value/);
+    // Another text is new again: graphql-js.
+    expect((await ask('query Again { thing { lazy } }')).data).toEqual({ thing: { lazy: 7 } });
+  } finally {
+    await server.stop();
+  }
 });
