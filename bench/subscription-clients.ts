@@ -3,7 +3,8 @@ import WebSocket from 'ws';
 
 /**
  * The subscribers of the subscription benchmark, in their own process so their cost is not
- * counted against the gateway. Driven over IPC: 'open' → 'ready', 'report' → latency samples.
+ * counted against the gateway. Driven over IPC: 'open' → 'ready', 'report' → latency samples and
+ * the subscriptions that ended in an error.
  */
 interface Open {
   kind: 'open';
@@ -17,6 +18,9 @@ interface Open {
 const clients: Client[] = [];
 let latencies: number[] = [];
 let received = 0;
+/** Subscriptions that ended in an error, with the first error's text: a round with any is not a measurement. */
+let failed = 0;
+let firstError = '';
 
 function onEvent(data: unknown): void {
   const root = data as Record<string, { at: string; type: string }>;
@@ -52,7 +56,11 @@ async function open(msg: Open): Promise<void> {
                 }
                 onEvent(r.data);
               },
-              error: () => resolve(),
+              error: (err: unknown) => {
+                failed++;
+                firstError ||= JSON.stringify(err).slice(0, 300);
+                resolve();
+              },
               complete: () => resolve(),
             },
           );
@@ -75,9 +83,11 @@ async function open(msg: Open): Promise<void> {
 process.on('message', (m: { kind: string }) => {
   if (m.kind === 'open') void open(m as Open).then(() => process.send!({ kind: 'ready' }));
   if (m.kind === 'report') {
-    process.send!({ kind: 'report', latencies, received });
+    process.send!({ kind: 'report', latencies, received, failed, firstError });
     latencies = [];
     received = 0;
+    failed = 0;
+    firstError = '';
   }
   if (m.kind === 'close') void Promise.all(clients.map((c) => c.dispose())).then(() => process.exit(0));
 });

@@ -1,8 +1,7 @@
 import { MongoClient, type ObjectId } from 'mongodb';
-import { BUILT_IN_PLAN_LIMITS, LIMIT_MAX } from '../../shared/plans';
 import { CandidateRepository } from '../../subgraphs/candidate/repository';
 import { JobRepository } from '../../subgraphs/job/repository';
-import { TenantRepository } from '../../subgraphs/tenant/repository';
+import { unlimitedTenant } from '../tenant';
 
 /**
  * Hiregraph's own dashboard (issue 23): the deep query of bench/graph.ts and the N+1 test (jobs →
@@ -71,24 +70,15 @@ function descriptionOf(title: string, i: number): string {
 
 /**
  * Writes the dashboard's tenant into `dbName` through the subgraphs' own repositories (the same
- * documents and indexes the graph's mutations write); returns the tenant id. Its plan allows any
- * request rate, so the gateway's rate limits run on every request and never refuse one.
+ * documents and indexes the graph's mutations write); returns the tenant id (unlimitedTenant).
  */
 export async function seedDashboard(mongoUri: string, dbName: string): Promise<string> {
   const client = await MongoClient.connect(mongoUri);
   try {
     const db = client.db(dbName);
-    const plans = {
-      ...BUILT_IN_PLAN_LIMITS,
-      ENTERPRISE: { ...BUILT_IN_PLAN_LIMITS.ENTERPRISE, requestsPerMinute: LIMIT_MAX },
-    };
-    const tenant = await new TenantRepository(db, plans).create({
-      slug: 'dashboard',
-      name: 'Dashboard',
-      plan: 'ENTERPRISE',
-    });
-    const jobs = new JobRepository(db, tenant._id);
-    const candidates = new CandidateRepository(db, tenant._id);
+    const tenantId = await unlimitedTenant(db, 'dashboard');
+    const jobs = new JobRepository(db, tenantId);
+    const candidates = new CandidateRepository(db, tenantId);
     const jobIds: ObjectId[] = [];
     for (let i = 0; i < JOBS; i++) {
       const title = `${TITLES[i % TITLES.length]} ${i + 1}`;
@@ -119,7 +109,7 @@ export async function seedDashboard(mongoUri: string, dbName: string): Promise<s
       );
       for (let j = 0; j < JOBS_PER_CANDIDATE; j++) await jobs.apply(jobIds[(c + j) % JOBS]!, candidate!._id);
     }
-    return tenant._id.toHexString();
+    return tenantId.toHexString();
   } finally {
     await client.close();
   }
