@@ -92,11 +92,11 @@ export class Collection {
    * tie), else every document. `index` names the index used, for explain.
    */
   plan(filter: Doc | undefined, useIndexes = true): { docs: Doc[]; index: string | null } {
-    let best: { ids: Set<string>; width: number; name: string } | null = null;
+    let best: { sets: ReadonlySet<string>[]; size: number; width: number; name: string } | null = null;
     if (filter && useIndexes) {
       for (const index of this.indexes.values()) {
         const hit = index.lookup(filter);
-        if (hit && (!best || hit.width > best.width || (hit.width === best.width && hit.ids.size < best.ids.size))) {
+        if (hit && (!best || hit.width > best.width || (hit.width === best.width && hit.size < best.size))) {
           best = { ...hit, name: index.name };
         }
       }
@@ -105,12 +105,14 @@ export class Collection {
       this.noteScan(0, this.slots.size);
       return { docs: [...this.all()], index: null };
     }
+    // Only the chosen index's ids are read; a document under several keys (an array field) once.
+    const ids = best.sets.length === 1 ? best.sets[0]! : new Set(best.sets.flatMap((set) => [...set]));
     const found: Slot[] = [];
-    for (const id of best.ids) {
+    for (const id of ids) {
       const s = this.slots.get(id);
       if (s) found.push(s);
     }
-    this.noteScan(best.ids.size, found.length);
+    this.noteScan(ids.size, found.length);
     return { docs: found.sort((a, b) => a.rid - b.rid).map((s) => s.doc), index: best.name };
   }
 

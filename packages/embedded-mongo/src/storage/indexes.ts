@@ -211,10 +211,13 @@ export class Index {
   }
 
   /**
-   * Ids of documents whose leading index fields equal the filter's equalities, or null when the
-   * filter does not pin the first field (or this is a partial/sparse index, which may omit matches).
+   * The sets of ids (the index's own, not copies) of documents whose leading index fields equal
+   * the filter's equalities, with their total size, or null when the filter does not pin the first
+   * field (or this is a partial/sparse index, which may omit matches). The planner asks every index
+   * and reads only the one it picks: a copy here would cost every query the size of every index
+   * prefix it pins (a tenant's whole collection for a tenantId-led index).
    */
-  lookup(filter: Doc): { ids: Set<string>; width: number } | null {
+  lookup(filter: Doc): { sets: ReadonlySet<string>[]; size: number; width: number } | null {
     if (this.partial || this.spec.sparse) return null;
     const values: string[][] = [];
     for (const parts of this.fields) {
@@ -229,9 +232,16 @@ export class Index {
       if (combos.length > MAX_LOOKUP_KEYS) return null;
     }
     const map = this.prefixes[values.length - 1]!;
-    const ids = new Set<string>();
-    for (const c of combos) for (const id of map.get(c.join(SEP)) ?? []) ids.add(id);
-    return { ids, width: values.length };
+    const sets: ReadonlySet<string>[] = [];
+    let size = 0;
+    for (const c of combos) {
+      const set = map.get(c.join(SEP));
+      if (set) {
+        sets.push(set);
+        size += set.size;
+      }
+    }
+    return { sets, size, width: values.length };
   }
 
   clear(): void {
