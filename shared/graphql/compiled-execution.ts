@@ -2,6 +2,7 @@ import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server
 import {
   execute,
   GraphQLError,
+  Kind,
   TypeInfo,
   visit,
   visitWithTypeInfo,
@@ -94,7 +95,7 @@ function variablesInsideScalars(schema: GraphQLSchema, document: DocumentNode): 
     visitWithTypeInfo(types, {
       Variable(_node, _key, parent) {
         // A variable's own definition has no input type; a use inside a scalar's literal has none either.
-        if (!types.getInputType() && !isDefinition(parent)) {
+        if (!types.getInputType() && (parent as { kind?: string } | undefined)?.kind !== Kind.VARIABLE_DEFINITION) {
           found = true;
           return BREAK;
         }
@@ -103,10 +104,6 @@ function variablesInsideScalars(schema: GraphQLSchema, document: DocumentNode): 
     }),
   );
   return found;
-}
-
-function isDefinition(node: unknown): boolean {
-  return typeof node === 'object' && node !== null && (node as { kind?: string }).kind === 'VariableDefinition';
 }
 
 /**

@@ -40,6 +40,14 @@ export const readTable =
   <A extends keyof D & string>(table: ReadTable<D, A>): ReadTable<D, A> =>
     table;
 
+/**
+ * Table entries for GraphQL fields stored under their own names: each reads the document field
+ * of the same name (`...sameNamed('title', 'status')` is `title: ['title'], status: ['status']`).
+ */
+export function sameNamed<K extends string>(...names: K[]): Record<K, readonly [K]> {
+  return Object.fromEntries(names.map((n) => [n, [n] as const])) as Record<K, readonly [K]>;
+}
+
 // Apollo keeps one parsed DocumentNode per query string (its document store), and a gateway sends
 // the same strings for every user, so each document is walked once per server, not per request.
 const cache = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, SelectedFields>>();

@@ -81,7 +81,8 @@ export class TenantScoped<T extends Document & { tenantId: ObjectId }> {
    * same collection per other key, each scoped to this tenant. With an index on (tenantId, field,
    * _id) every sub-pipeline reads only the documents it returns, so a page of N per parent reads N
    * per parent however long the list, and the commands grow with the parents asked for (at most
-   * 100 × 100 at the second level of a query), never with the lists' lengths.
+   * 100 × 100 at the second level of a query), never with the lists' lengths. An inclusion
+   * `projection` always gets `field` too: callers group the rows by it.
    */
   async newestPerKey(
     field: keyof T & string,
@@ -91,11 +92,13 @@ export class TenantScoped<T extends Document & { tenantId: ObjectId }> {
     projection?: Document,
   ): Promise<WithId<T>[]> {
     const unique = [...new Map(keys.map((k) => [k.toHexString(), k])).values()];
+    const inclusion = projection && Object.entries(projection).some(([k, v]) => k !== '_id' && v);
+    const project = inclusion ? { ...projection, [field]: 1 } : projection;
     const page = (key: ObjectId): Document[] => [
       { $match: this.scope({ ...filter, [field]: key } as Filter<T>) },
       { $sort: { _id: -1 } },
       { $limit: limit },
-      ...(projection ? [{ $project: projection }] : []),
+      ...(project ? [{ $project: project }] : []),
     ];
     const chunks: ObjectId[][] = [];
     for (let i = 0; i < unique.length; i += UNIONS_PER_AGGREGATE)

@@ -1,4 +1,4 @@
-import { readTable, type ReadOf } from '../../shared/graphql/projection';
+import { readTable, sameNamed, type ReadOf } from '../../shared/graphql/projection';
 import type { Candidate } from './generated/resolvers-types';
 import type { CandidateDoc } from './model';
 
@@ -11,17 +11,19 @@ export const CANDIDATE_READS = readTable<CandidateDoc>()({
   always: ['_id', 'tenantId'],
   fields: {
     id: ['_id'],
-    name: ['name'],
-    email: ['email'],
-    phone: ['phone'],
-    location: ['location'],
-    headline: ['headline'],
-    skills: ['skills'],
-    yearsExperience: ['yearsExperience'],
-    resumeText: ['resumeText'],
-    createdAt: ['createdAt'],
-    updatedAt: ['updatedAt'],
-    archivedAt: ['archivedAt'],
+    ...sameNamed(
+      'name',
+      'email',
+      'phone',
+      'location',
+      'headline',
+      'skills',
+      'yearsExperience',
+      'resumeText',
+      'createdAt',
+      'updatedAt',
+      'archivedAt',
+    ),
   } satisfies Record<keyof Omit<Candidate, '__typename'>, readonly (keyof CandidateDoc)[]>,
 });
 

@@ -1,4 +1,4 @@
-import { readTable, type ReadOf } from '../../shared/graphql/projection';
+import { readTable, sameNamed, type ReadOf } from '../../shared/graphql/projection';
 import type { Application, Job } from './generated/resolvers-types';
 import type { ApplicationDoc, JobDoc } from './model';
 
@@ -12,14 +12,16 @@ export const JOB_READS = readTable<JobDoc>()({
   always: ['_id', 'tenantId', 'status'],
   fields: {
     id: ['_id'],
-    title: ['title'],
-    description: ['description'],
-    requiredSkills: ['requiredSkills'],
-    niceToHaveSkills: ['niceToHaveSkills'],
-    minYearsExperience: ['minYearsExperience'],
-    location: ['location'],
-    status: ['status'],
-    createdAt: ['createdAt'],
+    ...sameNamed(
+      'title',
+      'description',
+      'requiredSkills',
+      'niceToHaveSkills',
+      'minYearsExperience',
+      'location',
+      'status',
+      'createdAt',
+    ),
     // Resolved from their own loaders by the job's id.
     applications: [],
     pipeline: [],
@@ -37,8 +39,7 @@ export const APPLICATION_READS = readTable<ApplicationDoc>()({
     id: ['_id'],
     job: ['jobId'],
     candidate: ['candidateId'],
-    stage: ['stage'],
-    createdAt: ['createdAt'],
+    ...sameNamed('stage', 'createdAt'),
   } satisfies Record<keyof Omit<Application, '__typename'>, readonly (keyof ApplicationDoc)[]>,
 });
 

@@ -1,4 +1,4 @@
-import { readTable, type ReadOf } from '../../../shared/graphql/projection';
+import { readTable, sameNamed, type ReadOf } from '../../../shared/graphql/projection';
 import type { Assessment } from '../generated/resolvers-types';
 import type { AssessmentDoc } from './model';
 
@@ -15,16 +15,18 @@ export const ASSESSMENT_READS = readTable<AssessmentDoc>()({
     id: ['_id'],
     candidate: ['candidateId'],
     job: ['jobId'],
-    status: ['status'],
     progress: ['steps'],
-    steps: ['steps'],
-    score: ['score'],
-    recommendation: ['recommendation'],
-    summary: ['summary'],
-    error: ['error'],
-    createdAt: ['createdAt'],
-    startedAt: ['startedAt'],
-    completedAt: ['completedAt'],
+    ...sameNamed(
+      'status',
+      'steps',
+      'score',
+      'recommendation',
+      'summary',
+      'error',
+      'createdAt',
+      'startedAt',
+      'completedAt',
+    ),
   } satisfies Record<keyof Omit<Assessment, '__typename'>, readonly (keyof AssessmentDoc)[]>,
 });
 

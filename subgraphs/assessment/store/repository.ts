@@ -100,7 +100,7 @@ export class AssessmentRepository {
 
   /**
    * The newest `first` assessments of each parent, in one aggregate; `field` is candidateId or
-   * jobId, and is read whatever `projection` (as for byIds) says, since the answer is grouped by it.
+   * jobId, read whatever `projection` (as for byIds) says (newestPerKey adds it).
    */
   async byParents(
     field: 'candidateId' | 'jobId',
@@ -111,8 +111,7 @@ export class AssessmentRepository {
   ): Promise<Map<string, AssessmentRead[]>> {
     const filter: Filter<AssessmentDoc> = status ? { status } : {};
     const ids = parentIds.map((id) => new ObjectId(id));
-    const read = projection ? { ...projection, [field]: 1 } : SUMMARY.projection;
-    const rows = await this.scoped.newestPerKey(field, ids, filter, first, read);
+    const rows = await this.scoped.newestPerKey(field, ids, filter, first, projection ?? SUMMARY.projection);
     const by = new Map<string, AssessmentRead[]>();
     for (const r of rows) by.set(r[field].toHexString(), [...(by.get(r[field].toHexString()) ?? []), r]);
     return by;
