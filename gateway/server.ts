@@ -43,6 +43,10 @@ export interface RunningGateway {
   metricsUrl: string;
   /** Subscriptions open on this gateway. */
   openSubscriptions(): number;
+  /** Tenants' sockets to subgraphs for subscriptions: one per subgraph and tenant with subscriptions open. */
+  upstreamSockets(): number;
+  /** Upstream subscriptions shared by identical live-only subscriptions of one tenant. */
+  sharedStreams(): number;
   close(): Promise<void>;
 }
 
@@ -154,6 +158,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     metrics,
     metricsUrl: metricsServer.url,
     openSubscriptions: () => ws.openSubscriptions(),
+    upstreamSockets: () => ws.upstreamSockets(),
+    sharedStreams: () => executor.sharedStreams,
     close,
   };
 }

@@ -9,7 +9,7 @@ import type { Admission } from '../cost/demand-control';
 import type { Federation } from '../execution/federation';
 import { SubscriptionExecutor } from './subscription-executor';
 import { subscriptionMetrics } from './subscription-metrics';
-import { serveGatewaySubscriptions, upstreamClient } from './subscription-server';
+import { serveGatewaySubscriptions } from './subscription-server';
 
 const wsUrl = (federation: Federation, name: string) => federation.subgraphUrl(name).replace(/^http/, 'ws');
 
@@ -24,7 +24,6 @@ export function subscriptionExecutor(
     supergraphSdl,
     services: federation.services,
     log,
-    connect: (name, authorization, requestId) => upstreamClient(wsUrl(federation, name), authorization, requestId),
     maxQueued: config.SUBSCRIPTION_MAX_QUEUED_EVENTS,
   });
 }

@@ -15,13 +15,13 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
-import type { Client } from 'graphql-ws';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../shared/logger';
 import type { GatewayContext } from '../context';
 import { boundedUpstream } from './push-iterator';
 import { SharedStream } from './shared-stream';
+import type { Upstream } from './upstream-pool';
 
 /** What the executor needs of the caller's connection: its token and an upstream client per subgraph. */
 export interface SubscriptionCaller {
@@ -32,8 +32,11 @@ export interface SubscriptionCaller {
    * subscriptions may share one upstream stream. Undefined: never shared.
    */
   shareKey?: string;
-  /** The graphql-ws client to a subgraph for this connection. */
-  upstream(serviceName: string): Client;
+  /**
+   * A graphql-ws client to a subgraph for this caller: its tenant's shared socket when it has a
+   * share key, else its connection's own. Each subscribe on it carries the caller's token.
+   */
+  upstream(serviceName: string): Upstream;
 }
 
 const PRIMARY = '__subscription_event';
@@ -64,11 +67,6 @@ export interface SubscriptionExecutorOptions {
   services: ServiceMap;
   /** Where upstream failures are logged. Required. */
   log: Logger;
-  /**
-   * Opens a graphql-ws client to a subgraph with a caller's token, for streams shared by several
-   * connections (a connection's own streams use its own clients). Required.
-   */
-  connect: (service: string, authorization: string | undefined, requestId: string) => Client;
   /** Events one subscription may have waiting at the gateway (SUBSCRIPTION_MAX_QUEUED_EVENTS); default 1000. */
   maxQueued?: number;
 }
@@ -83,14 +81,12 @@ export class SubscriptionExecutor {
 
   private readonly services: ServiceMap;
   private readonly log: Logger;
-  private readonly connect: SubscriptionExecutorOptions['connect'];
   private readonly maxQueued: number;
 
   constructor(opts: SubscriptionExecutorOptions) {
     const { supergraphSdl } = opts;
     this.services = opts.services;
     this.log = opts.log;
-    this.connect = opts.connect;
     this.maxQueued = opts.maxQueued ?? 1000;
     const supergraph = Supergraph.build(supergraphSdl);
     this.apiSchema = supergraph.apiSchema();
@@ -127,21 +123,16 @@ export class SubscriptionExecutor {
     const live = liveOnly(node.primary.operation);
     if (!caller.shareKey || !live) {
       let upstream: AsyncIterator<unknown> | undefined;
-      const gen = this.stream(
-        caller,
-        caller.upstream(node.primary.serviceName),
-        node,
-        document,
-        variables,
-        operationName,
-        (it) => {
-          upstream = it;
-        },
-      );
+      const lent = caller.upstream(node.primary.serviceName);
+      const gen = this.stream(caller, lent, node, document, variables, operationName, (it) => {
+        upstream = it;
+      });
       return {
         next: () => gen.next(),
         return: async () => {
           await upstream?.return?.(undefined);
+          // A generator returned before its first next() never runs its finally.
+          lent.release();
           return gen.return(undefined);
         },
         throw: (err: unknown) => gen.throw(err),
@@ -153,24 +144,26 @@ export class SubscriptionExecutor {
     const key = `${caller.shareKey}\n${operationName ?? ''}\n${print(document)}\n${JSON.stringify(variables)}`;
     let shared = this.shared.get(key);
     if (!shared) {
-      const client = this.connect(node.primary.serviceName, caller.authorization, caller.requestId);
-      // Entity fetches of a shared stream go with a current subscriber's token, not the opener's.
+      const lent = caller.upstream(node.primary.serviceName);
+      // Entity fetches of a shared stream go with a current subscriber's token, not the opener's
+      // (the opener's until the stream exists: it starts reading inside its own constructor).
+      const made: { stream?: SharedStream } = {};
       const current: SubscriptionCaller = {
         ...caller,
         get authorization() {
-          return created.authorization() ?? caller.authorization;
+          return made.stream?.authorization() ?? caller.authorization;
         },
       };
-      const created: SharedStream = new SharedStream({
-        source: this.stream(current, client, node, document, variables, operationName),
-        stop: () => void client.dispose(),
+      const created = new SharedStream({
+        source: this.stream(current, lent, node, document, variables, operationName),
+        stop: () => lent.release(),
         onIdle: () => {
-          if (this.shared.get(key) === created) this.shared.delete(key);
+          if (this.shared.get(key) === made.stream) this.shared.delete(key);
         },
         maxQueued: this.maxQueued,
       });
-      shared = created;
-      this.shared.set(key, shared);
+      made.stream = shared = created;
+      this.shared.set(key, created);
     }
     return shared.join(caller.authorization);
   }
@@ -180,9 +173,10 @@ export class SubscriptionExecutor {
     return this.shared.size;
   }
 
+  /** Runs the plan for each event of the primary subscription; releases `lent` when it ends. */
   private async *stream(
     caller: SubscriptionCaller,
-    client: Client,
+    lent: Upstream,
     node: SubscriptionNode,
     document: DocumentNode,
     variables: Record<string, unknown>,
@@ -194,9 +188,16 @@ export class SubscriptionExecutor {
       (primary.variableUsages ?? []).filter((v) => v in variables).map((v) => [v, variables[v]]),
     );
     const operationContext = buildOperationContext({ schema: this.schema, operationDocument: document, operationName });
+    // The subgraph runs the operation as this caller (token and request id per subscribe), since
+    // the socket may be its tenant's, shared with other callers.
     const upstream = boundedUpstream(
-      client,
-      { query: primary.operation, variables: primaryVars, operationName: primary.operationName },
+      lent.client,
+      {
+        query: primary.operation,
+        variables: primaryVars,
+        operationName: primary.operationName,
+        extensions: { authorization: caller.authorization, 'x-request-id': caller.requestId },
+      },
       this.maxQueued,
     );
     onUpstream?.(upstream);
@@ -241,6 +242,7 @@ export class SubscriptionExecutor {
       }
     } finally {
       await upstream.return();
+      lent.release();
     }
   }
 }

@@ -5,6 +5,8 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { actingTenant, type Principal, type TokenVerifier } from '../../shared/auth';
 import { ErrorCode, errors } from '../../shared/errors';
+import { closeOnce } from '../../shared/graphql/close';
+import { documentCache } from '../../shared/graphql/document-cache';
 import { serveGraphqlWs, type WsCaller } from '../../shared/graphql/ws';
 import type { Logger } from '../../shared/logger';
 import type { SubscriptionCaller, SubscriptionExecutor } from './subscription-executor';
@@ -12,6 +14,7 @@ import { endAtTokenExpiry } from './token-lifetime';
 import type { Admission } from '../cost/demand-control';
 import type { GatewayContext } from '../context';
 import type { DropReason } from './subscription-metrics';
+import { UpstreamPool, type Upstream } from './upstream-pool';
 
 /** Close code for a client that does not read its events fast enough; it should resume with afterSeq. */
 export const SLOW_CONSUMER_CLOSE = 4008;
@@ -37,26 +40,15 @@ interface Connection extends WsCaller {
   slots: Set<Slot>;
 }
 
-/** A graphql-ws client to a subgraph, authenticated as the caller. */
-export function upstreamClient(url: string, authorization: string | undefined, requestId: string): Client {
+/** A graphql-ws client to a subgraph whose connection_init sends what `params` gives (a caller's token and request id). */
+export function upstreamClient(url: string, params: () => Record<string, unknown>): Client {
   return createClient({
     url,
     webSocketImpl: WebSocket,
-    connectionParams: { authorization, 'x-request-id': requestId },
+    connectionParams: params,
     lazy: true,
     retryAttempts: 0,
     keepAlive: 10_000,
-  });
-}
-
-/** The error as it is, with a contract code unless it has one. */
-function withCode(err: GraphQLError, code: string): GraphQLError {
-  if (err.extensions?.code) return err;
-  return new GraphQLError(err.message, {
-    nodes: err.nodes,
-    source: err.source,
-    positions: err.positions,
-    extensions: { ...err.extensions, code },
   });
 }
 
@@ -88,7 +80,7 @@ export function serveGatewaySubscriptions(opts: {
   onDrop?: (reason: DropReason) => void;
   /** Largest graphql-ws message accepted (BODY_LIMIT_BYTES, as for HTTP). */
   maxPayload: number;
-}): { close(): Promise<void>; openSubscriptions(): number } {
+}): { close(): Promise<void>; openSubscriptions(): number; upstreamSockets(): number } {
   const { executor, verifier, limits, log } = opts;
   const perTenant = new Map<string, number>();
   let open = 0;
@@ -119,14 +111,18 @@ export function serveGatewaySubscriptions(opts: {
     else perTenant.delete(slot.tenant);
   };
 
-  const upstream = (conn: Connection, service: string): Client => {
+  const pool = new UpstreamPool((service, params) => upstreamClient(opts.subgraphWsUrl(service), params));
+  /** A connection's own socket to a subgraph, for a caller no tenant's socket may carry. */
+  const own = (conn: Connection, service: string): Upstream => {
     let client = conn.upstreams.get(service);
     if (!client) {
-      client = upstreamClient(opts.subgraphWsUrl(service), conn.authorization, conn.requestId);
+      const params = { authorization: conn.authorization, 'x-request-id': conn.requestId };
+      client = upstreamClient(opts.subgraphWsUrl(service), () => params);
       conn.upstreams.set(service, client);
     }
-    return client;
+    return { client, release: () => undefined };
   };
+  const documentOf = documentCache({ schema: executor.schema, parse: opts.parse, validate: opts.validate });
 
   const server = serveGraphqlWs<Connection>({
     http: opts.http,
@@ -150,14 +146,8 @@ export function serveGatewaySubscriptions(opts: {
         try {
           const principal = await tools.reverify(conn);
           await opts.beforeSubscribe(principal, conn.authorization, conn.requestId);
-          let document: DocumentNode;
-          try {
-            document = opts.parse(payload.query);
-          } catch (err) {
-            return refuse(withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED'));
-          }
-          const invalid = opts.validate(executor.schema, document);
-          if (invalid.length) return refuse(invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')));
+          const document = documentOf(payload.query);
+          if (Array.isArray(document)) return refuse(document);
           const operationName = payload.operationName ?? undefined;
           if (!getOperationAST(document, operationName))
             return refuse(
@@ -186,13 +176,14 @@ export function serveGatewaySubscriptions(opts: {
       },
       subscribe: (args) => {
         const { conn, slot } = args.contextValue as { conn: Connection; slot: Slot };
-        // Shared per tenant only for a caller reading its own tenant's events.
-        const own = actingTenant(conn.principal, 'read', 'null');
+        // Shared per tenant (streams and sockets) only for a caller reading its own tenant's events.
+        const tenant = actingTenant(conn.principal, 'read', 'null');
+        const shareKey = tenant ? `tenant:${tenant.toHexString()}` : undefined;
         const caller: SubscriptionCaller = {
           requestId: conn.requestId,
           authorization: conn.authorization,
-          upstream: (s) => upstream(conn, s),
-          shareKey: own ? `tenant:${own.toHexString()}` : undefined,
+          upstream: (s) => (shareKey ? pool.acquire(s, shareKey, conn.authorization, conn.requestId) : own(conn, s)),
+          shareKey,
         };
         let source: AsyncIterableIterator<ExecutionResult>;
         try {
@@ -245,7 +236,18 @@ export function serveGatewaySubscriptions(opts: {
     }),
   });
 
-  return { openSubscriptions: () => open, close: server.close };
+  return {
+    openSubscriptions: () => open,
+    upstreamSockets: () => pool.size,
+    // The clients' sockets first, so their subscriptions give their upstreams back; then the rest.
+    close: closeOnce(async () => {
+      try {
+        await server.close();
+      } finally {
+        await pool.close();
+      }
+    }),
+  };
 }
 
 /** A subscription sent over HTTP gets a clear 400 pointing to graphql-ws, not the gateway's 500. */

@@ -1,10 +1,12 @@
 import type { Server } from 'node:http';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, validate, type GraphQLSchema } from 'graphql';
 import type { Context, ServerOptions } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal, TokenVerifier } from '../auth';
+import { errors } from '../errors';
 import { closeOnce } from './close';
+import { documentCache } from './document-cache';
 import { requestIdOf } from './context';
 
 /** The graphql-ws connection_init payload: `{ authorization: "Bearer …", "x-request-id"?: … }`. */
@@ -89,8 +91,11 @@ export function serveGraphqlWs<C extends WsCaller>(opts: WsServerOptions<C>): { 
 }
 
 /**
- * A subgraph's subscriptions: each operation's token is checked again, then it runs with a
- * context built as for an HTTP request with the connection's token and request id.
+ * A subgraph's subscriptions. A gateway multiplexes many callers' subscriptions over one socket per
+ * tenant, so each subscribe may carry its caller's own token and request id in its `extensions`
+ * (the same keys as connection_init): that token is verified, refused if it is a service's, and
+ * the operation runs as that caller; without one it runs as the connection. Texts are parsed and
+ * validated once (documentCache).
  */
 export function serveSubgraphSubscriptions(
   http: Server,
@@ -98,21 +103,40 @@ export function serveSubgraphSubscriptions(
   verifier: TokenVerifier,
   context: (caller: WsCaller) => Promise<unknown>,
 ): { close(): Promise<void> } {
+  const documentOf = documentCache({ schema, parse, validate });
   return serveGraphqlWs({
     http,
     verifier,
     connection: (caller) => caller,
     options: (tools) => ({
       schema,
-      onSubscribe: async (ctx) => {
+      onSubscribe: async (ctx, _id, payload) => {
+        const conn = tools.of(ctx);
+        let caller: WsCaller = conn;
         try {
-          await tools.reverify(tools.of(ctx));
+          const own = authorizationOf(payload.extensions ?? undefined);
+          if (own === undefined) await tools.reverify(conn);
+          else {
+            const principal = await verifier.verify(own);
+            if (principal.service)
+              throw errors.unauthenticated('subscriptions are for users; a service token reads over HTTP');
+            const given = payload.extensions?.['x-request-id'];
+            const requestId = requestIdOf({ 'x-request-id': typeof given === 'string' ? given : undefined });
+            caller = { authorization: own, principal, requestId };
+          }
         } catch (err) {
           return [err instanceof GraphQLError ? err : new GraphQLError(String(err))];
         }
-        return undefined;
+        const document = documentOf(payload.query);
+        if (Array.isArray(document)) return document;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: await context(caller),
+        };
       },
-      context: (ctx) => context(tools.of(ctx)),
     }),
   });
 }

@@ -62,7 +62,15 @@ export class FakeLlm {
     res.once('close', () => {
       if (!answered) this.abandoned.push({ agent, at: Date.now() });
     });
-    await new Promise((r) => setTimeout(r, mode === 'slow' ? this.slowMs : this.latencyMs));
+    // A caller that gives up ends the wait too, so no timer outlives the request (or the test).
+    await new Promise<void>((r) => {
+      const timer = setTimeout(r, mode === 'slow' ? this.slowMs : this.latencyMs);
+      res.once('close', () => {
+        clearTimeout(timer);
+        r();
+      });
+    });
+    if (res.destroyed) return;
     let status = 200;
     let payload: unknown;
     if (mode === 'error500') {

@@ -181,8 +181,8 @@ export class Collection {
     const id = hashKey(doc._id);
     const slot = this.slots.get(id);
     for (const index of this.indexes.values()) {
-      if (slot) index.remove(id);
-      index.add(doc, id);
+      if (slot) index.update(doc, id);
+      else index.add(doc, id);
     }
     if (slot) slot.doc = doc;
     else this.slots.set(id, { doc, rid: this.nextRid++ });
@@ -195,10 +195,7 @@ export class Collection {
     if (!slot) throw new ServerError(CODES.InternalError, `no document with _id ${id} to replace`);
     this.validate(next);
     for (const index of this.indexes.values()) index.checkUnique(next, id, this.ns);
-    for (const index of this.indexes.values()) {
-      index.remove(id);
-      index.add(next, id);
-    }
+    for (const index of this.indexes.values()) index.update(next, id);
     slot.doc = next;
     this.journal.record({ op: 'put', db: this.db, coll: this.name, doc: next });
   }

@@ -25,6 +25,18 @@ const MAX_LOOKUP_KEYS = 1000;
  * A secondary index kept as hash maps, one per key prefix, so an equality on the leading fields
  * finds its documents without a scan. Ranges and sorts are answered by the caller's scan.
  */
+/** Each key combination's prefixes as `width SEP prefix` entries: what a document is indexed under. */
+function flatKeys(combos: string[][]): string[] {
+  const flat: string[] = [];
+  for (const combo of combos)
+    for (let j = 0; j < combo.length; j++) flat.push(`${j}${SEP}${combo.slice(0, j + 1).join(SEP)}`);
+  return flat;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
 export class Index {
   readonly fields: string[][];
   private readonly prefixes: Map<string, Set<string>>[];
@@ -117,17 +129,32 @@ export class Index {
   }
 
   add(doc: Doc, id: string): void {
-    const combos = this.keys(doc);
+    this.addKeys(doc, id, this.keys(doc));
+  }
+
+  /**
+   * Re-indexes a changed document, touching nothing when its keys did not change: most updates
+   * (a run's checkpoint, say) change fields no index holds, and removing and adding the same keys
+   * cost as much as the update itself.
+   */
+  update(next: Doc, id: string): void {
+    const combos = this.keys(next);
+    const old = this.keysOf.get(id);
+    if (combos === null ? old === undefined : old !== undefined && sameList(old, flatKeys(combos))) return;
+    this.remove(id);
+    this.addKeys(next, id, combos);
+  }
+
+  private addKeys(doc: Doc, id: string, combos: string[][] | null): void {
     if (!combos) return;
-    const flat: string[] = [];
-    for (const combo of combos) {
-      for (let j = 0; j < combo.length; j++) {
-        const k = combo.slice(0, j + 1).join(SEP);
-        flat.push(`${j}${SEP}${k}`);
-        let set = this.prefixes[j]!.get(k);
-        if (!set) this.prefixes[j]!.set(k, (set = new Set()));
-        set.add(id);
-      }
+    const flat = flatKeys(combos);
+    for (const entry of flat) {
+      const cut = entry.indexOf(SEP);
+      const j = Number(entry.slice(0, cut));
+      const k = entry.slice(cut + 1);
+      let set = this.prefixes[j]!.get(k);
+      if (!set) this.prefixes[j]!.set(k, (set = new Set()));
+      set.add(id);
     }
     this.keysOf.set(id, flat);
     this.addOrdered(doc, id, combos);
