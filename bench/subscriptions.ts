@@ -18,7 +18,8 @@ import { TEST_ENV, TEST_JWT_SECRET } from '../test/support/secrets';
 /**
  * Subscriptions on one gateway: N subscribers (a separate process of graphql-ws clients) of
  * `assessmentEvents` (one tenant, every subscriber gets every event) and of per-run
- * `assessmentProgress` (one assessment each). Events are recorded as workers record them (appended
+ * `assessmentProgress` (one assessment each, then ten subscribers on each run, as a run's page
+ * open on a team's screens). Events are recorded as workers record them (appended
  * to the run's log in MongoDB, then to the tenant's Redis stream), each stamped with its time;
  * subscribers measure that time → receipt. The tenant's plan allows any rate (unlimitedTenant). Memory per idle
  * subscription and CPU per 1000 delivered events are measured in the process serving the gateway
@@ -27,6 +28,12 @@ import { TEST_ENV, TEST_JWT_SECRET } from '../test/support/secrets';
 const SIZES = [1000, 5000];
 const ROUNDS = 10;
 const PER_RUN_BATCH = 200;
+/** What is measured: a subscription, and how many subscribers each run (or the tenant) has. */
+const MODES: Array<[mode: 'assessmentEvents' | 'assessmentProgress', viewers: number]> = [
+  ['assessmentEvents', 1],
+  ['assessmentProgress', 1],
+  ['assessmentProgress', 10],
+];
 const CLIENTS = resolve(__dirname, 'subscription-clients.ts');
 
 function heap(): number {
@@ -96,7 +103,7 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
         }),
       );
     };
-    for (const mode of ['assessmentEvents', 'assessmentProgress'] as const) {
+    for (const [mode, viewers] of MODES) {
       for (const n of sizes) {
         const child = fork(CLIENTS, [], { execArgv: ['--import', 'tsx'], stdio: 'ignore' });
         try {
@@ -107,8 +114,9 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
             mode === 'assessmentEvents'
               ? 'subscription { assessmentEvents { seq type at assessment { id status } } }'
               : 'subscription($id: ID!) { assessmentProgress(id: $id) { seq type at assessment { id status } } }';
-          const variables =
-            mode === 'assessmentEvents' ? [{}] : docs.slice(0, n).map((d) => ({ id: d._id.toHexString() }));
+          // Per run: n / viewers runs, each with `viewers` subscribers (the clients take them in turn).
+          const runs = docs.slice(0, n / viewers);
+          const variables = mode === 'assessmentEvents' ? [{}] : runs.map((d) => ({ id: d._id.toHexString() }));
           await ask(child, { kind: 'open', url: stack.gateway.url, token, n, query, variables }, 'ready');
           await new Promise((r) => setTimeout(r, 1000));
           const perSub = (heap() - before) / n;
@@ -117,14 +125,11 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
           for (let round = 1; round <= ROUNDS; round++) {
             // assessmentEvents: one event reaches all n. Per-run: PER_RUN_BATCH of the n runs get an
             // event each round (a steady PER_RUN_BATCH / 0.4 s events per second across the runs).
+            const every = Math.ceil(n / PER_RUN_BATCH);
             const targets =
-              mode === 'assessmentEvents'
-                ? [docs[0]!]
-                : docs
-                    .slice(0, n)
-                    .filter((_, i) => i % Math.ceil(n / PER_RUN_BATCH) === round % Math.ceil(n / PER_RUN_BATCH));
+              mode === 'assessmentEvents' ? [docs[0]!] : runs.filter((_, i) => i % every === round % every);
             await publish(targets);
-            published += mode === 'assessmentEvents' ? n : targets.length;
+            published += mode === 'assessmentEvents' ? n : targets.length * viewers;
             await new Promise((r) => setTimeout(r, 400));
           }
           await new Promise((r) => setTimeout(r, 2000));
@@ -138,7 +143,7 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
           if (failed) throw new Error(`${failed} of ${n} ${mode} subscriptions ended in an error: ${firstError}`);
           const cpuMs = (cpu.user + cpu.system) / 1000;
           rows.push([
-            mode,
+            viewers > 1 ? `${mode}, ${viewers} viewers a run` : mode,
             n,
             `${received}/${published}`,
             fmt(percentile(latencies, 50)),

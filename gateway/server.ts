@@ -45,8 +45,10 @@ export interface RunningGateway {
   openSubscriptions(): number;
   /** Tenants' sockets to subgraphs for subscriptions: one per subgraph and tenant with subscriptions open. */
   upstreamSockets(): number;
-  /** Upstream subscriptions shared by identical live-only subscriptions of one tenant. */
+  /** Upstream subscriptions shared by several subscribers of one tenant (tenant-wide, or of one run). */
   sharedStreams(): number;
+  /** Subscriptions open on subgraphs for this gateway's subscribers, each shared one counted once. */
+  upstreamSubscriptions(): number;
   close(): Promise<void>;
 }
 
@@ -160,6 +162,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     openSubscriptions: () => ws.openSubscriptions(),
     upstreamSockets: () => ws.upstreamSockets(),
     sharedStreams: () => executor.sharedStreams,
+    upstreamSubscriptions: () => executor.upstreamSubscriptions,
     close,
   };
 }

@@ -103,3 +103,43 @@ export function boundedUpstream(
   });
   return it;
 }
+
+/** The source without its first result. */
+export async function* dropFirst<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  let first = true;
+  for await (const r of source) {
+    if (!first) yield r;
+    first = false;
+  }
+}
+
+/** The iterator, calling `done` once when it ends: exhausted, failed or returned. */
+export function whenDone<T>(it: AsyncIterableIterator<T>, done: () => void): AsyncIterableIterator<T> {
+  let called = false;
+  const once = (): void => {
+    if (!called) {
+      called = true;
+      done();
+    }
+  };
+  return {
+    next: async () => {
+      try {
+        const r = await it.next();
+        if (r.done) once();
+        return r;
+      } catch (err) {
+        once();
+        throw err;
+      }
+    },
+    return: async () => {
+      once();
+      return (await it.return?.()) ?? { value: undefined, done: true };
+    },
+    throw: (err: unknown) => it.throw?.(err) ?? Promise.reject(err),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}

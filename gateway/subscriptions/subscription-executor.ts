@@ -19,9 +19,10 @@ import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interf
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../shared/logger';
 import type { GatewayContext } from '../context';
-import { boundedUpstream } from './push-iterator';
 import { SharedStream } from './shared-stream';
 import type { Upstream } from './upstream-pool';
+import { boundedUpstream, dropFirst, whenDone } from './push-iterator';
+import { joinRun, liveOnly, perRunPrimary, SEQ_KEY, type PerRunPrimary, type RunJoiner } from './stream-sharing';
 
 /** What the executor needs of the caller's connection: its token and an upstream client per subgraph. */
 export interface SubscriptionCaller {
@@ -41,17 +42,6 @@ export interface SubscriptionCaller {
 
 const PRIMARY = '__subscription_event';
 const PLAN_CACHE_SIZE = 500;
-/**
- * Subscription fields that, called without arguments, only stream live events, so late joiners
- * can share a stream (with `after`, each subscriber has its own backlog).
- */
-const LIVE_ONLY = new Set(['assessmentEvents']);
-
-/** Whether a subgraph subscription operation is a live-only field called without arguments. */
-function liveOnly(operation: string): boolean {
-  const m = /\{\s*(?:\w+\s*:\s*)?(\w+)\s*(\()?/.exec(operation);
-  return !!m && LIVE_ONLY.has(m[1]!) && !m[2];
-}
 
 /**
  * Federated subscriptions. Apollo's query planner plans the operation: for a subscription it gives
@@ -71,13 +61,36 @@ export interface SubscriptionExecutorOptions {
   maxQueued?: number;
 }
 
+/** A subscription operation as planned, once per text. */
+interface Planned {
+  node: SubscriptionNode;
+  /** Set for a per-run subscription (its primary asks for each event's seq). */
+  perRun: PerRunPrimary | null;
+  /** Operation name and printed text: what identifies it. */
+  text: string;
+  document: DocumentNode;
+  operationName: string | undefined;
+  /** Built at its first event, then reused by every subscription of this text. */
+  operationContext?: ReturnType<typeof buildOperationContext>;
+}
+
+/** The subscribers of one run with one selection, and their shared stream once there are two. */
+interface RunShare {
+  joiners: Map<RunJoiner, string | undefined>;
+  live?: SharedStream;
+}
+
 export class SubscriptionExecutor {
   private readonly apiSchema: Schema;
   readonly schema: GraphQLSchema;
   private readonly supergraphSchema: GraphQLSchema;
   private readonly planner: QueryPlanner;
-  private readonly plans = new LRUCache<string, SubscriptionNode>({ max: PLAN_CACHE_SIZE });
+  private readonly plans = new LRUCache<string, Planned>({ max: PLAN_CACHE_SIZE });
   private readonly shared = new Map<string, SharedStream>();
+  private readonly runs = new Map<string, RunShare>();
+  /** Each per-run result's event seq, read from the subgraph's event before it is shaped away. */
+  private readonly seqs = new WeakMap<ExecutionResult, number>();
+  private openUpstreams = 0;
 
   private readonly services: ServiceMap;
   private readonly log: Logger;
@@ -96,7 +109,7 @@ export class SubscriptionExecutor {
   }
 
   /** Plans an operation (cached by its text: dashboards open the same subscription many times). */
-  plan(document: DocumentNode, operationName: string | undefined): SubscriptionNode {
+  plan(document: DocumentNode, operationName: string | undefined): Planned {
     const key = `${operationName ?? ''}\n${print(document)}`;
     const cached = this.plans.get(key);
     if (cached) return cached;
@@ -104,13 +117,20 @@ export class SubscriptionExecutor {
     const plan = this.planner.buildQueryPlan(operation);
     if (plan.node?.kind !== 'Subscription')
       throw new GraphQLError('expected a subscription operation', { extensions: { code: 'BAD_USER_INPUT' } });
-    this.plans.set(key, plan.node);
-    return plan.node;
+    const perRun = perRunPrimary(plan.node.primary.operation);
+    const node: SubscriptionNode = perRun
+      ? { ...plan.node, primary: { ...plan.node.primary, operation: perRun.operation } }
+      : plan.node;
+    const planned: Planned = { node, perRun, text: key, document, operationName };
+    this.plans.set(key, planned);
+    return planned;
   }
 
   /**
-   * Runs a subscription. Live-only ones (no per-subscriber snapshot or replay) with the same text,
-   * variables and share key share one upstream stream and one plan execution per event. The
+   * Runs a subscription. Of one tenant (share key), live-only ones with the same text and variables
+   * share one upstream stream and one plan execution per event; per-run ones of the same run and
+   * selection do too once a second subscriber comes, each starting on its own subscription
+   * (SNAPSHOT or replay) and moving to the shared one when it catches up (joinRun). The
    * iterator's return() closes the upstream at once, even between events.
    */
   subscribe(
@@ -119,75 +139,135 @@ export class SubscriptionExecutor {
     variables: Record<string, unknown>,
     operationName: string | undefined,
   ): AsyncIterableIterator<ExecutionResult> {
-    const node = this.plan(document, operationName);
-    const live = liveOnly(node.primary.operation);
-    if (!caller.shareKey || !live) {
-      let upstream: AsyncIterator<unknown> | undefined;
-      const lent = caller.upstream(node.primary.serviceName);
-      const gen = this.stream(caller, lent, node, document, variables, operationName, (it) => {
-        upstream = it;
-      });
-      return {
-        next: () => gen.next(),
-        return: async () => {
-          await upstream?.return?.(undefined);
-          // A generator returned before its first next() never runs its finally.
-          lent.release();
-          return gen.return(undefined);
-        },
-        throw: (err: unknown) => gen.throw(err),
-        [Symbol.asyncIterator]() {
-          return this;
-        },
-      };
-    }
-    const key = `${caller.shareKey}\n${operationName ?? ''}\n${print(document)}\n${JSON.stringify(variables)}`;
+    const planned = this.plan(document, operationName);
+    if (caller.shareKey && planned.perRun) return this.joinRun(caller, planned, variables);
+    if (!caller.shareKey || !liveOnly(planned.node.primary.operation)) return this.own(caller, planned, variables);
+    const key = `${caller.shareKey}\n${planned.text}\n${JSON.stringify(variables)}`;
     let shared = this.shared.get(key);
     if (!shared) {
-      const lent = caller.upstream(node.primary.serviceName);
-      // Entity fetches of a shared stream go with a current subscriber's token, not the opener's
-      // (the opener's until the stream exists: it starts reading inside its own constructor).
-      const made: { stream?: SharedStream } = {};
-      const current: SubscriptionCaller = {
-        ...caller,
-        get authorization() {
-          return made.stream?.authorization() ?? caller.authorization;
-        },
-      };
-      const created = new SharedStream({
-        source: this.stream(current, lent, node, document, variables, operationName),
-        stop: () => lent.release(),
-        onIdle: () => {
-          if (this.shared.get(key) === made.stream) this.shared.delete(key);
-        },
-        maxQueued: this.maxQueued,
+      const created = this.openShared(caller, planned, variables, false, () => {
+        if (this.shared.get(key) === created) this.shared.delete(key);
       });
-      made.stream = shared = created;
-      this.shared.set(key, created);
+      this.shared.set(key, (shared = created));
     }
     return shared.join(caller.authorization);
   }
 
-  /** Upstream streams currently shared (for tests and metrics). */
+  /** A subscription of the caller's own, on its own upstream subscription. */
+  private own(
+    caller: SubscriptionCaller,
+    planned: Planned,
+    variables: Record<string, unknown>,
+  ): AsyncIterableIterator<ExecutionResult> {
+    let upstream: AsyncIterator<unknown> | undefined;
+    const lent = caller.upstream(planned.node.primary.serviceName);
+    const gen = this.stream(caller, lent, planned, variables, (it) => {
+      upstream = it;
+    });
+    return {
+      next: () => gen.next(),
+      return: async () => {
+        await upstream?.return?.(undefined);
+        // A generator returned before its first next() never runs its finally.
+        lent.release();
+        return gen.return(undefined);
+      },
+      throw: (err: unknown) => gen.throw(err),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /**
+   * One upstream subscription for several subscribers. Its entity fetches go with a current
+   * subscriber's token, not the opener's (the opener's until the stream exists: it starts reading
+   * inside its own constructor). `skipFirst` drops its first result: a per-run stream's own SNAPSHOT.
+   */
+  private openShared(
+    caller: SubscriptionCaller,
+    planned: Planned,
+    variables: Record<string, unknown>,
+    skipFirst: boolean,
+    onIdle: () => void,
+  ): SharedStream {
+    const lent = caller.upstream(planned.node.primary.serviceName);
+    const made: { stream?: SharedStream } = {};
+    const current: SubscriptionCaller = {
+      ...caller,
+      get authorization() {
+        return made.stream?.authorization() ?? caller.authorization;
+      },
+    };
+    const source = this.stream(current, lent, planned, variables);
+    made.stream = new SharedStream({
+      source: skipFirst ? dropFirst(source) : source,
+      stop: () => lent.release(),
+      onIdle,
+      maxQueued: this.maxQueued,
+    });
+    return made.stream;
+  }
+
+  /** A per-run subscriber: its own subscription, joined to the run's shared stream when it has company. */
+  private joinRun(
+    caller: SubscriptionCaller,
+    planned: Planned,
+    variables: Record<string, unknown>,
+  ): AsyncIterableIterator<ExecutionResult> {
+    const from = planned.perRun!.fromVariable;
+    const common = Object.fromEntries(Object.entries(variables).filter(([k]) => k !== from));
+    const key = `${caller.shareKey}\n${planned.text}\n${JSON.stringify(common)}`;
+    let run = this.runs.get(key);
+    if (!run) this.runs.set(key, (run = { joiners: new Map() }));
+    const share = run;
+    const joiner = joinRun(this.own(caller, planned, variables), (r) => this.seqs.get(r), this.maxQueued);
+    share.joiners.set(joiner, caller.authorization);
+    if (share.joiners.size >= 2) {
+      if (!share.live) {
+        const created = this.openShared(caller, planned, common, true, () => {
+          if (share.live === created) share.live = undefined;
+        });
+        share.live = created;
+      }
+      for (const [j, authorization] of share.joiners) if (!j.attached) j.attach(share.live.join(authorization));
+    }
+    return whenDone(joiner.iterator, () => {
+      share.joiners.delete(joiner);
+      if (share.joiners.size === 0 && this.runs.get(key) === share) this.runs.delete(key);
+    });
+  }
+
+  /** Upstream streams currently shared, tenant-wide and per run (for tests and metrics). */
   get sharedStreams(): number {
-    return this.shared.size;
+    let runs = 0;
+    for (const r of this.runs.values()) if (r.live) runs++;
+    return this.shared.size + runs;
+  }
+
+  /** Subscriptions open on subgraphs for this gateway's subscribers, shared ones counted once (for tests and metrics). */
+  get upstreamSubscriptions(): number {
+    return this.openUpstreams;
   }
 
   /** Runs the plan for each event of the primary subscription; releases `lent` when it ends. */
   private async *stream(
     caller: SubscriptionCaller,
     lent: Upstream,
-    node: SubscriptionNode,
-    document: DocumentNode,
+    planned: Planned,
     variables: Record<string, unknown>,
-    operationName: string | undefined,
     onUpstream?: (it: AsyncIterator<unknown>) => void,
   ): AsyncGenerator<ExecutionResult> {
+    const { node, perRun, document, operationName } = planned;
     const primary = node.primary;
     const primaryVars = Object.fromEntries(
       (primary.variableUsages ?? []).filter((v) => v in variables).map((v) => [v, variables[v]]),
     );
-    const operationContext = buildOperationContext({ schema: this.schema, operationDocument: document, operationName });
+    const operationContext = (planned.operationContext ??= buildOperationContext({
+      schema: this.schema,
+      operationDocument: document,
+      operationName,
+    }));
     // The subgraph runs the operation as this caller (token and request id per subscribe), since
     // the socket may be its tenant's, shared with other callers.
     const upstream = boundedUpstream(
@@ -200,6 +280,7 @@ export class SubscriptionExecutor {
       },
       this.maxQueued,
     );
+    this.openUpstreams++;
     onUpstream?.(upstream);
     const eventFetch: FetchNode = {
       ...primary,
@@ -238,9 +319,13 @@ export class SubscriptionExecutor {
           this.supergraphSchema,
           this.apiSchema,
         );
-        yield { data: result.data, errors: result.errors, extensions: result.extensions };
+        const out: ExecutionResult = { data: result.data, errors: result.errors, extensions: result.extensions };
+        const seq = perRun && (event.data[perRun.responseKey] as Record<string, unknown> | null)?.[SEQ_KEY];
+        if (typeof seq === 'number') this.seqs.set(out, seq);
+        yield out;
       }
     } finally {
+      this.openUpstreams--;
       await upstream.return();
       lent.release();
     }

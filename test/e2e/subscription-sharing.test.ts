@@ -1,7 +1,10 @@
 import type { Client, ExecutionResult } from 'graphql-ws';
+import { ObjectId } from 'mongodb';
 import { ServiceTokens } from '../../shared/auth';
+import { createLogger } from '../../shared/logger';
 import { closeRedis, redisConnection } from '../../shared/redis';
-import { eventsDoorbell } from '../../subgraphs/assessment/events/relay';
+import { EventRelay, eventsDoorbell } from '../../subgraphs/assessment/events/relay';
+import { AssessmentRepository } from '../../subgraphs/assessment/store/repository';
 import { createCandidate, createJob } from '../support/graph-fixtures';
 import { runProgress } from '../support/queries';
 import { REAL_REDIS_URL, useRunHarness } from '../support/runs';
@@ -217,4 +220,85 @@ test("on the subgraph's socket a subscribe runs as the token it carries, verifie
   const smuggled = await raw<RunEvent>(gw, progress(runB, asB));
   expect(smuggled.events).toEqual([]);
   expect(codes(smuggled.errors)).toEqual(['NOT_FOUND']);
+});
+
+test('viewers of one run share one upstream once there are two; each gets every seq once, in order, from its own start', async () => {
+  const gw = h.t.stack.gateway;
+  const redis = redisConnection(REAL_REDIS_URL, 'worker');
+  const relay = new EventRelay({ redis, prefix: h.prefix, log: createLogger('test', 'silent') });
+  const repo = new AssessmentRepository(h.t.stack.subgraphs.assessment.db, new ObjectId(h.tenantId));
+  // The LLM agent answers only after the run is cancelled: the run's only events are those recorded here.
+  h.llm.latencyMs = 60_000;
+  try {
+    const id = (await h.start({ agents: ['llm-technical'] })).data!.startAssessment.id;
+    await waitFor(async () => h.llm.received.length > 0, 10_000, 'the LLM step to start');
+    /** An event recorded as a worker records one: in MongoDB, then relayed. */
+    const record = async () => {
+      const out = await repo.transition(new ObjectId(id), () => ({ events: [{ type: 'STEP_RETRYING' }] }));
+      await relay.publish(out!.doc, out!.events);
+      return out!.doc.eventSeq;
+    };
+    const viewer = async (i: number, variables: Record<string, unknown>) =>
+      collect<RunEvent>(connect(gw.url, await h.t.token('viewer', h.tenantId, `viewer-${i}`)), PROGRESS, {
+        id,
+        ...variables,
+      });
+    const has = (s: Collected<RunEvent>, seq: number) => s.events.some((e) => e.assessmentProgress.seq === seq);
+    /** Records events until every viewer has the last one and only the shared upstream remains. */
+    const settle = async (subs: Array<Collected<RunEvent>>) =>
+      waitFor(
+        async () => {
+          const seq = await record();
+          await waitFor(async () => subs.every((s) => has(s, seq)), 10_000, `every viewer to get seq ${seq}`);
+          return gw.upstreamSubscriptions() === 1;
+        },
+        15_000,
+        'the viewers to move to the shared stream',
+      );
+
+    const a = await viewer(1, {});
+    await waitFor(async () => a.events.length > 0, 5000, "the first viewer's SNAPSHOT");
+    expect(gw.sharedStreams()).toBe(0);
+    const b = await viewer(2, {});
+    await waitFor(async () => b.events.length > 0, 5000, "the second viewer's SNAPSHOT");
+    expect(gw.sharedStreams()).toBe(1);
+    await settle([a, b]);
+    // Late joiners: one from a SNAPSHOT, one replaying from seq 1.
+    const c = await viewer(3, {});
+    const d = await viewer(4, { after: 1 });
+    await waitFor(async () => c.events.length > 0 && d.events.length > 0, 5000, 'the late viewers to start');
+    await settle([a, b, c, d]);
+    expect(gw.sharedStreams()).toBe(1);
+
+    const cancelled = await h.t.gql('mutation($id: ID!) { cancelAssessment(id: $id) { id } }', { id }, h.token);
+    expect(cancelled.errors).toBeUndefined();
+    await Promise.all([a, b, c, d].map((s) => s.done));
+    const final = (await h.full(id)).eventSeq;
+    for (const s of [a, b, c, d]) {
+      expect(s.errors).toEqual([]);
+      const evs = s.events.map((e) => e.assessmentProgress);
+      const live = s === d ? evs : evs.slice(1);
+      if (s !== d) expect(evs[0]!.type).toBe('SNAPSHOT');
+      const first = s === d ? 2 : evs[0]!.seq + 1;
+      expect(live.map((e) => e.seq)).toEqual(Array.from({ length: final - first + 1 }, (_, i) => first + i));
+      expect(evs.at(-1)!.type).toBe('CANCELLED');
+      // The seq the gateway asks the subgraph for never reaches a client.
+      for (const e of evs) expect(Object.keys(e).sort()).toEqual(['assessment', 'seq', 'type']);
+    }
+    // One story: the same seq says the same thing to every viewer.
+    const told = (s: Collected<RunEvent>) =>
+      new Map(
+        s.events.filter((e) => e.assessmentProgress.type !== 'SNAPSHOT').map((e) => [e.assessmentProgress.seq, e]),
+      );
+    for (const s of [b, c, d])
+      for (const [seq, e] of told(s)) if (told(a).has(seq)) expect(e).toEqual(told(a).get(seq));
+    await waitFor(
+      async () => gw.sharedStreams() === 0 && gw.upstreamSubscriptions() === 0,
+      5000,
+      'the shared stream to end with its run',
+    );
+  } finally {
+    h.llm.latencyMs = 0;
+    await closeRedis(redis);
+  }
 });
