@@ -101,6 +101,9 @@ export function joinRun(
     void (async () => {
       try {
         for await (const r of s) {
+          // The bound holds while the consumer does not read, as a PushIterator's does: what is
+          // queued is still delivered, then the error.
+          if (head.length >= maxQueued) throw tooManyWaiting(maxQueued);
           head.push(r);
           signal();
         }
@@ -119,7 +122,6 @@ export function joinRun(
     try {
       // On its own subscription, until the shared stream has the event after the last delivered.
       for (;;) {
-        if (head.length > maxQueued) throw tooManyWaiting(maxQueued);
         while (head.length && seqOf(head[0]!) === undefined) head.shift();
         if (head.length && seqOf(head[0]!)! <= last + 1) break;
         if (sharedEnded) head.length = 0;
@@ -135,7 +137,6 @@ export function joinRun(
       await own.return?.();
       // On the shared stream.
       for (;;) {
-        if (head.length > maxQueued) throw tooManyWaiting(maxQueued);
         while (head.length) {
           const r = head.shift()!;
           const seq = seqOf(r);

@@ -94,3 +94,28 @@ test('a shared stream that ends while the subscriber is still on its own changes
   for await (const r of j.iterator) got.push(seqOf(r)!);
   expect(got).toEqual([3, 4]);
 });
+
+test('a subscriber that does not read is bounded on the shared stream too: the queued events, then RATE_LIMITED', async () => {
+  let left = false;
+  const own = new PushIterator(() => undefined, 5);
+  const shared = new PushIterator(() => (left = true), 5);
+  const j = joinRun(own, seqOf, 5);
+  j.attach(shared);
+  own.push(ev(1));
+  expect(seqOf((await j.iterator.next()).value as ExecutionResult)).toBe(1);
+  for (let seq = 2; seq <= 12; seq++) {
+    shared.push(ev(seq));
+    await turn();
+  }
+  expect(left).toBe(true);
+  const got: number[] = [];
+  const failure = await (async () => {
+    try {
+      for await (const r of j.iterator) got.push(seqOf(r)!);
+    } catch (err) {
+      return err as { extensions?: { code?: string } };
+    }
+  })();
+  expect(got).toEqual([2, 3, 4, 5, 6]);
+  expect(failure?.extensions?.code).toBe('RATE_LIMITED');
+});
