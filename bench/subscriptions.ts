@@ -99,7 +99,7 @@ export async function benchSubscriptions(sizes: number[] = SIZES): Promise<strin
       await Promise.all(
         targets.map(async (d) => {
           const out = await repo.transition(d._id, () => ({ events: [{ type: 'STEP_STARTED' }] }));
-          if (out?.events.length) await publisher.publish(out.doc, out.events);
+          if (out?.events.length) await publisher.publish(out.doc, out.events, () => repo.eventLog(d._id));
         }),
       );
     };

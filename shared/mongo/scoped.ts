@@ -58,6 +58,15 @@ export class TenantScoped<T extends Document & { tenantId: ObjectId }> {
   }
 
   /**
+   * One document's pipeline update, answered with the document as it was just before it (null if
+   * none matched). An update whose stages are conditional on the document's own fields tells the
+   * caller in the same round trip whether its condition held, and if not, what the document is.
+   */
+  updateReturningBefore(filter: Filter<T>, pipeline: Document[], projection?: Document): Promise<WithId<T> | null> {
+    return this.coll.findOneAndUpdate(this.scope(filter), pipeline, { returnDocument: 'before', projection });
+  }
+
+  /**
    * An aggregation over this tenant's documents: the pipeline's leading $match gets `tenantId`
    * (one is added if it has none). Stages that read another collection or write are refused, so
    * the answer cannot reach past the tenant.

@@ -115,8 +115,13 @@ test('a cancelled run: the CANCELLED event shows the run cancelled and the unfin
   const id = r.data!.startAssessment.id;
   const client = wsClient(h.t.stack.gateway.url, h.token);
   try {
+    let asked = false;
     const live = collect<Ev>(client, PROGRESS, { id }, (e) => {
-      if (e.assessmentProgress.type === 'STEP_STARTED' && e.assessmentProgress.step?.name === 'llm-technical') {
+      // Cancelled while the LLM agent runs: seen in its STEP_STARTED, or already in the SNAPSHOT
+      // when the worker got that far before the subscription began.
+      const steps = e.assessmentProgress.assessment.steps;
+      if (!asked && steps.find((s) => s.name === 'llm-technical')?.status === 'RUNNING') {
+        asked = true;
         void h.t.gql('mutation($id: ID!) { cancelAssessment(id: $id) { status } }', { id }, h.token);
       }
     });

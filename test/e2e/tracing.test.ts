@@ -135,7 +135,9 @@ test('one startAssessment is one trace across the gateway, the subgraphs, the qu
   expect(spans.some((s) => s.service === 'hiregraph-assessment' && isMongo(s) && s.name === 'insert assessments')).toBe(
     true,
   );
-  expect(spans.some((s) => s.service === 'hiregraph-worker' && isMongo(s) && s.name === 'update assessments')).toBe(
+  // The worker's checkpoints are findAndModify commands (a compare-and-set that answers with the
+  // document), which the MongoDB instrumentation names after their `$cmd` namespace.
+  expect(spans.some((s) => s.service === 'hiregraph-worker' && isMongo(s) && s.name === 'findAndModify $cmd')).toBe(
     true,
   );
   // Traces start only where work arrives (a request, a job): no background polling trace anywhere.

@@ -16,7 +16,8 @@ import {
   VALIDATION,
 } from './plan';
 import { isLastAttempt } from './retries';
-import { runSignal } from './run-signal';
+import type { KnownRuns } from './known-runs';
+import { runSignal, type CancelChecks } from './run-signal';
 import { readInput } from './validation-input';
 import type { AssessmentDoc, Change } from '../store/model';
 import type { RunJobData, RunQueue } from './queue';
@@ -36,8 +37,10 @@ export interface StepDeps {
   log: Logger;
   /** Aborted when the worker shuts down, so long agent calls stop. */
   signal: AbortSignal;
-  /** How often a running agent checks whether its run was cancelled, to abort its call (CANCEL_CHECK_MS). */
-  cancelCheckMs: number;
+  /** Where a running agent learns that its run was cancelled, to abort its call (every CANCEL_CHECK_MS). */
+  checks: CancelChecks;
+  /** This process's last checkpoint of each run, and its checkpoints of a run one at a time. */
+  known: KnownRuns;
   /** Counts runs this worker ended, by COMPLETED or FAILED. */
   runEnded?: (status: 'COMPLETED' | 'FAILED') => void;
 }
@@ -62,8 +65,10 @@ function skipRest(doc: AssessmentDoc, except: string): Change['steps'] {
 }
 
 /**
- * Runs one job of a run. Every step checks MongoDB first: a run that ended or a step already
- * recorded is skipped, so re-delivered jobs (stalls, crashes, retries) never redo finished work.
+ * Runs one job of a run. Every step decides on MongoDB's state: a run that ended or a step already
+ * recorded is skipped, so re-delivered jobs (stalls, crashes, retries) never redo finished work. A
+ * skip is decided on a fresh read; a write lands only on the version it was decided on (KnownRuns,
+ * AssessmentRepository.transition), so deciding on this worker's last checkpoint costs no read.
  */
 export async function processRunJob(job: Job<RunJobData>, deps: StepDeps): Promise<void> {
   const { tenantId, assessmentId } = job.data;
@@ -80,8 +85,8 @@ export async function processRunJob(job: Job<RunJobData>, deps: StepDeps): Promi
     step: job.data.agent ?? job.name,
   });
   const record = async (decide: (doc: AssessmentDoc) => Change | null) => {
-    const out = await repo.transition(id, decide);
-    if (out?.events.length) await deps.relay.publish(out.doc, out.events);
+    const out = await deps.known.transition(repo, id, decide);
+    if (out?.events.length) await deps.relay.publish(out.doc, out.events, () => repo.eventLog(id));
     for (const e of (out?.events ?? []) as Array<{ type?: string }>)
       if (e.type === 'COMPLETED' || e.type === 'FAILED') deps.runEnded?.(e.type);
     return out;

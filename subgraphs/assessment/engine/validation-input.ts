@@ -26,12 +26,15 @@ export async function readInput(
     authorization: await deps.tokens.authorization(data.tenantId),
     log,
   };
-  const [candidate] = await deps.owners.candidate.fetch<AgentInput['candidate'] & { archivedAt: string | null }>(
-    caller,
-    [doc.candidateId.toHexString()],
-    CANDIDATE_FIELDS,
-  );
-  const [job] = await deps.owners.job.fetch<AgentInput['job']>(caller, [doc.jobId.toHexString()], JOB_FIELDS);
+  // Two owners, two subgraphs: asked at the same time.
+  const [[candidate], [job]] = await Promise.all([
+    deps.owners.candidate.fetch<AgentInput['candidate'] & { archivedAt: string | null }>(
+      caller,
+      [doc.candidateId.toHexString()],
+      CANDIDATE_FIELDS,
+    ),
+    deps.owners.job.fetch<AgentInput['job']>(caller, [doc.jobId.toHexString()], JOB_FIELDS),
+  ]);
   if (!candidate) return { problem: 'the candidate no longer exists' };
   if (candidate.archivedAt) return { problem: 'the candidate has been archived' };
   if (!job) return { problem: 'the job no longer exists' };

@@ -17,7 +17,9 @@ import { LlmCache } from '../agents/llm-cache';
 import { EventRelay } from '../events/relay';
 import { LLM_QUEUE_NAME, QUEUE_NAME, RunQueue, runQueueOptions, type RunJobData } from './queue';
 import { queueMetrics } from './worker-metrics';
+import { KnownRuns } from './known-runs';
 import { Reconciler } from './reconciler';
+import { CancelChecks } from './run-signal';
 import { stepBackoffStrategy } from './retries';
 import { processRunJob } from './steps';
 
@@ -88,6 +90,9 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
           })
         : undefined;
     const agents = new Map(availableAgents(config, cache).map((a) => [a.name, a]));
+    // Shared by both queues' jobs: a run's built-in and LLM agents run side by side in this process.
+    const known = new KnownRuns();
+    const checks = new CancelChecks(config.CANCEL_CHECK_MS);
     const runsEnded = new Counter({
       name: 'hiregraph_runs_ended_total',
       help: 'Assessment runs this worker ended, by status (COMPLETED, FAILED)',
@@ -114,7 +119,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
             tokens,
             log,
             signal: abort.signal,
-            cancelCheckMs: config.CANCEL_CHECK_MS,
+            checks,
+            known,
             runEnded: (status) => runsEnded.inc({ status }),
           }),
         {

@@ -155,7 +155,7 @@ export class RunService {
       return { set: { status: 'CANCELLED', completedAt: new Date() }, steps, events: [{ type: 'CANCELLED' }] };
     });
     if (!out) throw errors.notFound('Assessment', id);
-    await this.deps.relay.publish(out.doc, out.events);
+    await this.deps.relay.publish(out.doc, out.events, () => repo.eventLog(out.doc._id));
     // Best effort: steps that start anyway see CANCELLED in MongoDB and do nothing.
     await this.deps.queue.removeWaiting(id, out.doc.run, out.doc.agents).catch(() => undefined);
     return out.doc;
@@ -187,7 +187,7 @@ export class RunService {
       };
     });
     if (!out) throw errors.notFound('Assessment', id);
-    await this.deps.relay.publish(out.doc, out.events);
+    await this.deps.relay.publish(out.doc, out.events, () => repo.eventLog(oid));
     await this.enqueue(ctx, out.doc);
     return out.doc;
   }

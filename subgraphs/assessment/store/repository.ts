@@ -3,7 +3,8 @@ import { TenantScoped } from '../../../shared/mongo/scoped';
 import { newestFirst, pageFilter, type Page } from '../../../shared/pagination';
 import { statsOfParents, type AssessmentStats } from './stats';
 import type { RunState } from '../engine/plan';
-import { applyChange, type AssessmentDoc, type AssessmentStatus, type Change, type EventDoc } from './model';
+import type { AssessmentDoc, AssessmentStatus, Change, EventDoc } from './model';
+import { transition, type Transitioned } from './transition';
 import type { AssessmentRead } from './reads';
 
 export interface AssessmentQuery {
@@ -17,7 +18,6 @@ export interface AssessmentQuery {
  * projection (ASSESSMENT_READS, which never names them) is given.
  */
 const SUMMARY = { projection: { events: 0, input: 0 } };
-const MAX_CAS_TRIES = 50;
 
 /** Assessments of one tenant: the only code that touches the assessments collection. */
 export class AssessmentRepository {
@@ -134,46 +134,23 @@ export class AssessmentRepository {
   }
 
   /**
-   * Applies a state change and appends its events with the next seqs, atomically: the update only
-   * lands if the assessment is still at the version it was read at (eventSeq), else it re-reads
-   * and asks `decide` again. `decide` returns null to change nothing (e.g. a step already done).
+   * Applies a state change and appends its events with the next seqs, atomically, against the
+   * version (eventSeq) it was decided on; see transition.ts. `decide` returns null to change
+   * nothing (e.g. a step already done). `known`: the document as this process last saw it, tried
+   * first with no read (a worker's previous checkpoint of the run). The answer's `events` holds
+   * only the latest events of the log (eventLog reads it whole).
    */
-  async transition(
+  transition(
     id: ObjectId,
     decide: (doc: AssessmentDoc) => Change | null,
-  ): Promise<{ doc: AssessmentDoc; events: EventDoc[] } | null> {
-    for (let i = 0; i < MAX_CAS_TRIES; i++) {
-      const doc = await this.full(id);
-      if (!doc) return null;
-      const change = decide(doc);
-      if (!change) return { doc, events: [] };
-      const now = new Date();
-      const { state, events } = applyChange(doc, change, now);
-      const { status, steps, score, recommendation, summary, error, startedAt, completedAt, input, run, eventSeq } =
-        state;
-      const ok = await this.scoped.updateIf(
-        { _id: id, eventSeq: doc.eventSeq },
-        {
-          $set: {
-            status,
-            steps,
-            score,
-            recommendation,
-            summary,
-            error,
-            startedAt,
-            completedAt,
-            input,
-            run,
-            eventSeq,
-            updatedAt: now,
-          },
-          $push: { events: { $each: events } },
-        },
-      );
-      if (ok) return { doc: { ...state, updatedAt: now, events: [...doc.events, ...events] }, events };
-    }
-    throw new Error(`assessment ${id.toHexString()} kept changing under ${MAX_CAS_TRIES} attempts to update it`);
+    known?: AssessmentDoc,
+  ): Promise<Transitioned | null> {
+    return transition(this.scoped, id, decide, known);
+  }
+
+  /** The whole event log of one assessment (what the relay falls back on when events are missing from its stream). */
+  async eventLog(id: ObjectId): Promise<EventDoc[]> {
+    return (await this.scoped.findOne({ _id: id }, { projection: { events: 1 } }))?.events ?? [];
   }
 }
 
