@@ -235,7 +235,7 @@ test('viewers of one run share one upstream once there are two; each gets every 
     /** An event recorded as a worker records one: in MongoDB, then relayed. */
     const record = async () => {
       const out = await repo.transition(new ObjectId(id), () => ({ events: [{ type: 'STEP_RETRYING' }] }));
-      await relay.publish(out!.doc, out!.events);
+      await relay.publish(out!.doc, out!.events, () => repo.eventLog(new ObjectId(id)));
       return out!.doc.eventSeq;
     };
     const viewer = async (i: number, variables: Record<string, unknown>) =>
