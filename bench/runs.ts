@@ -17,11 +17,20 @@ import { postGraphql } from './gql';
 /**
  * Assessment runs: one six-agent run (three built-in, three LLM agents against a local
  * OpenAI-compatible server answering after 300 ms) with parallel agents vs forced sequential
- * (worker concurrency 1), and completed runs per minute with one and with two worker processes.
+ * (worker concurrency 1), and completed runs per minute with one and with two worker processes, at
+ * the default settings and at the other pairs of SETTINGS.
  */
 const AGENTS = ['skills', 'experience', 'keywords', 'llm-technical', 'llm-communication', 'llm-risk'];
 const LATENCY_MS = 300;
 const THROUGHPUT_RUNS = 40;
+/** WORKER_CONCURRENCY and LLM_WORKER_CONCURRENCY pairs the settings table tries (8 and 16 are the defaults). */
+const SETTINGS: Array<[steps: number, llm: number]> = [
+  [4, 16],
+  [8, 16],
+  [16, 16],
+  [8, 48],
+  [16, 48],
+];
 const WORKER = resolve(__dirname, '../subgraphs/assessment/worker-index.ts');
 
 interface Env {
@@ -40,7 +49,7 @@ type Data = Record<string, Record<string, string>>;
 const gql = (env: Env, query: string, variables: Record<string, unknown> = {}): Promise<Data> =>
   postGraphql<Data>(env.stack.gateway.url, env.token, query, variables);
 
-function spawnWorkers(env: Env, n: number, concurrency: number): ChildProcess[] {
+function spawnWorkers(env: Env, n: number, concurrency: number, llmConcurrency?: number): ChildProcess[] {
   return Array.from({ length: n }, () =>
     spawn(process.execPath, ['--import', 'tsx', WORKER], {
       env: {
@@ -49,6 +58,7 @@ function spawnWorkers(env: Env, n: number, concurrency: number): ChildProcess[] 
         WORKER_CONCURRENCY: String(concurrency),
         // LLM agents run on a queue of their own: sequential means one step at a time on both.
         ...(concurrency === 1 && { LLM_WORKER_CONCURRENCY: '1' }),
+        ...(llmConcurrency && { LLM_WORKER_CONCURRENCY: String(llmConcurrency) }),
         WORKER_PORT: '0',
         LOG_LEVEL: 'error',
       },
@@ -117,6 +127,7 @@ export async function benchRuns(): Promise<string> {
   const client = await MongoClient.connect(mongo.uri);
   const rows: Array<Array<string | number>> = [];
   const throughput: Array<Array<string | number>> = [];
+  const settings: Array<Array<string | number>> = [];
   try {
     const platform = await signToken(TEST_JWT_SECRET, { sub: 'bench', roles: ['platform-admin'] });
     const created = await postGraphql<{ createTenant: { id: string } }>(
@@ -177,6 +188,20 @@ export async function benchRuns(): Promise<string> {
         await stopWorkers(workers);
       }
     }
+
+    // Which settings to run workers with: steps and LLM calls per process, one and two processes.
+    for (const n of [1, 2]) {
+      for (const [steps, llm] of SETTINGS) {
+        const workers = spawnWorkers(env, n, steps, llm);
+        try {
+          await runAll(env, 2);
+          const { wallMs } = await runAll(env, THROUGHPUT_RUNS);
+          settings.push([n, steps, llm, fmt(wallMs), Math.round((THROUGHPUT_RUNS / wallMs) * 60_000)]);
+        } finally {
+          await stopWorkers(workers);
+        }
+      }
+    }
   } finally {
     await client.close();
     const redis = redisConnection(config.REDIS_URL, 'worker');
@@ -192,5 +217,8 @@ export async function benchRuns(): Promise<string> {
     '',
     `### Completed runs per minute (${THROUGHPUT_RUNS} six-agent runs started at once, 8 concurrent steps per worker)`,
     table(['worker processes', 'runs', 'wall ms', 'runs/min'], throughput),
+    '',
+    `### Worker settings (${THROUGHPUT_RUNS} six-agent runs started at once)`,
+    table(['worker processes', 'WORKER_CONCURRENCY', 'LLM_WORKER_CONCURRENCY', 'wall ms', 'runs/min'], settings),
   ].join('\n');
 }
