@@ -1,7 +1,8 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /**
  * `npm run audit:federation -- <checkout of graphql-hive/federation-gateway-audit> [--sharing on|off|both]`
@@ -11,9 +12,12 @@ import { join, resolve } from 'node:path';
  * supergraph and starts `gateway.ts` on port 4000 (the audit stops whatever listens there between
  * suites). The audit's own code stays in its checkout; this only drives its CLI. Prints a Markdown
  * table per sharing mode (DEDUPLICATE_REQUESTS) with the audit's commit, and exits 1 if any test
- * failed. The checkout gets `npm ci` on its first run.
+ * failed. The checkout gets `npm ci --omit=dev` on its first run (the audit's devDependencies are
+ * the other gateways it compares).
  */
 const PROJECT = resolve(__dirname, '../..');
+/** Our own tsx runs the audit's TypeScript: its devDependencies (other gateways) are never installed. */
+const TSX = pathToFileURL(require.resolve('tsx')).href;
 const GATEWAY_PORT = 4000;
 /** The audit's CLI uses Promise.withResolvers (Node 22); on older Node it gets this, by --import. */
 const POLYFILL = `if (!Promise.withResolvers) Promise.withResolvers = function () {
@@ -50,7 +54,7 @@ async function audit(checkout: string, sharing: 'on' | 'off'): Promise<SuiteResu
   const dir = mkdtempSync(join(tmpdir(), `hiregraph-audit-${sharing}-`));
   const polyfill = join(dir, 'polyfill.mjs');
   writeFileSync(polyfill, POLYFILL);
-  const cli = (command: string) => `node --import "${polyfill}" --import tsx ./src/cli.ts ${command}`;
+  const cli = (command: string) => `node --import "${polyfill}" --import "${TSX}" ./src/cli.ts ${command}`;
   const script = join(dir, 'run.sh');
   writeFileSync(
     script,
@@ -98,9 +102,12 @@ function table(results: SuiteResult[], sharing: string, commit: string): string 
 async function main(): Promise<void> {
   const { checkout, modes } = args();
   if (!existsSync(join(checkout, 'node_modules'))) {
-    process.stdout.write(`installing the audit's dependencies in ${checkout} (npm ci)\n`);
-    execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: checkout, stdio: 'inherit' });
+    process.stdout.write(`installing the audit's dependencies in ${checkout} (npm ci --omit=dev)\n`);
+    execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], { cwd: checkout, stdio: 'inherit' });
   }
+  // graphql is the audit's peer (listed with its devDependencies, so omitted above): ours serves.
+  const graphql = join(checkout, 'node_modules', 'graphql');
+  if (!existsSync(graphql)) symlinkSync(dirname(require.resolve('graphql/package.json')), graphql, 'dir');
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: checkout, encoding: 'utf8' }).trim();
