@@ -50,7 +50,12 @@ export interface SubscriptionLayerOptions {
 export function serveSubscriptions(opts: SubscriptionLayerOptions): ReturnType<typeof serveGatewaySubscriptions> {
   const { config } = opts;
   // Read at each scrape, once the server below is up.
-  const onDrop = subscriptionMetrics(opts.registry, () => served.openSubscriptions());
+  const onDrop = subscriptionMetrics(opts.registry, {
+    open: () => served.openSubscriptions(),
+    upstreamSockets: () => served.upstreamSockets(),
+    upstreamSubscriptions: () => opts.executor.upstreamSubscriptions,
+    sharedStreams: () => opts.executor.sharedStreams,
+  });
   const served = serveGatewaySubscriptions({
     http: opts.http,
     executor: opts.executor,

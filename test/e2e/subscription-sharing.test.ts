@@ -111,6 +111,15 @@ test('identical live subscriptions of two tenants: a stream and a socket per ten
   await Promise.all([listened(h.tenantId), listened(b.id)]);
   expect(gw.sharedStreams()).toBe(2);
   expect(gw.upstreamSockets()).toBe(2);
+  // What operators see: five subscriptions, two upstream of them on two sockets.
+  const metrics = await (await fetch(gw.metricsUrl)).text();
+  for (const [name, value] of [
+    ['hiregraph_subscriptions_open', 5],
+    ['hiregraph_subscription_upstream_sockets', 2],
+    ['hiregraph_subscription_upstream_subscriptions', 2],
+    ['hiregraph_subscription_shared_streams', 2],
+  ] as const)
+    expect(metrics).toMatch(new RegExp(`^${name}(\\{[^}]*\\})? ${value}$`, 'm'));
 
   const [runA, runB] = [(await h.start({ agents: ['profile'] })).data!.startAssessment.id, await b.start()];
   const sawEnd = (s: Collected<TenantEvent>, id: string) =>
