@@ -7,12 +7,6 @@ import { tooManyWaiting } from './push-iterator';
  */
 const LIVE_ONLY = new Set(['assessmentEvents']);
 
-/** Whether a subgraph subscription operation is a live-only field called without arguments. */
-export function liveOnly(operation: string): boolean {
-  const m = /\{\s*(?:\w+\s*:\s*)?(\w+)\s*(\()?/.exec(operation);
-  return !!m && LIVE_ONLY.has(m[1]!) && !m[2];
-}
-
 /**
  * Per-run subscription fields, with the argument that says where a subscriber starts: subscribers
  * of one run with one selection see the same live events whatever they gave it.
@@ -32,21 +26,28 @@ export interface PerRunPrimary {
   fromVariable: string | null;
 }
 
+/** How subscribers of a primary operation may share: tenant-wide live events, one run's events, or not at all. */
+export type Sharing = { kind: 'live' } | { kind: 'run'; run: PerRunPrimary } | { kind: 'none' };
+
 /**
- * The primary operation of a per-run subscription, or null for any other (or for a start argument
- * given inline, or a client alias equal to SEQ_KEY: those are simply not shared).
+ * How a subgraph subscription operation (a plan's primary) may be shared, read once when it is
+ * planned: a live-only field called without arguments; a per-run field (its primary rewritten to
+ * carry each event's seq), unless its start argument is given inline or a client alias takes
+ * SEQ_KEY; anything else is each subscriber's own.
  */
-export function perRunPrimary(operation: string): PerRunPrimary | null {
+export function sharingOf(operation: string): Sharing {
   const doc = parse(operation);
   const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const field = op?.selectionSet.selections[0];
-  if (!op || op.selectionSet.selections.length !== 1 || field?.kind !== Kind.FIELD || !field.selectionSet) return null;
+  if (!op || op.selectionSet.selections.length !== 1 || field?.kind !== Kind.FIELD || !field.selectionSet)
+    return { kind: 'none' };
+  if (LIVE_ONLY.has(field.name.value)) return { kind: field.arguments?.length ? 'none' : 'live' };
   const spec = PER_RUN[field.name.value];
-  if (!spec) return null;
+  if (!spec) return { kind: 'none' };
   const from = field.arguments?.find((a) => a.name.value === spec.from);
-  if (from && from.value.kind !== Kind.VARIABLE) return null;
+  if (from && from.value.kind !== Kind.VARIABLE) return { kind: 'none' };
   if (field.selectionSet.selections.some((s) => s.kind === Kind.FIELD && (s.alias ?? s.name).value === SEQ_KEY))
-    return null;
+    return { kind: 'none' };
   const seq: FieldNode = {
     kind: Kind.FIELD,
     alias: { kind: Kind.NAME, value: SEQ_KEY },
@@ -58,9 +59,12 @@ export function perRunPrimary(operation: string): PerRunPrimary | null {
   };
   const next: OperationDefinitionNode = { ...op, selectionSet: { ...op.selectionSet, selections: [withSeq] } };
   return {
-    operation: print({ ...doc, definitions: doc.definitions.map((d) => (d === op ? next : d)) }),
-    responseKey: (field.alias ?? field.name).value,
-    fromVariable: from?.value.kind === Kind.VARIABLE ? from.value.name.value : null,
+    kind: 'run',
+    run: {
+      operation: print({ ...doc, definitions: doc.definitions.map((d) => (d === op ? next : d)) }),
+      responseKey: (field.alias ?? field.name).value,
+      fromVariable: from?.value.kind === Kind.VARIABLE ? from.value.name.value : null,
+    },
   };
 }
 

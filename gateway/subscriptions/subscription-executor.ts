@@ -1,28 +1,21 @@
-import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
+import { Supergraph, type Schema } from '@apollo/federation-internals';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
-import {
-  QueryPlanner,
-  type FetchNode,
-  type PlanNode,
-  type QueryPlan,
-  type SubscriptionNode,
-} from '@apollo/query-planner';
+import { QueryPlanner } from '@apollo/query-planner';
 import {
   GraphQLError,
-  print,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../shared/logger';
 import type { GatewayContext } from '../context';
 import { SharedStream } from './shared-stream';
 import type { Upstream } from './upstream-pool';
 import { boundedUpstream, dropFirst, whenDone } from './push-iterator';
-import { joinRun, liveOnly, perRunPrimary, SEQ_KEY, type PerRunPrimary, type RunJoiner } from './stream-sharing';
+import { joinRun, SEQ_KEY, type RunJoiner } from './stream-sharing';
+import { PRIMARY, SubscriptionPlans, type Planned } from './subscription-plans';
 
 /** What the executor needs of the caller's connection: its token and an upstream client per subgraph. */
 export interface SubscriptionCaller {
@@ -39,9 +32,6 @@ export interface SubscriptionCaller {
    */
   upstream(serviceName: string): Upstream;
 }
-
-const PRIMARY = '__subscription_event';
-const PLAN_CACHE_SIZE = 500;
 
 /**
  * Federated subscriptions. Apollo's query planner plans the operation: for a subscription it gives
@@ -61,19 +51,6 @@ export interface SubscriptionExecutorOptions {
   maxQueued?: number;
 }
 
-/** A subscription operation as planned, once per text. */
-interface Planned {
-  node: SubscriptionNode;
-  /** Set for a per-run subscription (its primary asks for each event's seq). */
-  perRun: PerRunPrimary | null;
-  /** Operation name and printed text: what identifies it. */
-  text: string;
-  document: DocumentNode;
-  operationName: string | undefined;
-  /** Built at its first event, then reused by every subscription of this text. */
-  operationContext?: ReturnType<typeof buildOperationContext>;
-}
-
 /** The subscribers of one run with one selection, and their shared stream once there are two. */
 interface RunShare {
   joiners: Map<RunJoiner, string | undefined>;
@@ -84,8 +61,7 @@ export class SubscriptionExecutor {
   private readonly apiSchema: Schema;
   readonly schema: GraphQLSchema;
   private readonly supergraphSchema: GraphQLSchema;
-  private readonly planner: QueryPlanner;
-  private readonly plans = new LRUCache<string, Planned>({ max: PLAN_CACHE_SIZE });
+  private readonly plans: SubscriptionPlans;
   private readonly shared = new Map<string, SharedStream>();
   private readonly runs = new Map<string, RunShare>();
   /** Each per-run result's event seq, read from the subgraph's event before it is shaped away. */
@@ -105,25 +81,7 @@ export class SubscriptionExecutor {
     this.apiSchema = supergraph.apiSchema();
     this.schema = this.apiSchema.toGraphQLJSSchema();
     this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
-    this.planner = new QueryPlanner(supergraph);
-  }
-
-  /** Plans an operation (cached by its text: dashboards open the same subscription many times). */
-  plan(document: DocumentNode, operationName: string | undefined): Planned {
-    const key = `${operationName ?? ''}\n${print(document)}`;
-    const cached = this.plans.get(key);
-    if (cached) return cached;
-    const operation = operationFromDocument(this.apiSchema, document, { operationName });
-    const plan = this.planner.buildQueryPlan(operation);
-    if (plan.node?.kind !== 'Subscription')
-      throw new GraphQLError('expected a subscription operation', { extensions: { code: 'BAD_USER_INPUT' } });
-    const perRun = perRunPrimary(plan.node.primary.operation);
-    const node: SubscriptionNode = perRun
-      ? { ...plan.node, primary: { ...plan.node.primary, operation: perRun.operation } }
-      : plan.node;
-    const planned: Planned = { node, perRun, text: key, document, operationName };
-    this.plans.set(key, planned);
-    return planned;
+    this.plans = new SubscriptionPlans(this.apiSchema, new QueryPlanner(supergraph));
   }
 
   /**
@@ -139,9 +97,9 @@ export class SubscriptionExecutor {
     variables: Record<string, unknown>,
     operationName: string | undefined,
   ): AsyncIterableIterator<ExecutionResult> {
-    const planned = this.plan(document, operationName);
+    const planned = this.plans.plan(document, operationName);
     if (caller.shareKey && planned.perRun) return this.joinRun(caller, planned, variables);
-    if (!caller.shareKey || !liveOnly(planned.node.primary.operation)) return this.own(caller, planned, variables);
+    if (!caller.shareKey || !planned.liveOnly) return this.own(caller, planned, variables);
     const key = `${caller.shareKey}\n${planned.text}\n${JSON.stringify(variables)}`;
     let shared = this.shared.get(key);
     if (!shared) {
@@ -282,13 +240,6 @@ export class SubscriptionExecutor {
     );
     this.openUpstreams++;
     onUpstream?.(upstream);
-    const eventFetch: FetchNode = {
-      ...primary,
-      serviceName: PRIMARY,
-      operationKind: 'query' as FetchNode['operationKind'],
-    };
-    const root: PlanNode = node.rest ? { kind: 'Sequence', nodes: [eventFetch, node.rest] } : eventFetch;
-    const plan: QueryPlan = { kind: 'QueryPlan', node: root };
     try {
       for await (const event of upstream) {
         if (!event.data) {
@@ -312,7 +263,7 @@ export class SubscriptionExecutor {
           metrics: {},
         };
         const result = await executeQueryPlan(
-          plan,
+          planned.eventPlan,
           { ...this.services, [PRIMARY]: source },
           given as GatewayGraphQLRequestContext<GatewayContext>,
           operationContext,

@@ -30,20 +30,28 @@ export function requestIdOf(headers: IncomingHttpHeaders): string {
   return id && /^[\w.:-]{1,128}$/.test(id) ? id : randomUUID();
 }
 
+/**
+ * A request's context: its id, its token as verified (`verified`: the principal the caller already
+ * verified for this very token, as a subscription's onSubscribe does, so it is not verified twice),
+ * and its loaders' reads.
+ */
 export async function buildRequestContext(
   headers: IncomingHttpHeaders,
   verifier: TokenVerifier,
   log: Logger,
   observeBatch: BatchObserver = () => undefined,
+  verified?: Principal,
 ): Promise<RequestContext> {
   const requestId = requestIdOf(headers);
   const authorization = headers.authorization;
-  let principal: Principal | null = null;
+  let principal: Principal | null = verified ?? null;
   let failure: unknown = null;
-  try {
-    principal = await verifier.verify(authorization);
-  } catch (err) {
-    failure = err;
+  if (!principal) {
+    try {
+      principal = await verifier.verify(authorization);
+    } catch (err) {
+      failure = err;
+    }
   }
   const child = log.child({ requestId, tenantId: principal?.tenantId?.toHexString() });
   const who = (): Principal => {

@@ -136,6 +136,8 @@ export async function startSubgraph<Ctx extends RequestContext>(
             verifier,
             log,
             observeBatch,
+            // Verified in onSubscribe a moment ago.
+            caller.principal,
           ),
           db,
         ),

@@ -14,6 +14,7 @@ import { compiledExecution } from '../../shared/graphql/compiled-execution';
 import { startSubgraph, type RunningSubgraph } from '../../shared/graphql/subgraph-server';
 import { JobRepository } from '../../subgraphs/job/repository';
 import { jobSubgraph } from '../../subgraphs/job/server';
+import { leafFields } from '../support/schema-fields';
 import { startTestMongo, uniqueDbName, type TestMongo } from '../support/mongo';
 import { TEST_ENV, TEST_JWT_SECRET } from '../support/secrets';
 
@@ -159,15 +160,7 @@ test('errors keep their codes, paths and locations, and data its nulls', async (
 
 test('as a property: any selection of a job, with aliases, fragments and @skip/@include, answers alike', async () => {
   const fields = [
-    'id',
-    'title',
-    'description',
-    'requiredSkills',
-    'niceToHaveSkills',
-    'minYearsExperience',
-    'location',
-    'status',
-    'createdAt',
+    ...leafFields('job', 'Job'),
     'pipeline { stage count }',
     'applications(first: 1) { totalCount edges { node { stage } } }',
   ];

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { ObjectId } from 'mongodb';
 import { useSeededSubgraphs } from '../support/projection-seed';
+import { leafFields } from '../support/schema-fields';
 import type { Read } from '../support/subgraph-reads';
 
 /**
@@ -38,21 +39,7 @@ const read = (reads: Read[], field: string) => reads.some((r) => asked(r, field)
 const sent = (reads: Read[], field: string) => reads.some((r) => r.docs.some((d) => field in d));
 const RUNS = { numRuns: 40 };
 
-const CANDIDATE = [
-  'id',
-  'name',
-  'email',
-  'phone',
-  'location',
-  'headline',
-  'skills',
-  'yearsExperience',
-  'resumeText',
-  'createdAt',
-  'updatedAt',
-  'archivedAt',
-  '__typename',
-].map(leaf);
+const CANDIDATE = [...leafFields('candidate', 'Candidate'), '__typename'].map(leaf);
 
 test('Candidate: any subset answers as every field cut down, and reads résumés only when selected', async () => {
   const list = (fields: readonly Field[]) =>
@@ -83,25 +70,11 @@ test('Candidate: any subset answers as every field cut down, and reads résumés
 });
 
 const APPLICATION = [
-  leaf('id'),
-  leaf('stage'),
-  leaf('createdAt'),
-  leaf('__typename'),
+  ...[...leafFields('job', 'Application'), '__typename'].map(leaf),
   nested('job', 'job { id title }', { id: true, title: true }),
   nested('candidate', 'candidate { id }', { id: true }),
 ];
-const JOB = [
-  'id',
-  'title',
-  'description',
-  'requiredSkills',
-  'niceToHaveSkills',
-  'minYearsExperience',
-  'location',
-  'status',
-  'createdAt',
-  '__typename',
-]
+const JOB = [...leafFields('job', 'Job'), '__typename']
   .map(leaf)
   .concat([nested('pipeline', 'pipeline { stage count }', { stage: true, count: true })]);
 
@@ -127,30 +100,11 @@ test('Job and Application: any subsets answer as every field cut down; descripti
   );
 });
 
-const ASSESSMENT = [
-  'id',
-  'status',
-  'progress',
-  'score',
-  'recommendation',
-  'summary',
-  'error',
-  'createdAt',
-  'startedAt',
-  'completedAt',
-  '__typename',
-]
+const STEP = leafFields('assessment', 'AssessmentStep');
+const ASSESSMENT = [...leafFields('assessment', 'Assessment'), '__typename']
   .map(leaf)
   .concat([
-    nested('steps', 'steps { name kind status attempts score findings error }', {
-      name: true,
-      kind: true,
-      status: true,
-      attempts: true,
-      score: true,
-      findings: true,
-      error: true,
-    }),
+    nested('steps', `steps { ${STEP.join(' ')} }`, Object.fromEntries(STEP.map((f) => [f, true]))),
     nested('candidate', 'candidate { id }', { id: true }),
     nested('job', 'job { id }', { id: true }),
   ]);

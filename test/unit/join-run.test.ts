@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { ExecutionResult } from 'graphql';
 import { PushIterator } from '../../gateway/subscriptions/push-iterator';
-import { joinRun } from '../../gateway/subscriptions/stream-sharing';
+import { joinRun, sharingOf } from '../../gateway/subscriptions/stream-sharing';
 
 const ev = (seq: number): ExecutionResult => ({ data: { seq } });
 const seqOf = (r: ExecutionResult) => (r.data as { seq?: number } | undefined)?.seq;
@@ -118,4 +118,17 @@ test('a subscriber that does not read is bounded on the shared stream too: the q
   })();
   expect(got).toEqual([2, 3, 4, 5, 6]);
   expect(failure?.extensions?.code).toBe('RATE_LIMITED');
+});
+
+test('what may share is read from the primary operation once: live-only without arguments, per run with a variable start', () => {
+  expect(sharingOf('subscription { assessmentEvents { seq } }').kind).toBe('live');
+  expect(sharingOf('subscription($a: String) { assessmentEvents(after: $a) { seq } }').kind).toBe('none');
+  expect(sharingOf('subscription { e: assessmentEvents { seq } }').kind).toBe('live');
+  const run = sharingOf('subscription($id: ID!, $s: Int) { p: assessmentProgress(id: $id, afterSeq: $s) { type } }');
+  expect(run.kind).toBe('run');
+  if (run.kind !== 'run') return;
+  expect(run.run).toMatchObject({ responseKey: 'p', fromVariable: 's' });
+  expect(run.run.operation).toMatch(/_hiregraphSeq: seq/);
+  expect(sharingOf('subscription($id: ID!) { assessmentProgress(id: $id, afterSeq: 3) { type } }').kind).toBe('none');
+  expect(sharingOf('subscription($id: ID!) { assessmentProgress(id: $id) { _hiregraphSeq: type } }').kind).toBe('none');
 });

@@ -1,6 +1,6 @@
 import type { Document, ObjectId } from 'mongodb';
 import type { TenantScoped } from '../../../shared/mongo/scoped';
-import { applyChange, type AssessmentDoc, type Change, type EventDoc } from './model';
+import { applyChange, type AssessmentDoc, type Change, type EventDoc, type FieldPatch } from './model';
 
 /**
  * How many of the latest events a transition reads: enough for the relay to fill in what other
@@ -17,21 +17,27 @@ export interface Transitioned {
   events: EventDoc[];
 }
 
-/** The fields a change may set (every one of AssessmentDoc's own fields a transition writes). */
-const WRITTEN = [
-  'status',
-  'steps',
-  'score',
-  'recommendation',
-  'summary',
-  'error',
-  'startedAt',
-  'completedAt',
-  'input',
-  'run',
-  'updatedAt',
-  'eventSeq',
-] as const;
+/**
+ * The fields a transition writes: every field a change may patch (FieldPatch), its steps, and the
+ * version and time it stamps. Keyed by that type, so a field added to FieldPatch fails to compile
+ * here until it is written too.
+ */
+const WRITTEN = Object.keys({
+  status: true,
+  score: true,
+  recommendation: true,
+  summary: true,
+  error: true,
+  startedAt: true,
+  completedAt: true,
+  input: true,
+  run: true,
+  steps: true,
+  updatedAt: true,
+  eventSeq: true,
+} satisfies Record<keyof FieldPatch | 'steps' | 'updatedAt' | 'eventSeq', true>) as Array<
+  keyof FieldPatch | 'steps' | 'updatedAt' | 'eventSeq'
+>;
 
 /**
  * The compare-and-set as one pipeline update: every field is written only if the stored eventSeq
