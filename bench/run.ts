@@ -1,6 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import { benchCompression } from './compression';
 import { benchCost } from './cost';
+import { benchExecutor } from './executor';
 import { benchGateways } from './gateways/run';
 import { benchGraph } from './graph';
 import { benchPages } from './pages';
@@ -12,6 +13,7 @@ import { benchTracing } from './tracing';
 const BENCHES: Record<string, () => Promise<string>> = {
   compression: benchCompression,
   cost: benchCost,
+  executor: () => benchExecutor(),
   gateways: () => benchGateways(),
   graph: benchGraph,
   pages: benchPages,

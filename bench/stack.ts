@@ -83,6 +83,14 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
     const tenantId = await seedDashboard(subgraphs.mongoUri, dbName);
     const gateways = [
       await startHiregraphGateway({ ...env, DEDUPLICATE_REQUESTS: 'false' }, subgraphs.urls, children, profileRoot),
+      // The same gateway with @apollo/gateway's plan executor: what Hiregraph's own executor changes.
+      await startHiregraphGateway(
+        { ...env, DEDUPLICATE_REQUESTS: 'false', GATEWAY_EXECUTOR: 'apollo' },
+        subgraphs.urls,
+        children,
+        profileRoot,
+        'hiregraph, apollo executor',
+      ),
       await startApolloGateway(subgraphs.urls, dir, children, profileRoot),
     ];
 
@@ -198,9 +206,9 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
         ]),
       ),
       '',
-      `Answers: ${Buffer.byteLength(raw[0]!)} bytes from hiregraph, ${Buffer.byteLength(raw[1]!)} from apollo-gateway; their data identical (keys sorted), before and after every run. MongoDB commands of one answer at rest: ${gateways.map((g, i) => `${g.gw.name} ${perRequest(ofOne[i]!, 1)}`).join('; ')}. The column's counts leave out the subgraphs' own background commands (${perRequest(background, 1)} per second at rest).`,
+      `Answers: ${gateways.map((g, i) => `${Buffer.byteLength(raw[i]!)} bytes from ${g.gw.name}`).join(', ')}; their data identical (keys sorted), before and after every run. MongoDB commands of one answer at rest: ${gateways.map((g, i) => `${g.gw.name} ${perRequest(ofOne[i]!, 1)}`).join('; ')}. The column's counts leave out the subgraphs' own background commands (${perRequest(background, 1)} per second at rest).`,
       '',
-      `hiregraph/apollo-gateway: req/s ${ratio((r) => r.rps)}×, gateway CPU per request ${ratio((r) => r.gatewayMs)}×, subgraphs CPU per request ${ratio((r) => r.subgraphsMs)}×.`,
+      `hiregraph/apollo-gateway: req/s ${ratio((r) => r.rps)}×, gateway CPU per request ${ratio((r) => r.gatewayMs)}×, subgraphs CPU per request ${ratio((r) => r.subgraphsMs)}×. hiregraph/hiregraph with the apollo executor: gateway CPU per request ${(mean('hiregraph', (r) => r.gatewayMs) / mean('hiregraph, apollo executor', (r) => r.gatewayMs)).toFixed(2)}×.`,
       '',
       ...(profileRoot ? [`Profiles (.cpuprofile) in ${profileRoot}.`, ''] : []),
       ...profileSections(profiles, 10),

@@ -75,7 +75,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     log,
     cleanup,
   });
-  const executor = subscriptionExecutor(config, supergraphSdl, federated, log);
+  const executor = subscriptionExecutor(config, federated, log);
   const serializer = resultSerializer();
   const cost = demandControl({
     supergraphSdl,

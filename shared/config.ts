@@ -132,6 +132,11 @@ const TABLE = {
    * field through hooks only graphql-js calls.
    */
   SUBGRAPH_EXECUTOR: oneOf(['compiled', 'graphql-js'] as const, 'compiled'),
+  /**
+   * How the gateway runs query plans: `hiregraph` (its own executor, each operation's plan and
+   * result shaping made once) or `apollo` (@apollo/gateway's executor, the same answers).
+   */
+  GATEWAY_EXECUTOR: oneOf(['hiregraph', 'apollo'] as const, 'hiregraph'),
   /** Subscriptions one WebSocket connection may have open at once. */
   SUBSCRIPTIONS_PER_CONNECTION: int(50, 1, 10_000),
   /** Subscriptions one tenant may have open on one gateway at once. */

@@ -52,6 +52,8 @@ export async function startHiregraphGateway(
   urls: Record<string, string>,
   children: ChildProcess[],
   profileRoot?: string,
+  /** The row's name; default `hiregraph`. */
+  name = 'hiregraph',
 ): Promise<Started> {
   const port = await freePort();
   const all = {
@@ -64,11 +66,11 @@ export async function startHiregraphGateway(
     ASSESSMENT_URL: urls.assessment!,
   };
   const args = [join(ROOT, 'gateway/index.ts')];
-  const { child, profileDir } = node('hiregraph', args, all, profileRoot);
+  const { child, profileDir } = node(name, args, all, profileRoot);
   children.push(child);
   await lineOf(child, /gateway listening/, 'the Hiregraph gateway');
   return {
-    gw: { name: 'hiregraph', command: () => args, env: all },
+    gw: { name, command: () => args, env: all },
     url: `http://127.0.0.1:${port}/graphql`,
     child,
     profileDir,

@@ -6,12 +6,13 @@ import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
 import { deduplicatingGateway } from '../sharing/inbound-dedup';
 import { Inflight } from '../sharing/inflight';
-import { SUBGRAPHS, subgraphUrlOf, type SubgraphName } from './subgraph-list';
+import { subgraphUrlOf, type SubgraphName } from './subgraph-list';
+import { federatedGraph, PlanExecutor, planExecutingGateway } from './plan/plan-executor';
 import { subgraphFetching, type SubgraphSource } from './subgraph-source';
 import type { SubgraphTimeout } from './subgraph-timeout';
 
 export interface FederationOptions {
-  config: Pick<Config, 'SUBGRAPH_TIMEOUT_MS' | 'SUBGRAPH_COMPRESSION' | 'DEDUPLICATE_REQUESTS'>;
+  config: Pick<Config, 'SUBGRAPH_TIMEOUT_MS' | 'SUBGRAPH_COMPRESSION' | 'DEDUPLICATE_REQUESTS' | 'GATEWAY_EXECUTOR'>;
   supergraphSdl: string;
   /** Subgraph URLs; a name left out keeps the URL written in the supergraph. */
   subgraphUrls: Partial<Record<SubgraphName, string>>;
@@ -23,8 +24,10 @@ export interface FederationOptions {
 
 /** How the gateway reaches its subgraphs, for queries, subscriptions and probes alike. */
 export interface Federation {
-  /** Apollo's gateway over Hiregraph's subgraph sources, behind inbound sharing when DEDUPLICATE_REQUESTS. */
+  /** The plan executor (GATEWAY_EXECUTOR) over Hiregraph's subgraph sources, behind inbound sharing when DEDUPLICATE_REQUESTS. */
   gateway: GatewayInterface;
+  /** The supergraph, planned and shaped once; subscriptions run their events' plans through it too. */
+  executor: PlanExecutor;
   /** One source per subgraph, for the subscription executor's entity fetches. */
   services: Record<string, SubgraphSource>;
   /** SUBGRAPH_TIMEOUT_MS, for every other call to a subgraph (limits reads, readiness). */
@@ -33,7 +36,8 @@ export interface Federation {
 }
 
 /**
- * The execution layer: Apollo's query planner and executor over one keep-alive pool with a timeout
+ * The execution layer: Apollo's query planner, Hiregraph's plan executor (or Apollo's, with
+ * GATEWAY_EXECUTOR=apollo) over one keep-alive pool with a timeout
  * on every fetch, each distinct representation sent once, and (DEDUPLICATE_REQUESTS) identical
  * operations and fetches shared, counted by stage.
  */
@@ -52,17 +56,21 @@ export function federation(opts: FederationOptions): Federation {
   // a subgraph still has not answered has no caller left, and undici's close() would wait for it.
   opts.cleanup.defer(() => agent.destroy());
   const subgraphUrl = (name: string) => subgraphUrlOf(opts.subgraphUrls, name);
-  const apolloGateway = new ApolloGateway({
-    supergraphSdl: opts.supergraphSdl,
-    buildService: ({ name, url }) => sourceFor(name, opts.subgraphUrls[name as SubgraphName] ?? url ?? ''),
-    logger: opts.log,
-  });
+  const executor = new PlanExecutor(federatedGraph(opts.supergraphSdl));
+  // Every subgraph the supergraph names, at the URL given for it or the one written in it.
+  const services: Record<string, SubgraphSource> = {};
+  for (const { name, url } of executor.graph.subgraphs)
+    services[name] = sourceFor(name, opts.subgraphUrls[name as SubgraphName] ?? url);
+  const inner: GatewayInterface =
+    config.GATEWAY_EXECUTOR === 'apollo'
+      ? new ApolloGateway({
+          supergraphSdl: opts.supergraphSdl,
+          buildService: ({ name }) => services[name]!,
+          logger: opts.log,
+        })
+      : planExecutingGateway(executor, () => services);
   const gateway = config.DEDUPLICATE_REQUESTS
-    ? deduplicatingGateway(
-        apolloGateway,
-        new Inflight<GatewayExecutionResult>(() => deduplicated.inc({ stage: 'inbound' })),
-      )
-    : apolloGateway;
-  const services = Object.fromEntries(SUBGRAPHS.map((s) => [s.name, sourceFor(s.name, subgraphUrl(s.name))]));
-  return { gateway, services, timeout, subgraphUrl };
+    ? deduplicatingGateway(inner, new Inflight<GatewayExecutionResult>(() => deduplicated.inc({ stage: 'inbound' })))
+    : inner;
+  return { gateway, executor, services, timeout, subgraphUrl };
 }

@@ -16,12 +16,11 @@ const wsUrl = (federation: Federation, name: string) => federation.subgraphUrl(n
 /** Runs each subscription over graphql-ws on the subgraph that owns it, the other subgraphs' fields by `_entities`. */
 export function subscriptionExecutor(
   config: Pick<Config, 'SUBSCRIPTION_MAX_QUEUED_EVENTS'>,
-  supergraphSdl: string,
   federation: Federation,
   log: Logger,
 ): SubscriptionExecutor {
   return new SubscriptionExecutor({
-    supergraphSdl,
+    executor: federation.executor,
     services: federation.services,
     log,
     maxQueued: config.SUBSCRIPTION_MAX_QUEUED_EVENTS,

@@ -1,6 +1,4 @@
-import { Supergraph, type Schema } from '@apollo/federation-internals';
-import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
-import { QueryPlanner } from '@apollo/query-planner';
+import type { GraphQLDataSource, ServiceMap } from '@apollo/gateway';
 import {
   GraphQLError,
   type DocumentNode,
@@ -11,6 +9,7 @@ import {
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import type { Logger } from '../../shared/logger';
 import type { GatewayContext } from '../context';
+import type { PlanExecutor } from '../execution/plan/plan-executor';
 import { SharedStream } from './shared-stream';
 import type { Upstream } from './upstream-pool';
 import { boundedUpstream, dropFirst, whenDone } from './push-iterator';
@@ -41,8 +40,8 @@ export interface SubscriptionCaller {
  * through `_entities` of the other subgraphs and shapes to the client's selection.
  */
 export interface SubscriptionExecutorOptions {
-  /** The composed supergraph, planned against. Required. */
-  supergraphSdl: string;
+  /** The gateway's plan executor: its supergraph is planned against, each event's plan run by it. Required. */
+  executor: PlanExecutor;
   /** The subgraphs' data sources, for `_entities` fetches. Required. */
   services: ServiceMap;
   /** Where upstream failures are logged. Required. */
@@ -58,9 +57,8 @@ interface RunShare {
 }
 
 export class SubscriptionExecutor {
-  private readonly apiSchema: Schema;
   readonly schema: GraphQLSchema;
-  private readonly supergraphSchema: GraphQLSchema;
+  private readonly executor: PlanExecutor;
   private readonly plans: SubscriptionPlans;
   private readonly shared = new Map<string, SharedStream>();
   private readonly runs = new Map<string, RunShare>();
@@ -73,15 +71,12 @@ export class SubscriptionExecutor {
   private readonly maxQueued: number;
 
   constructor(opts: SubscriptionExecutorOptions) {
-    const { supergraphSdl } = opts;
     this.services = opts.services;
     this.log = opts.log;
     this.maxQueued = opts.maxQueued ?? 1000;
-    const supergraph = Supergraph.build(supergraphSdl);
-    this.apiSchema = supergraph.apiSchema();
-    this.schema = this.apiSchema.toGraphQLJSSchema();
-    this.supergraphSchema = supergraph.schema.toGraphQLJSSchema();
-    this.plans = new SubscriptionPlans(this.apiSchema, new QueryPlanner(supergraph));
+    this.executor = opts.executor;
+    this.schema = opts.executor.graph.schema;
+    this.plans = new SubscriptionPlans(opts.executor.graph);
   }
 
   /**
@@ -216,16 +211,11 @@ export class SubscriptionExecutor {
     variables: Record<string, unknown>,
     onUpstream?: (it: AsyncIterator<unknown>) => void,
   ): AsyncGenerator<ExecutionResult> {
-    const { node, perRun, document, operationName } = planned;
+    const { node, perRun, event: operation } = planned;
     const primary = node.primary;
     const primaryVars = Object.fromEntries(
       (primary.variableUsages ?? []).filter((v) => v in variables).map((v) => [v, variables[v]]),
     );
-    const operationContext = (planned.operationContext ??= buildOperationContext({
-      schema: this.schema,
-      operationDocument: document,
-      operationName,
-    }));
     // The subgraph runs the operation as this caller (token and request id per subscribe), since
     // the socket may be its tenant's, shared with other callers.
     const upstream = boundedUpstream(
@@ -249,26 +239,24 @@ export class SubscriptionExecutor {
         const source: GraphQLDataSource = {
           process: async () => ({ data: event.data as Record<string, unknown>, errors: event.errors }),
         };
-        // executeQueryPlan reads only these of a request's context (there is no Apollo Server
-        // request here to take the rest from): what the plan's fetches forward, and the logger.
+        // The plan's fetches read only these of a request's context (there is no Apollo Server
+        // request here to take the rest from): what they forward, and the variables.
         const context: GatewayContext = {
           requestId: caller.requestId,
           authorization: caller.authorization,
           principal: null,
         };
         const given: Partial<GatewayGraphQLRequestContext<GatewayContext>> = {
-          request: { query: primary.operation, variables, operationName },
+          request: { query: primary.operation, variables },
           context,
           logger: this.log,
           metrics: {},
         };
-        const result = await executeQueryPlan(
-          planned.eventPlan,
+        const result = await this.executor.run(
+          operation,
+          operation.plan,
           { ...this.services, [PRIMARY]: source },
           given as GatewayGraphQLRequestContext<GatewayContext>,
-          operationContext,
-          this.supergraphSchema,
-          this.apiSchema,
         );
         const out: ExecutionResult = { data: result.data, errors: result.errors, extensions: result.extensions };
         const seq = perRun && (event.data[perRun.responseKey] as Record<string, unknown> | null)?.[SEQ_KEY];

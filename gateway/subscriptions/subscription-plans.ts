@@ -1,8 +1,9 @@
-import { operationFromDocument, type Schema } from '@apollo/federation-internals';
-import type { buildOperationContext } from '@apollo/gateway';
-import type { FetchNode, PlanNode, QueryPlan, QueryPlanner, SubscriptionNode } from '@apollo/query-planner';
+import { operationFromDocument } from '@apollo/federation-internals';
+import type { FetchNode, PlanNode, SubscriptionNode } from '@apollo/query-planner';
 import { GraphQLError, print, type DocumentNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
+import { CompiledOperation } from '../execution/plan/operation';
+import type { FederatedGraph } from '../execution/plan/plan-executor';
 import { sharingOf, type PerRunPrimary } from './stream-sharing';
 
 /** The service name under which each upstream event enters its one-off plan. */
@@ -12,18 +13,14 @@ const PLAN_CACHE_SIZE = 500;
 /** A subscription operation as planned, once per text. */
 export interface Planned {
   node: SubscriptionNode;
-  /** Each event's plan: the event as the result of a fetch from PRIMARY, then the rest. */
-  eventPlan: QueryPlan;
+  /** Each event's plan (the event as the result of a fetch from PRIMARY, then the rest) and its shaping. */
+  event: CompiledOperation;
   /** Set for a per-run subscription (its primary asks for each event's seq). */
   perRun: PerRunPrimary | null;
   /** A live-only subscription: identical ones of a tenant share one stream. */
   liveOnly: boolean;
   /** Operation name and printed text: what identifies it. */
   text: string;
-  document: DocumentNode;
-  operationName: string | undefined;
-  /** Built at its first event, then reused by every subscription of this text. */
-  operationContext?: ReturnType<typeof buildOperationContext>;
 }
 
 /**
@@ -36,10 +33,7 @@ export class SubscriptionPlans {
   private readonly byText = new LRUCache<string, Planned>({ max: PLAN_CACHE_SIZE });
   private readonly byDocument = new WeakMap<DocumentNode, Map<string, Planned>>();
 
-  constructor(
-    private readonly apiSchema: Schema,
-    private readonly planner: QueryPlanner,
-  ) {}
+  constructor(private readonly graph: FederatedGraph) {}
 
   plan(document: DocumentNode, operationName: string | undefined): Planned {
     const name = operationName ?? '';
@@ -57,8 +51,8 @@ export class SubscriptionPlans {
   }
 
   private make(document: DocumentNode, operationName: string | undefined, text: string): Planned {
-    const operation = operationFromDocument(this.apiSchema, document, { operationName });
-    const plan = this.planner.buildQueryPlan(operation);
+    const operation = operationFromDocument(this.graph.apiSchema, document, { operationName });
+    const plan = this.graph.planner.buildQueryPlan(operation);
     if (plan.node?.kind !== 'Subscription')
       throw new GraphQLError('expected a subscription operation', { extensions: { code: 'BAD_USER_INPUT' } });
     const sharing = sharingOf(plan.node.primary.operation);
@@ -74,12 +68,10 @@ export class SubscriptionPlans {
     const root: PlanNode = node.rest ? { kind: 'Sequence', nodes: [eventFetch, node.rest] } : eventFetch;
     return {
       node,
-      eventPlan: { kind: 'QueryPlan', node: root },
+      event: new CompiledOperation(this.graph.schema, document, operationName, { kind: 'QueryPlan', node: root }),
       perRun,
       liveOnly: sharing.kind === 'live',
       text,
-      document,
-      operationName,
     };
   }
 }
