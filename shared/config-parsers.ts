@@ -79,6 +79,16 @@ export interface HostPort {
   host: string;
   port: number;
 }
+/** Progressive-override labels, comma-separated: each a letter, then letters, digits and `_-:./` (composition's rule). */
+export const labels: Parser<string[]> = (raw) => {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((part) => {
+    const label = part.trim();
+    if (!/^[A-Za-z][A-Za-z0-9_\-:./]*$/.test(label))
+      throw new Bad(`expected comma-separated labels (a letter, then letters, digits, _ - : . /), received "${label}"`);
+    return label;
+  });
+};
 export const hostPorts: Parser<HostPort[]> = (raw) => {
   if (raw === undefined || raw.trim() === '') return [];
   return raw.split(',').map((part) => {

@@ -4,6 +4,7 @@ import {
   bool,
   hostPorts,
   int,
+  labels,
   oneOf,
   optStr,
   optUrl,
@@ -137,6 +138,12 @@ const TABLE = {
    * result shaping made once) or `apollo` (@apollo/gateway's executor, the same answers).
    */
   GATEWAY_EXECUTOR: oneOf(['hiregraph', 'apollo'] as const, 'hiregraph'),
+  /**
+   * Progressive override: the custom `@override(label:)` labels that are on (comma-separated); a
+   * field overridden under one of them is resolved by its new subgraph. `percent(N)` labels need
+   * no setting: N% of requests take the new subgraph. Default none.
+   */
+  OVERRIDE_LABELS: labels,
   /** Subscriptions one WebSocket connection may have open at once. */
   SUBSCRIPTIONS_PER_CONNECTION: int(50, 1, 10_000),
   /** Subscriptions one tenant may have open on one gateway at once. */

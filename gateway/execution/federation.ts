@@ -7,12 +7,16 @@ import type { Logger } from '../../shared/logger';
 import { deduplicatingGateway } from '../sharing/inbound-dedup';
 import { Inflight } from '../sharing/inflight';
 import { subgraphUrlOf, type SubgraphName } from './subgraph-list';
+import { OverrideLabels } from './plan/overrides';
 import { federatedGraph, PlanExecutor, planExecutingGateway } from './plan/plan-executor';
 import { subgraphFetching, type SubgraphSource } from './subgraph-source';
 import type { SubgraphTimeout } from './subgraph-timeout';
 
 export interface FederationOptions {
-  config: Pick<Config, 'SUBGRAPH_TIMEOUT_MS' | 'SUBGRAPH_COMPRESSION' | 'DEDUPLICATE_REQUESTS' | 'GATEWAY_EXECUTOR'>;
+  config: Pick<
+    Config,
+    'SUBGRAPH_TIMEOUT_MS' | 'SUBGRAPH_COMPRESSION' | 'DEDUPLICATE_REQUESTS' | 'GATEWAY_EXECUTOR' | 'OVERRIDE_LABELS'
+  >;
   supergraphSdl: string;
   /** Subgraph URLs; a name left out keeps the URL written in the supergraph. */
   subgraphUrls: Partial<Record<SubgraphName, string>>;
@@ -57,6 +61,13 @@ export function federation(opts: FederationOptions): Federation {
   opts.cleanup.defer(() => agent.destroy());
   const subgraphUrl = (name: string) => subgraphUrlOf(opts.subgraphUrls, name);
   const executor = new PlanExecutor(federatedGraph(opts.supergraphSdl));
+  const overrides = new OverrideLabels(executor.graph.overrideLabels, config.OVERRIDE_LABELS);
+  const unknown = overrides.unknown(config.OVERRIDE_LABELS);
+  if (unknown.length)
+    opts.log.warn(
+      { labels: unknown },
+      `OVERRIDE_LABELS names labels no @override of the supergraph uses: ${unknown.join(', ')}`,
+    );
   // Every subgraph the supergraph names, at the URL given for it or the one written in it.
   const services: Record<string, SubgraphSource> = {};
   for (const { name, url } of executor.graph.subgraphs)
@@ -68,7 +79,7 @@ export function federation(opts: FederationOptions): Federation {
           buildService: ({ name }) => services[name]!,
           logger: opts.log,
         })
-      : planExecutingGateway(executor, () => services);
+      : planExecutingGateway(executor, () => services, overrides);
   const gateway = config.DEDUPLICATE_REQUESTS
     ? deduplicatingGateway(inner, new Inflight<GatewayExecutionResult>(() => deduplicated.inc({ stage: 'inbound' })))
     : inner;

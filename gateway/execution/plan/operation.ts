@@ -29,16 +29,36 @@ export class CompiledOperation {
   private readonly fragments: Record<string, FragmentDefinitionNode> = {};
   private readonly conditionNames: string[];
   private readonly shapes = new Map<string, SelectionShape>();
+  private readonly overridden = new Map<string, QueryPlan>();
 
+  /**
+   * @param plan the plan with every progressive-override label off (the planner's default).
+   * @param replan plans the operation with some labels on; absent, `plan` serves every request.
+   */
   constructor(
     private readonly schema: GraphQLSchema,
     readonly document: DocumentNode,
     operationName: string | undefined,
     readonly plan: QueryPlan,
+    private readonly replan?: (overrides: ReadonlyMap<string, boolean>) => QueryPlan,
   ) {
     this.definition = operationOf(document, operationName);
     for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) this.fragments[d.name.value] = d;
     this.conditionNames = conditionVariables(document);
+  }
+
+  /**
+   * The plan for one request's progressive-override labels (OverrideLabels.draw): planned once per
+   * combination of their values, each combination's plan kept with the operation.
+   */
+  planFor(overrides: ReadonlyMap<string, boolean> | undefined): QueryPlan {
+    if (!overrides || !this.replan) return this.plan;
+    let key = '';
+    for (const on of overrides.values()) key += on ? '1' : '0';
+    if (!key.includes('1')) return this.plan;
+    let plan = this.overridden.get(key);
+    if (!plan) this.overridden.set(key, (plan = this.replan(overrides)));
+    return plan;
   }
 
   /** A plan Condition node's value: the variable as given, else its default. */

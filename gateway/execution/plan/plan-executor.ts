@@ -12,6 +12,7 @@ import { getVariableValues } from 'graphql/execution/values';
 import { LRUCache } from 'lru-cache';
 import { executeNode, rootCursor, type PlanRun } from './execute';
 import { CompiledOperation, operationOf } from './operation';
+import { OverrideLabels } from './overrides';
 
 /** Operations kept compiled (plan and shaping) by text, beyond those found by document. */
 const OPERATION_CACHE_SIZE = 1000;
@@ -28,6 +29,8 @@ export interface FederatedGraph {
   planner: QueryPlanner;
   /** The subgraphs the supergraph names, with the URLs written in it. */
   subgraphs: readonly { name: string; url: string }[];
+  /** The progressive-override labels its `@override(label:)`s use. */
+  overrideLabels: readonly string[];
 }
 
 export function federatedGraph(supergraphSdl: string): FederatedGraph {
@@ -40,6 +43,7 @@ export function federatedGraph(supergraphSdl: string): FederatedGraph {
     supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
     planner: new QueryPlanner(supergraph),
     subgraphs: supergraph.subgraphsMetadata(),
+    overrideLabels: OverrideLabels.namesIn(supergraph),
   };
 }
 
@@ -47,7 +51,7 @@ export function federatedGraph(supergraphSdl: string): FederatedGraph {
  * Hiregraph's plan executor: Apollo's query planner plans each operation once; the plan runs
  * through the subgraphs' data sources and the merged answer is shaped by code made once for the
  * operation (operation.ts, shape.ts). Answers and errors are those of `@apollo/gateway`'s executor
- * (test/integration/plan-executor.test.ts holds them to it), without its per-request rebuilding of
+ * (test/unit/plan-executor.test.ts and test/e2e/plan-executor.test.ts hold them to it), without its per-request rebuilding of
  * the operation and its per-value schema lookups.
  */
 export class PlanExecutor {
@@ -66,8 +70,14 @@ export class PlanExecutor {
     if (!compiled) {
       operationOf(document, operationName);
       const operation = operationFromDocument(this.graph.apiSchema, document, { operationName });
-      const plan = this.graph.planner.buildQueryPlan(operation);
-      compiled = new CompiledOperation(this.graph.schema, document, operationName, plan);
+      const { planner } = this.graph;
+      compiled = new CompiledOperation(
+        this.graph.schema,
+        document,
+        operationName,
+        planner.buildQueryPlan(operation),
+        (overrides) => planner.buildQueryPlan(operation, { overrideConditions: new Map(overrides) }),
+      );
       if (key !== undefined) this.byText.set(key, compiled);
     }
     const names = this.byDocument.get(document) ?? new Map<string, CompiledOperation>();
@@ -111,8 +121,15 @@ export class PlanExecutor {
   }
 }
 
-/** Apollo Server's gateway interface over the plan executor, for a supergraph given once. */
-export function planExecutingGateway(executor: PlanExecutor, services: () => ServiceMap): GatewayInterface {
+/**
+ * Apollo Server's gateway interface over the plan executor, for a supergraph given once; each
+ * request planned with the override labels `overrides` draws for it.
+ */
+export function planExecutingGateway(
+  executor: PlanExecutor,
+  services: () => ServiceMap,
+  overrides: OverrideLabels,
+): GatewayInterface {
   const listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
   const { graph } = executor;
   return {
@@ -132,7 +149,7 @@ export function planExecutingGateway(executor: PlanExecutor, services: () => Ser
           );
           if (errors?.length) return { errors };
           const operation = executor.compile(request.document, request.request.operationName, request.source);
-          return executor.run(operation, operation.plan, services(), request);
+          return executor.run(operation, operation.planFor(overrides.draw()), services(), request);
         },
       };
     },
