@@ -9,7 +9,7 @@ import { freePort, localRedis } from '../scripts/local-redis';
 import { TEST_ENV } from '../test/support/secrets';
 import { option } from './args';
 import { fmt, table } from './stats';
-import { cpuSeconds, peakRssMiB, stopGateways, type Started } from './gateways/processes';
+import { cpuSeconds, cpuSplit, peakRssMiB, stopGateways, type Started } from './gateways/processes';
 import { JOBS, PER_JOB, normalizedAnswer, seedDashboard } from './stack/dashboard';
 import {
   answer,
@@ -41,6 +41,8 @@ interface Row {
   p50: number;
   p99: number;
   gatewayMs: number;
+  /** Of gatewayMs, the part spent in the kernel. */
+  gatewaySystemMs: number;
   subgraphsMs: number;
   redisMs: number;
   commands: Commands;
@@ -126,6 +128,7 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
         await sleep(DRAIN_MS);
         const tokens = await tokensFor(tenantId, seconds);
         const cpu = cpuNow();
+        const system = cpuSplit(g.child.pid!).system;
         const from = nowUs();
         // The requests in flight when the run ends still run to completion: counted, as they were sent.
         const { result: r, commands } = await commandsDuring(subgraphs.metricsUrls, async () => {
@@ -135,6 +138,7 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
         });
         windows.get(g.gw.name)!.push([from, nowUs()]);
         const used = cpuNow();
+        const systemUsed = cpuSplit(g.child.pid!).system - system;
         const n = Math.max(1, r.requests.sent);
         const ms = (i: number) => ((used[i]! - cpu[i]!) * 1000) / n;
         rows.push({
@@ -145,6 +149,7 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
           p50: r.latency.p50,
           p99: r.latency.p99,
           gatewayMs: ms(0),
+          gatewaySystemMs: (systemUsed * 1000) / n,
           subgraphsMs: ms(1),
           redisMs: ms(2),
           commands,
@@ -185,6 +190,7 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
           'p50 ms',
           'p99 ms',
           'gateway CPU ms/req',
+          'of which kernel',
           'subgraphs CPU ms/req',
           'Redis CPU ms/req',
           'MongoDB commands/req',
@@ -198,6 +204,7 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
           fmt(r.p50),
           fmt(r.p99),
           fmt(r.gatewayMs),
+          fmt(r.gatewaySystemMs),
           fmt(r.subgraphsMs),
           redisProcess ? fmt(r.redisMs) : 'n/a',
           perRequest(r.commands, r.requests, background, seconds + DRAIN_MS / 1000),

@@ -53,8 +53,14 @@ export function lineOf(child: ChildProcess, pattern: RegExp, what: string): Prom
 
 /** CPU seconds (user + system) a process has used, from /proc. */
 export function cpuSeconds(pid: number): number {
+  const { user, system } = cpuSplit(pid);
+  return user + system;
+}
+
+/** A process's CPU seconds so far, in user space and in the kernel (its system calls: sockets, memory). */
+export function cpuSplit(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
 export function peakRssMiB(pid: number): number {

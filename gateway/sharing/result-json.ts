@@ -1,4 +1,5 @@
 import type { FormattedExecutionResult } from 'graphql';
+import { knownJson } from '../execution/plan/lazy-data';
 
 /**
  * Apollo Server's `stringifyResult` (the same text as its default, `JSON.stringify` and a newline)
@@ -18,7 +19,8 @@ export function resultSerializer(): ResultSerializer {
   const dataOf = (data: object) => {
     let known = serialized.get(data);
     if (!known) {
-      const json = JSON.stringify(data);
+      // The plan executor's answers come with their text, written while they were shaped.
+      const json = knownJson(data) ?? JSON.stringify(data);
       serialized.set(data, (known = { data: json, answer: `{"data":${json}}\n` }));
     }
     return known;

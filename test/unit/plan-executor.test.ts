@@ -4,6 +4,7 @@ import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interf
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import fc from 'fast-check';
 import { parse, type GraphQLSchema } from 'graphql';
+import { knownJson, lazyData } from '../../gateway/execution/plan/lazy-data';
 import { federatedGraph, PlanExecutor } from '../../gateway/execution/plan/plan-executor';
 import { hash, prng, randomAnswer } from '../support/random-answers';
 
@@ -103,6 +104,13 @@ test('random answers, faults included: the same results as @apollo/gateway (fast
           graph.apiSchema,
         );
         expect(plain(ours)).toEqual(plain(theirs));
+        // Shaped straight into text: the same text, errors and extensions.
+        const text = await executor.run(compiled, compiled.plan, services(seed, faults), requestOf(variables), 'text');
+        const { data, ...rest } = text;
+        const { data: theirData, ...theirRest } = theirs;
+        expect(plain(rest)).toEqual(plain(theirRest));
+        if (theirData === undefined || theirData === null) expect(data).toBe(theirData);
+        else expect(knownJson(data!)).toBe(JSON.stringify(theirData));
         if (theirs.errors) withErrors++;
         if (theirs.extensions?.valueCompletion) withValueErrors++;
       },
@@ -112,6 +120,19 @@ test('random answers, faults included: the same results as @apollo/gateway (fast
   // The faults reached both kinds of error report, so the comparison covered them.
   expect(withErrors).toBeGreaterThan(10);
   expect(withValueErrors).toBeGreaterThan(10);
+});
+
+test('data shaped as text reads as the object it stands for, and a change drops the text', () => {
+  const data = lazyData('{"a":{"b":[1,"x",null]},"__proto__":{"c":true}}')!;
+  expect(knownJson(data)).toBe('{"a":{"b":[1,"x",null]},"__proto__":{"c":true}}');
+  expect(Object.keys(data)).toEqual(['a', '__proto__']);
+  expect(data.a).toEqual({ b: [1, 'x', null] });
+  expect(JSON.stringify(data)).toBe('{"a":{"b":[1,"x",null]},"__proto__":{"c":true}}');
+  expect({ ...data }).toEqual(JSON.parse('{"a":{"b":[1,"x",null]},"__proto__":{"c":true}}'));
+  data.a = 1;
+  expect(knownJson(data)).toBeUndefined();
+  expect(JSON.stringify(data)).toBe('{"a":1,"__proto__":{"c":true}}');
+  expect(lazyData('null')).toBeNull();
 });
 
 test('a plan compiled once serves every request of its document', () => {

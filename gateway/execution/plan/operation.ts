@@ -13,10 +13,18 @@ import {
 } from 'graphql';
 import { conditionValues, conditionVariables, variableValue } from './conditions';
 import { SelectionShape, type ShapeState } from './shape';
+import { writeObject } from './shape-json';
+import { shapeObject } from './shape-object';
 
 /** What shaping one answer gives: its data, and the errors found in the subgraphs' values. */
 export interface Shaped {
   data: Record<string, unknown> | null;
+  errors: GraphQLError[];
+}
+
+/** The same, the data as its JSON text. */
+export interface ShapedJson {
+  json: string;
   errors: GraphQLError[];
 }
 
@@ -71,24 +79,35 @@ export class CompiledOperation {
 
   /** The merged answer cut to the operation's selection (null when a non-null root field is null). */
   shape(input: Record<string, unknown>, variables: Readonly<Record<string, unknown>> | undefined): Shaped {
+    const st = this.state(variables);
+    const data = shapeObject(this.shapeFor(variables), input, undefined, st);
+    return { data, errors: st.errors };
+  }
+
+  /** As shape(), as the data's JSON text (`null` when a non-null root field is null). */
+  shapeJson(input: Record<string, unknown>, variables: Readonly<Record<string, unknown>> | undefined): ShapedJson {
+    const st = this.state(variables);
+    const out: string[] = [];
+    const json = writeObject(this.shapeFor(variables), input, undefined, st, out) ? out.join('') : 'null';
+    return { json, errors: st.errors };
+  }
+
+  private state(variables: Readonly<Record<string, unknown>> | undefined): ShapeState {
+    return { errors: [], path: [], flag: 0, introspect: (node) => this.introspect(node, variables) };
+  }
+
+  /** The root selection's shaping for the values the request gives its @skip/@include variables. */
+  private shapeFor(variables: Readonly<Record<string, unknown>> | undefined): SelectionShape {
     const values = conditionValues(this.definition, this.conditionNames, variables);
     const key = this.conditionNames.map((n) => (values[n] ? '1' : '0')).join('');
     let shape = this.shapes.get(key);
     if (!shape) {
       const root = rootType(this.schema, this.definition.operation);
-      shape = new SelectionShape({ schema: this.schema, fragments: this.fragments, conditions: values }, root, [
-        this.definition.selectionSet,
-      ]);
+      const context = { schema: this.schema, fragments: this.fragments, conditions: values };
+      shape = new SelectionShape(context, root, [this.definition.selectionSet]);
       this.shapes.set(key, shape);
     }
-    const st: ShapeState = {
-      errors: [],
-      path: [],
-      flag: 0,
-      introspect: (node) => this.introspect(node, variables),
-    };
-    const data = shape.apply(input, undefined, st) as Record<string, unknown> | null;
-    return { data, errors: st.errors };
+    return shape;
   }
 
   /** `__schema` and `__type` are answered by the gateway's API schema, as graphql-js answers them. */

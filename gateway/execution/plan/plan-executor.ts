@@ -11,7 +11,8 @@ import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { LRUCache } from 'lru-cache';
 import { executeNode, rootCursor, type PlanRun } from './execute';
-import { CompiledOperation, operationOf } from './operation';
+import { lazyData } from './lazy-data';
+import { CompiledOperation, operationOf, type Shaped } from './operation';
 import { OverrideLabels } from './overrides';
 
 /** Operations kept compiled (plan and shaping) by text, beyond those found by document. */
@@ -95,6 +96,8 @@ export class PlanExecutor {
     plan: QueryPlan,
     services: ServiceMap,
     request: GatewayGraphQLRequestContext,
+    /** Shape the answer straight into its JSON text (lazy-data.ts); default: into objects. */
+    as: 'objects' | 'text' = 'objects',
   ): Promise<GatewayExecutionResult> {
     const variables = request.request.variables ?? {};
     const run: PlanRun = {
@@ -108,9 +111,13 @@ export class PlanExecutor {
     const data: Record<string, unknown> = {};
     if (plan.node?.kind === 'Subscription') throw new Error('Execution of subscriptions not supported by gateway');
     if (plan.node) await executeNode(run, plan.node, rootCursor(data));
-    let shaped;
+    let shaped: Shaped;
     try {
-      shaped = operation.shape(data, variables);
+      if (as === 'objects') shaped = operation.shape(data, variables);
+      else {
+        const { json, errors } = operation.shapeJson(data, variables);
+        shaped = { data: lazyData(json), errors };
+      }
     } catch (err) {
       if (err instanceof GraphQLError) return { errors: [err] };
       return { errors: [new GraphQLError((err as Error).message, { originalError: err as Error })] };
@@ -149,7 +156,7 @@ export function planExecutingGateway(
           );
           if (errors?.length) return { errors };
           const operation = executor.compile(request.document, request.request.operationName, request.source);
-          return executor.run(operation, operation.planFor(overrides.draw()), services(), request);
+          return executor.run(operation, operation.planFor(overrides.draw()), services(), request, 'text');
         },
       };
     },

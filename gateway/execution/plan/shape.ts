@@ -31,7 +31,7 @@ import { isSkipped, type ConditionValues } from './conditions';
  */
 
 /** A compiled type: its wrappers, then a leaf check or a selection set. */
-interface TypeShape {
+export interface TypeShape {
   nonNull: boolean;
   /** As printed in errors (without the outer non-null). */
   printed: string;
@@ -40,13 +40,16 @@ interface TypeShape {
   leaf?: (value: unknown) => boolean;
 }
 
-interface FieldShape {
+export interface FieldShape {
   responseName: string;
   /** The type named in this field's errors: its fragment's condition, else the object's type (null). */
   parentName: string | null;
   kind: 'value' | 'typename' | 'introspection';
   type?: TypeShape;
   node: FieldNode;
+  /** `"name":` and `,"name":`, for the JSON shaper. */
+  jsonKey: string;
+  jsonNextKey: string;
 }
 
 /** Fields and fragments collected for one response name, merged as GraphQL merges them. */
@@ -56,9 +59,9 @@ interface Gathered {
 }
 
 const INT = /^-?(?:0|[1-9][0-9]*)$/;
-const OK = 0;
-const HAS_ERRORS = 1;
-const INVALID = 2;
+export const OK = 0;
+export const HAS_ERRORS = 1;
+export const INVALID = 2;
 
 /** What one shaping pass carries: errors, the current path, and how root introspection is answered. */
 export interface ShapeState {
@@ -97,35 +100,16 @@ export class SelectionShape {
     return fields;
   }
 
-  /** Shapes `input` into a new object; returns null when a non-null field in it is null. */
-  apply(input: Record<string, unknown>, runtime: GraphQLCompositeType | undefined, st: ShapeState): object | null {
-    const fields = this.fieldsFor(runtime);
-    const out: Record<string, unknown> = {};
-    const typeName = (runtime ?? this.type).name;
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      const name = f.responseName;
-      let value: unknown;
-      if (f.kind === 'typename') {
-        let given = own(input, name);
-        if ((given === null || given === undefined) && name !== '__typename') given = own(input, '__typename');
-        const parent = f.parentName ?? typeName;
-        const named = typeof given === 'string' ? (this.ctx.schema.getType(given) ?? undefined) : undefined;
-        const type = named ?? this.ctx.schema.getType(parent);
-        if (!isObjectType(type)) return null;
-        value = type.name;
-      } else if (f.kind === 'introspection') {
-        value = st.introspect(f.node);
-      } else {
-        st.path.push(name);
-        value = complete(f.type!, own(input, name) ?? null, f.parentName ?? typeName, st);
-        st.path.pop();
-        if (st.flag === INVALID) return null;
-      }
-      if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true });
-      else out[name] = value;
-    }
-    return out;
+  /**
+   * What field `f` (a `__typename`) answers on `input`: the type its `__typename` names, else
+   * the field's parent type; null when that is not an object type (the object becomes null).
+   */
+  typename(f: FieldShape, input: Record<string, unknown>, typeName: string): string | null {
+    let given = own(input, f.responseName);
+    if ((given === null || given === undefined) && f.responseName !== '__typename') given = own(input, '__typename');
+    const named = typeof given === 'string' ? (this.ctx.schema.getType(given) ?? undefined) : undefined;
+    const type = named ?? this.ctx.schema.getType(f.parentName ?? typeName);
+    return isObjectType(type) ? type.name : null;
   }
 
   private compile(runtime: GraphQLCompositeType | undefined): FieldShape[] {
@@ -135,10 +119,11 @@ export class SelectionShape {
     for (const [responseName, g] of gathered) {
       const { node, parentName, type } = g.first;
       const name = node.name.value;
-      if (name === '__typename') fields.push({ responseName, parentName, kind: 'typename', node });
-      else if (name === '__schema' || name === '__type')
-        fields.push({ responseName, parentName, kind: 'introspection', node });
-      else fields.push({ responseName, parentName, kind: 'value', node, type: this.typeShape(type!, g.sets) });
+      const jsonKey = `${JSON.stringify(responseName)}:`;
+      const common = { responseName, parentName, node, jsonKey, jsonNextKey: `,${jsonKey}` };
+      if (name === '__typename') fields.push({ ...common, kind: 'typename' });
+      else if (name === '__schema' || name === '__type') fields.push({ ...common, kind: 'introspection' });
+      else fields.push({ ...common, kind: 'value', type: this.typeShape(type!, g.sets) });
     }
     return fields;
   }
@@ -188,71 +173,49 @@ export class SelectionShape {
   }
 }
 
-/** Completes one value of `t`; sets st.flag. */
-function complete(t: TypeShape, input: unknown, parentName: string, st: ShapeState): unknown {
-  st.flag = OK;
-  let value: unknown = null;
-  if (input !== null) {
-    if (t.list) value = completeList(t.list, input, parentName, st);
-    else if (t.composite) value = completeObject(t, t.composite, input, parentName, st);
-    else if (t.leaf!(input)) value = input;
-    else {
-      st.errors.push(invalid(`Invalid value found for ${describe(st.path, t.printed, parentName)}.`, st.path));
-      st.flag = HAS_ERRORS;
-    }
-  }
-  if (t.nonNull && value === null) {
-    if (st.flag === OK)
-      st.errors.push(
-        invalid(`Cannot return null for non-nullable ${describe(st.path, t.printed, parentName)}.`, st.path),
-      );
-    st.flag = INVALID;
-  } else if (t.nonNull) st.flag = OK;
-  return value;
-}
-
-function completeList(item: TypeShape, input: unknown, parentName: string, st: ShapeState): unknown[] | null {
-  if (!Array.isArray(input)) throw new Error(`Invalid non-list value ${String(input)} returned by subgraph for a list`);
-  const out = new Array<unknown>(input.length);
-  let nullify = false;
-  let hasErrors = false;
-  for (let i = 0; i < input.length; i++) {
-    st.path.push(i);
-    out[i] = complete(item, input[i] ?? null, parentName, st);
-    st.path.pop();
-    if (st.flag === INVALID) nullify = true;
-    if (st.flag !== OK) hasErrors = true;
-  }
-  st.flag = hasErrors ? HAS_ERRORS : OK;
-  return nullify ? null : out;
-}
-
-function completeObject(
+/**
+ * The runtime type an object of `t` names by its `__typename`: undefined when it names none; null
+ * (its error recorded, st.flag HAS_ERRORS) when the name is no composite type of the API schema.
+ */
+export function runtimeOf(
   t: TypeShape,
   shape: SelectionShape,
-  input: unknown,
+  input: Record<string, unknown>,
   parentName: string,
   st: ShapeState,
-): object | null {
-  if (typeof input !== 'object')
-    throw new Error(`Invalid non-object value ${String(input)} returned by subgraph for composite type ${t.printed}`);
-  const record = input as Record<string, unknown>;
-  const typename = own(record, '__typename');
-  let runtime: GraphQLCompositeType | undefined;
-  if (typename !== undefined && typename !== null) {
-    const named: GraphQLNamedType | undefined = typeof typename === 'string' ? shape.schemaType(typename) : undefined;
-    if (!named || !isCompositeType(named)) {
-      st.errors.push(
-        invalid(`Invalid __typename found for object at ${describe(st.path, t.printed, parentName)}.`, st.path),
-      );
-      st.flag = HAS_ERRORS;
-      return null;
-    }
-    runtime = named;
+): GraphQLCompositeType | undefined | null {
+  const typename = own(input, '__typename');
+  if (typename === undefined || typename === null) return undefined;
+  const named: GraphQLNamedType | undefined = typeof typename === 'string' ? shape.schemaType(typename) : undefined;
+  if (named && isCompositeType(named)) return named;
+  st.errors.push(
+    invalid(`Invalid __typename found for object at ${describe(st.path, t.printed, parentName)}.`, st.path),
+  );
+  st.flag = HAS_ERRORS;
+  return null;
+}
+
+/** Records a leaf value the API schema refuses (st.flag HAS_ERRORS). */
+export function invalidLeaf(t: TypeShape, parentName: string, st: ShapeState): void {
+  st.errors.push(invalid(`Invalid value found for ${describe(st.path, t.printed, parentName)}.`, st.path));
+  st.flag = HAS_ERRORS;
+}
+
+/**
+ * After a value of `t` was completed to null or not: a null where `t` is non-null makes st.flag
+ * INVALID (its error recorded unless one was already), a non-null value of a non-null type OK.
+ */
+export function checkNonNull(t: TypeShape, isNull: boolean, parentName: string, st: ShapeState): void {
+  if (!t.nonNull) return;
+  if (!isNull) {
+    st.flag = OK;
+    return;
   }
-  const out = shape.apply(record, runtime, st);
-  st.flag = out === null ? HAS_ERRORS : OK;
-  return out;
+  if (st.flag === OK)
+    st.errors.push(
+      invalid(`Cannot return null for non-nullable ${describe(st.path, t.printed, parentName)}.`, st.path),
+    );
+  st.flag = INVALID;
 }
 
 function describe(path: readonly (string | number)[], printed: string, parentName: string): string {
