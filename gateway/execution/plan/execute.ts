@@ -1,9 +1,10 @@
-import { ERRORS, errorCodeDef } from '@apollo/federation-internals';
 import type { GraphQLDataSourceProcessOptions, ServiceMap } from '@apollo/gateway';
 import type { FetchNode, PlanNode, QueryPlanSelectionNode } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { contextGroups, contextVariables, type Path } from './context';
+import { downstream, entityPaths, errorPaths } from './error-paths';
 import { applyRewrites, isObjectOfType } from './rewrites';
 import { own } from './shape';
 
@@ -24,7 +25,6 @@ export interface PlanRun {
   errors: GraphQLError[];
 }
 
-type Path = (string | number)[];
 interface Cursor {
   path: Path;
   data: unknown;
@@ -53,9 +53,7 @@ export async function executeNode(run: PlanRun, node: PlanNode, cursor: Cursor):
       try {
         await fetch(run, node, cursor);
       } catch (err) {
-        run.errors.push(
-          err instanceof GraphQLError ? err : new GraphQLError((err as Error).message, { originalError: err as Error }),
-        );
+        run.errors.push(asGraphQLError(err));
       }
       return;
     case 'Condition': {
@@ -72,20 +70,75 @@ export function rootCursor(data: Record<string, unknown>): Cursor {
   return { path: [], data, full: data };
 }
 
+function asGraphQLError(err: unknown): GraphQLError {
+  return err instanceof GraphQLError ? err : new GraphQLError((err as Error).message, { originalError: err as Error });
+}
+
 async function fetch(run: PlanRun, node: FetchNode, cursor: Cursor): Promise<void> {
   const service = run.services[node.serviceName];
   if (!service) throw new Error(`Couldn't find service with name "${node.serviceName}"`);
+  const contextual = contextVariables(node.contextRewrites);
+  const variables: Record<string, unknown> = {};
+  for (const name of node.variableUsages ?? []) {
+    // A contextual argument's value is the answer's (context.ts), never the client's.
+    if (contextual.has(name)) continue;
+    const value = own(run.variables as Record<string, unknown>, name);
+    if (value !== undefined) variables[name] = value;
+  }
+  if (contextual.size > 0) return fetchPerContext(run, node, cursor, variables);
   const entities = Array.isArray(cursor.data)
     ? cursor.data.filter((e) => e !== null && e !== undefined)
     : [cursor.data];
   if (entities.length === 0) return;
-  const variables: Record<string, unknown> = {};
-  for (const name of node.variableUsages ?? []) {
-    const value = own(run.variables as Record<string, unknown>, name);
-    if (value !== undefined) variables[name] = value;
-  }
+  await fetchEntities(run, node, cursor, entities, variables, run.errors);
+}
+
+/**
+ * A fetch with contextual arguments (@fromContext): its entities grouped by the values their
+ * contexts give, each group sent as a fetch of its own with those values as variables, the groups
+ * at once. Apollo Router instead sends one request that aliases `_entities` once per entity, each
+ * alias with every representation (and, as of its issue #8449, fails to merge that answer).
+ * Separate fetches keep the planner's operation as written, let the subgraph source send each
+ * representation once within a group, and never hand an entity another's context, at the price
+ * of one request per distinct set of values. Errors are reported in the groups' order, whichever
+ * answers first.
+ */
+async function fetchPerContext(
+  run: PlanRun,
+  node: FetchNode,
+  cursor: Cursor,
+  variables: Record<string, unknown>,
+): Promise<void> {
+  const groups = contextGroups(run.supergraph, node.contextRewrites!, cursor.full, cursor.path);
+  const reported = await Promise.all(
+    groups.map(async (group) => {
+      const errors: GraphQLError[] = [];
+      const values = { ...variables, ...group.variables };
+      await fetchEntities(run, node, cursor, group.entities, values, errors, group.paths).catch((err: unknown) =>
+        errors.push(asGraphQLError(err)),
+      );
+      return errors;
+    }),
+  );
+  for (const errors of reported) run.errors.push(...errors);
+}
+
+/**
+ * Sends one fetch for `entities` and merges its answer into them; the subgraph's errors go to
+ * `errors`. With `paths` (each entity's position), an entity's error gets that entity's path;
+ * without, the path Apollo's gateway gives it (by representation index among all positions).
+ */
+async function fetchEntities(
+  run: PlanRun,
+  node: FetchNode,
+  cursor: Cursor,
+  entities: unknown[],
+  variables: Record<string, unknown>,
+  errors: GraphQLError[],
+  paths?: Path[],
+): Promise<void> {
   if (!node.requires) {
-    const data = await send(run, node, cursor, variables);
+    const data = await send(run, node, cursor, variables, errors, errorPaths(node, cursor));
     if (data) applyRewrites(run.supergraph, node.outputRewrites, data);
     for (const entity of entities) merge(entity as Record<string, unknown>, data);
     return;
@@ -102,7 +155,8 @@ async function fetch(run: PlanRun, node: FetchNode, cursor: Cursor): Promise<voi
   }
   if (representations.length === 0) return;
   if ('representations' in variables) throw new Error('Variables cannot contain key "representations"');
-  const data = await send(run, node, cursor, { ...variables, representations });
+  const pathOf = paths ? entityPaths(node, cursor, paths, positions) : errorPaths(node, cursor);
+  const data = await send(run, node, cursor, { ...variables, representations }, errors, pathOf);
   if (!data) return;
   const received = data._entities;
   if (!Array.isArray(received)) throw new Error('Expected "data._entities" in response to be an array');
@@ -122,6 +176,8 @@ async function send(
   node: FetchNode,
   cursor: Cursor,
   variables: Record<string, unknown>,
+  errors: GraphQLError[],
+  pathOf: (path: readonly (string | number)[] | undefined) => Path | undefined,
 ): Promise<Record<string, unknown> | null | undefined> {
   return tracer.startActiveSpan('gateway.fetch', { attributes: { service: node.serviceName } }, async (span) => {
     try {
@@ -134,10 +190,8 @@ async function send(
         document: node.operationDocumentNode,
         pathInIncomingRequest: cursor.path,
       });
-      if (response.errors) {
-        const pathOf = errorPaths(node, cursor);
-        for (const error of response.errors) run.errors.push(downstream(error, node.serviceName, pathOf));
-      }
+      if (response.errors)
+        for (const error of response.errors) errors.push(downstream(error, node.serviceName, pathOf));
       return response.data;
     } catch (err) {
       span.setStatus({ code: SpanStatusCode.ERROR });
@@ -146,57 +200,6 @@ async function send(
       span.end();
     }
   });
-}
-
-/** A subgraph's error with its path in the client's answer and the subgraph's name, its code kept. */
-function downstream(
-  error: GraphQLFormattedError,
-  serviceName: string,
-  pathOf: (path: readonly (string | number)[] | undefined) => Path | undefined,
-): GraphQLError {
-  const message = error.message || `Error while fetching subquery from service "${serviceName}"`;
-  const options = {
-    originalError: error as Error,
-    path: pathOf(error.path),
-    extensions: { ...error.extensions, serviceName },
-  };
-  const known = errorCodeDef(error as GraphQLError);
-  if (!known && error.extensions?.code) return new GraphQLError(message, options);
-  return (known ?? ERRORS.DOWNSTREAM_SERVICE_ERROR).err(message, options);
-}
-
-/** An entity fetch's error path `_entities.i.…` becomes the i-th entity's path in the answer. */
-function errorPaths(node: FetchNode, cursor: Cursor) {
-  let hydrated: Path[] | undefined;
-  return (path: readonly (string | number)[] | undefined): Path | undefined => {
-    if (node.requires && typeof path?.[1] === 'number') {
-      if (!hydrated) hydrate([], cursor.path, cursor.full, (hydrated = []));
-      return [...(hydrated[path[1]] ?? []), ...path.slice(2)];
-    }
-    return path ? [...cursor.path, ...path] : undefined;
-  };
-}
-
-function hydrate(parent: Path, path: readonly (string | number)[], data: unknown, out: Path[]): void {
-  if (data === null || data === undefined) return;
-  const head = path[0];
-  if (head === undefined) {
-    out.push(parent.slice());
-  } else if (head === '@' || (typeof head === 'string' && Array.isArray(data))) {
-    if (!Array.isArray(data)) return;
-    const rest = head === '@' ? path.slice(1) : path;
-    data.forEach((value, i) => {
-      parent.push(i);
-      hydrate(parent, rest, value, out);
-      parent.pop();
-    });
-  } else if (typeof head === 'string') {
-    const value = own(data as Record<string, unknown>, head);
-    if (value === undefined) return;
-    parent.push(head);
-    hydrate(parent, path.slice(1), value, out);
-    parent.pop();
-  }
 }
 
 /** The values at a plan path (`@` for each element of a list), lists flattened one level per `@`. */

@@ -1,4 +1,9 @@
-import { Supergraph, operationFromDocument, type Schema } from '@apollo/federation-internals';
+import {
+  DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES,
+  Supergraph,
+  operationFromDocument,
+  type Schema,
+} from '@apollo/federation-internals';
 import type { ServiceMap } from '@apollo/gateway';
 import { QueryPlanner, type QueryPlan } from '@apollo/query-planner';
 import type {
@@ -34,8 +39,15 @@ export interface FederatedGraph {
   overrideLabels: readonly string[];
 }
 
+/**
+ * The features a supergraph may link `for: SECURITY` or `for: EXECUTION`: Apollo's defaults (what
+ * @apollo/gateway runs), and `@context`/`@fromContext`, which this executor resolves (context.ts).
+ * Others (@authenticated, @requiresScopes, @policy) stay refused: nothing here would enforce them.
+ */
+const SUPPORTED_FEATURES = new Set([...DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES, 'https://specs.apollo.dev/context/v0.1']);
+
 export function federatedGraph(supergraphSdl: string): FederatedGraph {
-  const supergraph = Supergraph.build(supergraphSdl);
+  const supergraph = Supergraph.build(supergraphSdl, { supportedFeatures: SUPPORTED_FEATURES });
   const apiSchema = supergraph.apiSchema();
   return {
     supergraphSdl,
@@ -52,8 +64,10 @@ export function federatedGraph(supergraphSdl: string): FederatedGraph {
  * Hiregraph's plan executor: Apollo's query planner plans each operation once; the plan runs
  * through the subgraphs' data sources and the merged answer is shaped by code made once for the
  * operation (operation.ts, shape.ts). Answers and errors are those of `@apollo/gateway`'s executor
- * (test/unit/plan-executor.test.ts and test/e2e/plan-executor.test.ts hold them to it), without its per-request rebuilding of
- * the operation and its per-value schema lookups.
+ * (test/unit/plan-executor.test.ts and test/e2e/plan-executor.test.ts hold them to it), without
+ * its per-request rebuilding of the operation and its per-value schema lookups. Beyond it,
+ * contextual arguments (@fromContext), which Apollo's executor leaves unset, are resolved from the
+ * answer (context.ts), and progressive override labels are drawn per request (overrides.ts).
  */
 export class PlanExecutor {
   private readonly byDocument = new WeakMap<DocumentNode, Map<string, CompiledOperation>>();
