@@ -1,6 +1,6 @@
 import { ERRORS, errorCodeDef } from '@apollo/federation-internals';
 import type { GraphQLDataSourceProcessOptions, ServiceMap } from '@apollo/gateway';
-import type { FetchNode, PlanNode, QueryPlanSelectionNode } from '@apollo/query-planner';
+import type { DeferNode, FetchNode, PlanNode, QueryPlanSelectionNode } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -22,10 +22,17 @@ export interface PlanRun {
   condition(variable: string): boolean;
   /** Every fetch's errors, with paths in the client's answer. */
   errors: GraphQLError[];
+  /** Told when a fetch with an id (one a deferred part may wait for) has run, whatever its outcome. */
+  fetched?(id: string): void;
+  /**
+   * Takes a Defer node's deferred parts, to run once what they depend on is done (incremental.ts);
+   * absent, @defer is refused (a plan from the planner without defer support has none).
+   */
+  defer?(node: DeferNode, cursor: Cursor): void;
 }
 
-type Path = (string | number)[];
-interface Cursor {
+export type Path = (string | number)[];
+export interface Cursor {
   path: Path;
   data: unknown;
   full: Record<string, unknown>;
@@ -57,6 +64,7 @@ export async function executeNode(run: PlanRun, node: PlanNode, cursor: Cursor):
           err instanceof GraphQLError ? err : new GraphQLError((err as Error).message, { originalError: err as Error }),
         );
       }
+      if (node.id !== undefined) run.fetched?.(node.id);
       return;
     case 'Condition': {
       const branch = run.condition(node.condition) ? node.ifClause : node.elseClause;
@@ -64,7 +72,12 @@ export async function executeNode(run: PlanRun, node: PlanNode, cursor: Cursor):
       return;
     }
     case 'Defer':
-      throw new GraphQLError('@defer is not supported by this gateway', { extensions: { code: 'BAD_USER_INPUT' } });
+      if (!run.defer)
+        throw new GraphQLError('@defer is not supported by this gateway', { extensions: { code: 'BAD_USER_INPUT' } });
+      // The deferred parts first: one that depends on nothing starts beside the primary.
+      run.defer(node, cursor);
+      if (node.primary.node) await executeNode(run, node.primary.node, cursor);
+      return;
   }
 }
 

@@ -4,15 +4,18 @@ import {
   Kind,
   OperationTypeNode,
   executeSync,
+  isCompositeType,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLError,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { conditionValues, conditionVariables, variableValue } from './conditions';
-import { SelectionShape, type ShapeState } from './shape';
+import { own, SelectionShape, type ShapeState } from './shape';
+import { parseSubselection, typeAtPath } from './subselection';
 
 /** What shaping one answer gives: its data, and the errors found in the subgraphs' values. */
 export interface Shaped {
@@ -29,12 +32,19 @@ export class CompiledOperation {
   private readonly fragments: Record<string, FragmentDefinitionNode> = {};
   private readonly conditionNames: string[];
   private readonly shapes = new Map<string, SelectionShape>();
+  /** Deferred parts' shapes, by query path, subselection and @skip/@include values. */
+  private readonly partShapes = new Map<string, SelectionShape>();
 
+  /**
+   * @param plan the plan that answers at once (every @defer ignored)
+   * @param deferPlan for an operation with @defer, the plan with its Defer nodes
+   */
   constructor(
     private readonly schema: GraphQLSchema,
     readonly document: DocumentNode,
     operationName: string | undefined,
     readonly plan: QueryPlan,
+    readonly deferPlan?: QueryPlan,
   ) {
     this.definition = operationOf(document, operationName);
     for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) this.fragments[d.name.value] = d;
@@ -68,6 +78,42 @@ export class CompiledOperation {
       introspect: (node) => this.introspect(node, variables),
     };
     const data = shape.apply(input, undefined, st) as Record<string, unknown> | null;
+    return { data, errors: st.errors };
+  }
+
+  /**
+   * One part of a deferred answer: `input`, the merged object at `path` (an instance of the plan's
+   * `queryPath`), cut to the part's `subselection` (the planner's text; none: an empty part). The
+   * initial part is the one at the root.
+   */
+  shapePart(
+    subselection: string | undefined,
+    queryPath: readonly string[],
+    input: Record<string, unknown>,
+    path: readonly (string | number)[],
+    variables: Readonly<Record<string, unknown>> | undefined,
+  ): Shaped {
+    const values = conditionValues(this.definition, this.conditionNames, variables);
+    const key = `${queryPath.join('\u0000')}\n${subselection ?? ''}\n${this.conditionNames.map((n) => (values[n] ? '1' : '0')).join('')}`;
+    let shape = this.partShapes.get(key);
+    if (!shape) {
+      const root = rootType(this.schema, this.definition.operation);
+      const type = typeAtPath(this.schema, this.definition, this.fragments, root, queryPath);
+      const set = parseSubselection(subselection);
+      const sets: SelectionSetNode[] = set ? [set] : [];
+      shape = new SelectionShape({ schema: this.schema, fragments: this.fragments, conditions: values }, type, sets);
+      this.partShapes.set(key, shape);
+    }
+    const st: ShapeState = {
+      errors: [],
+      path: [...path],
+      flag: 0,
+      introspect: (node) => this.introspect(node, variables),
+    };
+    const typename = own(input, '__typename');
+    const named = typeof typename === 'string' ? this.schema.getType(typename) : undefined;
+    const runtime = named && isCompositeType(named) ? named : undefined;
+    const data = shape.apply(input, runtime, st) as Record<string, unknown> | null;
     return { data, errors: st.errors };
   }
 
