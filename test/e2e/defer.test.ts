@@ -273,3 +273,33 @@ test('answer sharing (DEDUPLICATE_REQUESTS) never shares a deferred operation: e
     await held.close();
   }
 });
+
+test('MAX_RESPONSE_BYTES bounds the whole answer: a later part that would pass it is refused and ends the answer', async () => {
+  const s = t.stack.subgraphs;
+  const gateway = await startGateway({
+    config: { ...t.config, MAX_RESPONSE_BYTES: 1024 },
+    port: 0,
+    metricsPort: 0,
+    subgraphUrls: { tenant: s.tenant.url, candidate: s.candidate.url, job: s.job.url, assessment: s.assessment.url },
+  });
+  try {
+    const many = ['a', 'b', 'c', 'd', 'e'].map((alias) => `${alias}: pipeline { stage count }`).join(' ');
+    const r = await post(
+      `{ jobs(first: 3) { edges { node { title ... @defer(label: "big") { ${many} } } } } }`,
+      MULTIPART,
+      {},
+      gateway.url,
+    );
+    const [initial, ...later] = r.parts;
+    expect((initial!.data as Dashboard).jobs.edges).toHaveLength(3);
+    const items = later.flatMap((p) => p.incremental ?? []);
+    expect(items).toHaveLength(1);
+    expect(items[0]!.data).toBeUndefined();
+    expect(items[0]!.errors?.[0]).toMatchObject({
+      extensions: { code: 'BAD_USER_INPUT', maxResponseBytes: 1024, responseBytes: expect.any(Number) },
+    });
+    expect(later.at(-1)!.hasNext).toBe(false);
+  } finally {
+    await gateway.close();
+  }
+});
