@@ -1,4 +1,5 @@
 import type { Principal } from '../shared/auth';
+import type { IncrementalChannel } from '../shared/graphql/incremental';
 import type { Logger } from '../shared/logger';
 import type { OperationCost } from './cost/demand-control';
 
@@ -17,4 +18,6 @@ export interface GatewayContext {
   signal?: AbortSignal;
   /** Demand control's estimate, set before execution; the actual cost is added once the answer is known. */
   cost?: OperationCost;
+  /** Set by the HTTP route: whether the client takes multipart answers, and a deferred answer's later parts. */
+  incremental?: IncrementalChannel;
 }

@@ -12,6 +12,7 @@ import { createMetrics, type Metrics } from '../shared/metrics';
 import type { GatewayContext } from './context';
 import { admission } from './admission';
 import { callerContext, gatewayVerifier } from './admission/caller';
+import { deferredParts } from './cost/deferred-parts';
 import { demandControl } from './cost/demand-control';
 import { responseSizeCap } from './cost/response-size';
 import { federation } from './execution/federation';
@@ -111,6 +112,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       // Before observability: its response hook records the actual cost the log line carries.
       cost.plugin,
       responseSizeCap(config.MAX_RESPONSE_BYTES, serializer),
+      // After the cap and demand control: it bounds and counts a deferred answer's later parts.
+      deferredParts({
+        maxBytes: config.MAX_RESPONSE_BYTES,
+        serializer,
+        production: config.production,
+        observeActual: cost.observeActual,
+      }),
       operationObservability(metrics, log),
     ],
     validationRules: limits.validationRules,
@@ -134,6 +142,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     log,
     corsOrigins: config.CORS_ORIGINS,
     sharedAnswers: config.DEDUPLICATE_REQUESTS,
+    incrementalDelivery: true,
     context: callerContext(config, verifier, log),
   });
   serveRequests(http, graphql, app, (req) => config.GRAPHQL_IDE && wantsPage(req));

@@ -141,10 +141,13 @@ export function demandControl(opts: DemandControlOptions) {
           let actual = actuals.get(body.data);
           if (actual === undefined) actuals.set(body.data, (actual = actualCost(opts.serializer.dataJson(body.data))));
           contextValue.cost.actual = actual;
-          actualHistogram.observe({ type: operation.operation }, actual);
+          // A deferred answer is observed whole once its last part went out (deferred-parts.ts).
+          if (!contextValue.incremental?.subsequent) actualHistogram.observe({ type: operation.operation }, actual);
         },
       };
     },
   };
-  return { plugin, admit };
+  /** Observes an answer's actual cost (a deferred one's, once its last part went out). */
+  const observeActual = (type: string, actual: number): void => actualHistogram.observe({ type }, actual);
+  return { plugin, admit, observeActual };
 }

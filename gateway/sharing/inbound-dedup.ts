@@ -4,6 +4,7 @@ import type {
   GatewayInterface,
 } from '@apollo/server-gateway-interface';
 import type { GatewayContext } from '../context';
+import { hasDefer } from '../execution/plan/subselection';
 import type { Inflight } from './inflight';
 
 /** Apollo's gateway interface types the context as any record, so each field is read as maybe absent. */
@@ -22,8 +23,8 @@ export function inboundKey(rc: CallerRequest): string {
 /**
  * Wraps the Apollo gateway so identical concurrent queries execute once: every caller still goes
  * through Apollo Server's whole pipeline (token check, limits, rate limits, demand control, its
- * own metrics and log line), and only the query plan's execution is shared. Mutations and
- * subscriptions always run on their own. Each caller gets its own copy of the result's top level.
+ * own metrics and log line), and only the query plan's execution is shared. Mutations,
+ * subscriptions and operations with @defer always run on their own. Each caller gets its own copy of the result's top level.
  */
 export function deduplicatingGateway(
   gateway: GatewayInterface,
@@ -37,7 +38,8 @@ export function deduplicatingGateway(
       if (!executor) return { executor };
       return {
         executor: async (rc: CallerRequest) => {
-          if (rc.operation.operation !== 'query') return executor(rc);
+          // A deferred answer's later parts are its caller's own (the channel on its context): never shared.
+          if (rc.operation.operation !== 'query' || hasDefer(rc.document)) return executor(rc);
           const result = await inflight.run(inboundKey(rc), () => executor(rc), rc.context.signal);
           return { ...result, ...(result.errors && { errors: [...result.errors] }) };
         },

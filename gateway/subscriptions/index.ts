@@ -7,6 +7,7 @@ import type { operationLimits } from '../admission/limits';
 import type { tenantRates } from '../admission/rates';
 import type { Admission } from '../cost/demand-control';
 import type { Federation } from '../execution/federation';
+import { socketQueries } from './socket-queries';
 import { SubscriptionExecutor } from './subscription-executor';
 import { subscriptionMetrics } from './subscription-metrics';
 import { serveGatewaySubscriptions } from './subscription-server';
@@ -67,6 +68,13 @@ export function serveSubscriptions(opts: SubscriptionLayerOptions): ReturnType<t
     admit: opts.admit,
     onDrop,
     subgraphWsUrl: (name) => wsUrl(opts.federation, name),
+    query: socketQueries({
+      executor: opts.federation.executor,
+      services: opts.federation.services,
+      schema: opts.executor.schema,
+      log: opts.log,
+      maxBytes: config.MAX_RESPONSE_BYTES,
+    }),
     limits: {
       perConnection: config.SUBSCRIPTIONS_PER_CONNECTION,
       perTenant: config.SUBSCRIPTIONS_PER_TENANT,

@@ -9,6 +9,8 @@ import { closeOnce } from '../../shared/graphql/close';
 import { documentCache } from '../../shared/graphql/document-cache';
 import { serveGraphqlWs, type WsCaller } from '../../shared/graphql/ws';
 import type { Logger } from '../../shared/logger';
+import { whenDone } from './push-iterator';
+import type { SocketQuery } from './socket-queries';
 import type { SubscriptionCaller, SubscriptionExecutor } from './subscription-executor';
 import { endAtTokenExpiry } from './token-lifetime';
 import type { Admission } from '../cost/demand-control';
@@ -80,6 +82,8 @@ export function serveGatewaySubscriptions(opts: {
   onDrop?: (reason: DropReason) => void;
   /** Largest graphql-ws message accepted (BODY_LIMIT_BYTES, as for HTTP). */
   maxPayload: number;
+  /** Runs a query (or refuses a mutation) subscribed over the socket: @defer's payloads as `next`s. */
+  query: SocketQuery;
 }): { close(): Promise<void>; openSubscriptions(): number; upstreamSockets(): number } {
   const { executor, verifier, limits, log } = opts;
   const perTenant = new Map<string, number>();
@@ -212,13 +216,20 @@ export function serveGatewaySubscriptions(opts: {
           () => release(conn, slot),
         );
       },
-      execute: () => ({
-        errors: [
-          new GraphQLError('queries and mutations go over HTTP POST /graphql; this socket serves subscriptions', {
-            extensions: { code: 'BAD_REQUEST' },
-          }),
-        ],
-      }),
+      // A query holds its slot (SUBSCRIPTIONS_PER_*) until its last payload went out.
+      execute: async (args) => {
+        const { conn, slot } = args.contextValue as { conn: Connection; slot: Slot };
+        try {
+          const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+          const result = await opts.query(conn, args.document, variables, args.operationName ?? undefined);
+          if (Symbol.asyncIterator in result) return whenDone(result, () => release(conn, slot));
+          release(conn, slot);
+          return result;
+        } catch (err) {
+          release(conn, slot);
+          return { errors: [err instanceof GraphQLError ? err : new GraphQLError(String(err))] };
+        }
+      },
       onNext: (ctx) => {
         // Never let a slow reader grow memory: close it so it resumes with afterSeq.
         if (ctx.extra.socket.bufferedAmount > limits.maxBufferedBytes) {

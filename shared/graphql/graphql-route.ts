@@ -6,6 +6,15 @@ import vary from 'vary';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { AnswerBytes, encodingFor } from './answer-bytes';
+import {
+  acceptsMultipart,
+  jsonAccepted,
+  MULTIPART_DEFER,
+  multipartChunk,
+  withHasNext,
+  type IncrementalChannel,
+  type SubsequentPayload,
+} from './incremental';
 import { observeHttpRequest } from './observability';
 
 /** A request on the GraphQL route, with its parsed JSON body once read. */
@@ -31,6 +40,12 @@ export interface GraphQLRouteOptions<C extends BaseContext> {
   sharedAnswers?: boolean;
   /** Browser origins allowed by CORS (`*` for any); no CORS headers at all when absent. */
   corsOrigins?: readonly string[];
+  /**
+   * The executor may answer in parts (@defer): each request's context gets an `incremental`
+   * channel saying whether the client takes multipart answers, where the executor leaves the
+   * payloads after the initial one. Default false.
+   */
+  incrementalDelivery?: boolean;
 }
 
 /** The path GraphQL is served on, with or without a trailing slash, whatever the query string. */
@@ -97,6 +112,39 @@ function runSteps(steps: readonly Step[], req: IncomingMessage, res: ServerRespo
 }
 
 /**
+ * An incremental answer as multipart/mixed (deferSpec=20220824): the initial JSON with
+ * `hasNext: true`, then each later payload as it comes, uncompressed so each part reaches the
+ * client when it is written. A client that goes away stops the parts still to come.
+ */
+async function sendParts(
+  res: ServerResponse,
+  initial: string,
+  later: AsyncIterableIterator<SubsequentPayload>,
+): Promise<void> {
+  res.setHeader('content-type', MULTIPART_DEFER);
+  res.removeHeader('content-length');
+  const stop = () => void later.return?.();
+  res.once('close', stop);
+  try {
+    const write = async (chunk: string) => {
+      if (!res.write(chunk)) await new Promise<void>((r) => res.once('drain', r));
+    };
+    await write(multipartChunk(withHasNext(initial.trimEnd()), true, true));
+    let ended = false;
+    for await (const payload of later) {
+      if (res.destroyed) break;
+      await write(multipartChunk(JSON.stringify(payload), false, payload.hasNext));
+      ended = !payload.hasNext;
+    }
+    // The parts ended without saying so (stopped early): the body still closes as multipart.
+    if (!ended && !res.destroyed) await write(multipartChunk('{"hasNext":false}', false, false));
+    res.end();
+  } finally {
+    res.off('close', stop);
+  }
+}
+
+/**
  * GraphQL over HTTP on Node's own request handler: CORS, the JSON body, Apollo Server, then the
  * answer's bytes, compressed as the client accepts (answer-bytes.ts). Express's router, request
  * decoration and `res.send` (which copied every answer into a new buffer) cost more per request
@@ -137,6 +185,12 @@ export function graphqlRoute<C extends BaseContext>(
     }
     const url = req.url ?? '';
     const q = url.indexOf('?');
+    const channel: IncrementalChannel | undefined = opts.incrementalDelivery
+      ? { accepted: acceptsMultipart(req.headers.accept) }
+      : undefined;
+    // Apollo Server answers the initial payload as JSON: a client that takes only multipart still gets it.
+    if (channel?.accepted && !jsonAccepted(req.headers.accept))
+      headers.set('accept', `${req.headers.accept}, application/json`);
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: (req.method ?? 'GET').toUpperCase(),
@@ -144,10 +198,20 @@ export function graphqlRoute<C extends BaseContext>(
         search: q >= 0 ? url.slice(q) : '',
         body: req.body,
       },
-      context: () => opts.context(req, res),
+      context: async () => {
+        const context = await opts.context(req, res);
+        return channel ? Object.assign(context, { incremental: channel }) : context;
+      },
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
+    const later = channel?.subsequent;
+    if (later && response.body.kind === 'complete' && res.statusCode === 200) {
+      await sendParts(res, response.body.string, later);
+      return;
+    }
+    // Refused after execution (the answer-size cap): the later parts are not sent.
+    if (later) await later.return?.();
     if (response.body.kind === 'complete') {
       vary(res, 'Accept-Encoding');
       const sent = await answers.encode(response.body.string, encodingFor(req, res));
@@ -155,7 +219,7 @@ export function graphqlRoute<C extends BaseContext>(
       res.end(sent.body);
       return;
     }
-    // Incremental delivery (neither the gateway nor the subgraphs enable it) goes out uncompressed.
+    // Apollo Server's own incremental answers (no server here has them) go out uncompressed.
     for await (const chunk of response.body.asyncIterator) res.write(chunk);
     res.end();
   };

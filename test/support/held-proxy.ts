@@ -17,7 +17,11 @@ export interface HeldProxy {
   close(): Promise<void>;
 }
 
-export async function startHeldProxy(targetUrl: string): Promise<HeldProxy> {
+/** @param hold which requests to hold, by body (default: every one); the others go straight through. */
+export async function startHeldProxy(
+  targetUrl: string,
+  hold: (body: string) => boolean = () => true,
+): Promise<HeldProxy> {
   const target = new URL(targetUrl);
   let released = false;
   const waiting: Array<() => void> = [];
@@ -50,8 +54,9 @@ export async function startHeldProxy(targetUrl: string): Promise<HeldProxy> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const go = () => forward(req, Buffer.concat(chunks), res);
-      if (released) go();
+      const body = Buffer.concat(chunks);
+      const go = () => forward(req, body, res);
+      if (released || !hold(body.toString('utf8'))) go();
       else waiting.push(go);
     });
   });

@@ -1,5 +1,5 @@
 import type { GraphQLDataSourceProcessOptions, ServiceMap } from '@apollo/gateway';
-import type { FetchNode, PlanNode, QueryPlanSelectionNode } from '@apollo/query-planner';
+import type { DeferNode, FetchNode, PlanNode, QueryPlanSelectionNode } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
@@ -23,9 +23,17 @@ export interface PlanRun {
   condition(variable: string): boolean;
   /** Every fetch's errors, with paths in the client's answer. */
   errors: GraphQLError[];
+  /** Told when a fetch with an id (one a deferred part may wait for) has run, whatever its outcome. */
+  fetched?(id: string): void;
+  /**
+   * Takes a Defer node's deferred parts, to run once what they depend on is done (incremental.ts);
+   * absent, @defer is refused (a plan from the planner without defer support has none).
+   */
+  defer?(node: DeferNode, cursor: Cursor): void;
 }
 
-interface Cursor {
+export type { Path };
+export interface Cursor {
   path: Path;
   data: unknown;
   full: Record<string, unknown>;
@@ -55,6 +63,7 @@ export async function executeNode(run: PlanRun, node: PlanNode, cursor: Cursor):
       } catch (err) {
         run.errors.push(asGraphQLError(err));
       }
+      if (node.id !== undefined) run.fetched?.(node.id);
       return;
     case 'Condition': {
       const branch = run.condition(node.condition) ? node.ifClause : node.elseClause;
@@ -62,7 +71,12 @@ export async function executeNode(run: PlanRun, node: PlanNode, cursor: Cursor):
       return;
     }
     case 'Defer':
-      throw new GraphQLError('@defer is not supported by this gateway', { extensions: { code: 'BAD_USER_INPUT' } });
+      if (!run.defer)
+        throw new GraphQLError('@defer is not supported by this gateway', { extensions: { code: 'BAD_USER_INPUT' } });
+      // The deferred parts first: one that depends on nothing starts beside the primary.
+      run.defer(node, cursor);
+      if (node.primary.node) await executeNode(run, node.primary.node, cursor);
+      return;
   }
 }
 

@@ -4,17 +4,20 @@ import {
   Kind,
   OperationTypeNode,
   executeSync,
+  isCompositeType,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLError,
   type GraphQLSchema,
   type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { conditionValues, conditionVariables, variableValue } from './conditions';
-import { SelectionShape, type ShapeState } from './shape';
+import { own, SelectionShape, type ShapeState } from './shape';
 import { writeObject } from './shape-json';
 import { shapeObject } from './shape-object';
+import { parseSubselection, typeAtPath } from './subselection';
 
 /** What shaping one answer gives: its data, and the errors found in the subgraphs' values. */
 export interface Shaped {
@@ -37,19 +40,32 @@ export class CompiledOperation {
   private readonly fragments: Record<string, FragmentDefinitionNode> = {};
   private readonly conditionNames: string[];
   private readonly shapes = new Map<string, SelectionShape>();
+  /** Deferred parts' shapes, by query path, subselection and @skip/@include values. */
+  private readonly partShapes = new Map<string, SelectionShape>();
   private readonly overridden = new Map<string, QueryPlan>();
+  /** For an operation with @defer, the plan with its Defer nodes. */
+  readonly deferPlan?: QueryPlan;
+  private readonly replan?: (overrides: ReadonlyMap<string, boolean>, deferred: boolean) => QueryPlan;
 
   /**
-   * @param plan the plan with every progressive-override label off (the planner's default).
-   * @param replan plans the operation with some labels on; absent, `plan` serves every request.
+   * @param plan the plan that answers at once (every @defer ignored), every progressive-override
+   *   label off (the planner's default)
+   * @param plans.deferPlan for an operation with @defer, the plan with its Defer nodes
+   * @param plans.replan plans the operation with some override labels on (with its Defer nodes or
+   *   without); absent, the plans above serve every request
    */
   constructor(
     private readonly schema: GraphQLSchema,
     readonly document: DocumentNode,
     operationName: string | undefined,
     readonly plan: QueryPlan,
-    private readonly replan?: (overrides: ReadonlyMap<string, boolean>) => QueryPlan,
+    plans: {
+      deferPlan?: QueryPlan;
+      replan?: (overrides: ReadonlyMap<string, boolean>, deferred: boolean) => QueryPlan;
+    } = {},
   ) {
+    this.deferPlan = plans.deferPlan;
+    this.replan = plans.replan;
     this.definition = operationOf(document, operationName);
     for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) this.fragments[d.name.value] = d;
     this.conditionNames = conditionVariables(document);
@@ -59,13 +75,14 @@ export class CompiledOperation {
    * The plan for one request's progressive-override labels (OverrideLabels.draw): planned once per
    * combination of their values, each combination's plan kept with the operation.
    */
-  planFor(overrides: ReadonlyMap<string, boolean> | undefined): QueryPlan {
-    if (!overrides || !this.replan) return this.plan;
-    let key = '';
+  planFor(overrides: ReadonlyMap<string, boolean> | undefined, deferred = false): QueryPlan {
+    const base = deferred ? (this.deferPlan ?? this.plan) : this.plan;
+    if (!overrides || !this.replan || (deferred && !this.deferPlan)) return base;
+    let key = deferred ? 'd' : 'p';
     for (const on of overrides.values()) key += on ? '1' : '0';
-    if (!key.includes('1')) return this.plan;
+    if (!key.includes('1')) return base;
     let plan = this.overridden.get(key);
-    if (!plan) this.overridden.set(key, (plan = this.replan(overrides)));
+    if (!plan) this.overridden.set(key, (plan = this.replan(overrides, deferred)));
     return plan;
   }
 
@@ -108,6 +125,42 @@ export class CompiledOperation {
       this.shapes.set(key, shape);
     }
     return shape;
+  }
+
+  /**
+   * One part of a deferred answer: `input`, the merged object at `path` (an instance of the plan's
+   * `queryPath`), cut to the part's `subselection` (the planner's text; none: an empty part). The
+   * initial part is the one at the root.
+   */
+  shapePart(
+    subselection: string | undefined,
+    queryPath: readonly string[],
+    input: Record<string, unknown>,
+    path: readonly (string | number)[],
+    variables: Readonly<Record<string, unknown>> | undefined,
+  ): Shaped {
+    const values = conditionValues(this.definition, this.conditionNames, variables);
+    const key = `${queryPath.join('\u0000')}\n${subselection ?? ''}\n${this.conditionNames.map((n) => (values[n] ? '1' : '0')).join('')}`;
+    let shape = this.partShapes.get(key);
+    if (!shape) {
+      const root = rootType(this.schema, this.definition.operation);
+      const type = typeAtPath(this.schema, this.definition, this.fragments, root, queryPath);
+      const set = parseSubselection(subselection);
+      const sets: SelectionSetNode[] = set ? [set] : [];
+      shape = new SelectionShape({ schema: this.schema, fragments: this.fragments, conditions: values }, type, sets);
+      this.partShapes.set(key, shape);
+    }
+    const st: ShapeState = {
+      errors: [],
+      path: [...path],
+      flag: 0,
+      introspect: (node) => this.introspect(node, variables),
+    };
+    const typename = own(input, '__typename');
+    const named = typeof typename === 'string' ? this.schema.getType(typename) : undefined;
+    const runtime = named && isCompositeType(named) ? named : undefined;
+    const data = shapeObject(shape, input, runtime, st);
+    return { data, errors: st.errors };
   }
 
   /** `__schema` and `__type` are answered by the gateway's API schema, as graphql-js answers them. */

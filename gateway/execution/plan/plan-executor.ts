@@ -15,10 +15,13 @@ import type {
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { LRUCache } from 'lru-cache';
+import type { IncrementalChannel, SubsequentPayload } from '../../../shared/graphql/incremental';
 import { executeNode, rootCursor, type PlanRun } from './execute';
+import { DeferredRun } from './incremental';
 import { lazyData } from './lazy-data';
 import { CompiledOperation, operationOf, type Shaped } from './operation';
 import { OverrideLabels } from './overrides';
+import { hasDefer } from './subselection';
 
 /** Operations kept compiled (plan and shaping) by text, beyond those found by document. */
 const OPERATION_CACHE_SIZE = 1000;
@@ -33,6 +36,12 @@ export interface FederatedGraph {
   /** The whole supergraph as graphql-js: type conditions of fetches. */
   supergraphSchema: GraphQLSchema;
   planner: QueryPlanner;
+  /**
+   * The planner with @defer support, for operations that use @defer only (made on first use):
+   * operations without it keep the plain planner's plans exactly, whatever the defer-enabled
+   * planner's normalization would change in them.
+   */
+  deferPlanner(): QueryPlanner;
   /** The subgraphs the supergraph names, with the URLs written in it. */
   subgraphs: readonly { name: string; url: string }[];
   /** The progressive-override labels its `@override(label:)`s use. */
@@ -49,12 +58,15 @@ const SUPPORTED_FEATURES = new Set([...DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES, 'h
 export function federatedGraph(supergraphSdl: string): FederatedGraph {
   const supergraph = Supergraph.build(supergraphSdl, { supportedFeatures: SUPPORTED_FEATURES });
   const apiSchema = supergraph.apiSchema();
+  let deferPlanner: QueryPlanner | undefined;
   return {
     supergraphSdl,
     apiSchema,
-    schema: apiSchema.toGraphQLJSSchema(),
+    // With @defer declared, so operations using it pass validation (and introspection shows it).
+    schema: apiSchema.toGraphQLJSSchema({ includeDefer: true }),
     supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
     planner: new QueryPlanner(supergraph),
+    deferPlanner: () => (deferPlanner ??= new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } })),
     subgraphs: supergraph.subgraphsMetadata(),
     overrideLabels: OverrideLabels.namesIn(supergraph),
   };
@@ -85,14 +97,15 @@ export class PlanExecutor {
     if (!compiled) {
       operationOf(document, operationName);
       const operation = operationFromDocument(this.graph.apiSchema, document, { operationName });
-      const { planner } = this.graph;
-      compiled = new CompiledOperation(
-        this.graph.schema,
-        document,
-        operationName,
-        planner.buildQueryPlan(operation),
-        (overrides) => planner.buildQueryPlan(operation, { overrideConditions: new Map(overrides) }),
-      );
+      // The plain planner leaves every @defer out: that plan answers clients that take no incremental answers.
+      const planner = (deferred: boolean) => (deferred ? this.graph.deferPlanner() : this.graph.planner);
+      const plan = planner(false).buildQueryPlan(operation);
+      const deferPlan = hasDefer(document) ? planner(true).buildQueryPlan(operation) : undefined;
+      compiled = new CompiledOperation(this.graph.schema, document, operationName, plan, {
+        deferPlan,
+        replan: (overrides, deferred) =>
+          planner(deferred).buildQueryPlan(operation, { overrideConditions: new Map(overrides) }),
+      });
       if (key !== undefined) this.byText.set(key, compiled);
     }
     const names = this.byDocument.get(document) ?? new Map<string, CompiledOperation>();
@@ -125,21 +138,67 @@ export class PlanExecutor {
     const data: Record<string, unknown> = {};
     if (plan.node?.kind === 'Subscription') throw new Error('Execution of subscriptions not supported by gateway');
     if (plan.node) await executeNode(run, plan.node, rootCursor(data));
-    let shaped: Shaped;
-    try {
-      if (as === 'objects') shaped = operation.shape(data, variables);
-      else {
-        const { json, errors } = operation.shapeJson(data, variables);
-        shaped = { data: lazyData(json), errors };
-      }
-    } catch (err) {
-      if (err instanceof GraphQLError) return { errors: [err] };
-      return { errors: [new GraphQLError((err as Error).message, { originalError: err as Error })] };
-    }
-    if (run.errors.length === 0 && shaped.errors.length > 0)
-      return { data: shaped.data, extensions: { valueCompletion: shaped.errors } };
-    return run.errors.length === 0 ? { data: shaped.data } : { errors: run.errors, data: shaped.data };
+    if (as === 'objects') return answer(() => operation.shape(data, variables), run.errors);
+    return answer(() => {
+      const { json, errors } = operation.shapeJson(data, variables);
+      return { data: lazyData(json), errors };
+    }, run.errors);
   }
+
+  /**
+   * Runs an operation with its Defer nodes (its deferPlan; else as `run`): the initial result once
+   * the primary part is done, shaped to the primary's subselection, and the later payloads in
+   * `subsequent`, each part shaped to its own. No Defer node reached (`@defer(if: $no)`): one answer.
+   */
+  async runIncremental(
+    operation: CompiledOperation,
+    plan: QueryPlan,
+    services: ServiceMap,
+    request: GatewayGraphQLRequestContext,
+  ): Promise<{ result: GatewayExecutionResult; subsequent?: AsyncIterableIterator<SubsequentPayload> }> {
+    const variables = request.request.variables ?? {};
+    const data: Record<string, unknown> = {};
+    const parts = new DeferredRun(
+      {
+        services,
+        supergraph: this.graph.supergraphSchema,
+        request,
+        variables,
+        condition: (name) => operation.condition(variables, name),
+      },
+      operation,
+      data,
+    );
+    const run = parts.runOf(parts.root);
+    if (plan.node?.kind === 'Subscription') throw new Error('Execution of subscriptions not supported by gateway');
+    if (plan.node) await executeNode(run, plan.node, rootCursor(data));
+    if (!parts.deferred) return { result: answer(() => operation.shape(data, variables), run.errors) };
+    const result = answer(() => operation.shapePart(parts.root.subselection, [], data, [], variables), run.errors);
+    parts.initialSent(result.data ?? null);
+    // Nothing to add the parts to (a non-null root field was null): the answer ends here.
+    if (!result.data) {
+      await parts.payloads.return();
+      return { result };
+    }
+    return { result, subsequent: parts.payloads };
+  }
+}
+
+/**
+ * A run's result as Apollo's gateway gives it: fetch errors in `errors`; errors found only while
+ * shaping in `extensions.valueCompletion`.
+ */
+function answer(shape: () => Shaped, errors: GraphQLError[]): GatewayExecutionResult {
+  let shaped;
+  try {
+    shaped = shape();
+  } catch (err) {
+    if (err instanceof GraphQLError) return { errors: [err] };
+    return { errors: [new GraphQLError((err as Error).message, { originalError: err as Error })] };
+  }
+  if (errors.length === 0 && shaped.errors.length > 0)
+    return { data: shaped.data, extensions: { valueCompletion: shaped.errors } };
+  return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
 }
 
 /**
@@ -170,7 +229,17 @@ export function planExecutingGateway(
           );
           if (errors?.length) return { errors };
           const operation = executor.compile(request.document, request.request.operationName, request.source);
-          return executor.run(operation, operation.planFor(overrides.draw()), services(), request, 'text');
+          const drawn = overrides.draw();
+          const channel = (request.context as { incremental?: IncrementalChannel }).incremental;
+          // A client that takes no incremental answers (HTTP without multipart in its Accept) gets the
+          // whole answer at once, as the plan without its @defers gives it: the spec lets a server
+          // ignore @defer, and a curl or an IDE without multipart still gets its data.
+          if (!operation.deferPlan || !channel?.accepted)
+            return executor.run(operation, operation.planFor(drawn), services(), request, 'text');
+          const plan = operation.planFor(drawn, true);
+          const { result, subsequent } = await executor.runIncremental(operation, plan, services(), request);
+          if (subsequent) channel.subsequent = subsequent;
+          return result;
         },
       };
     },
