@@ -12,6 +12,9 @@ import { getVariableValues } from 'graphql/execution/values';
 import { LRUCache } from 'lru-cache';
 import { executeNode, rootCursor, type PlanRun } from './execute';
 import { CompiledOperation, operationOf } from './operation';
+import { fixPlan } from './plan-fixes';
+import { planningSupergraph } from './planning-supergraph';
+import { assertRootFieldsPlanned } from './unplanned';
 
 /** Operations kept compiled (plan and shaping) by text, beyond those found by document. */
 const OPERATION_CACHE_SIZE = 1000;
@@ -26,6 +29,8 @@ export interface FederatedGraph {
   /** The whole supergraph as graphql-js: type conditions of fetches. */
   supergraphSchema: GraphQLSchema;
   planner: QueryPlanner;
+  /** The plan of an operation: Apollo's planner over the planning supergraph, its plan fixed (plan-fixes.ts). */
+  plan(document: DocumentNode, operationName: string | undefined): QueryPlan;
   /** The subgraphs the supergraph names, with the URLs written in it. */
   subgraphs: readonly { name: string; url: string }[];
 }
@@ -33,12 +38,22 @@ export interface FederatedGraph {
 export function federatedGraph(supergraphSdl: string): FederatedGraph {
   const supergraph = Supergraph.build(supergraphSdl);
   const apiSchema = supergraph.apiSchema();
+  const planning = planningSupergraph(supergraphSdl);
+  const planned = planning.sdl === supergraphSdl ? supergraph : Supergraph.build(planning.sdl);
+  const planner = new QueryPlanner(planned);
+  const planningApi = planned === supergraph ? apiSchema : planned.apiSchema();
   return {
     supergraphSdl,
     apiSchema,
     schema: apiSchema.toGraphQLJSSchema(),
     supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
-    planner: new QueryPlanner(supergraph),
+    planner,
+    plan(document, operationName) {
+      const operation = operationFromDocument(planningApi, document, { operationName });
+      const plan = planner.buildQueryPlan(operation);
+      assertRootFieldsPlanned(plan, document, operationName);
+      return fixPlan(plan, planning);
+    },
     subgraphs: supergraph.subgraphsMetadata(),
   };
 }
@@ -65,8 +80,7 @@ export class PlanExecutor {
     let compiled = key === undefined ? undefined : this.byText.get(key);
     if (!compiled) {
       operationOf(document, operationName);
-      const operation = operationFromDocument(this.graph.apiSchema, document, { operationName });
-      const plan = this.graph.planner.buildQueryPlan(operation);
+      const plan = this.graph.plan(document, operationName);
       compiled = new CompiledOperation(this.graph.schema, document, operationName, plan);
       if (key !== undefined) this.byText.set(key, compiled);
     }
