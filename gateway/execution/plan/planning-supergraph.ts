@@ -77,6 +77,7 @@ export function planningSupergraph(supergraphSdl: string): PlanningSupergraph {
       leave(field, _k, _p, path) {
         const parent = parentOf(path, doc);
         if (!types.has(parent.name.value)) return undefined;
+        let changed = false;
         const directives = field.directives?.map((d) => {
           const requires = joinFieldArgument(d, 'requires');
           if (!requires) return d;
@@ -87,9 +88,11 @@ export function planningSupergraph(supergraphSdl: string): PlanningSupergraph {
             `${graphNames.get(joinFieldArgument(d, 'graph') ?? '')}\n${parent.name.value}\n${field.name.value}`,
             used,
           );
+          changed = true;
           return withArgument(d, 'requires', fieldSet);
         });
-        return { ...field, directives };
+        // Unchanged fields stay the same nodes: a supergraph with nothing to rewrite is planned as given.
+        return changed ? { ...field, directives } : undefined;
       },
     },
     ObjectTypeDefinition: { leave: (type) => resolvableKeysFirst(type) },
@@ -124,13 +127,14 @@ export function planningSupergraph(supergraphSdl: string): PlanningSupergraph {
 }
 
 /** `@join__type` directives of a type with `resolvable: false` after the others, each group's order kept. */
-function resolvableKeysFirst<T extends TypeDef>(type: T): T {
+function resolvableKeysFirst<T extends TypeDef>(type: T): T | undefined {
   const directives = type.directives ?? [];
   const unresolvable = (d: ConstDirectiveNode) =>
     d.name.value === 'join__type' &&
     d.arguments?.some((a) => a.name.value === 'resolvable' && a.value.kind === Kind.BOOLEAN && !a.value.value);
   const sorted = [...directives.filter((d) => !unresolvable(d)), ...directives.filter(unresolvable)];
-  return sorted.every((d, i) => d === directives[i]) ? type : { ...type, directives: sorted };
+  // undefined, not the same node: to graphql's visit any value returned is an edit.
+  return sorted.every((d, i) => d === directives[i]) ? undefined : { ...type, directives: sorted };
 }
 
 /**
