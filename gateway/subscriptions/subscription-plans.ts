@@ -1,4 +1,3 @@
-import { operationFromDocument } from '@apollo/federation-internals';
 import type { FetchNode, PlanNode, SubscriptionNode } from '@apollo/query-planner';
 import { GraphQLError, print, type DocumentNode } from 'graphql';
 import { LRUCache } from 'lru-cache';
@@ -51,8 +50,7 @@ export class SubscriptionPlans {
   }
 
   private make(document: DocumentNode, operationName: string | undefined, text: string): Planned {
-    const operation = operationFromDocument(this.graph.apiSchema, document, { operationName });
-    const plan = this.graph.planner.buildQueryPlan(operation);
+    const plan = this.graph.plan(document, operationName);
     if (plan.node?.kind !== 'Subscription')
       throw new GraphQLError('expected a subscription operation', { extensions: { code: 'BAD_USER_INPUT' } });
     const sharing = sharingOf(plan.node.primary.operation);

@@ -21,7 +21,10 @@ import { DeferredRun } from './incremental';
 import { lazyData } from './lazy-data';
 import { CompiledOperation, operationOf, type Shaped } from './operation';
 import { OverrideLabels } from './overrides';
+import { fixPlan } from './plan-fixes';
+import { planningSupergraph } from './planning-supergraph';
 import { hasDefer } from './subselection';
+import { assertRootFieldsPlanned } from './unplanned';
 
 /** Operations kept compiled (plan and shaping) by text, beyond those found by document. */
 const OPERATION_CACHE_SIZE = 1000;
@@ -37,11 +40,16 @@ export interface FederatedGraph {
   supergraphSchema: GraphQLSchema;
   planner: QueryPlanner;
   /**
-   * The planner with @defer support, for operations that use @defer only (made on first use):
-   * operations without it keep the plain planner's plans exactly, whatever the defer-enabled
-   * planner's normalization would change in them.
+   * The plan of an operation: Apollo's planner over the planning supergraph, its plan fixed
+   * (plan-fixes.ts). `deferred`: with its Defer nodes, by the planner with @defer support (made on
+   * first use, for operations that use @defer only: operations without it keep the plain
+   * planner's plans exactly). `overrides`: the progressive-override labels that are on.
    */
-  deferPlanner(): QueryPlanner;
+  plan(
+    document: DocumentNode,
+    operationName: string | undefined,
+    options?: { deferred?: boolean; overrides?: ReadonlyMap<string, boolean> },
+  ): QueryPlan;
   /** The subgraphs the supergraph names, with the URLs written in it. */
   subgraphs: readonly { name: string; url: string }[];
   /** The progressive-override labels its `@override(label:)`s use. */
@@ -58,15 +66,33 @@ const SUPPORTED_FEATURES = new Set([...DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES, 'h
 export function federatedGraph(supergraphSdl: string): FederatedGraph {
   const supergraph = Supergraph.build(supergraphSdl, { supportedFeatures: SUPPORTED_FEATURES });
   const apiSchema = supergraph.apiSchema();
+  const planning = planningSupergraph(supergraphSdl);
+  const planned =
+    planning.sdl === supergraphSdl
+      ? supergraph
+      : Supergraph.build(planning.sdl, { supportedFeatures: SUPPORTED_FEATURES });
+  const planner = new QueryPlanner(planned);
   let deferPlanner: QueryPlanner | undefined;
+  const planningApi = planned === supergraph ? apiSchema : planned.apiSchema();
   return {
     supergraphSdl,
     apiSchema,
     // With @defer declared, so operations using it pass validation (and introspection shows it).
     schema: apiSchema.toGraphQLJSSchema({ includeDefer: true }),
     supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
-    planner: new QueryPlanner(supergraph),
-    deferPlanner: () => (deferPlanner ??= new QueryPlanner(supergraph, { incrementalDelivery: { enableDefer: true } })),
+    planner,
+    plan(document, operationName, options = {}) {
+      const operation = operationFromDocument(planningApi, document, { operationName });
+      const by = options.deferred
+        ? (deferPlanner ??= new QueryPlanner(planned, { incrementalDelivery: { enableDefer: true } }))
+        : planner;
+      const plan = by.buildQueryPlan(
+        operation,
+        options.overrides && { overrideConditions: new Map(options.overrides) },
+      );
+      assertRootFieldsPlanned(plan, document, operationName);
+      return fixPlan(plan, planning);
+    },
     subgraphs: supergraph.subgraphsMetadata(),
     overrideLabels: OverrideLabels.namesIn(supergraph),
   };
@@ -96,15 +122,13 @@ export class PlanExecutor {
     let compiled = key === undefined ? undefined : this.byText.get(key);
     if (!compiled) {
       operationOf(document, operationName);
-      const operation = operationFromDocument(this.graph.apiSchema, document, { operationName });
+      const { graph } = this;
       // The plain planner leaves every @defer out: that plan answers clients that take no incremental answers.
-      const planner = (deferred: boolean) => (deferred ? this.graph.deferPlanner() : this.graph.planner);
-      const plan = planner(false).buildQueryPlan(operation);
-      const deferPlan = hasDefer(document) ? planner(true).buildQueryPlan(operation) : undefined;
-      compiled = new CompiledOperation(this.graph.schema, document, operationName, plan, {
+      const plan = graph.plan(document, operationName);
+      const deferPlan = hasDefer(document) ? graph.plan(document, operationName, { deferred: true }) : undefined;
+      compiled = new CompiledOperation(graph.schema, document, operationName, plan, {
         deferPlan,
-        replan: (overrides, deferred) =>
-          planner(deferred).buildQueryPlan(operation, { overrideConditions: new Map(overrides) }),
+        replan: (overrides, deferred) => graph.plan(document, operationName, { deferred, overrides }),
       });
       if (key !== undefined) this.byText.set(key, compiled);
     }
