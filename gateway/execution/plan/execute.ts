@@ -6,9 +6,11 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { contextGroups, contextVariables, type Path } from './context';
 import { downstream, entityPaths, errorPaths } from './error-paths';
 import { applyRewrites, isObjectOfType } from './rewrites';
-import { own } from './shape';
+import * as shape from './shape';
 
 const tracer = trace.getTracer('hiregraph-gateway');
+// Read once: under tsx each use of an imported binding is a getter call, and merging reads every key.
+const { own } = shape;
 
 /** One execution of a query plan: where its fetches go and what they send. */
 export interface PlanRun {

@@ -104,8 +104,8 @@ export class CompiledOperation {
   /** As shape(), as the data's JSON text (`null` when a non-null root field is null). */
   shapeJson(input: Record<string, unknown>, variables: Readonly<Record<string, unknown>> | undefined): ShapedJson {
     const st = this.state(variables);
-    const out: string[] = [];
-    const json = writeObject(this.shapeFor(variables), input, undefined, st, out) ? out.join('') : 'null';
+    const out = { text: '' };
+    const json = writeObject(this.shapeFor(variables), input, undefined, st, out) ? out.text : 'null';
     return { json, errors: st.errors };
   }
 

@@ -1,16 +1,10 @@
 import type { GraphQLCompositeType } from 'graphql';
-import {
-  HAS_ERRORS,
-  INVALID,
-  OK,
-  checkNonNull,
-  invalidLeaf,
-  own,
-  runtimeOf,
-  type SelectionShape,
-  type ShapeState,
-  type TypeShape,
-} from './shape';
+import * as shape from './shape';
+import type { SelectionShape, ShapeState, TypeShape } from './shape';
+
+// Read once: under tsx (esbuild's CommonJS, as `npm start` runs) each use of an imported binding is
+// a getter call, and these are used for every value of every answer.
+const { HAS_ERRORS, INVALID, OK, checkNonNull, invalidLeaf, own, runtimeOf } = shape;
 
 /**
  * Result shaping into objects (subscription events, which graphql-ws serializes itself): the
