@@ -32,6 +32,8 @@ export interface Federation {
   gateway: GatewayInterface;
   /** The supergraph, planned and shaped once; subscriptions run their events' plans through it too. */
   executor: PlanExecutor;
+  /** Draws each request's progressive-override labels (OVERRIDE_LABELS, `percent(N)`). */
+  overrides: OverrideLabels;
   /** One source per subgraph, for the subscription executor's entity fetches. */
   services: Record<string, SubgraphSource>;
   /** SUBGRAPH_TIMEOUT_MS, for every other call to a subgraph (limits reads, readiness). */
@@ -83,5 +85,5 @@ export function federation(opts: FederationOptions): Federation {
   const gateway = config.DEDUPLICATE_REQUESTS
     ? deduplicatingGateway(inner, new Inflight<GatewayExecutionResult>(() => deduplicated.inc({ stage: 'inbound' })))
     : inner;
-  return { gateway, executor, services, timeout, subgraphUrl };
+  return { gateway, executor, overrides, services, timeout, subgraphUrl };
 }

@@ -70,6 +70,7 @@ export function serveSubscriptions(opts: SubscriptionLayerOptions): ReturnType<t
     subgraphWsUrl: (name) => wsUrl(opts.federation, name),
     query: socketQueries({
       executor: opts.federation.executor,
+      overrides: opts.federation.overrides,
       services: opts.federation.services,
       schema: opts.executor.schema,
       log: opts.log,

@@ -8,6 +8,7 @@ import type { SubsequentPayload } from '../../shared/graphql/incremental';
 import type { Logger } from '../../shared/logger';
 import type { GatewayContext } from '../context';
 import { bounded } from '../cost/deferred-parts';
+import type { OverrideLabels } from '../execution/plan/overrides';
 import type { PlanExecutor } from '../execution/plan/plan-executor';
 
 /** Who runs a query over the socket: what its fetches forward. */
@@ -33,6 +34,7 @@ export type SocketQuery = (
  */
 export function socketQueries(opts: {
   executor: PlanExecutor;
+  overrides: OverrideLabels;
   services: ServiceMap;
   schema: GraphQLSchema;
   log: Logger;
@@ -65,7 +67,7 @@ export function socketQueries(opts: {
       operation: definition,
     } as unknown as GatewayGraphQLRequestContext<GatewayContext>;
     const operation = opts.executor.compile(document, operationName);
-    const plan = operation.deferPlan ?? operation.plan;
+    const plan = operation.planFor(opts.overrides.draw(), operation.deferPlan !== undefined);
     const { result, subsequent } = await opts.executor.runIncremental(operation, plan, opts.services, request);
     const initialBytes = result.data ? Buffer.byteLength(JSON.stringify(result.data)) : 0;
     if (initialBytes > opts.maxBytes) {

@@ -38,7 +38,6 @@ export interface FederatedGraph {
   schema: GraphQLSchema;
   /** The whole supergraph as graphql-js: type conditions of fetches. */
   supergraphSchema: GraphQLSchema;
-  planner: QueryPlanner;
   /**
    * The plan of an operation: Apollo's planner over the planning supergraph, its plan fixed
    * (plan-fixes.ts). `deferred`: with its Defer nodes, by the planner with @defer support (made on
@@ -80,7 +79,6 @@ export function federatedGraph(supergraphSdl: string): FederatedGraph {
     // With @defer declared, so operations using it pass validation (and introspection shows it).
     schema: apiSchema.toGraphQLJSSchema({ includeDefer: true }),
     supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
-    planner,
     plan(document, operationName, options = {}) {
       const operation = operationFromDocument(planningApi, document, { operationName });
       const by = options.deferred
