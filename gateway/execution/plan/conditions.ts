@@ -30,7 +30,7 @@ export function variableValue(
   variables: Readonly<Record<string, unknown>> | undefined,
   name: string,
 ): unknown {
-  const given = variables && Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : undefined;
+  const given = variables && Object.hasOwn(variables, name) ? variables[name] : undefined;
   if (given !== undefined) return given;
   const def = operation.variableDefinitions?.find((d) => d.variable.name.value === name)?.defaultValue;
   return def ? valueFromASTUntyped(def) : undefined;

@@ -1,6 +1,6 @@
 import type { FetchDataKeyRenamer } from '@apollo/query-planner';
 import type { GraphQLSchema } from 'graphql';
-import { isObjectOfType } from './rewrites';
+import { isObjectOfType, typeConditionOf } from './rewrites';
 import { own } from './shape';
 
 /**
@@ -19,7 +19,6 @@ import { own } from './shape';
 export type Path = (string | number)[];
 
 const UP = '..';
-const ON = '... on ';
 
 /** One renamer read once: how many fields up, then the steps down to the value. */
 interface ContextRead {
@@ -154,8 +153,9 @@ function select(
   if (typeof value !== 'object' || value === null) return undefined;
   const obj = value as Record<string, unknown>;
   const step = steps[at]!;
-  if (step.startsWith(ON))
-    return isObjectOfType(schema, obj, step.slice(ON.length), true) ? select(schema, obj, steps, at + 1) : undefined;
+  const condition = typeConditionOf(step);
+  if (condition !== undefined)
+    return isObjectOfType(schema, obj, condition, true) ? select(schema, obj, steps, at + 1) : undefined;
   const next = own(obj, step);
   return next === undefined ? undefined : select(schema, next, steps, at + 1);
 }

@@ -4,7 +4,7 @@ import type { IncrementalItem, SubsequentPayload } from '../../../shared/graphql
 import { PushIterator } from '../../subscriptions/push-iterator';
 import { executeNode, merge, type Cursor, type Path, type PlanRun } from './execute';
 import type { CompiledOperation } from './operation';
-import { isObjectOfType } from './rewrites';
+import { isObjectOfType, typeConditionOf } from './rewrites';
 import { own } from './shape';
 
 /** A promise with its resolve, for what one part waits on another for. */
@@ -32,8 +32,6 @@ interface Part {
   /** Its payload went out (true: with data), so nested parts find their paths in it. */
   sent: Signal<boolean>;
 }
-
-const ON = '... on ';
 
 /**
  * The deferred parts of one execution of a plan with Defer nodes. Each part starts when the
@@ -184,8 +182,9 @@ export class DeferredRun {
       return;
     }
     const step = steps[at]!;
-    if (step.startsWith(ON)) {
-      if (isObjectOfType(this.base.supergraph, record, step.slice(ON.length), true))
+    const condition = typeConditionOf(step);
+    if (condition !== undefined) {
+      if (isObjectOfType(this.base.supergraph, record, condition, true))
         this.reach(sent, raw, steps, at + 1, path, out);
       return;
     }

@@ -1,8 +1,13 @@
 import type { FetchDataRewrite } from '@apollo/query-planner';
-import { isAbstractType, isInterfaceType, isObjectType, type GraphQLSchema } from 'graphql';
-import { own } from './shape';
+import type { GraphQLSchema } from 'graphql';
+import { isSubtype, own } from './shape';
 
 const ON = '... on ';
+
+/** The type a step of a planner's path names (`... on T`: `T`); undefined for a field name. */
+export function typeConditionOf(step: string): string | undefined {
+  return step.startsWith(ON) ? step.slice(ON.length) : undefined;
+}
 
 /**
  * The planner's rewrites of a fetch's input (representations) and output (entities): set a value
@@ -19,7 +24,8 @@ export function applyRewrites(
     const { path } = rewrite;
     if (path.length === 0) continue;
     const field = path[path.length - 1]!;
-    if (field.startsWith(ON)) throw new Error(`Unexpected fragment as last element of ${path.join(',')}`);
+    if (typeConditionOf(field) !== undefined)
+      throw new Error(`Unexpected fragment as last element of ${path.join(',')}`);
     const apply =
       rewrite.kind === 'ValueSetter'
         ? (obj: Record<string, unknown>) => setOwn(obj, field, rewrite.setValueTo)
@@ -53,8 +59,9 @@ function applyAt(
     return;
   }
   const step = path[from]!;
-  if (!step.startsWith(ON)) applyAt(schema, path, from + 1, to, own(obj, step), apply);
-  else if (isObjectOfType(schema, obj, step.slice(ON.length), true)) applyAt(schema, path, from + 1, to, obj, apply);
+  const condition = typeConditionOf(step);
+  if (condition === undefined) applyAt(schema, path, from + 1, to, own(obj, step), apply);
+  else if (isObjectOfType(schema, obj, condition, true)) applyAt(schema, path, from + 1, to, obj, apply);
 }
 
 function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
@@ -75,6 +82,5 @@ export function isObjectOfType(
   if (typename === condition) return true;
   const type = schema.getType(String(typename));
   const conditional = schema.getType(condition);
-  if (!type || !conditional || !isAbstractType(conditional)) return false;
-  return (isObjectType(type) || isInterfaceType(type)) && schema.isSubType(conditional, type);
+  return !!type && !!conditional && isSubtype(schema, conditional, type);
 }

@@ -229,7 +229,7 @@ function invalid(message: string, path: readonly (string | number)[]): GraphQLEr
 
 /** A property of the answer's own (a JSON object's), never one inherited from Object.prototype. */
 export function own(obj: Record<string, unknown>, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
 
 function fieldType(parent: GraphQLCompositeType, name: string): GraphQLOutputType | undefined {

@@ -13,6 +13,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { typeConditionOf } from './rewrites';
 
 /*
  * What shaping a deferred operation's parts needs beyond the whole operation's shaping: the
@@ -46,8 +47,6 @@ export function parseSubselection(text: string | undefined): SelectionSetNode | 
   return definition?.kind === Kind.OPERATION_DEFINITION ? definition.selectionSet : undefined;
 }
 
-const ON = '... on ';
-
 /**
  * The type at a plan's query path, read from the operation: each response name is found in the
  * selection sets reached so far (fragments included), its field looked up on the type that
@@ -63,8 +62,9 @@ export function typeAtPath(
   let type = root;
   let sets: SelectionSetNode[] = [definition.selectionSet];
   for (const step of path) {
-    if (step.startsWith(ON)) {
-      const named = schema.getType(step.slice(ON.length));
+    const condition = typeConditionOf(step);
+    if (condition !== undefined) {
+      const named = schema.getType(condition);
       if (!named || !isCompositeType(named)) throw new Error(`Unknown type in deferred path: ${step}`);
       type = named;
       continue;
