@@ -1,5 +1,6 @@
 import { useTestStack } from '../support/stack';
 import { collect, wsClient } from '../support/ws-client';
+import { createJob } from '../support/graph-fixtures';
 
 /** Operation limits (graphql-armor), body size and malformed bodies at the gateway, over HTTP and WebSocket. */
 const t = useTestStack({
@@ -106,4 +107,32 @@ test('CORS lets Apollo Studio (the default origin) call the gateway from a brows
   expect(studio.headers.get('access-control-allow-headers')).toMatch(/authorization/);
   const other = await preflight('https://evil.example');
   expect(other.headers.get('access-control-allow-origin')).toBeNull();
+});
+
+test("queries over the socket pass the same admission: too deep refused, another tenant's job unseen, mutations refused", async () => {
+  const other = await t.newTenant();
+  const jobId = await createJob(t, { title: 'Theirs', description: 'd' }, other.admin);
+  const client = wsClient(t.stack.gateway.url, token);
+  try {
+    const deep = collect(client, DEEP);
+    await deep.done;
+    expect(deep.events).toEqual([]);
+    expect((deep.errors[0] as { message?: string }).message).toMatch(/depth/i);
+    const theirs = collect<{ job: unknown }>(client, 'query($id: ID!) { job(id: $id) { id title } }', { id: jobId });
+    await theirs.done;
+    expect(theirs.events).toEqual([{ job: null }]);
+    const ownClient = wsClient(t.stack.gateway.url, other.admin);
+    const own = collect<{ job: { title: string } }>(ownClient, 'query($id: ID!) { job(id: $id) { title } }', {
+      id: jobId,
+    });
+    await own.done;
+    expect(own.events).toEqual([{ job: { title: 'Theirs' } }]);
+    await ownClient.dispose();
+    const mutation = collect(client, 'mutation { createJob(input: { title: "x", description: "y" }) { id } }');
+    await mutation.done;
+    expect(mutation.events).toEqual([]);
+    expect(JSON.stringify(mutation.errors)).toContain('BAD_REQUEST');
+  } finally {
+    await client.dispose();
+  }
 });
