@@ -2,10 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../shared/config';
 import { freePort, localRedis } from '../scripts/local-redis';
+import { SUBGRAPH_NODE_FLAGS } from '../scripts/node-flags';
 import { TEST_ENV } from '../test/support/secrets';
 import { option } from './args';
 import { fmt, table } from './stats';
@@ -25,6 +26,14 @@ import { redisPid, startApolloGateway, startHiregraphGateway, startSubgraphsProc
 import { nowUs, profileSections, type ProfileOf } from './stack/profiles';
 
 const WARM_UP_SECONDS = 5;
+/** Load through the first gateway before the first round, for the subgraphs process to warm up. */
+const STACK_WARM_UP_SECONDS = 15;
+const APOLLO_EXECUTOR = 'hiregraph, apollo executor';
+/**
+ * What `--gateways` chooses from, in the order of its turns (default all, in this order): ours,
+ * ours with @apollo/gateway's executor, stock Apollo Gateway.
+ */
+const GATEWAY_CHOICES = ['hiregraph', 'apollo-executor', 'apollo-gateway'];
 /** How long the subgraphs' own background commands are counted at rest, to take them out of each run's. */
 const IDLE_SECONDS = 5;
 /**
@@ -51,19 +60,34 @@ interface Row {
 }
 
 /**
- * `npm run bench -- stack [--seconds N] [--rounds N] [--cpu-prof]` (issue 23): Hiregraph's dashboard
+ * `npm run bench -- stack [--seconds N] [--rounds N] [--cpu-prof] [--gateways a,b] [--compare DIR]
+ * [--compare-node-flags "FLAGS"] [--subgraphs-node-flags "FLAGS"]` (issue 23): Hiregraph's dashboard
  * query over the whole stack, every request from a user of its own (a fresh token: nothing can be
  * shared, cached or deduplicated), 8 concurrent clients. One process runs the four subgraphs and the
  * embedded MongoDB; Hiregraph's gateway (DEDUPLICATE_REQUESTS=false) and stock Apollo Gateway take
  * turns in front of it, rounds interleaved. Per gateway: throughput, latency, and the CPU each
  * process spent per request, with MongoDB commands per request from the subgraphs' /metrics.
  * `--cpu-prof` profiles the gateways and the subgraphs process's main thread (Node profiles no worker
- * thread, so not the embedded MongoDB's) and prints their leading entries.
+ * thread, so not the embedded MongoDB's) and prints their leading entries. `--gateways` picks among
+ * hiregraph, apollo-executor and apollo-gateway; `--compare DIR` adds the gateway of another
+ * checkout (a worktree of another commit, its node_modules linked) to the turns, for a change's
+ * before and after in one run, `--compare-node-flags` runs that gateway (or, alone, this checkout's
+ * once more) with Node flags; `--subgraphs-node-flags` runs the subgraphs process with Node flags.
  */
 export async function benchStack(argv: string[] = process.argv.slice(2)): Promise<string> {
   const arg = (name: string) => option(argv, name);
   const seconds = Number(arg('seconds') ?? 15);
   const rounds = Number(arg('rounds') ?? 2);
+  const chosen = (arg('gateways') ?? GATEWAY_CHOICES.join(',')).split(',');
+  const compare = arg('compare');
+  const flagsOf = (name: string) => (arg(name) ?? '').split(' ').filter(Boolean);
+  // As deployed unless given ("" for none).
+  const nodeFlags = arg('subgraphs-node-flags') === undefined ? SUBGRAPH_NODE_FLAGS : flagsOf('subgraphs-node-flags');
+  const compareFlags = flagsOf('compare-node-flags');
+  const compared =
+    compare || compareFlags.length
+      ? `hiregraph${compare ? ` at ${basename(compare)}` : ''}${compareFlags.length ? ` with ${compareFlags.join(' ')}` : ''}`
+      : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'hg-stack-'));
   const profileRoot = argv.includes('--cpu-prof') ? dir : undefined;
   const children: ChildProcess[] = [];
@@ -81,20 +105,43 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
       REDIS_URL: redis.url,
       QUEUE_PREFIX: `hgstack-${randomBytes(3).toString('hex')}`,
     };
-    const subgraphs = await startSubgraphsProcess(env, children, profileRoot);
+    const subgraphs = await startSubgraphsProcess(env, children, profileRoot, nodeFlags);
     const tenantId = await seedDashboard(subgraphs.mongoUri, dbName);
-    const gateways = [
-      await startHiregraphGateway({ ...env, DEDUPLICATE_REQUESTS: 'false' }, subgraphs.urls, children, profileRoot),
+    const hiregraphEnv = { ...env, DEDUPLICATE_REQUESTS: 'false' };
+    const starters: Record<string, () => Promise<Started>> = {
+      hiregraph: () => startHiregraphGateway(hiregraphEnv, subgraphs.urls, children, profileRoot),
       // The same gateway with @apollo/gateway's plan executor: what Hiregraph's own executor changes.
-      await startHiregraphGateway(
-        { ...env, DEDUPLICATE_REQUESTS: 'false', GATEWAY_EXECUTOR: 'apollo' },
-        subgraphs.urls,
-        children,
-        profileRoot,
-        'hiregraph, apollo executor',
-      ),
-      await startApolloGateway(subgraphs.urls, dir, children, profileRoot),
-    ];
+      'apollo-executor': () =>
+        startHiregraphGateway(
+          { ...hiregraphEnv, GATEWAY_EXECUTOR: 'apollo' },
+          subgraphs.urls,
+          children,
+          profileRoot,
+          APOLLO_EXECUTOR,
+        ),
+      'apollo-gateway': () => startApolloGateway(subgraphs.urls, dir, children, profileRoot),
+    };
+    const gateways: Started[] = [];
+    // In the order given: each round takes them in turn in that order.
+    for (const name of chosen) {
+      const start = starters[name];
+      if (!start) throw new Error(`--gateways: "${name}" is none of ${GATEWAY_CHOICES.join(', ')}`);
+      gateways.push(await start());
+      // Another checkout's gateway, or this one's with other Node flags, right after this one's:
+      // a change's before and after in one run.
+      if (name === 'hiregraph' && compared)
+        gateways.push(
+          await startHiregraphGateway(
+            hiregraphEnv,
+            subgraphs.urls,
+            children,
+            profileRoot,
+            compared,
+            resolve(compare ?? '.'),
+            compareFlags,
+          ),
+        );
+    }
 
     // One answer of each, identical once normalized; the reference every later answer is held to.
     const raw = await Promise.all(gateways.map((g) => answer(g.url, tenantId)));
@@ -117,6 +164,11 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
     const ofOne: Commands[] = [];
     for (const g of gateways) ofOne.push(await commandsOfOne(subgraphs.metricsUrls, g.url, tenantId));
 
+    // The subgraphs process's first seconds under load (JIT, the heap growing) are not its steady
+    // state: without this, whichever gateway's first round came first paid them (about a fifth more
+    // subgraph CPU per request in that round than in the next).
+    await load(gateways[0]!.url, STACK_WARM_UP_SECONDS, await tokensFor(tenantId, STACK_WARM_UP_SECONDS));
+    await sleep(DRAIN_MS);
     const rows: Row[] = [];
     const windows = new Map<string, Array<[number, number]>>(gateways.map((g) => [g.gw.name, []]));
     for (let round = 1; round <= rounds; round++) {
@@ -160,6 +212,7 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
       }
     }
 
+    const subgraphsRss = peakRssMiB(subgraphs.child.pid!);
     await stopGateways([
       ...gateways,
       { gw: { name: 'subgraphs', command: () => [], env: {} }, url: '', child: subgraphs.child },
@@ -168,7 +221,9 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
       const mine = rows.filter((r) => r.gateway === gw);
       return mine.reduce((a, r) => a + pick(r), 0) / mine.length;
     };
-    const ratio = (pick: (r: Row) => number) => (mean('hiregraph', pick) / mean('apollo-gateway', pick)).toFixed(2);
+    const has = (gw: string) => rows.some((r) => r.gateway === gw);
+    const ratio = (pick: (r: Row) => number, of = 'hiregraph', to = 'apollo-gateway') =>
+      has(of) && has(to) ? `${(mean(of, pick) / mean(to, pick)).toFixed(2)}×` : 'n/a';
     const profiles: ProfileOf[] = [
       ...gateways.map((g) => ({ title: `${g.gw.name} gateway`, dir: g.profileDir, windows: windows.get(g.gw.name)! })),
       ...gateways.map((g) => ({
@@ -180,7 +235,7 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
     return [
       `### Full stack, distinct users: the dashboard query; ${CONNECTIONS} connections, ${seconds} s per round, ${rounds} round(s)`,
       '',
-      `One process runs the four subgraphs and the embedded MongoDB, on a thread of its own (\`bench/stack/subgraphs.ts\`, as \`npm start\` without its gateway and worker; NODE_ENV=production, LOG_LEVEL=info); a private redis-server holds the rate limits. In front of it, in turns: Hiregraph's gateway (\`gateway/index.ts\`, DEDUPLICATE_REQUESTS=false, rate limits on) and stock \`@apollo/gateway\` with Apollo Server (\`bench/gateways/apollo-gateway.ts\`, forwarding \`authorization\`). No process is pinned. ${JOBS} jobs × ${PER_JOB} applications in a fresh database; every request carries a token of its own (a distinct \`sub\`, same tenant, role viewer). A ${WARM_UP_SECONDS} s warm-up precedes each measured run; CPU from /proc (user + system, every thread of the process) and MongoDB commands over the run and its drain, divided by the requests it sent.`,
+      `One process runs the four subgraphs and the embedded MongoDB, on a thread of its own (\`bench/stack/subgraphs.ts\`, as \`npm start\` without its gateway and worker; NODE_ENV=production, LOG_LEVEL=info); a private redis-server holds the rate limits. In front of it, in turns: Hiregraph's gateway (\`gateway/index.ts\`, DEDUPLICATE_REQUESTS=false, rate limits on) and stock \`@apollo/gateway\` with Apollo Server (\`bench/gateways/apollo-gateway.ts\`, forwarding \`authorization\`). No process is pinned. ${JOBS} jobs × ${PER_JOB} applications in a fresh database; every request carries a token of its own (a distinct \`sub\`, same tenant, role viewer). The stack is loaded for ${STACK_WARM_UP_SECONDS} s through the first gateway before the first round, and a ${WARM_UP_SECONDS} s warm-up precedes each measured run; CPU from /proc (user + system, every thread of the process) and MongoDB commands over the run and its drain, divided by the requests it sent.`,
       '',
       table(
         [
@@ -215,7 +270,7 @@ export async function benchStack(argv: string[] = process.argv.slice(2)): Promis
       '',
       `Answers: ${gateways.map((g, i) => `${Buffer.byteLength(raw[i]!)} bytes from ${g.gw.name}`).join(', ')}; their data identical (keys sorted), before and after every run. MongoDB commands of one answer at rest: ${gateways.map((g, i) => `${g.gw.name} ${perRequest(ofOne[i]!, 1)}`).join('; ')}. The column's counts leave out the subgraphs' own background commands (${perRequest(background, 1)} per second at rest).`,
       '',
-      `hiregraph/apollo-gateway: req/s ${ratio((r) => r.rps)}×, gateway CPU per request ${ratio((r) => r.gatewayMs)}×, subgraphs CPU per request ${ratio((r) => r.subgraphsMs)}×. hiregraph/hiregraph with the apollo executor: gateway CPU per request ${(mean('hiregraph', (r) => r.gatewayMs) / mean('hiregraph, apollo executor', (r) => r.gatewayMs)).toFixed(2)}×.`,
+      `hiregraph/apollo-gateway: req/s ${ratio((r) => r.rps)}, gateway CPU per request ${ratio((r) => r.gatewayMs)}, subgraphs CPU per request ${ratio((r) => r.subgraphsMs)}. hiregraph/${APOLLO_EXECUTOR}: gateway CPU per request ${ratio((r) => r.gatewayMs, 'hiregraph', APOLLO_EXECUTOR)}.${compared ? ` hiregraph/${compared}: gateway CPU per request ${ratio((r) => r.gatewayMs, 'hiregraph', compared)}.` : ''} The subgraphs process ran with ${nodeFlags.length ? `\`${nodeFlags.join(' ')}\`` : 'no Node flags'}; its peak RSS ${subgraphsRss.toFixed(0)} MiB.`,
       '',
       ...(profileRoot ? [`Profiles (.cpuprofile) in ${profileRoot}.`, ''] : []),
       ...profileSections(profiles, 10),

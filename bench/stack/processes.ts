@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SUBGRAPHS } from '../../gateway/execution/subgraph-list';
 import { freePort } from '../../scripts/local-redis';
+import { SUBGRAPH_NODE_FLAGS } from '../../scripts/node-flags';
 import { cpuProfiling, ROOT, lineOf, type Started } from '../gateways/processes';
 
 /*
@@ -20,10 +21,17 @@ export interface SubgraphsProcess {
 }
 
 /** Node under `--cpu-prof` into a fresh directory (named `name`) when profiling, else as is. */
-function node(name: string, args: string[], env: Record<string, string>, profileRoot?: string) {
+function node(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  profileRoot?: string,
+  nodeFlags: readonly string[] = [],
+  cwd = ROOT,
+) {
   const { profileDir, flags } = cpuProfiling(profileRoot, name);
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', ...args], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [...nodeFlags, ...flags, '--import', 'tsx', ...args], {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -34,8 +42,10 @@ export async function startSubgraphsProcess(
   env: Record<string, string>,
   children: ChildProcess[],
   profileRoot?: string,
+  /** Node flags of the process (`--subgraphs-node-flags`); default the deployed ones, SUBGRAPH_NODE_FLAGS. */
+  nodeFlags: readonly string[] = SUBGRAPH_NODE_FLAGS,
 ): Promise<SubgraphsProcess> {
-  const { child, profileDir } = node('subgraphs', [join(__dirname, 'subgraphs.ts')], env, profileRoot);
+  const { child, profileDir } = node('subgraphs', [join(__dirname, 'subgraphs.ts')], env, profileRoot, nodeFlags);
   children.push(child);
   // Its own JSON line, told from the subgraphs' JSON log lines by its prefix, whole once its newline came.
   const line = await lineOf(child, /subgraphs ready (\{.*\})\n/, 'the subgraphs process');
@@ -54,6 +64,10 @@ export async function startHiregraphGateway(
   profileRoot?: string,
   /** The row's name; default `hiregraph`. */
   name = 'hiregraph',
+  /** The checkout whose gateway runs (`--compare DIR`: another commit's, beside this one); default this one. */
+  root = ROOT,
+  /** Node flags of the gateway process; default none. */
+  nodeFlags: string[] = [],
 ): Promise<Started> {
   const port = await freePort();
   const all = {
@@ -65,8 +79,8 @@ export async function startHiregraphGateway(
     JOB_URL: urls.job!,
     ASSESSMENT_URL: urls.assessment!,
   };
-  const args = [join(ROOT, 'gateway/index.ts')];
-  const { child, profileDir } = node(name, args, all, profileRoot);
+  const args = [join(root, 'gateway/index.ts')];
+  const { child, profileDir } = node(name, args, all, profileRoot, nodeFlags, root);
   children.push(child);
   await lineOf(child, /gateway listening/, 'the Hiregraph gateway');
   return {

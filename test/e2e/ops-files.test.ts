@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+import { SUBGRAPH_NODE_FLAGS } from '../../scripts/node-flags';
 import { loadConfig } from '../../shared/config';
 import { useRunHarness } from '../support/runs';
 
@@ -103,6 +104,7 @@ interface Service {
   stop_grace_period?: string;
   environment?: Record<string, string>;
   healthcheck?: { test: string[] };
+  command?: string[];
 }
 
 /** Each file's services, anchors and `<<` merges resolved; the sentinel file overrides the main one's. */
@@ -160,6 +162,21 @@ describe('docker-compose.yml, docker-compose.sentinel.yml and the Dockerfile', (
     ];
     expect(ports.filter((p) => !check?.test.join(' ').includes(String(p)))).toEqual([]);
     for (const [name, s] of processes) expect([name, s.healthcheck]).toEqual([name, check]);
+  });
+
+  test('the subgraph processes run with the measured Node flags, in Compose and under npm start', () => {
+    // The stack benchmark's subgraphs process takes the same list (bench/stack/processes.ts).
+    const flags = [...SUBGRAPH_NODE_FLAGS];
+    expect(flags.length).toBeGreaterThan(0);
+    const subgraphs = Object.entries(services()).filter(([, s]) =>
+      s.command?.some((a) => /^dist\/subgraphs\/\w+\/index\.js$/.test(a)),
+    );
+    expect(subgraphs.map(([name]) => name).sort()).toEqual(['assessment', 'candidate', 'job', 'tenant']);
+    for (const [name, s] of subgraphs) expect([name, s.command!.slice(1, 1 + flags.length)]).toEqual([name, flags]);
+    const { scripts } = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(scripts.start).toBe(`node ${flags.join(' ')} --import tsx scripts/start.ts`);
   });
 
   test('the image runs with source maps on, and the build emits them', () => {
