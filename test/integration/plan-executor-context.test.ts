@@ -1,4 +1,3 @@
-import { composeServices } from '@apollo/composition';
 import { ApolloGateway, buildOperationContext, executeQueryPlan } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
@@ -7,6 +6,7 @@ import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interf
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, parse } from 'graphql';
 import { Registry } from 'prom-client';
+import { composeSdl } from '../../gateway/compose';
 import { CleanupStack } from '../../shared/cleanup-stack';
 import type { SubgraphResolvers } from '../../shared/graphql/subgraph-server';
 import { federatedGraph, PlanExecutor } from '../../gateway/execution/plan/plan-executor';
@@ -95,12 +95,10 @@ const detailsResolvers = {
   Market: { __resolveReference: (r: Ref) => ({ id: r.id, region: REGIONS[r.id] }) },
 };
 
-const composed = composeServices([
-  { name: 'shops', url: 'http://shops.invalid/graphql', typeDefs: parse(SHOPS) },
-  { name: 'details', url: 'http://details.invalid/graphql', typeDefs: parse(DETAILS) },
+const supergraphSdl = composeSdl([
+  { name: 'shops', url: 'http://shops.invalid/graphql', typeDefs: SHOPS },
+  { name: 'details', url: 'http://details.invalid/graphql', typeDefs: DETAILS },
 ]);
-if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-const supergraphSdl = composed.supergraphSdl;
 
 /** Each entity fetch the shops subgraph received: its variables, representations included. */
 const shopsFetches: Array<Record<string, unknown>> = [];

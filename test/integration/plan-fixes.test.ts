@@ -1,10 +1,10 @@
-import { composeServices } from '@apollo/composition';
 import { RemoteGraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
+import { composeSdl } from '../../gateway/compose';
 import { federatedGraph, PlanExecutor } from '../../gateway/execution/plan/plan-executor';
 
 /**
@@ -38,9 +38,7 @@ async function gateway(subgraphs: Subgraph[]) {
     services[s.name] = new RemoteGraphQLDataSource({ url });
     defs.push({ name: s.name, url, typeDefs });
   }
-  const composed = composeServices(defs);
-  if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-  const executor = new PlanExecutor(federatedGraph(composed.supergraphSdl));
+  const executor = new PlanExecutor(federatedGraph(composeSdl(defs)));
   return async (query: string) => {
     const operation = executor.compile(parse(query), undefined);
     const request = {

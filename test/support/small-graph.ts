@@ -1,9 +1,9 @@
-import { composeServices } from '@apollo/composition';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
+import { composeSdl } from '../../gateway/compose';
 import { startGateway, type RunningGateway } from '../../gateway/server';
 import { signToken } from '../../shared/auth';
 import { loadConfig } from '../../shared/config';
@@ -52,11 +52,9 @@ export async function startSmallGraph(
       servers.push(server);
       urls[s.name] = (await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } })).url;
     }
-    const composed = composeServices(
-      subgraphs.map((s) => ({ name: s.name, url: urls[s.name], typeDefs: parse(s.typeDefs) })),
+    const supergraphSdl = composeSdl(
+      subgraphs.map((s) => ({ name: s.name, url: urls[s.name]!, typeDefs: s.typeDefs })),
     );
-    if (composed.errors) throw new Error(`composition failed: ${composed.errors.map((e) => e.message).join('; ')}`);
-    const supergraphSdl = composed.supergraphSdl;
     const config = loadConfig({ ...TEST_ENV, LOG_LEVEL: 'silent', ...env });
     gateway = await startGateway({ config, port: 0, metricsPort: 0, subgraphUrls: {}, supergraphSdl });
     const token = await signToken(TEST_JWT_SECRET, { sub: 'small-graph', roles: ['viewer'] });

@@ -1,9 +1,9 @@
-import { composeServices } from '@apollo/composition';
 import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import fc from 'fast-check';
 import { parse, type GraphQLSchema } from 'graphql';
+import { composeSdl } from '../../gateway/compose';
 import { knownJson, lazyData } from '../../gateway/execution/plan/lazy-data';
 import { federatedGraph, PlanExecutor } from '../../gateway/execution/plan/plan-executor';
 import { hash, prng, randomAnswer } from '../support/random-answers';
@@ -41,12 +41,12 @@ const QUERIES = [
   `{ search { kind: __typename } items { ... on Node { __typename id } } first { __typename name } }`,
 ];
 
-const composed = composeServices([
-  { name: 'a', url: 'http://a.invalid/graphql', typeDefs: parse(A) },
-  { name: 'b', url: 'http://b.invalid/graphql', typeDefs: parse(B) },
-]);
-if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-const graph = federatedGraph(composed.supergraphSdl);
+const graph = federatedGraph(
+  composeSdl([
+    { name: 'a', url: 'http://a.invalid/graphql', typeDefs: A },
+    { name: 'b', url: 'http://b.invalid/graphql', typeDefs: B },
+  ]),
+);
 const executor = new PlanExecutor(graph);
 const subgraphSchemas: Record<string, GraphQLSchema> = {
   a: buildSubgraphSchema({ typeDefs: parse(A) }),
