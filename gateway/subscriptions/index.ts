@@ -72,7 +72,6 @@ export function serveSubscriptions(opts: SubscriptionLayerOptions): ReturnType<t
       executor: opts.federation.executor,
       overrides: opts.federation.overrides,
       services: opts.federation.services,
-      schema: opts.executor.schema,
       log: opts.log,
       maxBytes: config.MAX_RESPONSE_BYTES,
     }),

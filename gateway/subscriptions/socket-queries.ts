@@ -1,21 +1,13 @@
 import type { ServiceMap } from '@apollo/gateway';
-import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import type { DocumentNode, ExecutionResult, GraphQLSchema } from 'graphql';
+import type { DocumentNode, ExecutionResult } from 'graphql';
 import { getOperationAST } from 'graphql';
-import { getVariableValues } from 'graphql/execution/values';
 import { errors } from '../../shared/errors';
 import type { SubsequentPayload } from '../../shared/graphql/incremental';
 import type { Logger } from '../../shared/logger';
-import type { GatewayContext } from '../context';
 import { bounded } from '../cost/deferred-parts';
 import type { OverrideLabels } from '../execution/plan/overrides';
-import type { PlanExecutor } from '../execution/plan/plan-executor';
-
-/** Who runs a query over the socket: what its fetches forward. */
-export interface SocketCaller {
-  requestId: string;
-  authorization: string | undefined;
-}
+import { executeRequest, type PlanExecutor } from '../execution/plan/plan-executor';
+import { socketRequest, type SocketCaller } from './socket-request';
 
 export type SocketQuery = (
   caller: SocketCaller,
@@ -36,12 +28,12 @@ export function socketQueries(opts: {
   executor: PlanExecutor;
   overrides: OverrideLabels;
   services: ServiceMap;
-  schema: GraphQLSchema;
   log: Logger;
   maxBytes: number;
 }): SocketQuery {
   return async (caller, document, variables, operationName) => {
-    if (getOperationAST(document, operationName)?.operation !== 'query')
+    const definition = getOperationAST(document, operationName);
+    if (definition?.operation !== 'query')
       return {
         errors: [
           errors.badRequest(
@@ -49,26 +41,12 @@ export function socketQueries(opts: {
           ),
         ],
       };
-    const definition = getOperationAST(document, operationName)!;
-    const coerced = getVariableValues(opts.schema, definition.variableDefinitions ?? [], variables);
-    if (coerced.errors?.length) return { errors: coerced.errors };
-    const context: GatewayContext = {
-      requestId: caller.requestId,
-      authorization: caller.authorization,
-      principal: null,
-    };
-    // What the plan's fetches read of a request (there is no Apollo Server request here).
-    const request = {
-      request: { variables },
-      context,
-      logger: opts.log,
-      metrics: {},
-      document,
-      operation: definition,
-    } as unknown as GatewayGraphQLRequestContext<GatewayContext>;
-    const operation = opts.executor.compile(document, operationName);
-    const plan = operation.planFor(opts.overrides.draw(), operation.deferPlan !== undefined);
-    const { result, subsequent } = await opts.executor.runIncremental(operation, plan, opts.services, request);
+    const request = socketRequest(caller, opts.log, { variables, operationName }, { document, operation: definition });
+    // A socket always takes incremental answers: one `next` per payload.
+    const { result, subsequent } = await executeRequest(opts.executor, opts.services, opts.overrides, request, {
+      incremental: true,
+      as: 'objects',
+    });
     const initialBytes = result.data ? Buffer.byteLength(JSON.stringify(result.data)) : 0;
     if (initialBytes > opts.maxBytes) {
       await subsequent?.return?.();

@@ -6,11 +6,10 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
-import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
 import type { Logger } from '../../shared/logger';
-import type { GatewayContext } from '../context';
 import type { PlanExecutor } from '../execution/plan/plan-executor';
 import { SharedStream } from './shared-stream';
+import { socketRequest } from './socket-request';
 import type { Upstream } from './upstream-pool';
 import { boundedUpstream, dropFirst, whenDone } from './push-iterator';
 import { joinRun, SEQ_KEY, type RunJoiner } from './stream-sharing';
@@ -239,24 +238,11 @@ export class SubscriptionExecutor {
         const source: GraphQLDataSource = {
           process: async () => ({ data: event.data as Record<string, unknown>, errors: event.errors }),
         };
-        // The plan's fetches read only these of a request's context (there is no Apollo Server
-        // request here to take the rest from): what they forward, and the variables.
-        const context: GatewayContext = {
-          requestId: caller.requestId,
-          authorization: caller.authorization,
-          principal: null,
-        };
-        const given: Partial<GatewayGraphQLRequestContext<GatewayContext>> = {
-          request: { query: primary.operation, variables },
-          context,
-          logger: this.log,
-          metrics: {},
-        };
         const result = await this.executor.run(
           operation,
           operation.plan,
           { ...this.services, [PRIMARY]: source },
-          given as GatewayGraphQLRequestContext<GatewayContext>,
+          socketRequest(caller, this.log, { query: primary.operation, variables }),
         );
         const out: ExecutionResult = { data: result.data, errors: result.errors, extensions: result.extensions };
         const seq = perRun && (event.data[perRun.responseKey] as Record<string, unknown> | null)?.[SEQ_KEY];

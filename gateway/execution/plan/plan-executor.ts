@@ -224,6 +224,32 @@ function answer(shape: () => Shaped, errors: GraphQLError[]): GatewayExecutionRe
 }
 
 /**
+ * One request through the plan executor, as both transports run queries: its variables checked
+ * against the API schema, its operation compiled (once per document), override labels drawn, then
+ * the plan with its @defers when the client takes `incremental` answers (the initial result and
+ * the later parts) and without them otherwise (one answer, shaped `as` given).
+ */
+export async function executeRequest(
+  executor: PlanExecutor,
+  services: ServiceMap,
+  overrides: OverrideLabels,
+  request: GatewayGraphQLRequestContext,
+  opts: { incremental: boolean; as: 'text' | 'objects' },
+): Promise<{ result: GatewayExecutionResult; subsequent?: AsyncIterableIterator<SubsequentPayload> }> {
+  const { errors } = getVariableValues(
+    executor.graph.schema,
+    request.operation.variableDefinitions ?? [],
+    request.request.variables ?? {},
+  );
+  if (errors?.length) return { result: { errors } };
+  const operation = executor.compile(request.document, request.request.operationName, request.source);
+  const drawn = overrides.draw();
+  if (!operation.deferPlan || !opts.incremental)
+    return { result: await executor.run(operation, operation.planFor(drawn), services, request, opts.as) };
+  return executor.runIncremental(operation, operation.planFor(drawn, true), services, request);
+}
+
+/**
  * Apollo Server's gateway interface over the plan executor, for a supergraph given once; each
  * request planned with the override labels `overrides` draws for it.
  */
@@ -243,24 +269,15 @@ export function planExecutingGateway(
       for (const listen of listeners) listen({ apiSchema: graph.schema, coreSupergraphSdl: graph.supergraphSdl });
       return {
         executor: async (request) => {
-          const definition = request.operation;
-          const { errors } = getVariableValues(
-            graph.schema,
-            definition.variableDefinitions ?? [],
-            request.request.variables ?? {},
-          );
-          if (errors?.length) return { errors };
-          const operation = executor.compile(request.document, request.request.operationName, request.source);
-          const drawn = overrides.draw();
           const channel = (request.context as { incremental?: IncrementalChannel }).incremental;
           // A client that takes no incremental answers (HTTP without multipart in its Accept) gets the
           // whole answer at once, as the plan without its @defers gives it: the spec lets a server
           // ignore @defer, and a curl or an IDE without multipart still gets its data.
-          if (!operation.deferPlan || !channel?.accepted)
-            return executor.run(operation, operation.planFor(drawn), services(), request, 'text');
-          const plan = operation.planFor(drawn, true);
-          const { result, subsequent } = await executor.runIncremental(operation, plan, services(), request);
-          if (subsequent) channel.subsequent = subsequent;
+          const { result, subsequent } = await executeRequest(executor, services(), overrides, request, {
+            incremental: channel?.accepted ?? false,
+            as: 'text',
+          });
+          if (subsequent) channel!.subsequent = subsequent;
           return result;
         },
       };
