@@ -1,7 +1,7 @@
 import type { FetchNode, PlanNode, SubscriptionNode } from '@apollo/query-planner';
 import { GraphQLError, print, type DocumentNode } from 'graphql';
-import { LRUCache } from 'lru-cache';
 import { CompiledOperation } from '../execution/plan/operation';
+import { OperationCache } from '../execution/plan/operation-cache';
 import type { FederatedGraph } from '../execution/plan/plan-executor';
 import { sharingOf, type PerRunPrimary } from './stream-sharing';
 
@@ -29,24 +29,17 @@ export interface Planned {
  * each event runs, are settled here too, once.
  */
 export class SubscriptionPlans {
-  private readonly byText = new LRUCache<string, Planned>({ max: PLAN_CACHE_SIZE });
-  private readonly byDocument = new WeakMap<DocumentNode, Map<string, Planned>>();
+  private readonly plans = new OperationCache<Planned>(PLAN_CACHE_SIZE);
 
   constructor(private readonly graph: FederatedGraph) {}
 
   plan(document: DocumentNode, operationName: string | undefined): Planned {
-    const name = operationName ?? '';
-    const seen = this.byDocument.get(document)?.get(name);
-    if (seen) return seen;
-    const text = `${name}\n${print(document)}`;
-    let planned = this.byText.get(text);
-    if (!planned) {
-      planned = this.make(document, operationName, text);
-      this.byText.set(text, planned);
-    }
-    const names = this.byDocument.get(document) ?? new Map<string, Planned>();
-    this.byDocument.set(document, names.set(name, planned));
-    return planned;
+    return this.plans.get(
+      document,
+      operationName,
+      () => print(document),
+      (text) => this.make(document, operationName, text!),
+    );
   }
 
   private make(document: DocumentNode, operationName: string | undefined, text: string): Planned {

@@ -135,6 +135,15 @@ test('data shaped as text reads as the object it stands for, and a change drops 
   expect(lazyData('null')).toBeNull();
 });
 
+test('a change inside a nested object of the data drops the text too', () => {
+  const data = lazyData('{"a":{"b":[1]},"c":"x"}')!;
+  expect(data.c).toBe('x');
+  expect(knownJson(data)).toBe('{"a":{"b":[1]},"c":"x"}');
+  (data.a as { b: number[] }).b.push(2);
+  expect(knownJson(data)).toBeUndefined();
+  expect(JSON.stringify(data)).toBe('{"a":{"b":[1,2]},"c":"x"}');
+});
+
 test('a plan compiled once serves every request of its document', () => {
   const document = parse(QUERIES[0]!);
   expect(executor.compile(document, undefined)).toBe(executor.compile(document, undefined));

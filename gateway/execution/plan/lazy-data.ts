@@ -3,7 +3,8 @@
  * gateway sends that text as it is (sharing/result-json.ts asks `knownJson`), so the objects are
  * only made if something reads the data itself: a plugin, a test. The object is a proxy that
  * parses the text at its first read and answers every read from that, so code that reads it sees
- * an ordinary object with the answer's fields.
+ * an ordinary object with the answer's fields. The text stands for the data only while nothing
+ * could have changed it: a change through the proxy, or a nested object handed out, drops it.
  */
 const texts = new WeakMap<object, string>();
 
@@ -14,7 +15,12 @@ export function lazyData(json: string): Record<string, unknown> | null {
   const data = new Proxy<Record<string, unknown>>(
     {},
     {
-      get: (_, key) => Reflect.get(real(), key),
+      get: (_, key) => {
+        const value: unknown = Reflect.get(real(), key);
+        // A nested object handed out may be changed where no trap sees it: the text is no longer known.
+        if (typeof value === 'object' && value !== null) texts.delete(data);
+        return value;
+      },
       has: (_, key) => Reflect.has(real(), key),
       ownKeys: () => Reflect.ownKeys(real()),
       getOwnPropertyDescriptor: (_, key) => Reflect.getOwnPropertyDescriptor(real(), key),

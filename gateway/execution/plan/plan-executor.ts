@@ -14,12 +14,12 @@ import type {
 } from '@apollo/server-gateway-interface';
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
-import { LRUCache } from 'lru-cache';
 import type { IncrementalChannel, SubsequentPayload } from '../../../shared/graphql/incremental';
 import { executeNode, rootCursor, type PlanRun } from './execute';
 import { DeferredRun } from './incremental';
 import { lazyData } from './lazy-data';
 import { CompiledOperation, operationOf, type Shaped } from './operation';
+import { OperationCache } from './operation-cache';
 import { OverrideLabels } from './overrides';
 import { fixPlan } from './plan-fixes';
 import { planningSupergraph } from './planning-supergraph';
@@ -106,33 +106,23 @@ export function federatedGraph(supergraphSdl: string): FederatedGraph {
  * answer (context.ts), and progressive override labels are drawn per request (overrides.ts).
  */
 export class PlanExecutor {
-  private readonly byDocument = new WeakMap<DocumentNode, Map<string, CompiledOperation>>();
-  private readonly byText = new LRUCache<string, CompiledOperation>({ max: OPERATION_CACHE_SIZE });
+  private readonly operations = new OperationCache<CompiledOperation>(OPERATION_CACHE_SIZE);
 
   constructor(readonly graph: FederatedGraph) {}
 
   /** The operation compiled, found by document first (servers' document caches hand the same one for a text). */
   compile(document: DocumentNode, operationName: string | undefined, text?: string): CompiledOperation {
-    const name = operationName ?? '';
-    const seen = this.byDocument.get(document)?.get(name);
-    if (seen) return seen;
-    const key = text === undefined ? undefined : `${name}\n${text}`;
-    let compiled = key === undefined ? undefined : this.byText.get(key);
-    if (!compiled) {
+    return this.operations.get(document, operationName, text === undefined ? undefined : () => text, () => {
       operationOf(document, operationName);
       const { graph } = this;
       // The plain planner leaves every @defer out: that plan answers clients that take no incremental answers.
       const plan = graph.plan(document, operationName);
       const deferPlan = hasDefer(document) ? graph.plan(document, operationName, { deferred: true }) : undefined;
-      compiled = new CompiledOperation(graph.schema, document, operationName, plan, {
+      return new CompiledOperation(graph.schema, document, operationName, plan, {
         deferPlan,
         replan: (overrides, deferred) => graph.plan(document, operationName, { deferred, overrides }),
       });
-      if (key !== undefined) this.byText.set(key, compiled);
-    }
-    const names = this.byDocument.get(document) ?? new Map<string, CompiledOperation>();
-    this.byDocument.set(document, names.set(name, compiled));
-    return compiled;
+    });
   }
 
   /**
