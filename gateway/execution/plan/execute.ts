@@ -86,7 +86,8 @@ export function rootCursor(data: Record<string, unknown>): Cursor {
   return { path: [], data, full: data };
 }
 
-function asGraphQLError(err: unknown): GraphQLError {
+/** A thrown value as the GraphQL error it reports (an Error's message, the error kept as the original). */
+export function asGraphQLError(err: unknown): GraphQLError {
   return err instanceof GraphQLError ? err : new GraphQLError((err as Error).message, { originalError: err as Error });
 }
 

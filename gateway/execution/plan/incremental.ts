@@ -2,7 +2,7 @@ import type { DeferNode, DeferredNode } from '@apollo/query-planner';
 import { GraphQLError } from 'graphql';
 import type { IncrementalItem, SubsequentPayload } from '../../../shared/graphql/incremental';
 import { PushIterator } from '../../subscriptions/push-iterator';
-import { executeNode, merge, type Cursor, type Path, type PlanRun } from './execute';
+import { asGraphQLError, executeNode, merge, type Cursor, type Path, type PlanRun } from './execute';
 import type { CompiledOperation } from './operation';
 import { isObjectOfType, typeConditionOf } from './rewrites';
 import { own } from './shape';
@@ -229,8 +229,4 @@ function mergeAt(target: Record<string, unknown>, item: IncrementalItem): void {
 function isPrefix(prefix: readonly (string | number)[], path: readonly (string | number)[] | undefined): boolean {
   if (!path || path.length < prefix.length) return false;
   return prefix.every((step, i) => path[i] === step);
-}
-
-function asGraphQLError(err: unknown): GraphQLError {
-  return err instanceof GraphQLError ? err : new GraphQLError((err as Error).message, { originalError: err as Error });
 }

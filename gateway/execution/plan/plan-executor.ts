@@ -15,7 +15,7 @@ import type {
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import type { IncrementalChannel, SubsequentPayload } from '../../../shared/graphql/incremental';
-import { executeNode, rootCursor, type PlanRun } from './execute';
+import { asGraphQLError, executeNode, rootCursor, type PlanRun } from './execute';
 import { DeferredRun } from './incremental';
 import { lazyData } from './lazy-data';
 import { CompiledOperation, operationOf, type Shaped } from './operation';
@@ -138,23 +138,27 @@ export class PlanExecutor {
     /** Shape the answer straight into its JSON text (lazy-data.ts); default: into objects. */
     as: 'objects' | 'text' = 'objects',
   ): Promise<GatewayExecutionResult> {
-    const variables = request.request.variables ?? {};
-    const run: PlanRun = {
-      services,
-      supergraph: this.graph.supergraphSchema,
-      request,
-      variables,
-      condition: (name) => operation.condition(variables, name),
-      errors: [],
-    };
+    const run: PlanRun = { ...this.base(operation, services, request), errors: [] };
+    const { variables } = run;
     const data: Record<string, unknown> = {};
-    if (plan.node?.kind === 'Subscription') throw new Error('Execution of subscriptions not supported by gateway');
-    if (plan.node) await executeNode(run, plan.node, rootCursor(data));
+    await executePlan(run, plan, data);
     if (as === 'objects') return answer(() => operation.shape(data, variables), run.errors);
     return answer(() => {
       const { json, errors } = operation.shapeJson(data, variables);
       return { data: lazyData(json), errors };
     }, run.errors);
+  }
+
+  /** What every fetch of a run reads: the services, the supergraph, the request and its variables, conditions. */
+  private base(operation: CompiledOperation, services: ServiceMap, request: GatewayGraphQLRequestContext) {
+    const variables = request.request.variables ?? {};
+    return {
+      services,
+      supergraph: this.graph.supergraphSchema,
+      request,
+      variables,
+      condition: (name: string) => operation.condition(variables, name),
+    };
   }
 
   /**
@@ -168,22 +172,12 @@ export class PlanExecutor {
     services: ServiceMap,
     request: GatewayGraphQLRequestContext,
   ): Promise<{ result: GatewayExecutionResult; subsequent?: AsyncIterableIterator<SubsequentPayload> }> {
-    const variables = request.request.variables ?? {};
+    const base = this.base(operation, services, request);
+    const { variables } = base;
     const data: Record<string, unknown> = {};
-    const parts = new DeferredRun(
-      {
-        services,
-        supergraph: this.graph.supergraphSchema,
-        request,
-        variables,
-        condition: (name) => operation.condition(variables, name),
-      },
-      operation,
-      data,
-    );
+    const parts = new DeferredRun(base, operation, data);
     const run = parts.runOf(parts.root);
-    if (plan.node?.kind === 'Subscription') throw new Error('Execution of subscriptions not supported by gateway');
-    if (plan.node) await executeNode(run, plan.node, rootCursor(data));
+    await executePlan(run, plan, data);
     if (!parts.deferred) return { result: answer(() => operation.shape(data, variables), run.errors) };
     const result = answer(() => operation.shapePart(parts.root.subselection, [], data, [], variables), run.errors);
     parts.initialSent(result.data ?? null);
@@ -196,6 +190,12 @@ export class PlanExecutor {
   }
 }
 
+/** Runs `plan` into `data` (a subscription's plan runs per event, never here). */
+async function executePlan(run: PlanRun, plan: QueryPlan, data: Record<string, unknown>): Promise<void> {
+  if (plan.node?.kind === 'Subscription') throw new Error('Execution of subscriptions not supported by gateway');
+  if (plan.node) await executeNode(run, plan.node, rootCursor(data));
+}
+
 /**
  * A run's result as Apollo's gateway gives it: fetch errors in `errors`; errors found only while
  * shaping in `extensions.valueCompletion`.
@@ -205,8 +205,7 @@ function answer(shape: () => Shaped, errors: GraphQLError[]): GatewayExecutionRe
   try {
     shaped = shape();
   } catch (err) {
-    if (err instanceof GraphQLError) return { errors: [err] };
-    return { errors: [new GraphQLError((err as Error).message, { originalError: err as Error })] };
+    return { errors: [asGraphQLError(err)] };
   }
   if (errors.length === 0 && shaped.errors.length > 0)
     return { data: shaped.data, extensions: { valueCompletion: shaped.errors } };
