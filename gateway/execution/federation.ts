@@ -6,7 +6,7 @@ import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
 import { deduplicatingGateway } from '../sharing/inbound-dedup';
 import { Inflight } from '../sharing/inflight';
-import { subgraphUrlOf, type SubgraphName } from './subgraph-list';
+import type { SubgraphName } from './subgraph-list';
 import { OverrideLabels } from './plan/overrides';
 import { federatedGraph, PlanExecutor, planExecutingGateway } from './plan/plan-executor';
 import { subgraphFetching, type SubgraphSource } from './subgraph-source';
@@ -61,7 +61,6 @@ export function federation(opts: FederationOptions): Federation {
   // Deferred first, so it runs last: Apollo Server has drained the HTTP requests by then, so a fetch
   // a subgraph still has not answered has no caller left, and undici's close() would wait for it.
   opts.cleanup.defer(() => agent.destroy());
-  const subgraphUrl = (name: string) => subgraphUrlOf(opts.subgraphUrls, name);
   const executor = new PlanExecutor(federatedGraph(opts.supergraphSdl));
   const overrides = new OverrideLabels(executor.graph.overrideLabels, config.OVERRIDE_LABELS);
   const unknown = overrides.unknown(config.OVERRIDE_LABELS);
@@ -70,10 +69,14 @@ export function federation(opts: FederationOptions): Federation {
       { labels: unknown },
       `OVERRIDE_LABELS names labels no @override of the supergraph uses: ${unknown.join(', ')}`,
     );
-  // Every subgraph the supergraph names, at the URL given for it or the one written in it.
+  // Every subgraph the supergraph names, at the URL given for it or the one written in it: one rule
+  // for fetches, subscription sockets, readiness and tenant limits.
+  const urls = new Map(
+    executor.graph.subgraphs.map(({ name, url }) => [name, opts.subgraphUrls[name as SubgraphName] ?? url]),
+  );
+  const subgraphUrl = (name: string) => urls.get(name) ?? '';
   const services: Record<string, SubgraphSource> = {};
-  for (const { name, url } of executor.graph.subgraphs)
-    services[name] = sourceFor(name, opts.subgraphUrls[name as SubgraphName] ?? url);
+  for (const [name, url] of urls) services[name] = sourceFor(name, url);
   const inner: GatewayInterface =
     config.GATEWAY_EXECUTOR === 'apollo'
       ? new ApolloGateway({

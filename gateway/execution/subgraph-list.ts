@@ -11,8 +11,3 @@ export const SUBGRAPHS = [
 ] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];
-
-/** The URL the gateway calls a subgraph at: the one configured, else the supergraph's. */
-export function subgraphUrlOf(configured: Partial<Record<SubgraphName, string>>, name: string): string {
-  return configured[name as SubgraphName] ?? SUBGRAPHS.find((s) => s.name === name)?.url ?? '';
-}
