@@ -13,7 +13,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { conditionValues, conditionVariables, variableValue } from './conditions';
+import { conditionValues, conditionVariables, variableValue, type ConditionValues } from './conditions';
 import { own, SelectionShape, type ShapeState } from './shape';
 import { writeObject } from './shape-json';
 import { shapeObject } from './shape-object';
@@ -113,10 +113,18 @@ export class CompiledOperation {
     return { errors: [], path: [], flag: 0, introspect: (node) => this.introspect(node, variables) };
   }
 
+  /** The values of the operation's @skip/@include variables for a request, and their key ('1' on, '0' off). */
+  private conditions(variables: Readonly<Record<string, unknown>> | undefined): {
+    values: ConditionValues;
+    key: string;
+  } {
+    const values = conditionValues(this.definition, this.conditionNames, variables);
+    return { values, key: this.conditionNames.map((n) => (values[n] ? '1' : '0')).join('') };
+  }
+
   /** The root selection's shaping for the values the request gives its @skip/@include variables. */
   private shapeFor(variables: Readonly<Record<string, unknown>> | undefined): SelectionShape {
-    const values = conditionValues(this.definition, this.conditionNames, variables);
-    const key = this.conditionNames.map((n) => (values[n] ? '1' : '0')).join('');
+    const { values, key } = this.conditions(variables);
     let shape = this.shapes.get(key);
     if (!shape) {
       const root = rootType(this.schema, this.definition.operation);
@@ -139,8 +147,9 @@ export class CompiledOperation {
     path: readonly (string | number)[],
     variables: Readonly<Record<string, unknown>> | undefined,
   ): Shaped {
-    const values = conditionValues(this.definition, this.conditionNames, variables);
-    const key = `${queryPath.join('\u0000')}\n${subselection ?? ''}\n${this.conditionNames.map((n) => (values[n] ? '1' : '0')).join('')}`;
+    const conditions = this.conditions(variables);
+    const { values } = conditions;
+    const key = `${queryPath.join('\u0000')}\n${subselection ?? ''}\n${conditions.key}`;
     let shape = this.partShapes.get(key);
     if (!shape) {
       const root = rootType(this.schema, this.definition.operation);
@@ -150,12 +159,7 @@ export class CompiledOperation {
       shape = new SelectionShape({ schema: this.schema, fragments: this.fragments, conditions: values }, type, sets);
       this.partShapes.set(key, shape);
     }
-    const st: ShapeState = {
-      errors: [],
-      path: [...path],
-      flag: 0,
-      introspect: (node) => this.introspect(node, variables),
-    };
+    const st: ShapeState = { ...this.state(variables), path: [...path] };
     const typename = own(input, '__typename');
     const named = typeof typename === 'string' ? this.schema.getType(typename) : undefined;
     const runtime = named && isCompositeType(named) ? named : undefined;
